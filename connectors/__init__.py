@@ -1,0 +1,1 @@
+"""telltale package."""

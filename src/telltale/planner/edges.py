@@ -1,0 +1,104 @@
+"""Histogram grids: fixed bin edges per numeric expression, taken from the baseline.
+
+A grid is `bins` equal-width cells between `lo` and `hi`, where `lo`/`hi` are low and
+high quantiles of the baseline (from a sample), plus two open tail cells: bin -1 holds
+values below `lo`, bin `bins` values at or above `hi`. The bin of a value is one
+multiply-add and a FLOOR in SQL, the cheapest shape a warehouse can evaluate; equal-width
+cells fine enough keep KS and quantiles from the histogram within the stated error (the
+exactness tests state the bound). A grid never changes once stored, so per-bucket
+histograms from different runs merge exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sqlglot import exp
+
+DEFAULT_BINS = 256
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Equal-width bins on [lo, hi) plus two tail bins (-1 and `bins`)."""
+
+    lo: float
+    hi: float
+    bins: int = DEFAULT_BINS
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lo) and math.isfinite(self.hi)):
+            raise ValueError("grid bounds must be finite")
+        if self.hi <= self.lo:
+            # a constant column: one cell of width 1 around the value
+            object.__setattr__(self, "hi", self.lo + 1.0)
+
+    @property
+    def width(self) -> float:
+        """Width of one inner cell."""
+        return (self.hi - self.lo) / self.bins
+
+    def inner_edges(self) -> np.ndarray:
+        """The `bins + 1` edges lo .. hi."""
+        return np.linspace(self.lo, self.hi, self.bins + 1)
+
+    def edges(self, vmin: float | None, vmax: float | None) -> np.ndarray:
+        """All `bins + 3` edges, closing the tail cells at the observed min and max."""
+        inner = self.inner_edges()
+        low = min(vmin, self.lo) if vmin is not None else self.lo
+        high = max(vmax, self.hi) if vmax is not None else self.hi
+        return np.concatenate([[low], inner, [high]])
+
+    def dense(self, counts: dict[int, int] | dict[str, int]) -> np.ndarray:
+        """Counts per bin as a dense array of length `bins + 2` (index 0 is bin -1)."""
+        out = np.zeros(self.bins + 2, dtype=np.float64)
+        for k, v in counts.items():
+            i = int(float(k))
+            i = -1 if i < -1 else self.bins if i > self.bins else i
+            out[i + 1] += v
+        return out
+
+    def bin_of(self, values: np.ndarray) -> np.ndarray:
+        """Python twin of `bin_expr` (used by tests and by exact checks)."""
+        b = np.floor((np.asarray(values, dtype=np.float64) - self.lo) * (self.bins / (self.hi - self.lo)))
+        return np.clip(b, -1, self.bins).astype(np.int64)
+
+    def bin_expr(self, value: exp.Expression) -> exp.Expression:
+        """The sqlglot expression of a value's bin: GREATEST(LEAST(FLOOR(x * a - b), n), -1)."""
+        scale = self.bins / (self.hi - self.lo)
+        offset = self.lo * scale
+        raw = exp.Floor(this=exp.Sub(
+            this=exp.Mul(this=exp.paren(value.copy()), expression=_num(scale)),
+            expression=_num(offset)))
+        upper = exp.Least(this=raw, expressions=[exp.Literal.number(self.bins)])
+        return exp.Greatest(this=upper, expressions=[exp.Literal.number(-1)])
+
+    def to_json(self) -> dict[str, float | int]:
+        """A JSON-able form for the state store."""
+        return {"lo": self.lo, "hi": self.hi, "bins": self.bins}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Grid":
+        """Inverse of `to_json`."""
+        return cls(float(data["lo"]), float(data["hi"]), int(data["bins"]))
+
+    @classmethod
+    def from_quantiles(cls, q_lo: float | None, q_hi: float | None, vmin: float | None,
+                       vmax: float | None, bins: int = DEFAULT_BINS) -> "Grid":
+        """A grid spanning the baseline's low/high quantiles (falling back to min/max)."""
+        lo = q_lo if q_lo is not None else vmin
+        hi = q_hi if q_hi is not None else vmax
+        if lo is None or hi is None:
+            return cls(0.0, 1.0, bins)
+        if hi <= lo and vmin is not None and vmax is not None and vmax > vmin:
+            lo, hi = vmin, vmax
+        return cls(float(lo), float(hi), bins)
+
+
+def _num(value: float) -> exp.Expression:
+    """A numeric literal that renders exactly (repr keeps every digit)."""
+    if value < 0:
+        return exp.Neg(this=exp.Literal.number(repr(-value)))
+    return exp.Literal.number(repr(float(value)))
