@@ -1,0 +1,58 @@
+"""What a run produces: one result per monitor, column and segment (the JSON contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from telltale.timeutil import TimeRange
+
+Status = Literal["ok", "alert", "no_data", "error"]
+STATUS_CODES = {"ok": 0, "alert": 1, "no_data": 0, "error": 2}
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    """One evaluated value: a monitor on one column (or the model) and one segment."""
+
+    monitor: str
+    model: str
+    type: str
+    column: str | None
+    segment: dict[str, Any] | None
+    metric: str
+    value: float | None
+    threshold: dict[str, Any] | None
+    status: Status
+    severity: str
+    window: TimeRange | None
+    baseline: TimeRange | None
+    message: str
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)   # e.g. p_value, baseline_value
+
+    @property
+    def segment_key(self) -> str:
+        """A stable text for the segment (`""` for all rows, else `col=value,...`)."""
+        return segment_key(self.segment)
+
+    def as_json(self) -> dict[str, Any]:
+        """The object of `run --json`'s `results` list."""
+        out: dict[str, Any] = {
+            "monitor": self.monitor, "model": self.model, "type": self.type,
+            "column": self.column, "segment": self.segment, "metric": self.metric,
+            "value": self.value, "threshold": self.threshold, "status": self.status,
+            "severity": self.severity,
+            "window": self.window.as_json() if self.window else None,
+            "baseline": self.baseline.as_json() if self.baseline else None,
+            "message": self.message, "error": self.error,
+        }
+        out.update({k: v for k, v in self.extra.items() if k not in out})
+        return out
+
+
+def segment_key(segment: dict[str, Any] | None) -> str:
+    """Canonical text of a segment: "" for all rows, else `col=value` pairs sorted by column."""
+    if not segment:
+        return ""
+    return ",".join(f"{k}={segment[k]}" for k in sorted(segment))
