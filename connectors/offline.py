@@ -1,0 +1,45 @@
+"""A connector that only renders SQL for a dialect (for `telltale compile`); it never connects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+
+from telltale.connectors.base import Capabilities, SourceSpec
+from telltale.connectors.relations import sql_relation, table_relation
+from telltale.errors import ConnectorError
+
+DIALECTS = ("duckdb", "postgres", "redshift", "snowflake", "bigquery", "athena", "trino", "databricks")
+
+
+class OfflineConnector:
+    """Builds relations for a dialect; executing is refused."""
+
+    name = "offline"
+    capabilities = Capabilities()
+
+    def __init__(self, dialect: str) -> None:
+        if dialect not in DIALECTS:
+            raise ConnectorError(f"unknown dialect '{dialect}'; use one of {', '.join(DIALECTS)}")
+        self.dialect = dialect
+
+    def relation(self, source: SourceSpec) -> exp.Expression:
+        """Tables and SELECTs as written; file paths as a DuckDB-style reader call."""
+        if source.table:
+            return table_relation(source.table, self.dialect)
+        if source.sql:
+            return sql_relation(source.sql, self.dialect)
+        reader = {"csv": "read_csv_auto", "jsonl": "read_json_auto"}.get(source.format or "", "read_parquet")
+        return exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(source.path or "")]))
+
+    def describe(self, source: SourceSpec) -> dict[str, str]:
+        """Not available offline."""
+        raise ConnectorError("an offline connector cannot describe sources")
+
+    def execute(self, query: exp.Expression) -> Any:
+        """Not available offline."""
+        raise ConnectorError("an offline connector cannot run queries")
+
+    def close(self) -> None:
+        """Nothing to close."""

@@ -1,0 +1,158 @@
+"""Handlers of the aggregate built-ins: each splits into mergeable partials + a final tree.
+
+The filters of an aggregate are: the enclosing `filter=` conditions (ctx.filters), then
+every filter written inside its argument, ANDed, in source order.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from sqlglot import exp
+
+from telltale.planner.partials import Partial
+
+from telltale.metric_dsl import final, sqlbuild
+from telltale.metric_dsl.context import CallContext
+from telltale.metric_dsl.diagnostics import did_you_mean
+from telltale.metric_dsl.rowfuncs import positive_sql
+from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
+
+AVERAGES = ("macro", "micro", "weighted")
+
+
+def _row(v: Value) -> Row:
+    """A numeric constant lifted to a per-row literal; rows unchanged."""
+    if isinstance(v, Const):
+        return Row(sqlbuild.literal(v.value), "numeric", (), repr(v.value))
+    assert isinstance(v, Row)
+    return v
+
+
+def _filter(ctx: CallContext, *extra: exp.Expression) -> exp.Expression | None:
+    return sqlbuild.and_all([*ctx.filters, *extra])
+
+
+def _ref(ctx: CallContext, partial: Partial, label: str) -> Agg:
+    return Agg(final.Ref(ctx.add(partial).key), label)
+
+
+def count(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """count() rows; count(x) non-null x; count([cond]) or count(condition) matching rows."""
+    x = args.get("x")
+    if x is None or (isinstance(x, Const) and x.kind == "none"):
+        return _ref(ctx, Partial("count", None, _filter(ctx)), "count()")
+    if isinstance(x, Mask):
+        return _ref(ctx, Partial("count", None, _filter(ctx, *x.filters)), "count([...])")
+    if isinstance(x, Const):   # count(True) / count(False) from a folded condition
+        cond = [] if x.value else [sqlbuild.literal(False)]
+        return _ref(ctx, Partial("count", None, _filter(ctx, *cond)), "count(...)")
+    assert isinstance(x, Row)
+    if x.kind == "boolean" and x.field is None:
+        # a condition such as count(features.age > 30): rows where it holds
+        return _ref(ctx, Partial("count", None, _filter(ctx, *x.filters, x.sql)), f"count({x.label})")
+    return _ref(ctx, Partial("count", x.sql, _filter(ctx, *x.filters)), f"count({x.label})")
+
+
+def rows(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """Rows under x's filters, whether x is null or not (the base of missing_count)."""
+    x = args["x"]
+    assert isinstance(x, Row)
+    return _ref(ctx, Partial("count", None, _filter(ctx, *x.filters)), f"rows({x.label})")
+
+
+def _scalar(kind: str):
+    def handler(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+        x = _row(args["x"])
+        return _ref(ctx, Partial(kind, x.sql, _filter(ctx, *x.filters)), f"{kind}({x.label})")
+
+    handler.__name__ = kind
+    handler.__doc__ = f"{kind.upper()}(x) over the rows of x's filters."
+    return handler
+
+
+sum_ = _scalar("sum")
+min_ = _scalar("min")
+max_ = _scalar("max")
+
+
+def count_distinct(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """Distinct non-null values: the keys of a `values` partial (exact)."""
+    x = args["x"]
+    assert isinstance(x, Row)
+    p = ctx.add(Partial("values", x.sql, _filter(ctx, *x.filters)))
+    return Agg(final.CountDistinct(p.key), f"count_distinct({x.label})")
+
+
+def quantile(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """The q-quantile from a histogram on the expression's grid plus its min and max."""
+    x = _row(args["x"])
+    q = args["q"]
+    assert isinstance(q, Const)
+    if not 0 <= float(q.value) <= 1:
+        ctx.fail(f"quantile q must be between 0 and 1, got {q.value}; write e.g. 0.9 for the 90th percentile")
+    flt = _filter(ctx, *x.filters)
+    hist = ctx.add(Partial("hist", x.sql, flt))
+    lo = ctx.add(Partial("min", x.sql, flt))
+    hi = ctx.add(Partial("max", x.sql, flt))
+    return Agg(final.Quantile(hist.key, hist.grid_key, lo.key, hi.key, float(q.value)),
+               f"quantile({x.label}, {q.value})")
+
+
+def actuals_count(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """Rows where at least one actual column is not null."""
+    actuals = ctx.schema.group("actuals")
+    if not actuals:
+        ctx.fail("the model has no actuals; declare them in telltale.yml (actuals: {name: kind})")
+    cond: exp.Expression | None = None
+    for info in actuals.values():
+        test = sqlbuild.is_null(exp.column(info.column, quoted=True), negated=True)
+        cond = test if cond is None else sqlbuild.or_(cond, test)
+    assert cond is not None
+    return _ref(ctx, Partial("count", None, _filter(ctx, cond)), "actuals_count()")
+
+
+def auc_roc(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """ROC AUC from two histograms of the score: positive and negative labels (approximate)."""
+    score = _row(args["prediction"])
+    label = args["label"]
+    assert isinstance(label, Row)
+    base = [*score.filters, *label.filters]
+    pos_cond = positive_sql(label)
+    neg_cond = sqlbuild.not_(positive_sql(label))
+    pos = ctx.add(Partial("hist", score.sql, _filter(ctx, *base, pos_cond)))
+    neg = ctx.add(Partial("hist", score.sql, _filter(ctx, *base, neg_cond)))
+    return Agg(final.AucRoc(pos.key, neg.key, pos.grid_key), f"auc_roc({score.label}, {label.label})")
+
+
+def _multiclass(metric: str):
+    def handler(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+        pred, label = args["prediction"], args["label"]
+        assert isinstance(pred, Row) and isinstance(label, Row)
+        cls = args.get("class")
+        average = args.get("average")
+        avg = average.value if isinstance(average, Const) and average.value is not None else "macro"
+        if avg not in AVERAGES:
+            ctx.fail(f"average must be one of {', '.join(AVERAGES)}, got {avg!r}"
+                     f"{did_you_mean(str(avg), AVERAGES)}")
+        label_value = final.normalize_label(cls.value) if isinstance(cls, Const) else None
+        p = ctx.add(Partial("crosstab", pred.sql, _filter(ctx, *pred.filters, *label.filters),
+                            expr2=label.sql))
+        return Agg(final.Multiclass(p.key, metric, label_value, avg),
+                   f"{metric}({pred.label}, {label.label})")
+
+    handler.__name__ = f"multiclass_{metric}"
+    handler.__doc__ = f"Multiclass {metric} from a crosstab(prediction, label) partial."
+    return handler
+
+
+multiclass_accuracy = _multiclass("accuracy")
+multiclass_precision = _multiclass("precision")
+multiclass_recall = _multiclass("recall")
+multiclass_f1 = _multiclass("f1")
+
+
+def not_supported(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """Ranking metrics: rejected until they are implemented."""
+    ctx.fail(f"{ctx.name} is not supported yet: ranking metrics come in a later release; "
+             "use the aggregates (count, mean, sum, ...) on the model's fields for now")

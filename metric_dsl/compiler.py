@@ -1,0 +1,99 @@
+"""Metric -> CompiledMetric: mergeable partials pushed down + a final tree evaluated in Python."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from telltale.errors import DSLError
+from telltale.planner.partials import Partial, PartialValues
+
+from telltale.metric_dsl import ast, final
+from telltale.metric_dsl.diagnostics import error_at
+from telltale.metric_dsl.elaborate import Elaborator, Scope
+from telltale.metric_dsl.library import MetricLibrary, stdlib_library
+from telltale.metric_dsl.parser import parse_expression
+from telltale.metric_dsl.schema import ModelSchema
+from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
+
+
+@dataclass(frozen=True)
+class CompiledMetric:
+    """A metric for one model: its partials (deduplicated) and its final expression."""
+
+    name: str
+    partials: tuple[Partial, ...]
+    final: final.Final
+
+    def evaluate(self, values: PartialValues) -> float | None:
+        """The metric over merged partial values; None when undefined (e.g. division by zero)."""
+        return self.final.evaluate(values)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The model relation's columns the partials read (sorted)."""
+        from sqlglot import exp
+
+        names: set[str] = set()
+        for p in self.partials:
+            for e in (p.expr, p.expr2, p.filter):
+                if e is not None:
+                    names.update(c.name for c in e.find_all(exp.Column))
+        return tuple(sorted(names))
+
+
+def all_partials(metrics: Iterable[CompiledMetric]) -> tuple[Partial, ...]:
+    """The union of several metrics' partials, deduplicated by key (first-seen order)."""
+    out: dict[str, Partial] = {}
+    for m in metrics:
+        for p in m.partials:
+            out.setdefault(p.key, p)
+    return tuple(out.values())
+
+
+def _finish(name: str, v: Value, pos: ast.Pos, el: Elaborator) -> CompiledMetric:
+    if isinstance(v, Agg):
+        used = set(v.final.refs())
+        partials = tuple(p for k, p in el.partials.items() if k in used)
+        return CompiledMetric(name, partials, v.final)
+    if isinstance(v, Const) and v.kind == "number":
+        return CompiledMetric(name, (), final.Const(v.value))
+    if isinstance(v, Row):
+        raise error_at(pos, f"metric {name} computes a value per row ({v.describe()}); a metric "
+                            f"must aggregate it, e.g. mean({v.label}), sum({v.label}) or "
+                            f"count({v.label})")
+    if isinstance(v, Mask):
+        raise error_at(pos, f"metric {name} is only a filter; count its rows with count([...])")
+    raise error_at(pos, f"metric {name} must be a number, got {v.describe()}")
+
+
+def compile_metric(library: MetricLibrary, name: str, schema: ModelSchema) -> CompiledMetric:
+    """Compile a user metric or a built-in (with default arguments) for one model."""
+    el = Elaborator(library, schema)
+    d = library.user.get(name)
+    if d is not None:
+        pos = d.pos
+    elif library.is_builtin(name):
+        pos = ast.Pos("<metric>", 1, 1)
+    else:
+        from telltale.metric_dsl.checks import unknown_name_message
+
+        raise DSLError(unknown_name_message(name, False, (), library.user, library.builtins),
+                       file="<metric>", line=1, column=1)
+    value = el.value(ast.Name(name, pos), Scope())
+    return _finish(name, value, d.body.pos if d is not None else pos, el)
+
+
+def compile_expression(text: str, schema: ModelSchema, *, source: str = "telltale.yml",
+                       library: MetricLibrary | None = None) -> CompiledMetric:
+    """Compile a metric written inline in the config (e.g. `f1`, `mean(features.age)`).
+
+    `library` gives access to the user's metrics; by default only built-ins are known.
+    Built-in model metrics used without arguments take the model's first prediction and
+    its first actual of a fitting kind.
+    """
+    lib = library if library is not None else stdlib_library()
+    node = parse_expression(text, source)
+    el = Elaborator(lib, schema)
+    value = el.value(node, Scope())
+    return _finish(text.strip(), value, node.pos, el)

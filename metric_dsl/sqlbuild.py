@@ -1,0 +1,147 @@
+"""Small sqlglot builders for row expressions: literals, safe arithmetic, conditions.
+
+SQL is only ever built as sqlglot trees here; operands are parenthesised explicitly
+because sqlglot prints trees as built.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from sqlglot import exp
+
+from telltale.planner.partials import expr_key
+
+_ATOMIC = (exp.Column, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Func, exp.Cast,
+           exp.Case)
+
+
+def literal(value: Any) -> exp.Expression:
+    """A SQL literal for a Python constant (numbers keep every digit)."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int):
+        return exp.Literal.number(str(value)) if value >= 0 else exp.Neg(
+            this=exp.Literal.number(str(-value)))
+    if isinstance(value, float):
+        return exp.Literal.number(repr(value)) if value >= 0 else exp.Neg(
+            this=exp.Literal.number(repr(-value)))
+    return exp.Literal.string(str(value))
+
+
+def paren(e: exp.Expression) -> exp.Expression:
+    """`e` wrapped in parentheses unless it is atomic."""
+    if isinstance(e, _ATOMIC):
+        return e
+    return exp.Paren(this=e)
+
+
+def as_double(e: exp.Expression) -> exp.Expression:
+    """A bare column cast to DOUBLE (keeps products of integer columns from overflowing)."""
+    if isinstance(e, exp.Column):
+        return exp.cast(e, exp.DataType.Type.DOUBLE)
+    return e
+
+
+def arith(op: str, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """left op right for + - * / ** ; division is NULL for a zero divisor in every dialect."""
+    left, right = left.copy(), right.copy()
+    if op == "+":
+        return exp.Add(this=paren(left), expression=paren(right))
+    if op == "-":
+        return exp.Sub(this=paren(left), expression=paren(right))
+    if op == "*":
+        return exp.Mul(this=paren(as_double(left)), expression=paren(as_double(right)))
+    if op == "/":
+        return exp.Div(this=paren(left), expression=paren(right), typed=False, safe=True)
+    if op == "**":
+        return exp.Pow(this=as_double(left), expression=right)
+    raise ValueError(f"unknown operator {op}")
+
+
+def negate(e: exp.Expression) -> exp.Expression:
+    """-e."""
+    return exp.Neg(this=paren(e.copy()))
+
+
+COMPARISONS: dict[str, type[exp.Expression]] = {
+    "==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+}
+
+
+def compare(op: str, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """left op right for == != < <= > >=."""
+    return COMPARISONS[op](this=paren(left.copy()), expression=paren(right.copy()))
+
+
+def is_null(e: exp.Expression, negated: bool = False) -> exp.Expression:
+    """e IS NULL / NOT e IS NULL."""
+    test = exp.Is(this=paren(e.copy()), expression=exp.Null())
+    return exp.Not(this=test) if negated else test
+
+
+def in_list(e: exp.Expression, items: list[Any], negated: bool = False) -> exp.Expression:
+    """e IN (items) / NOT e IN (items)."""
+    test = exp.In(this=paren(e.copy()), expressions=[literal(v) for v in items])
+    return exp.Not(this=exp.Paren(this=test)) if negated else test
+
+
+def not_(e: exp.Expression) -> exp.Expression:
+    """NOT (e)."""
+    return exp.Not(this=paren(e.copy()))
+
+
+def and_(left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """(left) AND (right)."""
+    return exp.And(this=_cond_paren(left.copy()), expression=_cond_paren(right.copy()))
+
+
+def or_(left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """(left) OR (right)."""
+    return exp.Or(this=_cond_paren(left.copy()), expression=_cond_paren(right.copy()))
+
+
+def _cond_paren(e: exp.Expression) -> exp.Expression:
+    return exp.Paren(this=e) if isinstance(e, exp.Or) else e
+
+
+def and_all(conditions: Iterable[exp.Expression]) -> exp.Expression | None:
+    """All conditions ANDed (duplicates dropped, order kept), or None for none."""
+    seen: set[str] = set()
+    out: exp.Expression | None = None
+    for c in conditions:
+        key = expr_key(c)
+        if key in seen:
+            continue
+        seen.add(key)
+        out = c.copy() if out is None else and_(out, c)
+    return out
+
+
+def case_when(condition: exp.Expression, then: exp.Expression,
+              otherwise: exp.Expression | None) -> exp.Expression:
+    """CASE WHEN condition THEN then ELSE otherwise END."""
+    ifs = [exp.If(this=condition.copy(), true=then.copy())]
+    return exp.Case(ifs=ifs, default=otherwise.copy() if otherwise is not None else None)
+
+
+def func(name: str, *args: exp.Expression) -> exp.Expression:
+    """Row-level math: abs sqrt ln exp greatest least coalesce."""
+    a = [x.copy() for x in args]
+    if name == "abs":
+        return exp.Abs(this=a[0])
+    if name == "sqrt":
+        return exp.Sqrt(this=a[0])
+    if name == "ln":
+        return exp.Ln(this=a[0])
+    if name == "exp":
+        return exp.Exp(this=a[0])
+    if name == "greatest":
+        return exp.Greatest(this=a[0], expressions=a[1:])
+    if name == "least":
+        return exp.Least(this=a[0], expressions=a[1:])
+    if name == "coalesce":
+        return exp.Coalesce(this=a[0], expressions=a[1:])
+    raise ValueError(f"unknown function {name}")

@@ -1,0 +1,166 @@
+"""Warehouse connections: one model per `type`, a discriminated union of all eight."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, model_validator
+
+from telltale.config.common import StrictModel, Timeout, fail
+
+
+class ConnectionBase(StrictModel):
+    """Keys every connection takes: `endpoint`, `options` and `timeout`."""
+
+    endpoint: str | None = None
+    """Endpoint override (emulators, private endpoints): S3/Athena/Glue URL, BigQuery API
+    endpoint, Snowflake host:port."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Passed unchanged to the vendor's client."""
+    timeout: Timeout | None = None
+    """Query timeout (seconds or a duration); None = the client's default."""
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        """The timeout in seconds, or None."""
+        return self.timeout.total_seconds() if self.timeout is not None else None
+
+
+class DuckDBConnection(ConnectionBase):
+    """An embedded DuckDB database file (relative to the project) or `:memory:`."""
+
+    type: Literal["duckdb"]
+    database: str = ":memory:"
+
+
+class PostgresConnection(ConnectionBase):
+    """PostgreSQL: host/port/database/user/password, or one `url`."""
+
+    type: Literal["postgres"]
+    url: str | None = None
+    host: str | None = None
+    port: int = 5432
+    database: str | None = None
+    user: str | None = None
+    password: str | None = None
+    sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None = None
+    schema_: str | None = Field(None, alias="schema")
+
+    @model_validator(mode="after")
+    def _url_or_parts(self) -> PostgresConnection:
+        if self.url and (self.host or self.database or self.user or self.password):
+            raise fail("give either url or host/database/user/password, not both", at="url")
+        if not self.url and not self.host:
+            raise fail("missing host (or a url such as postgresql://user:${PG_PASSWORD}@host:5432/db)")
+        return self
+
+
+class RedshiftIAM(StrictModel):
+    """IAM authentication for Redshift (temporary credentials for a cluster)."""
+
+    cluster_identifier: str
+    region: str | None = None
+    profile: str | None = None
+
+
+class RedshiftConnection(ConnectionBase):
+    """Amazon Redshift through redshift_connector or psycopg."""
+
+    type: Literal["redshift"]
+    host: str | None = None
+    port: int = 5439
+    database: str
+    user: str | None = None
+    password: str | None = None
+    schema_: str | None = Field(None, alias="schema")
+    driver: Literal["redshift_connector", "psycopg"] = "redshift_connector"
+    iam: RedshiftIAM | None = None
+
+    @model_validator(mode="after")
+    def _auth(self) -> RedshiftConnection:
+        if self.iam is None and not self.host:
+            raise fail("missing host (or iam: {cluster_identifier: ..., region: ...})")
+        if self.iam is not None and self.driver != "redshift_connector":
+            raise fail("iam authentication needs driver: redshift_connector", at="driver")
+        return self
+
+
+class SnowflakeConnection(ConnectionBase):
+    """Snowflake: password or key-pair authentication."""
+
+    type: Literal["snowflake"]
+    account: str
+    user: str | None = None
+    password: str | None = None
+    private_key_file: str | None = None
+    role: str | None = None
+    warehouse: str | None = None
+    database: str | None = None
+    schema_: str | None = Field(None, alias="schema")
+    query_tag: str | None = "telltale"
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> SnowflakeConnection:
+        if self.password and self.private_key_file:
+            raise fail("give either password or private_key_file, not both", at="private_key_file")
+        return self
+
+
+class BigQueryConnection(ConnectionBase):
+    """Google BigQuery; without credentials_file, application default credentials are used."""
+
+    type: Literal["bigquery"]
+    project: str | None = None
+    dataset: str | None = None
+    location: str | None = None
+    credentials_file: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    max_bytes_billed: int | None = Field(None, gt=0)
+
+
+class AthenaConnection(ConnectionBase):
+    """Amazon Athena over the Glue catalog."""
+
+    type: Literal["athena"]
+    region: str | None = None
+    workgroup: str | None = None
+    s3_staging_dir: str | None = None
+    database: str | None = None
+    catalog: str | None = None
+    profile: str | None = None
+
+    @model_validator(mode="after")
+    def _output(self) -> AthenaConnection:
+        if not self.s3_staging_dir and not self.workgroup:
+            raise fail("missing s3_staging_dir (e.g. s3://bucket/athena-results/) or a workgroup "
+                       "with an output location")
+        return self
+
+
+class S3Connection(ConnectionBase):
+    """Files on S3 (parquet, csv, jsonl) read in place; sources are `{path, format, partitioning}`."""
+
+    type: Literal["s3"]
+    region: str | None = None
+    profile: str | None = None
+
+
+class DeltaConnection(ConnectionBase):
+    """Delta Lake tables read with deltalake; sources are `{path}`."""
+
+    type: Literal["delta"]
+    storage_options: dict[str, str] = Field(default_factory=dict)
+
+
+Connection = Annotated[
+    Union[DuckDBConnection, PostgresConnection, RedshiftConnection, SnowflakeConnection,
+          BigQueryConnection, AthenaConnection, S3Connection, DeltaConnection],
+    Field(discriminator="type"),
+]
+"""Any connection, chosen by its `type`."""
+
+CONNECTION_TYPES = ("duckdb", "postgres", "redshift", "snowflake", "bigquery", "athena", "s3", "delta")
+PATH_CONNECTIONS = ("s3", "delta")
+"""Connections whose sources must be `{path: ...}`."""
+SQL_CONNECTIONS = ("postgres", "redshift", "snowflake", "bigquery", "athena")
+"""Connections whose sources must be `{table: ...}` or `{sql: ...}`."""

@@ -1,0 +1,112 @@
+"""How a monitor's value is judged: absolute bounds, change, anomaly or segment comparison."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from telltale.config.common import PositiveDuration, Scalar, StrictModel, fail
+from telltale.timeutil import parse_duration
+
+Direction = Literal["up", "down", "both"]
+DetectionKind = Literal["absolute", "change", "anomaly", "compare_segment"]
+DETECTION_KINDS: tuple[DetectionKind, ...] = ("absolute", "change", "anomaly", "compare_segment")
+
+
+class AbsoluteRule(StrictModel):
+    """Alert when the value is below `min` or above `max` (at least one is given)."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> AbsoluteRule:
+        if self.min is None and self.max is None:
+            raise fail("give min, max or both, e.g. {min: 0.2, max: 0.6}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise fail(f"min ({self.min}) is above max ({self.max}); swap them", at="min")
+        return self
+
+
+class ChangeRule(StrictModel):
+    """Alert when the value moves more than `percent` % from the baseline's value."""
+
+    percent: float = Field(gt=0)
+    direction: Direction = "both"
+
+
+def _seasonality(value: Any) -> Any:
+    if value is None or value == "none":
+        return None
+    if value == "daily":
+        return timedelta(days=1)
+    if value == "weekly":
+        return timedelta(weeks=1)
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a seasonality; write none, daily, weekly "
+                             "or a period such as 7d") from None
+    return value
+
+
+class AnomalyRule(StrictModel):
+    """Alert when the value leaves `sensitivity` standard deviations of its own `history`."""
+
+    sensitivity: float = Field(3.0, gt=0)
+    history: PositiveDuration = timedelta(days=28)
+    seasonality: timedelta | None = None
+    """None, or the period of a cycle (daily = 1d, weekly = 7d): compare like with like."""
+    direction: Direction = "both"
+
+    _season_before = field_validator("seasonality", mode="before")(_seasonality)
+
+    @model_validator(mode="after")
+    def _enough_history(self) -> AnomalyRule:
+        if self.seasonality is not None:
+            if self.seasonality <= timedelta(0):
+                raise fail("must be longer than zero, e.g. 7d", at="seasonality")
+            if self.history < 2 * self.seasonality:
+                raise fail("history must cover at least two seasons; make history longer "
+                           "(e.g. 28d for weekly seasonality)", at="history")
+        return self
+
+
+class CompareSegmentRule(StrictModel):
+    """Alert when the value differs more than `percent` % from the same value on one segment."""
+
+    column: str
+    value: Scalar
+    percent: float = Field(gt=0)
+    direction: Direction = "both"
+
+
+class Detection(StrictModel):
+    """Exactly one rule: `absolute`, `change`, `anomaly` or `compare_segment`."""
+
+    absolute: AbsoluteRule | None = None
+    change: ChangeRule | None = None
+    anomaly: AnomalyRule | None = None
+    compare_segment: CompareSegmentRule | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Detection:
+        given = [k for k in DETECTION_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            what = "none" if not given else " and ".join(given)
+            raise fail(f"give exactly one of absolute, change, anomaly or compare_segment "
+                       f"(got {what}); e.g. {{absolute: {{max: 0.05}}}} or {{change: {{percent: 20}}}}")
+        return self
+
+    @property
+    def kind(self) -> DetectionKind:
+        """Which rule is set."""
+        return next(k for k in DETECTION_KINDS if getattr(self, k) is not None)
+
+    @property
+    def rule(self) -> Union[AbsoluteRule, ChangeRule, AnomalyRule, CompareSegmentRule]:
+        """The rule that is set."""
+        return getattr(self, self.kind)

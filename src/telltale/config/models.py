@@ -1,0 +1,212 @@
+"""A monitored model: where its rows live, which columns mean what, and its baseline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from telltale.config.common import Duration, Kind, Name, PositiveDuration, StrictModel, fail, str_tuple
+
+ModelType = Literal["binary", "multiclass", "multilabel", "regression", "ranking"]
+Granularity = Literal["hour", "day"]
+FieldGroup = Literal["features", "raw_inputs", "predictions", "actuals"]
+FIELD_GROUPS: tuple[FieldGroup, ...] = ("features", "raw_inputs", "predictions", "actuals")
+
+
+class SourceConfig(StrictModel):
+    """Where rows come from: exactly one of `table`, `sql` or `path` (+ `format`, `partitioning`)."""
+
+    table: str | None = None
+    sql: str | None = None
+    path: str | None = None
+    format: Literal["parquet", "csv", "jsonl"] | None = None
+    partitioning: Literal["hive"] | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SourceConfig:
+        given = [k for k in ("table", "sql", "path") if getattr(self, k)]
+        if len(given) != 1:
+            what = "none of them" if not given else " and ".join(given)
+            raise fail(f"give exactly one of table, sql or path (got {what}); e.g. "
+                       "{table: predictions} or {sql: \"select ...\"} or "
+                       "{path: data/, format: parquet}")
+        if self.path is None:
+            for key in ("format", "partitioning"):
+                if getattr(self, key) is not None:
+                    raise fail(f"{key} only applies to path sources; remove it", at=key)
+        return self
+
+    @property
+    def kind(self) -> Literal["table", "sql", "path"]:
+        """Which of table, sql or path is set."""
+        return "table" if self.table else "sql" if self.sql else "path"
+
+    @property
+    def file_format(self) -> str:
+        """The file format of a path source (parquet when not given)."""
+        return self.format or "parquet"
+
+
+class FieldSpec(StrictModel):
+    """One mapped field: the real column it reads and how it is summarised.
+
+    Written either `income: numeric` or `income: {column: income_usd, type: numeric}`.
+    """
+
+    column: Name
+    type: Kind
+
+    @property
+    def kind(self) -> Kind:
+        """Same as `type`: numeric, categorical or boolean."""
+        return self.type
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """A field of a model, resolved: its group, the name used in DSL and results, the real column."""
+
+    group: FieldGroup
+    name: str
+    column: str
+    kind: Kind
+
+    @property
+    def qualified(self) -> str:
+        """`features.income`: the name as the metric language writes it."""
+        return f"{self.group}.{self.name}"
+
+
+class ActualsSource(StrictModel):
+    """Labels stored apart from the predictions, joined on `id`."""
+
+    source: SourceConfig
+    id: Name
+    timestamp: Name | None = None
+
+
+class WindowBaseline(StrictModel):
+    """A rolling baseline: `last` long, ending `skip` before the focal window starts."""
+
+    last: PositiveDuration
+    skip: Duration = timedelta(0)
+
+
+class BaselineConfig(StrictModel):
+    """Exactly one of `window: {last, skip}` or `training: {table|sql|path}`."""
+
+    window: WindowBaseline | None = None
+    training: SourceConfig | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BaselineConfig:
+        if (self.window is None) == (self.training is None):
+            raise fail("give exactly one of window or training, e.g. "
+                       "{window: {last: 28d, skip: 1d}} or {training: {table: training_set}}")
+        return self
+
+    @property
+    def kind(self) -> Literal["window", "training"]:
+        """`window` (rolling) or `training` (a fixed data set)."""
+        return "window" if self.window is not None else "training"
+
+
+DEFAULT_BASELINE = BaselineConfig(window=WindowBaseline(last=timedelta(days=28)))
+
+
+def _normalise_fields(value: Any) -> Any:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        return value
+    out: dict[Any, Any] = {}
+    for name, spec in value.items():
+        if isinstance(spec, str):
+            spec = {"column": name, "type": spec}
+        elif isinstance(spec, dict) and "column" not in spec:
+            spec = {"column": name, **spec}
+        out[name] = spec
+    return out
+
+
+class ModelConfig(StrictModel):
+    """One monitored model (`models.NAME`)."""
+
+    type: ModelType
+    connection: Name
+    source: SourceConfig
+    id: Name | None = None
+    timestamp: Name
+    version: Name | None = None
+    query_id: Name | None = None
+    """Ranking models: the column grouping the rows of one query (default: `id`)."""
+    features: dict[str, FieldSpec] = Field(default_factory=dict)
+    raw_inputs: dict[str, FieldSpec] = Field(default_factory=dict)
+    predictions: dict[str, FieldSpec]
+    actuals: dict[str, FieldSpec] = Field(default_factory=dict)
+    actuals_source: ActualsSource | None = None
+    segments: tuple[str, ...] = ()
+    granularity: Granularity = "day"
+    baseline: BaselineConfig = DEFAULT_BASELINE
+    histogram_bins: int = Field(256, ge=2, le=10_000)
+    """Inner bins of every numeric histogram (fixed edges from the baseline)."""
+    top_values: int = Field(100, ge=1, le=100_000)
+    """How many categories (the most frequent) are kept per bucket and column."""
+    late_data: Duration = timedelta(0)
+    """How long after its end a bucket may still change; younger buckets are recomputed."""
+
+    _fields_before = field_validator("features", "raw_inputs", "predictions", "actuals",
+                                     mode="before")(_normalise_fields)
+    _segments_before = field_validator("segments", mode="before")(str_tuple)
+
+    @field_validator("predictions")
+    @classmethod
+    def _some_prediction(cls, value: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        if not value:
+            raise ValueError("map at least one prediction column, e.g. predictions: {score: numeric}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelConfig:
+        if self.actuals_source is not None:
+            if not self.actuals:
+                raise fail("actuals_source needs actuals: map the label columns, "
+                           "e.g. actuals: {defaulted: boolean}", at="actuals_source")
+            if not self.id:
+                raise fail("actuals_source joins labels on the model's id: add id: <prediction id column>",
+                           at="actuals_source")
+        return self
+
+    @property
+    def step(self) -> timedelta:
+        """The length of one time bucket."""
+        return timedelta(hours=1) if self.granularity == "hour" else timedelta(days=1)
+
+    def group(self, group: FieldGroup) -> dict[str, FieldSpec]:
+        """The fields of one group (`features`, `raw_inputs`, `predictions`, `actuals`)."""
+        return getattr(self, group)
+
+    def fields(self, *groups: FieldGroup) -> list[FieldRef]:
+        """Every mapped field of the given groups (all groups when none is given), in file order."""
+        out: list[FieldRef] = []
+        for g in groups or FIELD_GROUPS:
+            out.extend(FieldRef(g, n, s.column, s.type) for n, s in self.group(g).items())
+        return out
+
+    def field(self, name: str, groups: tuple[FieldGroup, ...] = FIELD_GROUPS) -> FieldRef | None:
+        """A field by `name` or `group.name`, searched in `groups` in order; None if absent."""
+        group, _, bare = name.partition(".")
+        if bare and group in FIELD_GROUPS:
+            spec = self.group(group).get(bare)  # type: ignore[arg-type]
+            if spec is not None and group in groups:
+                return FieldRef(group, bare, spec.column, spec.type)  # type: ignore[arg-type]
+            return None
+        for g in groups:
+            spec = self.group(g).get(name)
+            if spec is not None:
+                return FieldRef(g, name, spec.column, spec.type)
+        return None

@@ -1,0 +1,126 @@
+"""`telltale demo`: a whole monitoring project on an embedded DuckDB warehouse."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from telltale.demo.data import DemoEvents, demo_end, write_warehouse
+
+CONFIG = """\
+# The telltale demo: a credit model's predictions in an embedded DuckDB warehouse.
+# Injected in the last days: income drifts up, a new region (LATAM) appears, age goes
+# missing, volume drops, and defaults rise (labels arrive 3 days late).
+version: 1
+store: sqlite:///.telltale/state.db
+connections:
+  wh: {type: duckdb, database: warehouse.duckdb}
+metrics: [metrics/*.metric]
+models:
+  credit:
+    type: binary
+    connection: wh
+    source: {table: predictions}
+    id: prediction_id
+    timestamp: predicted_at
+    version: model_version
+    features: {income: numeric, age: numeric, region: categorical, has_car: boolean}
+    predictions: {default_score: numeric, predicted_default: boolean}
+    actuals: {defaulted: boolean}
+    actuals_source:
+      source: {table: labels}
+      id: prediction_id
+      timestamp: labeled_at
+    segments: [region]
+    granularity: day
+    baseline: {window: {last: 28d, skip: 1d}}
+monitors:
+  - name: feature drift
+    model: credit
+    type: data_drift
+    columns: [income, age, region, has_car]
+    method: psi
+    threshold: 0.2
+    window: 1d
+    severity: high
+  - name: income distribution (KS)
+    model: credit
+    type: data_drift
+    columns: [income]
+    method: ks
+    threshold: 0.1
+  - name: score drift
+    model: credit
+    type: prediction_drift
+    columns: [default_score]
+    method: js
+    threshold: 0.1
+  - name: missing age
+    model: credit
+    type: missing_values
+    columns: [age, income]
+    detection: {absolute: {max: 0.05}}
+  - name: new regions
+    model: credit
+    type: new_values
+    columns: [region]
+  - name: prediction volume
+    model: credit
+    type: model_activity
+    detection: {change: {percent: 30}}
+  - name: approval rate
+    model: credit
+    type: custom_metric
+    metric: approval_rate
+    detection: {change: {percent: 15}}
+    segment: all
+  - name: mean income
+    model: credit
+    type: metric_change
+    columns: [income]
+    statistic: mean
+    detection: {change: {percent: 20}}
+  - name: recall on labeled rows
+    model: credit
+    type: performance_degradation
+    metric: default_recall
+    window: 7d
+    detection: {change: {percent: 20}}
+"""
+
+METRICS = """\
+// Custom metrics for the demo, in telltale's metric language (Aporia-compatible).
+metric approval_rate = count(predictions.predicted_default[predictions.predicted_default == False]) / count()
+metric avg_income_with_car = sum(features.income[features.has_car == True]) / count(features.income[features.has_car == True])
+metric default_recall = recall(predictions.predicted_default, actuals.defaulted)
+"""
+
+
+def write_project(directory: Path, end: datetime, events: DemoEvents = DemoEvents()) -> None:
+    """Write the warehouse, telltale.yml and the metric file (replacing an earlier demo)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "metrics").mkdir(exist_ok=True)
+    state = directory / ".telltale"
+    if state.exists():
+        shutil.rmtree(state)
+    write_warehouse(directory / "warehouse.duckdb", end, events)
+    (directory / "telltale.yml").write_text(CONFIG, encoding="utf-8")
+    (directory / "metrics" / "credit.metric").write_text(METRICS, encoding="utf-8")
+
+
+def run_demo(directory: Path, console: Any = None) -> tuple[Any, datetime]:
+    """Build the demo project in `directory` and run every monitor at the end of its data."""
+    from telltale.config import load_project
+    from telltale.runner.run import run_project
+
+    end = demo_end()
+    if console is not None:
+        console.print(f"Writing 60 days of synthetic credit-model predictions to {directory}/warehouse.duckdb ...")
+    write_project(directory, end)
+    project = load_project(directory)
+    if console is not None:
+        console.print(f"Running {len(project.config.monitors)} monitors at {end:%Y-%m-%d %H:%M} UTC "
+                      "(each pushes down aggregates only) ...\n")
+    return run_project(project, at=end), end

@@ -1,0 +1,163 @@
+"""Shared pieces of the monitor types: reading config, choosing segments, building results."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from telltale.monitors.context import EvalContext, Field
+from telltale.monitors.detection import Verdict, absolute, change
+from telltale.planner.partials import PartialValues
+from telltale.runner.results import MonitorResult
+from telltale.timeutil import TimeRange
+
+ValueFn = Callable[[PartialValues], "float | None"]
+
+
+def opt(cfg: Any, name: str, default: Any = None) -> Any:
+    """An optional monitor setting (config objects or plain dicts)."""
+    if isinstance(cfg, dict):
+        return cfg.get(name, default)
+    value = getattr(cfg, name, default)
+    return default if value is None else value
+
+
+def plain(obj: Any) -> Any:
+    """A pydantic model or dict as plain Python data."""
+    if obj is None:
+        return None
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(exclude_none=True)
+    return obj
+
+
+def detection_of(cfg: Any) -> tuple[str, dict[str, Any]] | None:
+    """The monitor's detection as (kind, params): absolute | change | anomaly | compare_segment."""
+    det = plain(opt(cfg, "detection"))
+    if not det:
+        return None
+    if isinstance(det, dict):
+        if "kind" in det:
+            kind = det.pop("kind")
+            return kind, det
+        for kind in ("absolute", "change", "anomaly", "compare_segment"):
+            if det.get(kind) is not None:
+                return kind, plain(det[kind]) or {}
+    raise ValueError(f"unknown detection {det!r}")
+
+
+def segments_for(cfg: Any, ctx: EvalContext) -> list[dict[str, str] | None]:
+    """None (all rows) plus, for `segment: all`, one entry per value of each segment column."""
+    seg = plain(opt(cfg, "segment"))
+    if seg is None:
+        return [None]
+    if seg == "all" or (isinstance(seg, dict) and seg.get("all")):
+        out: list[dict[str, str] | None] = [None]
+        for column, values in sorted(ctx.segment_values(ctx.focal).items()):
+            out += [{column: v} for v in sorted(values)]
+        return out
+    if isinstance(seg, dict):
+        return [{str(k): _seg_text(v) for k, v in seg.items()}]
+    return [None]
+
+
+def _seg_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def columns_of(cfg: Any, ctx: EvalContext, group: str) -> list[Field]:
+    """The monitor's `columns`, or every field of `group` by default."""
+    resolver = ctx.extras.get("columns")
+    if resolver is not None:
+        return list(resolver(cfg))
+    names = opt(cfg, "columns")
+    if names:
+        return [ctx.field(n) for n in names]
+    return [f for f in ctx.fields.values() if f.group == group]
+
+
+def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict | None,
+                metric: str, value: float | None, verdict: Verdict | None,
+                baseline: TimeRange | None = None, status: str | None = None,
+                message: str | None = None, extra: dict[str, Any] | None = None,
+                error: str | None = None) -> MonitorResult:
+    """A MonitorResult with status and message derived from the verdict."""
+    if status is None:
+        if value is None:
+            status = "no_data"
+        else:
+            status = "alert" if verdict and verdict.fired else "ok"
+    subject = f"{metric} of {column}" if column else metric
+    if segment:
+        subject += " in " + ", ".join(f"{k}={v}" for k, v in segment.items())
+    if message is None:
+        if status == "no_data":
+            message = f"{subject}: no data in the window"
+        elif verdict is not None:
+            message = f"{subject}: {verdict.reason}"
+        else:
+            message = f"{subject} = {value}"
+    return MonitorResult(
+        monitor=cfg.name, model=ctx.model, type=cfg.type, column=column, segment=segment,
+        metric=metric, value=value, threshold=verdict.threshold if verdict else None,
+        status=status, severity=str(opt(cfg, "severity", "medium")), window=ctx.focal,
+        baseline=baseline, message=message, error=error, extra=extra or {})
+
+
+def per_window_baseline(ctx: EvalContext, fn: ValueFn, segment: dict | None,
+                        extensive: bool | None = None) -> float | None:
+    """The baseline's value on the focal window's scale.
+
+    Counts and sums ("extensive" values) are scaled to the focal window's length, e.g. the
+    baseline's mean rows per day; ratios are taken over the whole baseline. When
+    `extensive` is None it is detected: a value that is the sum of its per-window values
+    is extensive.
+    """
+    if ctx.baseline is None:
+        return None
+    pooled = fn(ctx.values(ctx.baseline, segment))
+    if pooled is None:
+        return None
+    scale = ctx.focal.length / ctx.baseline.length
+    if extensive is None:
+        extensive = _is_additive(ctx, fn, segment, pooled)
+    return pooled * scale if extensive else pooled
+
+
+def _is_additive(ctx: EvalContext, fn: ValueFn, segment: dict | None, pooled: float) -> bool:
+    assert ctx.baseline is not None
+    parts, t = [], ctx.baseline.start
+    while t < ctx.baseline.end:
+        v = fn(ctx.values(TimeRange(t, t + ctx.step), segment))
+        parts.append(v or 0.0)
+        t += ctx.step
+    total = sum(parts)
+    return abs(total - pooled) <= 1e-9 * max(1.0, abs(pooled)) and len(parts) > 1 and pooled != parts[0]
+
+
+def detect(cfg: Any, ctx: EvalContext, fn: ValueFn, value: float, segment: dict | None,
+           extensive: bool | None = None) -> tuple[Verdict | None, TimeRange | None, dict[str, Any]]:
+    """Apply the monitor's detection to a value: (verdict, baseline range used, extras)."""
+    det = detection_of(cfg)
+    if det is None:
+        return None, None, {}
+    kind, params = det
+    if kind == "absolute":
+        return absolute(value, params.get("min"), params.get("max")), None, {}
+    if kind == "change":
+        base = per_window_baseline(ctx, fn, segment, extensive)
+        return change(value, base, float(params.get("percent", 0))), ctx.baseline, {"baseline_value": base}
+    if kind == "compare_segment":
+        other = {str(params["column"]): _seg_text(params["value"])}
+        ref = fn(ctx.values(ctx.focal, other))
+        return change(value, ref, float(params.get("percent", 0))), None, {"segment_value": ref}
+    raise NotImplementedError(f"detection '{kind}' is not available yet; use absolute or change")
+
+
+def iter_targets(cfg: Any, ctx: EvalContext, fields: Iterable[Field]):
+    """Every (field, segment) pair a monitor evaluates."""
+    segs = segments_for(cfg, ctx)
+    for f in fields:
+        for s in segs:
+            yield f, s

@@ -1,0 +1,63 @@
+"""data_drift and prediction_drift: distance between the focal window and the baseline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telltale.monitors.common import columns_of, iter_targets, make_result, opt
+from telltale.monitors.context import EvalContext, Field, column_partials
+from telltale.monitors.detection import at_least
+from telltale.planner.partials import Partial, PartialValues
+from telltale.runner.results import MonitorResult
+from telltale.stats.drift import NumericSummary, drift
+
+DEFAULT_THRESHOLDS = {"psi": 0.2, "js": 0.1, "hellinger": 0.1, "ks": 0.1, "wasserstein": 0.1, "chi2": 0.1}
+
+
+def _group(cfg: Any) -> str:
+    return "predictions" if cfg.type == "prediction_drift" else "features"
+
+
+def requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
+    """Histograms (numeric) or value counts (categorical) of each watched column."""
+    out: set[Partial] = set()
+    for f in columns_of(cfg, ctx, _group(cfg)):
+        out.update(column_partials(f).values())
+    return out
+
+
+def side(f: Field, values: PartialValues) -> Any:
+    """One side of the comparison as the stats package wants it."""
+    p = column_partials(f)
+    if not f.is_numeric:
+        return values.get(p["values"])
+    return NumericSummary(
+        grid=values.grid(p["hist"]), counts=values.get(p["hist"]),
+        vmin=values.get(p["min"]), vmax=values.get(p["max"]), count=values.get(p["count"]),
+        sum=values.get(p["sum"]), sum_sq=values.get(p["sumsq"]))
+
+
+def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
+    """One result per column and segment: the drift distance vs the threshold."""
+    method = opt(cfg, "method", "psi")
+    threshold = opt(cfg, "threshold", DEFAULT_THRESHOLDS.get(method, 0.2))
+    results = []
+    for f, seg in iter_targets(cfg, ctx, columns_of(cfg, ctx, _group(cfg))):
+        if ctx.baseline is None:
+            results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=None,
+                                       verdict=None, status="error",
+                                       error="drift needs a baseline; set `baseline` on the model or monitor"))
+            continue
+        fv, bv = ctx.values(ctx.focal, seg), ctx.values(ctx.baseline, seg)
+        kind = "numeric" if f.is_numeric else "categorical"
+        if f.is_numeric and fv.grid(column_partials(f)["hist"]) is None:
+            results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=None,
+                                       verdict=None, baseline=ctx.baseline))
+            continue
+        dv = drift(method, kind, side(f, bv), side(f, fv))
+        verdict = at_least(dv.value, threshold) if dv.value is not None else None
+        extra = {"p_value": dv.p_value} if dv.p_value is not None else {}
+        extra["rows"] = fv.get(column_partials(f)["rows"])
+        results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=dv.value,
+                                   verdict=verdict, baseline=ctx.baseline, extra=extra))
+    return results

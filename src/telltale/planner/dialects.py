@@ -1,0 +1,39 @@
+"""Per-dialect SQL differences the planner needs, kept as data (function tables)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlglot import exp
+
+
+def _approx(x: exp.Expression, q: float) -> exp.Expression:
+    return exp.ApproxQuantile(this=x, quantile=exp.Literal.number(q))
+
+
+def _within_group(x: exp.Expression, q: float) -> exp.Expression:
+    return exp.WithinGroup(this=exp.PercentileCont(this=exp.Literal.number(q)),
+                           expression=exp.Order(expressions=[exp.Ordered(this=x)]))
+
+
+# dialect -> how to ask for the q-quantile of x (approximate where the warehouse can)
+QUANTILE: dict[str, Callable[[exp.Expression, float], exp.Expression]] = {
+    "duckdb": _approx,
+    "postgres": _within_group,
+    "redshift": _within_group,
+    "snowflake": _approx,
+    "bigquery": _approx,
+    "athena": _approx,
+    "trino": _approx,
+    "databricks": _approx,
+}
+
+
+def quantile(dialect: str, x: exp.Expression, q: float) -> exp.Expression:
+    """The q-quantile aggregate of x in `dialect`."""
+    return QUANTILE.get(dialect, _within_group)(x, q)
+
+
+def bucket_expr(ts: exp.Expression, granularity: str) -> exp.Expression:
+    """The start of a row's time bucket (UTC): DATE_TRUNC('day', ts) in each dialect."""
+    return exp.TimestampTrunc(this=ts, unit=exp.var(granularity.upper()))

@@ -1,0 +1,60 @@
+"""The model relation: the prediction rows (with labels joined when they live elsewhere)."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from telltale.connectors.base import Connector
+from telltale.connectors.relations import aliased
+from telltale.planner.spec import ModelSpec
+from telltale.timeutil import TimeRange
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    """A quoted column reference."""
+    return exp.column(name, table=exp.to_identifier(table, quoted=True) if table else None, quoted=True)
+
+
+def ts_literal(value) -> exp.Expression:
+    """A UTC timestamp literal: CAST('2026-03-12 00:00:00' AS TIMESTAMP)."""
+    return exp.cast(exp.Literal.string(value.strftime("%Y-%m-%d %H:%M:%S")), exp.DataType.Type.TIMESTAMP)
+
+
+def time_filter(ts: exp.Expression, rng: TimeRange) -> exp.Expression:
+    """`ts >= start AND ts < end`."""
+    return exp.and_(exp.GTE(this=ts.copy(), expression=ts_literal(rng.start)),
+                    exp.LT(this=ts, expression=ts_literal(rng.end)))
+
+
+def referenced_columns(exprs) -> set[str]:
+    """Names of the columns a set of sqlglot expressions reads."""
+    names: set[str] = set()
+    for e in exprs:
+        if e is None:
+            continue
+        for c in e.find_all(exp.Column):
+            names.add(c.name)
+    return names
+
+
+def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
+                   rng: TimeRange) -> exp.Select:
+    """SELECT of the needed columns over the time range, labels LEFT JOINed on id if separate.
+
+    Every column is projected under its own name, so partial expressions (which use bare
+    column names) read the joined relation unchanged.
+    """
+    needed = set(columns) | {model.timestamp} | set(model.segments)
+    source = aliased(connector.relation(model.source), "p")
+    if model.actuals is None:
+        return exp.select(*[col(c) for c in sorted(needed)]).from_(source).where(
+            time_filter(col(model.timestamp), rng))
+    labels = aliased(connector.relation(model.actuals.source), "l")
+    from_labels = {c for c in needed if c in model.actual_columns}
+    projections = [col(c, "p").as_(c, quoted=True) for c in sorted(needed - from_labels)]
+    projections += [col(c, "l").as_(c, quoted=True) for c in sorted(from_labels)]
+    pid = model.id or model.actuals.id
+    join_on = exp.EQ(this=col(pid, "p"), expression=col(model.actuals.id, "l"))
+    return (exp.select(*projections).from_(source)
+            .join(labels, on=join_on, join_type="left")
+            .where(time_filter(col(model.timestamp, "p"), rng)))

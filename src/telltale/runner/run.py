@@ -1,0 +1,298 @@
+"""One run: plan every model's summaries, push them down, evaluate monitors, raise alerts.
+
+The flow per model: collect the partials every selected monitor needs over its focal
+and baseline windows; reuse stored per-bucket summaries that are final; fetch the
+missing buckets in one fused scan (plus one grid query the first time a numeric column
+is seen); merge buckets into windows; evaluate. A failing query fails that model's
+monitors only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from telltale.errors import ConfigError, TelltaleError
+from telltale.monitors.common import make_result
+from telltale.monitors.context import EvalContext
+from telltale.monitors.registry import monitor_type
+from telltale.planner.edges import Grid
+from telltale.planner.partials import Partial
+from telltale.planner.queries import grid_query, plan_scans
+from telltale.runner.metrics import MetricCompiler
+from telltale.runner.modelctx import model_fields, model_spec
+from telltale.runner.results import MonitorResult
+from telltale.runner.summaries import SummaryBook, contiguous, missing_buckets
+from telltale.timeutil import TimeRange, baseline_range, focal_range, iso, to_utc
+
+
+@dataclass
+class QueryLog:
+    """The `queries` list of the JSON output."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, connection: str, sql: str, seconds: float, rows: int, kind: str) -> None:
+        """Record one pushed-down query."""
+        self.entries.append({"connection": connection, "sql": sql, "seconds": round(seconds, 6),
+                             "rows": rows, "kind": kind})
+
+
+@dataclass
+class RunReport:
+    """What `telltale run` prints and returns."""
+
+    run_id: str
+    at: datetime
+    results: list[MonitorResult]
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    queries: list[dict[str, Any]] = field(default_factory=list)
+    delivery: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """3 if a monitor failed, else 1 if an alert fired, else 0."""
+        if any(r.status == "error" for r in self.results):
+            return 3
+        if any(r.status == "alert" for r in self.results):
+            return 1
+        return 0
+
+    def as_json(self) -> dict[str, Any]:
+        """The object `run --json` prints."""
+        return {"run_id": self.run_id, "at": iso(self.at),
+                "results": [r.as_json() for r in self.results],
+                "alerts": self.alerts, "queries": self.queries}
+
+
+def monitor_windows(cfg: Any, model_cfg: Any, at: datetime, step: timedelta) -> tuple[TimeRange, TimeRange | None]:
+    """The focal window and the rolling baseline of one monitor at time `at`."""
+    focal = focal_range(at, cfg.window, step)
+    base_cfg = cfg.baseline or model_cfg.baseline
+    if base_cfg is None or base_cfg.window is None:
+        return focal, None
+    return focal, baseline_range(focal, base_cfg.window.last, base_cfg.window.skip)
+
+
+def select_monitors(project: Any, model: str | None, monitor: str | None) -> list[Any]:
+    """The monitors a run evaluates; unknown names are usage errors."""
+    if model is not None and model not in project.config.models:
+        raise ConfigError(f"no model named '{model}'; models: {', '.join(project.config.models)}")
+    mons = project.monitors(model)
+    if monitor is not None:
+        mons = [m for m in mons if m.name == monitor]
+        if not mons:
+            names = ", ".join(m.name for m in project.monitors(model))
+            raise ConfigError(f"no monitor named '{monitor}'; monitors: {names}")
+    return mons
+
+
+class ModelRun:
+    """Everything one run does for one model."""
+
+    def __init__(self, project: Any, name: str, monitors: list[Any], at: datetime,
+                 connector: Any, store: Any, compiler: MetricCompiler, log: QueryLog,
+                 run_id: str, now: datetime) -> None:
+        self.project, self.name, self.monitors, self.at = project, name, monitors, at
+        self.connector, self.store, self.compiler, self.log = connector, store, compiler, log
+        self.run_id, self.now = run_id, now
+        self.cfg = project.model(name)
+        self.spec = model_spec(project, name)
+        self.fields = model_fields(project, name)
+        self.book = SummaryBook(self.spec.step)
+
+    def context(self, cfg: Any) -> EvalContext:
+        """The evaluation context of one monitor."""
+        focal, base = monitor_windows(cfg, self.cfg, self.at, self.spec.step)
+        ctx = EvalContext(
+            model=self.name, model_type=self.cfg.type, fields=self.fields, focal=focal,
+            baseline=base, at=self.at, step=self.spec.step, segments=self.spec.segments,
+            merged=self.book.merged, segment_values=self.book.segment_values,
+            compile_metric=lambda text: self.compiler.compile(self.name, text))
+        ctx.extras["columns"] = lambda c: [self.fields[f"{f.group}.{f.name}"]
+                                           for f in self.project.monitor_columns(c)]
+        return ctx
+
+    def run(self) -> list[MonitorResult]:
+        """Fetch what is missing, then evaluate every monitor of the model."""
+        contexts, needed, ranges = [], set(), []
+        results: list[MonitorResult] = []
+        for cfg in self.monitors:
+            mt = monitor_type(cfg.type)
+            ctx = self.context(cfg)
+            if mt is None:
+                results.append(make_result(cfg, ctx, column=None, segment=None, metric=cfg.type,
+                                           value=None, verdict=None, status="error",
+                                           error=f"monitor type {cfg.type} is not available in this release"))
+                continue
+            needed |= mt.requests(cfg, ctx)
+            ranges.append(ctx.focal)
+            if ctx.baseline is not None:
+                ranges.append(ctx.baseline)
+            contexts.append((cfg, mt, ctx))
+        if contexts:
+            try:
+                self.fetch(needed, ranges)
+            except TelltaleError as exc:
+                for cfg, _, ctx in contexts:
+                    results.append(make_result(cfg, ctx, column=None, segment=None, metric=cfg.type,
+                                               value=None, verdict=None, status="error", error=str(exc)))
+                return results
+        for cfg, mt, ctx in contexts:
+            try:
+                results.extend(mt.evaluate(cfg, ctx))
+            except TelltaleError as exc:
+                results.append(make_result(cfg, ctx, column=None, segment=None, metric=cfg.type,
+                                           value=None, verdict=None, status="error", error=str(exc)))
+        return results
+
+    def _execute(self, planned: Any) -> Any:
+        table, stats = self.connector.execute(planned.tree)
+        self.log.add(self.spec.connection, stats.sql, stats.seconds, stats.rows, planned.kind)
+        return planned.decode(table)
+
+    def fetch(self, needed: set[Partial], ranges: list[TimeRange]) -> None:
+        """Load stored summaries, compute grids and missing buckets, store what was computed."""
+        whole = ranges[0]
+        for r in ranges[1:]:
+            whole = whole.union(r)
+        baselines = [r for r in ranges[1:]] or [whole]
+        self.load_grids(needed, baselines)
+        needed = {p for p in needed if p.kind != "hist" or p.grid_key in self.book.grids}
+        keys = {p.key for p in needed}
+        final: set[datetime] = set()
+        if self.store is not None:
+            stored = self.store.get_partials(self.name, self.spec.granularity, whole.start, whole.end,
+                                             partial_keys=keys)
+            self.book.add(stored.values)
+            final = {b for (b, _, _) in stored.final}
+        todo = missing_buckets(self.book, whole, keys, final)
+        if not todo:
+            return
+        scan = TimeRange(todo[0], todo[-1] + self.spec.step)
+        computed: dict[Any, dict[str, Any]] = {}
+        for planned in plan_scans(self.spec, self.connector, scan, needed, self.book.grids):
+            for key, vals in self._execute(planned).items():
+                computed.setdefault(key, {}).update(vals)
+        # buckets with no rows at all still count as scanned (all-empty values)
+        from telltale.planner.partials import empty_value
+        seen = {b for (b, _) in computed}
+        for b in scan.buckets(self.spec.step):
+            if b not in seen:
+                computed[(b, "")] = {p.key: empty_value(p.kind) for p in needed}
+        self.book.add(computed)
+        if self.store is not None:
+            self.save(computed)
+
+    def save(self, computed: dict[Any, dict[str, Any]]) -> None:
+        """Store per-bucket summaries, marking buckets old enough as final."""
+        from telltale.store.records import PartialRow
+
+        rows = []
+        for (bucket, seg), vals in computed.items():
+            is_final = bucket + self.spec.step + self.spec.late_data <= self.now
+            rows += [PartialRow(bucket, seg, k, v, is_final) for k, v in vals.items()]
+        self.store.put_partials(self.name, self.spec.granularity, rows, run_id=self.run_id)
+
+    def load_grids(self, needed: set[Partial], baselines: list[TimeRange]) -> None:
+        """Histogram grids: stored ones, else computed once from the baseline and stored."""
+        hist = {p.grid_key: p.expr for p in needed if p.kind == "hist"}
+        if not hist:
+            return
+        stored = self.store.get_grids(self.name) if self.store is not None else {}
+        for k, g in stored.items():
+            self.book.grids[k] = Grid.from_json(g)
+        missing = {k: e for k, e in hist.items() if k not in self.book.grids}
+        if not missing:
+            return
+        rng = baselines[0]
+        for r in baselines[1:]:
+            rng = rng.union(r)
+        grids = self._execute(grid_query(self.spec, self.connector, rng, missing))
+        for k, g in grids.items():
+            if g is None:
+                continue
+            if self.store is not None:
+                g = Grid.from_json(self.store.put_grid(self.name, k, g))
+            self.book.grids[k] = g
+
+
+def run_project(project: Any, *, at: datetime, model: str | None = None, monitor: str | None = None,
+                dry_run: bool = False, now: datetime | None = None) -> RunReport:
+    """Evaluate the selected monitors at `at`; store, alert and deliver unless `dry_run`."""
+    from telltale.connectors import connect
+    from telltale.store.runs import new_run_id
+
+    started = time.perf_counter()
+    at = to_utc(at)
+    now = to_utc(now or datetime.now(tz=at.tzinfo))
+    monitors = select_monitors(project, model, monitor)
+    compiler = MetricCompiler(project)
+    compiler.check(monitors)   # every DSL error surfaces before anything runs
+    store = None
+    if not dry_run:
+        from telltale.store import open_store
+        store = open_store(project.store_url)
+        run_id = store.begin_run(at)
+    else:
+        run_id = "dry-" + new_run_id(now)
+    log = QueryLog()
+    results: list[MonitorResult] = []
+    connectors: dict[str, Any] = {}
+    try:
+        by_model: dict[str, list[Any]] = {}
+        for m in monitors:
+            by_model.setdefault(m.model, []).append(m)
+        for name, mons in by_model.items():
+            conn_name = project.model(name).connection
+            try:
+                if conn_name not in connectors:
+                    conn = project.connection(conn_name)
+                    params = conn.model_dump(exclude={"type"}, exclude_none=True)
+                    connectors[conn_name] = connect(conn.type, params, base_dir=project.root)
+                connector = connectors[conn_name]
+            except TelltaleError as exc:
+                for cfg in mons:
+                    results.append(_error_result(project, cfg, at, str(exc)))
+                continue
+            results.extend(ModelRun(project, name, mons, at, connector, store, compiler, log,
+                                    run_id, now).run())
+        report = RunReport(run_id, at, results, queries=log.entries)
+        if store is not None:
+            _finish(project, store, report, monitors, now)
+    finally:
+        for c in connectors.values():
+            c.close()
+    report.seconds = time.perf_counter() - started
+    if store is not None:
+        store.finish_run(run_id, status="done", exit_code=report.exit_code,
+                         summary={"results": len(results), "alerts": len(report.alerts)})
+    return report
+
+
+def _error_result(project: Any, cfg: Any, at: datetime, error: str) -> MonitorResult:
+    m = project.model(cfg.model)
+    focal, base = monitor_windows(cfg, m, at, m.step)
+    return MonitorResult(monitor=cfg.name, model=cfg.model, type=cfg.type, column=None, segment=None,
+                         metric=cfg.type, value=None, threshold=None, status="error",
+                         severity=cfg.severity, window=focal, baseline=base,
+                         message=f"{cfg.name}: {error}", error=error)
+
+
+def _finish(project: Any, store: Any, report: RunReport, monitors: list[Any], now: datetime) -> None:
+    """Store metric points, move alerts through their lifecycle, deliver the outbox."""
+    from telltale.alerts.channels import build_channels
+    from telltale.alerts.lifecycle import apply_results
+    from telltale.alerts.noise import AlertPolicy
+    from telltale.alerts.outbox import deliver_pending
+    from telltale.store.history import points_from_results
+
+    store.put_metric_points(points_from_results(report.run_id, report.at, report.results))
+    policies = {m.name: AlertPolicy.of(m.notify, m.cooldown, m.daily_cap) for m in monitors}
+    outcome = apply_results(store, report.results, policies, run_id=report.run_id, now=now)
+    report.alerts = outcome.as_json()
+    channels = build_channels({k: v.model_dump(exclude_none=True) for k, v in project.config.alerts.items()})
+    report.delivery = deliver_pending(store, channels, now).as_json()

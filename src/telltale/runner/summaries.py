@@ -1,0 +1,98 @@
+"""Per-bucket summaries held for one model during a run, and merging them into windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from telltale.planner.edges import Grid
+from telltale.planner.partials import PartialValues, merge_values
+from telltale.timeutil import TimeRange
+
+BucketKey = tuple[datetime, str]
+
+
+def parse_segment_key(key: str) -> dict[str, str]:
+    """`region=EU,has_car=true` -> {"region": "EU", "has_car": "true"}."""
+    if not key:
+        return {}
+    out = {}
+    for part in key.split(","):
+        k, _, v = part.partition("=")
+        out[k] = v
+    return out
+
+
+@dataclass
+class SummaryBook:
+    """Summaries of one model, bucket by bucket and segment combination."""
+
+    step: timedelta
+    grids: dict[str, Grid] = field(default_factory=dict)
+    buckets: dict[BucketKey, dict[str, Any]] = field(default_factory=dict)
+    _cache: dict[tuple, PartialValues] = field(default_factory=dict, repr=False)
+
+    def add(self, rows: dict[BucketKey, dict[str, Any]]) -> None:
+        """Add (or replace) summaries of some buckets."""
+        for key, vals in rows.items():
+            self.buckets.setdefault(key, {}).update(vals)
+        self._cache.clear()
+
+    def keys_in(self, bucket: datetime) -> set[str]:
+        """Partial keys present for a bucket (in any segment combination)."""
+        out: set[str] = set()
+        for (b, _), vals in self.buckets.items():
+            if b == bucket:
+                out.update(vals)
+        return out
+
+    def merged(self, rng: TimeRange, segment: dict[str, str] | None) -> PartialValues:
+        """Partial values merged over the buckets of `rng` and the rows of `segment`."""
+        ckey = (rng.start, rng.end, tuple(sorted((segment or {}).items())))
+        if ckey in self._cache:
+            return self._cache[ckey]
+        acc: dict[str, Any] = {}
+        for (bucket, seg), vals in self.buckets.items():
+            if not (rng.start <= bucket < rng.end):
+                continue
+            if segment:
+                combo = parse_segment_key(seg)
+                if any(combo.get(k) != v for k, v in segment.items()):
+                    continue
+            for key, value in vals.items():
+                kind = key.split("|", 1)[0]
+                acc[key] = merge_values(kind, acc.get(key), value) if key in acc else value
+        out = PartialValues(acc, self.grids)
+        self._cache[ckey] = out
+        return out
+
+    def segment_values(self, rng: TimeRange) -> dict[str, list[str]]:
+        """Every value seen per segment column in `rng`."""
+        out: dict[str, set[str]] = {}
+        for (bucket, seg) in self.buckets:
+            if rng.start <= bucket < rng.end:
+                for k, v in parse_segment_key(seg).items():
+                    out.setdefault(k, set()).add(v)
+        return {k: sorted(v) for k, v in out.items()}
+
+
+def missing_buckets(book: SummaryBook, rng: TimeRange, needed: set[str],
+                    final: set[datetime]) -> list[datetime]:
+    """Buckets of `rng` that lack a needed partial or are not final yet."""
+    out = []
+    for b in rng.buckets(book.step):
+        if b not in final or not needed <= book.keys_in(b):
+            out.append(b)
+    return out
+
+
+def contiguous(buckets: Iterable[datetime], step: timedelta) -> list[TimeRange]:
+    """Group sorted bucket starts into contiguous ranges."""
+    out: list[TimeRange] = []
+    for b in sorted(buckets):
+        if out and out[-1].end == b:
+            out[-1] = TimeRange(out[-1].start, b + step)
+        else:
+            out.append(TimeRange(b, b + step))
+    return out

@@ -1,0 +1,94 @@
+"""Store API: metric points (history for anomaly detection and the dashboard)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable
+
+import sqlalchemy as sa
+
+from telltale.store.core import StoreBase
+from telltale.store.records import MetricPoint
+from telltale.store.schema import metric_points
+from telltale.timeutil import to_utc
+
+if TYPE_CHECKING:
+    from telltale.runner.results import MonitorResult
+
+
+def points_from_results(run_id: str, at: datetime, results: Iterable[MonitorResult]) -> list[MetricPoint]:
+    """Turn a run's MonitorResults into metric points (threshold, message etc. go to `extra`)."""
+    out = []
+    for r in results:
+        extra: dict[str, Any] = {"type": r.type, "severity": r.severity, "threshold": r.threshold,
+                                 "message": r.message, "error": r.error}
+        if r.baseline is not None:
+            extra["baseline"] = r.baseline.as_json()
+        extra.update(r.extra)
+        out.append(MetricPoint(
+            run_id=run_id, at=to_utc(at), model=r.model, monitor=r.monitor, column=r.column,
+            segment_key=r.segment_key, metric=r.metric, value=_finite(r.value), status=r.status,
+            window_start=r.window.start if r.window else None,
+            window_end=r.window.end if r.window else None, extra=extra))
+    return out
+
+
+def _finite(value: float | None) -> float | None:
+    """NaN and infinities are stored as NULL (PostgreSQL and JSON reject them elsewhere)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+class HistoryMixin(StoreBase):
+    """put_metric_points / metric_history."""
+
+    def put_metric_points(self, points: Iterable[MetricPoint]) -> int:
+        """Append metric points (one executemany); return how many were written."""
+        rows = [{"run_id": p.run_id, "at": to_utc(p.at), "model": p.model, "monitor": p.monitor,
+                 "column": p.column or "", "segment_key": p.segment_key, "metric": p.metric,
+                 "value": _finite(p.value), "status": p.status,
+                 "window_start": to_utc(p.window_start) if p.window_start else None,
+                 "window_end": to_utc(p.window_end) if p.window_end else None,
+                 "extra": p.extra or None} for p in points]
+        if rows:
+            with self.transaction() as conn:
+                conn.execute(sa.insert(metric_points), rows)
+        return len(rows)
+
+    def metric_history(self, model: str, monitor: str, column: str | None, segment_key: str = "",
+                       since: datetime | None = None, until: datetime | None = None, *,
+                       metric: str | None = None, latest_only: bool = True) -> list[MetricPoint]:
+        """Points of one series with `since <= at < until`, oldest first.
+
+        `at` is the time a run evaluated (for a backfill, the simulated time). With
+        `latest_only`, a time evaluated more than once keeps only its latest point.
+        """
+        t = metric_points
+        q = sa.select(t).where(t.c.model == model, t.c.monitor == monitor,
+                               t.c["column"] == (column or ""), t.c.segment_key == segment_key)
+        if since is not None:
+            q = q.where(t.c.at >= to_utc(since))
+        if until is not None:
+            q = q.where(t.c.at < to_utc(until))
+        if metric is not None:
+            q = q.where(t.c.metric == metric)
+        q = q.order_by(t.c.at, t.c.id)
+        with self._read() as conn:
+            points = [_point(r) for r in conn.execute(q).mappings()]
+        if not latest_only:
+            return points
+        last: dict[tuple[datetime, str], MetricPoint] = {}
+        for p in points:                      # ordered by id within one `at`: later wins
+            last[(p.at, p.metric)] = p
+        return sorted(last.values(), key=lambda p: (p.at, p.metric))
+
+
+def _point(row: Any) -> MetricPoint:
+    return MetricPoint(run_id=row["run_id"], at=row["at"], model=row["model"], monitor=row["monitor"],
+                       column=row["column"] or None, segment_key=row["segment_key"],
+                       metric=row["metric"], value=row["value"], status=row["status"],
+                       window_start=row["window_start"], window_end=row["window_end"],
+                       extra=row["extra"] or {})

@@ -1,0 +1,101 @@
+"""Store API: per-bucket partial values and histogram grids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+import sqlalchemy as sa
+
+from telltale.store.core import StoreBase
+from telltale.store.records import PartialRow, StoredPartials
+from telltale.store.schema import grids, partials
+from telltale.store.sqlutil import insert_ignore, upsert
+from telltale.timeutil import UTC, to_utc
+
+_IN_LIMIT = 500   # above this many keys, filter in Python rather than with a long IN list
+
+
+class PartialsMixin(StoreBase):
+    """put_partials / get_partials / put_grid / get_grid / get_grids."""
+
+    def put_partials(self, model: str, granularity: str, rows: Iterable[PartialRow], *,
+                     run_id: str | None = None, computed_at: datetime | None = None) -> int:
+        """Upsert partial values (one executemany); return how many rows were written.
+
+        A row with the same (model, granularity, bucket, segment, partial key) is replaced,
+        value and finality both (the last computation wins).
+        """
+        now = to_utc(computed_at or datetime.now(UTC))
+        data = [{"model": model, "granularity": granularity, "bucket_start": to_utc(r.bucket_start),
+                 "segment_key": r.segment_key, "partial_key": r.partial_key, "value": r.value,
+                 "final": bool(r.final), "computed_at": now, "run_id": run_id} for r in rows]
+        with self.transaction() as conn:
+            upsert(conn, partials, data,
+                   keys=("model", "granularity", "bucket_start", "segment_key", "partial_key"),
+                   update=("value", "final", "computed_at", "run_id"))
+        return len(data)
+
+    def get_partials(self, model: str, granularity: str, start: datetime, end: datetime,
+                     partial_keys: Iterable[str] | None = None,
+                     segment_keys: Iterable[str] | None = None) -> StoredPartials:
+        """Stored values with `start <= bucket_start < end`, optionally only some keys/segments.
+
+        Returns `StoredPartials`: `.values[(bucket, segment_key)][partial_key] = value`, and
+        `.final`, the (bucket, segment_key, partial_key) triples marked final.
+        """
+        keys = None if partial_keys is None else set(partial_keys)
+        segs = None if segment_keys is None else set(segment_keys)
+        q = sa.select(partials.c.bucket_start, partials.c.segment_key, partials.c.partial_key,
+                      partials.c.value, partials.c.final).where(
+            partials.c.model == model, partials.c.granularity == granularity,
+            partials.c.bucket_start >= to_utc(start), partials.c.bucket_start < to_utc(end))
+        if keys is not None and len(keys) <= _IN_LIMIT:
+            q = q.where(partials.c.partial_key.in_(sorted(keys)))
+        if segs is not None and len(segs) <= _IN_LIMIT:
+            q = q.where(partials.c.segment_key.in_(sorted(segs)))
+        values: dict[tuple[datetime, str], dict[str, Any]] = {}
+        final: set[tuple[datetime, str, str]] = set()
+        with self._read() as conn:
+            for bucket, seg, key, value, is_final in conn.execute(q):
+                if (keys is not None and key not in keys) or (segs is not None and seg not in segs):
+                    continue
+                values.setdefault((bucket, seg), {})[key] = value
+                if is_final:
+                    final.add((bucket, seg, key))
+        return StoredPartials(values=values, final=frozenset(final))
+
+    def delete_partials(self, model: str, granularity: str | None = None) -> int:
+        """Forget a model's partials (e.g. after its source changed); return rows deleted."""
+        cond = [partials.c.model == model]
+        if granularity is not None:
+            cond.append(partials.c.granularity == granularity)
+        with self.transaction() as conn:
+            return conn.execute(sa.delete(partials).where(*cond)).rowcount or 0
+
+    def put_grid(self, model: str, expr_key: str, grid: Mapping[str, Any] | Any, *,
+                 created_at: datetime | None = None) -> dict[str, Any]:
+        """Store a histogram grid once; return the grid in force (an existing one wins).
+
+        `grid` is its JSON form (`Grid.to_json()`) or any object with a `to_json()` method.
+        """
+        data = dict(grid.to_json() if hasattr(grid, "to_json") else grid)
+        with self.transaction() as conn:
+            insert_ignore(conn, grids, [{"model": model, "expr_key": expr_key, "grid": data,
+                                         "created_at": to_utc(created_at or datetime.now(UTC))}],
+                          keys=("model", "expr_key"))
+            stored: dict[str, Any] = conn.execute(sa.select(grids.c.grid).where(
+                grids.c.model == model, grids.c.expr_key == expr_key)).scalar_one()
+            return stored
+
+    def get_grid(self, model: str, expr_key: str) -> dict[str, Any] | None:
+        """The stored grid of one expression (its JSON form), or None."""
+        with self._read() as conn:
+            return conn.execute(sa.select(grids.c.grid).where(
+                grids.c.model == model, grids.c.expr_key == expr_key)).scalar_one_or_none()
+
+    def get_grids(self, model: str) -> dict[str, dict[str, Any]]:
+        """Every stored grid of a model, by expression key."""
+        with self._read() as conn:
+            return {k: g for k, g in conn.execute(
+                sa.select(grids.c.expr_key, grids.c.grid).where(grids.c.model == model))}

@@ -1,0 +1,50 @@
+"""Fixtures for the alerts tests: a store, a webhook on httpserver, a closed port."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+from _alert_helpers import SECRET
+
+from telltale.alerts import build_channel
+from telltale.store import Store, open_store
+
+PG_URL = os.environ.get("TELLTALE_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
+def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
+    """A fresh store on SQLite (and on PostgreSQL when TELLTALE_TEST_POSTGRES_URL is set)."""
+    url = f"sqlite:///{tmp_path}/state.db"
+    if request.param == "postgresql":
+        assert PG_URL
+        engine = sa.create_engine(PG_URL)
+        with engine.begin() as conn:
+            md = sa.MetaData()
+            md.reflect(conn)
+            md.drop_all(conn)
+        engine.dispose()
+        url = PG_URL
+    s = open_store(url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def hook(httpserver):
+    """A webhook channel 'ops' pointing at the test HTTP server's /hook."""
+    return build_channel("ops", {"type": "webhook", "url": httpserver.url_for("/hook"), "secret": SECRET})
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook"
+

@@ -1,0 +1,178 @@
+"""Outbox delivery: a sink that is down loses nothing and duplicates nothing."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+from _alert_helpers import DAY, FAST, T0, make_result, received
+
+from telltale.alerts import AlertPolicy, RetrySettings, apply_results, build_channel, deliver_pending
+from telltale.alerts.channels import AlertMessage
+from telltale.errors import ChannelError
+
+OPS = {"feature drift": AlertPolicy(channels=("ops",))}
+
+
+def _fire(store, now=T0, column="income", status="alert"):
+    return apply_results(store, [make_result(status, column=column)], OPS, run_id="r", now=now)
+
+
+def test_sink_returning_500_keeps_the_message_then_delivers_it_exactly_once(store, hook, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("down for maintenance", status=500)
+    _fire(store)
+    report = deliver_pending(store, {"ops": hook}, T0, FAST)
+    assert report.failed == {"ops": 1} and report.sent_total == 0
+    assert len(received(httpserver)) == FAST.attempts             # quick retries inside one pass
+    (row,) = store.pending_outbox()
+    assert row.attempts == 1 and "HTTP 500" in row.last_error and "down for maintenance" in row.last_error
+    assert row.next_attempt_at == T0 + FAST.requeue_base
+
+    report = deliver_pending(store, {"ops": hook}, T0 + timedelta(seconds=30), FAST)
+    assert report.deferred == 1 and len(received(httpserver)) == FAST.attempts   # not due yet
+
+    httpserver.clear()
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    report = deliver_pending(store, {"ops": hook}, T0 + timedelta(minutes=2), FAST)
+    assert report.sent == {("ops", "firing"): 1}
+    for i in range(3):                                             # repeated passes: no duplicates
+        assert deliver_pending(store, {"ops": hook}, T0 + (i + 1) * DAY, FAST).sent_total == 0
+    assert len(received(httpserver)) == 1
+    assert store.pending_outbox() == []
+    (row,) = store.outbox_messages()
+    assert row.delivered_at == T0 + timedelta(minutes=2) and row.attempts == 2 and row.last_error is None
+
+
+def test_port_closed_then_back(store, closed_port_url, httpserver):
+    down = build_channel("ops", {"type": "webhook", "url": closed_port_url})
+    _fire(store)
+    for i in range(2):
+        report = deliver_pending(store, {"ops": down}, T0 + i * DAY, FAST)
+        assert report.failed == {"ops": 1}
+    (row,) = store.pending_outbox()
+    assert row.attempts == 2 and "could not deliver" in row.last_error
+    assert row.next_attempt_at == T0 + DAY + 2 * FAST.requeue_base   # backoff doubles
+
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    up = build_channel("ops", {"type": "webhook", "url": httpserver.url_for("/hook")})
+    assert deliver_pending(store, {"ops": up}, T0 + 2 * DAY, FAST).sent_total == 1
+    assert deliver_pending(store, {"ops": up}, T0 + 3 * DAY, FAST).sent_total == 0
+    assert len(received(httpserver)) == 1
+
+
+def test_resolved_never_overtakes_its_failed_firing(store, hook, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("no", status=503)
+    _fire(store, T0)
+    deliver_pending(store, {"ops": hook}, T0, FAST)
+    _fire(store, T0 + DAY, status="ok")                           # resolves while firing is pending
+    httpserver.clear()
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    report = deliver_pending(store, {"ops": hook}, T0 + DAY, FAST)
+    assert report.sent == {("ops", "firing"): 1, ("ops", "resolved"): 1}
+    assert [json.loads(r.get_data())["status"] for r in received(httpserver)] == ["firing", "resolved"]
+
+
+def test_one_failure_stops_the_channel_for_this_pass_only(store, hook, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    for col in ("a", "b", "c"):
+        _fire(store, column=col)
+    report = deliver_pending(store, {"ops": hook}, T0, FAST)
+    assert report.failed == {"ops": 1} and report.deferred == 2
+    assert [r.attempts for r in store.pending_outbox()] == [1, 0, 0]
+    httpserver.clear()
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    report = deliver_pending(store, {"ops": hook}, T0 + DAY, FAST)
+    assert report.sent_total == 3
+    assert [json.loads(r.get_data())["column"] for r in received(httpserver)] == ["a", "b", "c"]
+
+
+def test_client_errors_are_not_retried_within_a_pass_but_stay_pending(store, hook, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("bad", status=400)
+    _fire(store)
+    report = deliver_pending(store, {"ops": hook}, T0, FAST)
+    assert report.failed == {"ops": 1} and len(received(httpserver)) == 1
+    assert len(store.pending_outbox()) == 1
+
+
+def test_retries_are_bounded_in_time(store):
+    class Slow:
+        name = "ops"
+        calls = 0
+
+        def send(self, message: AlertMessage) -> None:
+            Slow.calls += 1
+            raise ChannelError("still down")
+
+    _fire(store)
+    settings = RetrySettings(attempts=50, initial_wait=0.2, max_wait=0.2, max_seconds=0.5)
+    start = time.monotonic()
+    report = deliver_pending(store, {"ops": Slow()}, T0, settings)
+    assert time.monotonic() - start < 1.5
+    assert report.failed == {"ops": 1} and 2 <= Slow.calls <= 4
+
+
+def test_a_crashing_channel_does_not_lose_the_message(store):
+    class Broken:
+        name = "ops"
+
+        def send(self, message: AlertMessage) -> None:
+            raise KeyError("bug")
+
+    _fire(store)
+    report = deliver_pending(store, {"ops": Broken()}, T0, FAST)
+    assert report.failed == {"ops": 1}
+    (row,) = store.pending_outbox()
+    assert row.last_error.startswith("KeyError")
+
+
+def test_messages_for_an_unconfigured_channel_wait(store, hook, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    _fire(store)
+    report = deliver_pending(store, {}, T0, FAST)
+    assert report.unknown_channel == {"ops": 1}
+    assert deliver_pending(store, {"ops": hook}, T0, FAST).sent_total == 1
+
+
+def test_due_only_false_ignores_the_backoff(store, hook, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    _fire(store)
+    deliver_pending(store, {"ops": hook}, T0, FAST)
+    httpserver.clear()
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    assert deliver_pending(store, {"ops": hook}, T0, FAST).deferred == 1
+    report = deliver_pending(store, {"ops": hook}, T0, FAST, due_only=False)
+    assert report.sent_total == 1 and report.as_json()["sent"] == [
+        {"channel": "ops", "status": "firing", "count": 1}]
+
+
+def test_two_deliverers_at_once_send_each_message_once(store, tmp_path):
+    import threading
+
+    from telltale.store import open_store
+
+    sent: list[str] = []
+    lock = threading.Lock()
+
+    class SlowSink:
+        name = "ops"
+
+        def send(self, message: AlertMessage) -> None:
+            time.sleep(0.05)
+            with lock:
+                sent.append(message.idempotency_key)
+
+    for col in ("a", "b", "c"):
+        _fire(store, column=col)
+    other = open_store(store.engine.url.render_as_string(hide_password=False))
+    reports = []
+    threads = [threading.Thread(target=lambda s=s: reports.append(
+        deliver_pending(s, {"ops": SlowSink()}, T0, FAST))) for s in (store, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    other.close()
+    assert sorted(sent) == sorted({m.idempotency_key for m in store.outbox_messages()})
+    assert len(sent) == 3 and sum(r.sent_total for r in reports) == 3
+    assert store.pending_outbox() == []

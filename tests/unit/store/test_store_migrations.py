@@ -1,0 +1,113 @@
+"""Schema versions: create, migrate upward step by step, refuse a newer store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from telltale.errors import StoreError
+from telltale.store import LATEST_VERSION, MIGRATIONS, Migration, PartialRow, open_store
+from telltale.store.schema import metadata
+
+T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+
+
+def _v2_add_notes(conn: sa.Connection) -> None:
+    """A fake step: a new column on runs and a new table."""
+    conn.execute(sa.text("ALTER TABLE runs ADD COLUMN notes TEXT"))
+    md = sa.MetaData()
+    sa.Table("annotations", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.Text))
+    md.create_all(conn)
+
+
+V2 = (*MIGRATIONS, Migration(2, "fake: runs.notes and annotations", _v2_add_notes))
+
+
+def _versions(url: str) -> list[int]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        out = [v for (v,) in conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version"))]
+    engine.dispose()
+    return out
+
+
+def test_fresh_store_is_at_latest_version_and_matches_schema(store, store_url):
+    assert store.version == LATEST_VERSION == 1
+    assert _versions(store_url) == [1]
+    inspector = sa.inspect(store.engine)
+    for table in metadata.sorted_tables:
+        found = {c["name"] for c in inspector.get_columns(table.name)}
+        assert found == {c.name for c in table.columns}, table.name
+        declared_pk = {c.name for c in table.primary_key.columns}
+        assert set(inspector.get_pk_constraint(table.name)["constrained_columns"]) == declared_pk
+
+
+def test_migrates_from_v1_to_v2_keeping_data(store_url):
+    s1 = open_store(store_url)
+    run_id = s1.begin_run(T0)
+    s1.put_partials("credit", "day", [PartialRow(T0, "", "count|*", 42, final=True)])
+    s1.close()
+
+    s2 = open_store(store_url, migrations=V2)
+    assert s2.version == 2
+    assert _versions(store_url) == [1, 2]
+    cols = {c["name"] for c in sa.inspect(s2.engine).get_columns("runs")}
+    assert "notes" in cols
+    assert sa.inspect(s2.engine).has_table("annotations")
+    assert s2.get_run(run_id) is not None
+    assert s2.get_partials("credit", "day", T0, T0.replace(day=2)).values == {(T0, ""): {"count|*": 42}}
+    s2.close()
+
+    again = open_store(store_url, migrations=V2)   # idempotent: nothing left to do
+    assert _versions(store_url) == [1, 2]
+    again.close()
+
+
+def test_store_written_by_newer_telltale_is_refused(store_url):
+    open_store(store_url, migrations=V2).close()
+    with pytest.raises(StoreError, match=r"schema version 2.*newer telltale.*up to 1"):
+        open_store(store_url)
+
+
+def test_migration_steps_must_be_numbered_without_gaps(tmp_path):
+    bad = (*MIGRATIONS, Migration(3, "gap", lambda conn: None))
+    with pytest.raises(StoreError, match="without gaps"):
+        open_store(f"sqlite:///{tmp_path}/s.db", migrations=bad)
+
+
+def test_failed_step_rolls_back_and_says_which(tmp_path):
+    def broken(conn: sa.Connection) -> None:
+        conn.execute(sa.text("CREATE TABLE half_done (id INTEGER)"))
+        raise RuntimeError("boom")
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    with pytest.raises(StoreError, match=r"version 2 \(broken\) failed: boom"):
+        open_store(url, migrations=(*MIGRATIONS, Migration(2, "broken", broken)))
+    s = open_store(url)
+    assert s.version == 1 and _versions(url) == [1]
+    assert not sa.inspect(s.engine).has_table("half_done")
+    s.close()
+
+
+def test_sqlite_folder_is_created_relative_to_base_dir(tmp_path):
+    s = open_store("sqlite:///.telltale/state.db", base_dir=tmp_path)
+    s.close()
+    assert (tmp_path / ".telltale" / "state.db").is_file()
+
+
+def test_in_memory_sqlite_keeps_its_data_across_calls():
+    s = open_store("sqlite://")
+    rid = s.begin_run(T0)
+    assert s.get_run(rid).status == "running"
+    s.close()
+
+
+@pytest.mark.parametrize("url, match", [
+    ("not a url", "not a SQLAlchemy URL"),
+    ("nosuchdb://x/y", "driver that is not installed"),
+])
+def test_bad_urls_give_a_store_error(url, match):
+    with pytest.raises(StoreError, match=match):
+        open_store(url)

@@ -1,0 +1,103 @@
+"""Runs, metric history, alert records and the outbox at the store level."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from telltale.runner.results import MonitorResult
+from telltale.store import AlertRecord, OutboxMessage, points_from_results
+from telltale.timeutil import TimeRange
+
+UTC = timezone.utc
+D0 = datetime(2026, 3, 1, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+def test_runs_begin_and_finish(store):
+    rid = store.begin_run(D0, started_at=D0 + DAY)
+    assert store.get_run(rid).status == "running"
+    store.finish_run(rid, status="alert", exit_code=1, summary={"results": 3, "alerts": ["a"]},
+                     finished_at=D0 + DAY + timedelta(seconds=5))
+    run = store.get_run(rid)
+    assert (run.status, run.exit_code, run.summary) == ("alert", 1, {"results": 3, "alerts": ["a"]})
+    assert run.finished_at - run.started_at == timedelta(seconds=5)
+    other = store.begin_run(D0, run_id="manual-1", started_at=D0 + 2 * DAY)
+    assert [r.run_id for r in store.recent_runs()] == [other, rid]
+    assert store.get_run("nope") is None
+
+
+def _result(value, status="ok", column="income", segment=None):
+    return MonitorResult(monitor="drift", model="credit", type="data_drift", column=column,
+                         segment=segment, metric="psi", value=value, threshold={"max": 0.2},
+                         status=status, severity="high", window=TimeRange(D0, D0 + DAY),
+                         baseline=TimeRange(D0 - 28 * DAY, D0), message="m", extra={"p_value": 0.01})
+
+
+def test_metric_points_from_results_and_history(store):
+    for i in range(4):
+        at = D0 + i * DAY
+        store.put_metric_points(points_from_results(f"r{i}", at, [
+            _result(0.1 * i), _result(float("nan"), column=None), _result(9.0, segment={"region": "EU"})]))
+    store.put_metric_points(points_from_results("r2b", D0 + 2 * DAY, [_result(0.55, status="alert")]))
+
+    hist = store.metric_history("credit", "drift", "income", "", since=D0 + DAY, until=D0 + 3 * DAY)
+    assert [(p.at, p.value, p.run_id) for p in hist] == [(D0 + DAY, 0.1, "r1"), (D0 + 2 * DAY, 0.55, "r2b")]
+    assert hist[1].status == "alert" and hist[1].extra["p_value"] == 0.01
+    assert hist[0].window_start == D0 and hist[0].extra["baseline"]["end"] == "2026-03-01T00:00:00Z"
+    assert len(store.metric_history("credit", "drift", "income", "", latest_only=False)) == 5
+    model_level = store.metric_history("credit", "drift", None)
+    assert len(model_level) == 4 and model_level[0].column is None and model_level[0].value is None
+    assert [p.value for p in store.metric_history("credit", "drift", "income", "region=EU")] == [9.0] * 4
+
+
+def _alert(aid, status="open", opened=D0, **kw):
+    return AlertRecord(alert_id=aid, monitor="drift", model="credit", column="income", segment_key="",
+                       status=status, severity="high", opened_at=opened, **kw)
+
+
+def test_alert_records(store):
+    store.insert_alert(_alert("a1", fired_at=D0, payload={"x": 1}))
+    key = ("drift", "credit", "income", "")
+    assert store.open_alerts()[key].alert_id == "a1"
+    with pytest.raises(sa.exc.IntegrityError):     # one open alert per key
+        store.insert_alert(_alert("a2"))
+    store.update_alert("a1", status="resolved", resolved_at=D0 + DAY)
+    assert store.open_alerts() == {}
+    assert store.last_notified_resolve(store.get_alert("a1").key) == D0 + DAY
+    store.insert_alert(_alert("a2", opened=D0 + 2 * DAY))
+    assert store.open_alerts(["drift"])[key].alert_id == "a2"
+    assert store.open_alerts(["other"]) == {}
+    assert store.count_fired("drift", D0, D0 + DAY) == 1
+    assert [a.alert_id for a in store.list_alerts()] == ["a2", "a1"]
+    with pytest.raises(ValueError):
+        store.update_alert("a2", monitor="x")
+
+
+def test_outbox_enqueue_is_idempotent_and_claim_is_exclusive(store):
+    msgs = [OutboxMessage("a1", ch, "firing", '{"id":"a1"}', D0) for ch in ("ops", "team", "ops")]
+    assert store.enqueue(msgs) == 2
+    assert store.enqueue(msgs) == 0
+    pending = store.pending_outbox()
+    assert [(m.channel, m.idempotency_key, m.attempts) for m in pending] == [
+        ("ops", "a1:firing", 0), ("team", "a1:firing", 0)]
+    assert pending[0].payload == {"id": "a1"}
+    with store.claim_outbox(pending[0].id) as claim:
+        assert claim.row.attempts == 1
+        claim.delivered(D0)
+    with store.claim_outbox(pending[0].id) as claim:
+        assert claim is None                       # never handed out twice once delivered
+    with store.claim_outbox(pending[1].id) as claim:
+        claim.failed("HTTP 500", D0 + DAY)
+    rows = store.outbox_messages(alert_id="a1")
+    assert rows[0].delivered and not rows[1].delivered
+    assert (rows[1].attempts, rows[1].last_error, rows[1].next_attempt_at) == (1, "HTTP 500", D0 + DAY)
+    assert store.outbox_channels("a1", "firing") == ["ops", "team"]
+    assert store.outbox_counts() == {"ops": {"pending": 0, "delivered": 1},
+                                     "team": {"pending": 1, "delivered": 0}}
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            with store.claim_outbox(pending[1].id):
+                pass
