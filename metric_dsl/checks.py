@@ -239,25 +239,24 @@ def comparison_problem(op: str, left: Value, right: Value) -> str | None:
         if other_kind == "numeric":
             return None
         if isinstance(right, Const) and right.kind == "string":
-            return (f"{left.describe()} is numeric and cannot be compared with the string "
-                    f"{right.value!r}; write a number without quotes")
-        return f"{left.describe()} is numeric and cannot be compared with {other}"
+            return (f"{left.describe()} cannot be compared with the string {right.value!r}; "
+                    "write a number without quotes")
+        return f"{left.describe()} cannot be compared with {other}; compare it with a number"
     if left.kind == "boolean":
         if other_kind == "boolean" and equality:
             return None
         if other_kind == "boolean":
-            return f"{left.describe()} is boolean; compare it with == or != only"
-        return (f"{left.describe()} is boolean and cannot be compared with {other}; "
-                f"compare it with True or False, e.g. {left.label} == True")
+            return f"{left.describe()} can only be compared with == or !=, not {op}"
+        return (f"{left.describe()} cannot be compared with {other}; compare it with True or "
+                f"False, e.g. {left.label} == True")
     # categorical
     if other_kind == "boolean":
-        return (f"{left.describe()} is categorical and cannot be compared with {other}; compare it "
-                "with a string or a number constant")
+        return (f"{left.describe()} cannot be compared with {other}; compare it with a string "
+                "or a number constant")
     if not equality:
-        return (f"{left.describe()} is categorical: compare it with == or != (or in (...)), "
-                f"not {op}")
+        return (f"{left.describe()} can only be compared with == or != (or in (...)), not {op}")
     if isinstance(right, Row) and right.kind == "numeric":
-        return f"{left.describe()} is categorical and cannot be compared with {other}"
+        return f"{left.describe()} cannot be compared with {other}"
     return None
 
 

@@ -80,7 +80,7 @@ def compile_metric(library: MetricLibrary, name: str, schema: ModelSchema) -> Co
 
         raise DSLError(unknown_name_message(name, False, (), library.user, library.builtins),
                        file="<metric>", line=1, column=1)
-    value = el.value(ast.Name(name, pos), Scope())
+    value = el.call(ast.Call(name, (), (), pos), Scope(), bare=True, top=True)
     return _finish(name, value, d.body.pos if d is not None else pos, el)
 
 

@@ -199,8 +199,11 @@ class Elaborator:
             self.fail(node.pos, model_type_message(node.name, impls, self.schema, self.library), scope)
         return impl.signature, impl, impl.definition
 
-    def call(self, node: ast.Call, scope: Scope, *, bare: bool = False) -> Value:
-        """A call: arguments bound and checked, then expanded (language) or handled (Python)."""
+    def call(self, node: ast.Call, scope: Scope, *, bare: bool = False, top: bool = False) -> Value:
+        """A call: arguments bound and checked, then expanded (language) or handled (Python).
+
+        `top` marks the metric being compiled itself: errors in its body keep their place.
+        """
         if scope.depth > MAX_DEPTH:
             self.fail(node.pos, f"metrics nest deeper than {MAX_DEPTH} calls; is there a cycle?", scope)
         sig, impl, definition = self._target(node, scope)
@@ -229,7 +232,7 @@ class Elaborator:
         frame = scope.frame
         if definition.builtin and (frame is None or not frame.builtin):
             frame = Frame(definition.name, node.pos, True)
-        elif frame is None:
+        elif frame is None and not top:
             frame = Frame(definition.name, node.pos, False)
         inner = Scope(args, filters, frame, scope.depth + 1)
         result = self.value(definition.body, inner)
@@ -245,7 +248,7 @@ class Elaborator:
         hint = ""
         rows = tuple(k for k in p.kinds if k in ("numeric", "boolean", "categorical"))
         if rows and isinstance(v, Row) and v.field is not None:
-            group = v.label.split(".", 1)[0]
+            group = p.default.group if isinstance(p.default, DefaultField) else v.label.split(".", 1)[0]
             found = self.schema.first(group, rows)
             if found is not None:
                 hint = f"; pass e.g. {ast.Field(group, found[0], pos).text}"

@@ -98,10 +98,7 @@ def math_function(fn: str):
                      f"({aggs[0].describe()}); aggregate the per-row value first, e.g. mean(...)")
         if rows:
             sqls = [v.sql if isinstance(v, Row) else sqlbuild.literal(v.value) for v in vals]  # type: ignore[union-attr]
-            if fn == "clip":
-                sql = sqlbuild.func("greatest", sqlbuild.func("least", sqls[0], sqls[2]), sqls[1])
-            else:
-                sql = sqlbuild.func(fn, *sqls)
+            sql = sqlbuild.func(fn, *sqls)
             filters = tuple(f for r in rows for f in r.filters)
             return Row(sql, "numeric", filters, f"{fn}({', '.join(r.label for r in rows)})")
         if aggs:

@@ -128,7 +128,7 @@ def case_when(condition: exp.Expression, then: exp.Expression,
 
 
 def func(name: str, *args: exp.Expression) -> exp.Expression:
-    """Row-level math: abs sqrt ln exp greatest least coalesce."""
+    """Row-level math: abs sqrt ln exp greatest least clip coalesce."""
     a = [x.copy() for x in args]
     if name == "abs":
         return exp.Abs(this=a[0])
@@ -138,10 +138,27 @@ def func(name: str, *args: exp.Expression) -> exp.Expression:
         return exp.Ln(this=a[0])
     if name == "exp":
         return exp.Exp(this=a[0])
-    if name == "greatest":
-        return exp.Greatest(this=a[0], expressions=a[1:])
-    if name == "least":
-        return exp.Least(this=a[0], expressions=a[1:])
+    if name in ("greatest", "least"):
+        return _pick(name == "greatest", a[0], a[1])
     if name == "coalesce":
         return exp.Coalesce(this=a[0], expressions=a[1:])
+    if name == "clip":
+        return clip(*a)
     raise ValueError(f"unknown function {name}")
+
+
+def _pick(greatest: bool, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    """CASE WHEN a >= b THEN a WHEN a < b THEN b END: NULL when either is NULL.
+
+    Written as CASE because GREATEST/LEAST ignore NULLs in Postgres, Redshift and DuckDB
+    but return NULL in Snowflake, BigQuery and Trino; this form means the same everywhere.
+    """
+    first, second = (">=", "<") if greatest else ("<=", ">")
+    return exp.Case(ifs=[exp.If(this=compare(first, a, b), true=a.copy()),
+                         exp.If(this=compare(second, a, b), true=b.copy())])
+
+
+def clip(x: exp.Expression, lo: exp.Expression, hi: exp.Expression) -> exp.Expression:
+    """CASE WHEN x < lo THEN lo WHEN x > hi THEN hi ELSE x END (NULL stays NULL)."""
+    return exp.Case(ifs=[exp.If(this=compare("<", x, lo), true=lo.copy()),
+                         exp.If(this=compare(">", x, hi), true=hi.copy())], default=x.copy())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic_core import PydanticCustomError
 
 from telltale.timeutil import parse_duration
@@ -18,10 +18,13 @@ Scalar = Union[bool, int, float, str]
 
 
 class StrictModel(BaseModel):
-    """Base of every config model: immutable, unknown keys rejected."""
+    """Base of every config model: immutable, unknown keys rejected.
+
+    `model_dump()` writes keys as YAML spells them (`schema`, not `schema_`).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
-                              hide_input_in_errors=False)
+                              serialize_by_alias=True, hide_input_in_errors=False)
 
 
 def fail(message: str, at: str | None = None) -> PydanticCustomError:
@@ -70,8 +73,9 @@ Duration = Annotated[timedelta, BeforeValidator(_to_duration)]
 PositiveDuration = Annotated[timedelta, BeforeValidator(_to_duration), AfterValidator(_positive)]
 """A duration longer than zero."""
 
-Timeout = Annotated[timedelta, BeforeValidator(_to_seconds)]
-"""A timeout: a number of seconds (`30`) or a duration (`30s`, `2m`)."""
+Timeout = Annotated[timedelta, BeforeValidator(_to_seconds),
+                    PlainSerializer(lambda v: v.total_seconds(), return_type=float)]
+"""A timeout: a number of seconds (`30`) or a duration (`30s`, `2m`); dumps as float seconds."""
 
 
 def _nonempty(value: str) -> str:

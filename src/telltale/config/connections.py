@@ -25,6 +25,11 @@ class ConnectionBase(StrictModel):
         """The timeout in seconds, or None."""
         return self.timeout.total_seconds() if self.timeout is not None else None
 
+    def params(self) -> dict[str, Any]:
+        """The keyword arguments for a connector: keys as written (`schema`), no `type`,
+        unset keys left out, `timeout` in seconds."""
+        return self.model_dump(by_alias=True, exclude={"type"}, exclude_none=True)
+
 
 class DuckDBConnection(ConnectionBase):
     """An embedded DuckDB database file (relative to the project) or `:memory:`."""

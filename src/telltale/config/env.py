@@ -23,7 +23,10 @@ class _Missing(Exception):
 
 
 def interpolate_text(text: str, env: Mapping[str, str]) -> str:
-    """Expand `${VAR}`, `${VAR:-default}` and `$${` in one string; raise ValueError if a variable is missing."""
+    """Expand `${VAR}`, `${VAR:-default}` and `$${` in one string.
+
+    Raises ValueError (with a hint) if a variable is missing or a reference is malformed.
+    """
 
     def repl(m: re.Match[str]) -> str:
         if m.group(0) == "$${":

@@ -8,9 +8,9 @@ groups, or a qualified name (`raw_inputs.income`) in one of the groups the type 
 | data_drift | features | features, raw_inputs | all features | any; ks/wasserstein numeric only |
 | prediction_drift | predictions | predictions | all predictions | same |
 | missing_values | any group | any group | features, raw_inputs, predictions | any |
-| new_values | features | features, raw_inputs, predictions | categorical/boolean features | categorical, boolean |
+| new_values | features | features, raw_inputs, predictions | categorical/boolean features | not numeric |
 | value_range | features | any group | numeric features | numeric |
-| metric_change | features | any group | numeric features (all for missing_count) | numeric (any for missing_count) |
+| metric_change | features | any group | numeric features (all: missing_count) | numeric (any: missing_count)|
 
 chi2 on a numeric column is computed on its histogram bins (the same fixed edges as PSI).
 """
@@ -60,8 +60,8 @@ def resolve_column(monitor: MonitorBase, model: ModelConfig, model_name: str, na
     if elsewhere:
         ref = elsewhere[0]
         if ref.group in monitor.qualified_groups:
-            raise ColumnError(f"'{name}' is {_SINGULAR[ref.group]}, not {_SINGULAR[monitor.column_groups[0]]}; "
-                              f"write {ref.qualified}")
+            expected = _SINGULAR[monitor.column_groups[0]]
+            raise ColumnError(f"'{name}' is {_SINGULAR[ref.group]}, not {expected}; write {ref.qualified}")
         extra = "; use prediction_drift for predictions" if isinstance(monitor, DataDriftMonitor) \
             and ref.group == "predictions" else ""
         raise ColumnError(f"'{name}' is {_SINGULAR[ref.group]} of model {model_name}, and "

@@ -7,11 +7,11 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
+from telltale.config.common import (Cron, Duration, Name, PositiveDuration, Scalar, Severity,
+                                    StrictModel, fail, str_tuple)
 from telltale.config.detection import DETECTION_KINDS, Detection, DetectionKind
 from telltale.config.models import BaselineConfig, FieldGroup
 from telltale.config.problems import one_of
-from telltale.config.common import (Cron, Duration, Name, PositiveDuration, Scalar, Severity, StrictModel,
-                                   fail, str_tuple)
 
 DriftMethod = Literal["psi", "js", "hellinger", "ks", "wasserstein", "chi2"]
 DRIFT_DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -49,8 +49,8 @@ class MonitorBase(StrictModel):
     """Cron (UTC) for `telltale serve`; None = once per bucket of the model, after it closes."""
     notify: tuple[str, ...] = ()
     segment: Segment = None
-    """None = all rows together; `all` = also once per value of each segment column;
-    `{column: value}` = only that segment."""
+    """None = all rows together; `all` = once per value of every segment column of the
+    model; `{column: value}` = only the rows of that segment."""
     baseline: BaselineConfig | None = None
     """Overrides the model's baseline for this monitor."""
     cooldown: Duration = timedelta(0)

@@ -89,8 +89,8 @@ def _field(model: type[BaseModel], key: str) -> Any:
     return None
 
 
-def _step(tp: Any, elem: Any) -> tuple[Any, bool]:
-    """One loc element deeper into a type; returns (type, consumed)."""
+def _step(tp: Any, elem: Any) -> Any:
+    """The type one pydantic loc element deeper (a discriminator tag selects a union member)."""
     tp = _unwrap(tp)
     members = _union_members(tp)
     if len(members) == 1:
@@ -99,28 +99,26 @@ def _step(tp: Any, elem: Any) -> tuple[Any, bool]:
         models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
         for m in models:
             if elem in _tag_of(m):
-                return m, True
+                return m
         if len(models) == 1:
             return _step(models[0], elem)
         containers = [m for m in members if typing.get_origin(m) in (list, tuple, dict)]
-        if len(containers) == 1:
-            return _step(containers[0], elem)
-        return None, True
+        return _step(containers[0], elem) if len(containers) == 1 else None
     origin = typing.get_origin(tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return _field(tp, elem), True
+        return _field(tp, elem)
     if origin in (list, tuple) and isinstance(elem, int):
-        return _unwrap(typing.get_args(tp)[0]), True
+        return _unwrap(typing.get_args(tp)[0])
     if origin is dict:
-        return _unwrap(typing.get_args(tp)[1]), True
-    return None, True
+        return _unwrap(typing.get_args(tp)[1])
+    return None
 
 
 def model_at(root: type[BaseModel], loc: Sequence[Any]) -> type[BaseModel] | None:
     """The config model class that validates the value at pydantic location `loc`."""
     tp: Any = root
     for elem in loc:
-        tp, _ = _step(tp, elem)
+        tp = _step(tp, elem)
         if tp is None:
             return None
     members = [m for m in _union_members(_unwrap(tp)) if isinstance(m, type) and issubclass(m, BaseModel)]
@@ -207,7 +205,7 @@ def _message(err: dict[str, Any], root: type[BaseModel], loc: Sequence[Any]) -> 
         if model is None:
             tp: Any = root
             for elem in loc:
-                tp, _ = _step(tp, elem)
+                tp = _step(tp, elem) if tp is not None else None
             for m in _union_members(_unwrap(tp)) if tp is not None else []:
                 if isinstance(m, type) and issubclass(m, BaseModel):
                     tags.extend(_tag_of(m))

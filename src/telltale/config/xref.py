@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from telltale.config.connections import PATH_CONNECTIONS, SQL_CONNECTIONS
+from telltale.config.detection import CompareSegmentRule
 from telltale.config.fields import ColumnError, kind_error, monitor_columns, resolve_column, takes_columns
 from telltale.config.models import BaselineConfig, ModelConfig, SourceConfig
-from telltale.config.detection import CompareSegmentRule
 from telltale.config.monitors import ModelStalenessMonitor, MonitorBase, PerformanceDegradationMonitor
 from telltale.config.problems import Path_, Problem, did_you_mean, one_of
 from telltale.config.schema import TelltaleConfig
@@ -35,7 +35,8 @@ class _Checker:
             self.add(path, f"{conn.type} connection '{conn_name}' reads files: write {{path: {example}}}")
         if conn.type in SQL_CONNECTIONS and source.path is not None:
             self.add(path + ("path",), f"{conn.type} connection '{conn_name}' reads tables: write "
-                     "{table: schema.table} or {sql: \"select ...\"}, or use an s3, delta or duckdb connection")
+                     "{table: schema.table} or {sql: \"select ...\"}, "
+                     "or use an s3, delta or duckdb connection")
         if conn.type == "delta" and source.format is not None:
             self.add(path + ("format",), "delta tables are read through their log; remove format")
 
@@ -45,7 +46,7 @@ class _Checker:
                      f"{model.granularity}s (the model's granularity); write e.g. "
                      f"{format_duration(max(model.step, value - value % model.step))}")
 
-    def baseline(self, path: Path_, baseline: BaselineConfig, model: ModelConfig, model_name: str) -> None:
+    def baseline(self, path: Path_, baseline: BaselineConfig, model: ModelConfig) -> None:
         if baseline.window is not None:
             self.duration_fits(path + ("window", "last"), baseline.window.last, model, "last")
             self.duration_fits(path + ("window", "skip"), baseline.window.skip, model, "skip")
@@ -59,11 +60,12 @@ class _Checker:
             self.add(base + ("connection",),
                      f"unknown connection '{model.connection}'{did_you_mean(model.connection, names)}; "
                      + (f"define it under connections: or use one of {one_of(names)}" if names
-                        else "define it under connections:, e.g. connections: {wh: {type: duckdb, database: warehouse.duckdb}}"))
+                        else "define it under connections:, e.g. "
+                             "connections: {wh: {type: duckdb, database: warehouse.duckdb}}"))
         self.source(base + ("source",), model.source, model.connection)
         if model.actuals_source is not None:
             self.source(base + ("actuals_source", "source"), model.actuals_source.source, model.connection)
-        self.baseline(base + ("baseline",), model.baseline, model, name)
+        self.baseline(base + ("baseline",), model.baseline, model)
         seen: set[str] = set()
         for i, seg in enumerate(model.segments):
             path = base + ("segments", i)
@@ -111,7 +113,7 @@ class _Checker:
             return
         self.duration_fits(base + ("window",), mon.window, model, "window")
         if mon.baseline is not None:
-            self.baseline(base + ("baseline",), mon.baseline, model, mon.model)
+            self.baseline(base + ("baseline",), mon.baseline, model)
         self.columns(base, mon, model)
         self.segment(base, mon, model)
         self.detection(base, mon, model)
@@ -128,7 +130,8 @@ class _Checker:
         columns = getattr(mon, "columns", None)
         if columns is None:
             if not monitor_columns(mon, model, mon.model):
-                self.add(base + ("type",), f"model {mon.model} has no column this {mon.type} monitor "  # type: ignore[attr-defined]
+                type_name = getattr(mon, "type", "monitor")
+                self.add(base + ("type",), f"model {mon.model} has no column this {type_name} monitor "
                          "can look at by default; list columns: [...] explicitly")
             return
         for j, col in enumerate(columns):

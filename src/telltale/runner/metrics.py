@@ -16,7 +16,7 @@ class MetricCompiler:
         from telltale.metric_dsl import load_library
 
         self.project = project
-        self.library = load_library(list(project.metric_files))
+        self.library = load_library(list(project.metric_files), base=project.root)
         self._cache: dict[tuple[str, str], Any] = {}
 
     def compile(self, model: str, text: str) -> Any:
@@ -26,13 +26,11 @@ class MetricCompiler:
             from telltale.metric_dsl import compile_expression
 
             schema = model_schema(self.project, model)
-            if self.library.has(text):
+            if text in self.library.user:
                 self._cache[key] = self.library.compile(text, schema)
             else:
                 self._cache[key] = compile_expression(text, schema, library=self.library,
-                                                      source=self.project.where_monitor_metric(text)
-                                                      if hasattr(self.project, "where_monitor_metric")
-                                                      else "telltale.yml")
+                                                      source=self.project.config_path.name)
         return self._cache[key]
 
     def check(self, monitors: list[Any]) -> None:

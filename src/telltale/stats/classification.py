@@ -65,7 +65,7 @@ def multiclass_metric(confusion: Mapping[tuple[Any, Any], int], metric: str,
 
     if cls is not None:
         i = index.get(cls)
-        t, pp, s = (0.0, 0.0, 0.0) if i is None else (tp[i], predicted[i], support[i])
+        t, pp, s = (0.0, 0.0, 0.0) if i is None else (float(tp[i]), float(predicted[i]), float(support[i]))
         if metric == "accuracy":
             return (n - pp - s + 2.0 * t) / n                      # (tp + tn) / n
         if metric == "precision":

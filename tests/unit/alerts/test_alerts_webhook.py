@@ -96,3 +96,14 @@ def test_planned_channel_types_say_to_use_a_webhook(kind):
 def test_bad_channel_config(cfg, match):
     with pytest.raises(ConfigError, match=match):
         build_channel("ops", cfg)
+
+
+def test_usable_channels_leaves_out_what_cannot_be_built():
+    from telltale.alerts import usable_channels
+
+    built, errors = usable_channels({"ops": {"type": "webhook", "url": "https://hooks.example/x"},
+                                     "jira": {"type": "jira", "url": "https://jira.example"}})
+    assert set(built) == {"ops"} and "not implemented yet" in errors["jira"]
+    with pytest.raises(ConfigError):
+        from telltale.alerts import build_channels
+        build_channels({"jira": {"type": "jira"}})

@@ -208,6 +208,12 @@ def full_text() -> str:
 
 
 @pytest.fixture
+def test_env() -> dict[str, str]:
+    """The environment the full config's ${VAR}s are read from."""
+    return dict(ENV)
+
+
+@pytest.fixture
 def parse() -> Callable[..., ParsedConfig]:
     """Parse config text with the test environment."""
 

@@ -14,8 +14,6 @@ from telltale.config import (DRIFT_DEFAULT_THRESHOLDS, MONITOR_TYPES, AthenaConn
 from telltale.config.connections import CONNECTION_TYPES
 from telltale.config.alerts import CHANNEL_TYPES
 
-from conftest import ENV
-
 
 def test_every_type_is_covered(parse, full_text):
     cfg = parse(full_text).config
@@ -89,9 +87,9 @@ def test_channel_values(parse, full_text):
     assert isinstance(a["team"], SlackChannel) and a["team"].webhook_url.startswith("https://hooks.slack")
 
 
-def test_project_helpers(project_dir, full_text):
+def test_project_helpers(project_dir, full_text, test_env):
     root = project_dir(full_text)
-    p = load_project(root, env=ENV)
+    p = load_project(root, env=test_env)
     assert p.root == root.resolve() and p.config_path == root.resolve() / "telltale.yml"
     assert p.metric_files == (root.resolve() / "metrics" / "custom.metric",)
     assert p.store_url == f"sqlite:///{root.resolve()}/.telltale/state.db"

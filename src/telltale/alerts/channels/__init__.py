@@ -6,7 +6,7 @@ from typing import Any, Callable, Mapping
 
 from telltale.alerts.channels.base import AlertMessage, Channel, DeliveryError
 from telltale.alerts.channels.webhook import WebhookChannel, sign
-from telltale.errors import ConfigError
+from telltale.errors import ConfigError, TelltaleError
 
 ChannelFactory = Callable[[str, Mapping[str, Any]], Channel]
 
@@ -44,9 +44,25 @@ def build_channel(name: str, cfg: Mapping[str, Any] | Any) -> Channel:
 
 
 def build_channels(cfgs: Mapping[str, Mapping[str, Any] | Any]) -> dict[str, Channel]:
-    """Build every configured channel, by name."""
+    """Build every configured channel, by name; the first one that cannot be built raises."""
     return {name: build_channel(name, cfg) for name, cfg in cfgs.items()}
 
 
+def usable_channels(cfgs: Mapping[str, Mapping[str, Any] | Any]) -> tuple[dict[str, Channel], dict[str, str]]:
+    """Build the channels that can be built; return them and the errors of the others, by name.
+
+    For delivery: notices for a channel left out stay queued in the outbox until it can
+    be built (e.g. a planned type once it is implemented), and the others go out.
+    """
+    built: dict[str, Channel] = {}
+    errors: dict[str, str] = {}
+    for name, cfg in cfgs.items():
+        try:
+            built[name] = build_channel(name, cfg)
+        except TelltaleError as exc:
+            errors[name] = str(exc)
+    return built, errors
+
+
 __all__ = ["CHANNEL_TYPES", "AlertMessage", "Channel", "ChannelFactory", "DeliveryError",
-           "WebhookChannel", "build_channel", "build_channels", "sign"]
+           "WebhookChannel", "build_channel", "build_channels", "sign", "usable_channels"]

@@ -1,0 +1,120 @@
+"""Invariants of the drift distances on arbitrary summaries (hypothesis, derandomized)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from telltale.planner.edges import Grid
+from telltale.stats import (
+    NumericSummary, auc_from_hists, chi2, drift, hellinger, js, ks, psi, quantile_from_hist,
+    wasserstein_distance,
+)
+
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
+GRID = Grid(-1.0, 1.0, 16)
+
+# a histogram: counts per bin -1..16, at least one value
+hist = st.dictionaries(st.integers(-1, GRID.bins), st.integers(0, 1000), min_size=1, max_size=18).filter(
+    lambda d: sum(d.values()) > 0)
+cats = st.dictionaries(st.sampled_from(list("abcdefgh")), st.integers(0, 500), min_size=1).filter(
+    lambda d: sum(d.values()) > 0)
+
+
+def _summary(counts: dict[int, int]) -> NumericSummary:
+    """A summary consistent with its bins: min/max inside the outermost non-empty bins."""
+    used = sorted(k for k, v in counts.items() if v > 0)
+    e = GRID.inner_edges()
+    vmin = -1.5 if used[0] == -1 else e[used[0]]
+    vmax = 1.5 if used[-1] == GRID.bins else e[used[-1] + 1] - 1e-9
+    return NumericSummary(GRID, counts, float(vmin), float(vmax))
+
+
+@SETTINGS
+@given(hist)
+def test_numeric_drift_of_itself_is_zero(counts: dict[int, int]) -> None:
+    s = _summary(counts)
+    for method in ("psi", "js", "hellinger", "ks"):
+        assert drift(method, "numeric", s, s).value == pytest.approx(0.0, abs=1e-12), method
+    assert wasserstein_distance(s, s) == 0.0
+    c = chi2(s, s)
+    assert c.value == pytest.approx(0.0, abs=1e-12) and c.p_value == pytest.approx(1.0)
+    assert ks(s, s).p_value == pytest.approx(1.0)
+
+
+@SETTINGS
+@given(cats)
+def test_categorical_drift_of_itself_is_zero(counts: dict[str, int]) -> None:
+    for method in ("psi", "js", "hellinger", "chi2"):
+        assert drift(method, "categorical", counts, counts).value == pytest.approx(0.0, abs=1e-12), method
+    doubled = {k: 2 * v for k, v in counts.items()}
+    for method in ("psi", "js", "hellinger"):
+        assert drift(method, "categorical", counts, doubled).value == pytest.approx(0.0, abs=1e-12), \
+            "shares, not counts, matter"
+
+
+@SETTINGS
+@given(hist, hist)
+def test_numeric_bounds_and_symmetry(a: dict[int, int], b: dict[int, int]) -> None:
+    sa, sb = _summary(a), _summary(b)
+    for method in ("js", "hellinger", "ks"):
+        v = drift(method, "numeric", sa, sb).value
+        assert 0.0 <= v <= 1.0, f"{method} in [0, 1]"
+    assert psi(sa, sb).value >= 0.0
+    assert ks(sa, sb).value == ks(sb, sa).value, "KS is symmetric"
+    assert wasserstein_distance(sa, sb) == pytest.approx(wasserstein_distance(sb, sa), rel=1e-12, abs=1e-15)
+    assert wasserstein_distance(sa, sb) >= 0.0
+    p = ks(sa, sb).p_value
+    assert 0.0 <= p <= 1.0
+    c = chi2(sa, sb)
+    assert 0.0 <= c.value <= 1.0 + 1e-12 and 0.0 <= c.p_value <= 1.0
+
+
+@SETTINGS
+@given(cats, cats)
+def test_categorical_bounds_and_symmetry(a: dict[str, int], b: dict[str, int]) -> None:
+    for method in ("psi", "js", "hellinger", "chi2"):
+        ab = drift(method, "categorical", a, b).value
+        ba = drift(method, "categorical", b, a).value
+        assert ab == pytest.approx(ba, rel=1e-9, abs=1e-12), f"{method} is symmetric on categories"
+        assert ab >= 0.0
+        if method != "psi":
+            assert ab <= 1.0 + 1e-12, f"{method} in [0, 1]"
+    assert js(a, b).value <= 1.0 and hellinger(a, b).value <= 1.0
+
+
+@SETTINGS
+@given(hist, st.floats(0.0, 1.0))
+def test_quantile_is_monotone_and_inside_the_range(counts: dict[int, int], q: float) -> None:
+    s = _summary(counts)
+    got = quantile_from_hist(GRID, s.counts, s.vmin, s.vmax, q)
+    assert s.vmin <= got <= s.vmax
+    assert quantile_from_hist(GRID, s.counts, s.vmin, s.vmax, min(q + 0.1, 1.0)) >= got
+
+
+@SETTINGS
+@given(hist, hist)
+def test_auc_is_a_probability_and_antisymmetric(pos: dict[int, int], neg: dict[int, int]) -> None:
+    auc = auc_from_hists(GRID, pos, neg)
+    assert 0.0 <= auc <= 1.0
+    assert auc + auc_from_hists(GRID, neg, pos) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_larger_shift_means_more_drift() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.normal(0, 1, 20_000)
+    q_lo, q_hi = np.quantile(base, [0.001, 0.999])
+    grid = Grid.from_quantiles(float(q_lo), float(q_hi), float(base.min()), float(base.max()))
+    sb = NumericSummary.from_values(grid, base)
+    values = {m: [] for m in ("psi", "js", "hellinger", "ks", "wasserstein")}
+    for shift in (0.0, 0.25, 0.5, 1.0, 2.0):
+        sf = NumericSummary.from_values(grid, rng.normal(shift, 1, 5_000))
+        for m in values:
+            values[m].append(drift(m, "numeric", sb, sf).value)
+    for m, v in values.items():
+        assert all(x < y for x, y in zip(v[1:], v[2:])), f"{m} grows with the shift: {v}"
+        assert not any(math.isnan(x) for x in v)
