@@ -123,9 +123,10 @@ def write_starter(dir: Path) -> list[Path]:
     files = {root / "telltale.yml": STARTER_CONFIG, root / "metrics" / "custom.metric": STARTER_METRICS}
     existing = [p for p in files if p.exists()]
     if existing:
-        names = ", ".join(str(p) for p in existing)
-        raise ConfigError(f"{names} already exists; telltale init never overwrites files: "
-                          "choose an empty folder or move the file away")
+        names = " and ".join(str(p) for p in existing)
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise ConfigError(f"{names} already {verb}; telltale init never overwrites files: "
+                          "choose an empty folder or move the existing files away")
     if root.exists() and not root.is_dir():
         raise ConfigError(f"{root} is a file, not a folder; choose a folder for the project")
     for path, text in files.items():

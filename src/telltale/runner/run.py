@@ -284,7 +284,7 @@ def _error_result(project: Any, cfg: Any, at: datetime, error: str) -> MonitorRe
 
 def _finish(project: Any, store: Any, report: RunReport, monitors: list[Any], now: datetime) -> None:
     """Store metric points, move alerts through their lifecycle, deliver the outbox."""
-    from telltale.alerts.channels import build_channels
+    from telltale.alerts.channels import usable_channels
     from telltale.alerts.lifecycle import apply_results
     from telltale.alerts.noise import AlertPolicy
     from telltale.alerts.outbox import deliver_pending
@@ -294,5 +294,8 @@ def _finish(project: Any, store: Any, report: RunReport, monitors: list[Any], no
     policies = {m.name: AlertPolicy.of(m.notify, m.cooldown, m.daily_cap) for m in monitors}
     outcome = apply_results(store, report.results, policies, run_id=report.run_id, now=now)
     report.alerts = outcome.as_json()
-    channels = build_channels({k: v.model_dump(exclude_none=True) for k, v in project.config.alerts.items()})
+    channels, errors = usable_channels({k: v.model_dump(exclude_none=True)
+                                        for k, v in project.config.alerts.items()})
     report.delivery = deliver_pending(store, channels, now).as_json()
+    if errors:
+        report.delivery["channel_errors"] = {k: str(v) for k, v in dict(errors).items()}

@@ -120,3 +120,21 @@ def test_store_urls(project_dir):
         assert load_project(root, env={}).store_url == want
     root = project_dir(base.format("sqlite:///state/s.db?timeout=5"), files={})
     assert load_project(root, env={}).store_url == f"sqlite:///{Path(root).resolve()}/state/s.db?timeout=5"
+
+
+def test_dumps_for_connectors_and_channels(parse, full_text):
+    cfg = parse(full_text).config
+    assert cfg.connections["pg"].params() == {
+        "options": {}, "host": "db.internal", "port": 5432, "database": "ml", "user": "telltale",
+        "password": "pgpw", "sslmode": "require", "schema": "public"}
+    assert cfg.connections["wh"].params()["timeout"] == 30.0
+    assert cfg.alerts["ops"].model_dump(exclude_none=True)["timeout"] == 5.0
+
+
+def test_models_are_frozen(parse, full_text):
+    import pydantic
+    import pytest
+
+    cfg = parse(full_text).config
+    with pytest.raises(pydantic.ValidationError):
+        cfg.models["credit"].granularity = "hour"

@@ -152,7 +152,9 @@ def partial_values(con, partials: Iterable[Partial]) -> PartialValues:
             continue
         if p.kind == "hist":
             grid = grids.setdefault(p.grid_key, grid_for(con, p.expr))
-            keys = [filtered_key(p, grid.bin_expr(p.expr))]
+            # DuckDB reads the grid's scale literal as a DECIMAL: bin a DOUBLE so an integer
+            # column cannot overflow DECIMAL(18)
+            keys = [filtered_key(p, grid.bin_expr(exp.cast(p.expr.copy(), exp.DataType.Type.DOUBLE)))]
         elif p.kind == "values":
             keys = [filtered_key(p, p.expr.copy())]
         else:
