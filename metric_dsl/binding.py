@@ -62,6 +62,9 @@ def bind(call: ast.Call, sig: Signature) -> Bound:
 def check_keywords(call: ast.Call, names: list[str], fn: str) -> DSLError | None:
     """Schema-free check that every keyword exists in one of a function's signatures."""
     for kw in call.keywords:
+        if kw.name == "filter" and "filter" not in names:
+            return error_at(kw.pos, f"{fn}() works per row and takes no filter=; put the filter "
+                                    "on the aggregate around it")
         if kw.name not in names:
             return error_at(kw.pos, f"{fn}() has no argument named {kw.name}"
                                     f"{did_you_mean(kw.name, names)}; its arguments are "

@@ -46,7 +46,7 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
     """
     needed = set(columns) | {model.timestamp} | set(model.segments)
     source = aliased(connector.relation(model.source), "p")
-    if model.actuals is None:
+    if model.actuals is None or not (needed & model.actual_columns):
         return exp.select(*[col(c) for c in sorted(needed)]).from_(source).where(
             time_filter(col(model.timestamp), rng))
     labels = aliased(connector.relation(model.actuals.source), "l")

@@ -118,7 +118,7 @@ class ModelRun:
 
     def run(self) -> list[MonitorResult]:
         """Fetch what is missing, then evaluate every monitor of the model."""
-        contexts, needed, ranges = [], set(), []
+        contexts, needed, ranges, baselines = [], set(), [], []
         results: list[MonitorResult] = []
         for cfg in self.monitors:
             mt = monitor_type(cfg.type)
@@ -132,10 +132,11 @@ class ModelRun:
             ranges.append(ctx.focal)
             if ctx.baseline is not None:
                 ranges.append(ctx.baseline)
+                baselines.append(ctx.baseline)
             contexts.append((cfg, mt, ctx))
         if contexts:
             try:
-                self.fetch(needed, ranges)
+                self.fetch(needed, ranges, baselines)
             except TelltaleError as exc:
                 for cfg, _, ctx in contexts:
                     results.append(make_result(cfg, ctx, column=None, segment=None, metric=cfg.type,
@@ -154,13 +155,12 @@ class ModelRun:
         self.log.add(self.spec.connection, stats.sql, stats.seconds, stats.rows, planned.kind)
         return planned.decode(table)
 
-    def fetch(self, needed: set[Partial], ranges: list[TimeRange]) -> None:
+    def fetch(self, needed: set[Partial], ranges: list[TimeRange], baselines: list[TimeRange]) -> None:
         """Load stored summaries, compute grids and missing buckets, store what was computed."""
         whole = ranges[0]
         for r in ranges[1:]:
             whole = whole.union(r)
-        baselines = [r for r in ranges[1:]] or [whole]
-        self.load_grids(needed, baselines)
+        self.load_grids(needed, baselines or [whole])
         needed = {p for p in needed if p.kind != "hist" or p.grid_key in self.book.grids}
         keys = {p.key for p in needed}
         final: set[datetime] = set()

@@ -25,13 +25,13 @@ def _bimodal(r: np.random.Generator, n: int, w: float) -> np.ndarray:
 
 # name -> (baseline generator, focal generator); focal windows are mostly much smaller
 CASES: dict[str, tuple[Gen, Gen]] = {
-    "normal_same": (lambda r: r.normal(0, 1, 200_000), lambda r: r.normal(0, 1, 5_000)),
+    "normal_same": (lambda r: r.normal(0, 1, 100_000), lambda r: r.normal(0, 1, 5_000)),
     "normal_shift": (lambda r: r.normal(0, 1, 200_000), lambda r: r.normal(0.3, 1, 2_000)),
     "normal_mild": (lambda r: r.normal(0, 1, 100_000), lambda r: r.normal(0.04, 1, 3_000)),
     "normal_big_focal": (lambda r: r.normal(0, 1, 100_000), lambda r: r.normal(0.05, 1, 20_000)),
     "normal_far": (lambda r: r.normal(0, 1, 50_000), lambda r: r.normal(2.5, 1, 2_000)),
     "scaled": (lambda r: r.normal(10, 2, 100_000), lambda r: r.normal(10, 3, 10_000)),
-    "lognormal": (lambda r: r.lognormal(0, 1, 200_000), lambda r: r.lognormal(0.2, 1.1, 5_000)),
+    "lognormal": (lambda r: r.lognormal(0, 1, 100_000), lambda r: r.lognormal(0.2, 1.1, 5_000)),
     "exponential": (lambda r: r.exponential(1.0, 100_000), lambda r: r.exponential(1.3, 1_000)),
     "poisson": (lambda r: r.poisson(4.0, 100_000).astype(float),
                 lambda r: r.poisson(4.5, 5_000).astype(float)),

@@ -1,0 +1,172 @@
+"""Every class of error: exact file:line:col, a did-you-mean where one fits, what to write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from telltale.errors import DSLError
+from telltale.metric_dsl import (DSLErrorGroup, check_library, compile_expression,
+                                 library_from_sources, load_library)
+
+FILE = "metrics/credit.metric"
+
+
+def first_error(src: str, schema) -> str:
+    """The first error of a source: at load time, else when compiled for `schema`."""
+    try:
+        lib = library_from_sources([(FILE, src)])
+    except DSLError as e:
+        return str(e).splitlines()[0]
+    errors = check_library(lib, schema)
+    assert errors, f"no error for {src!r}"
+    return str(errors[0])
+
+
+CASES = [
+    # unknown fields and groups
+    ("metric a =\n  mean(features.incme)", "2:8", "unknown field features.incme (did you mean income?)"),
+    ("metric a = mean(featurs.income)", "1:17", "unknown field group featurs (did you mean features?); "
+     "fields are written features.X, raw_inputs.X, predictions.X or actuals.X"),
+    ("metric a = mean(features.score)", "1:17",
+     "unknown field features.score: score is not one of the model's features (did you mean predictions.score?)"),
+    ("metric a = mean(features.zzz)", "1:17", "unknown field features.zzz; the model's features are "
+     "age, annual premium, has_car, income, region"),
+    ("metric a = mean(raw_inputs.x)", "1:17", "the model has no raw_inputs; declare them in telltale.yml"),
+    # unknown functions and names
+    ("metric a = sume(features.income)", "1:12", "unknown function sume (did you mean sum?)"),
+    ("metric revenue = count()\nmetric a = count() + revnue", "2:22",
+     "unknown name revnue (did you mean revenue?)"),
+    ("metric a = count([features.has_car == true])", "1:39", "unknown name true; write True"),
+    ("metric a = count(features.income[features.age > 3]) * coutn", "1:55",
+     "unknown name coutn (did you mean count?)"),
+    # arity and keywords
+    ("metric a = sum(features.income, features.age)", "1:33", "sum() takes 1 argument (x), got 2; write sum(x)"),
+    ("metric a = quantile(features.income)", "1:12", "quantile() needs argument q; write quantile(x, q)"),
+    ("metric a = precision(predictions.approved, actuals.defaulted, thresold=0.3)", "1:63",
+     "precision() has no argument named thresold (did you mean threshold?)"),
+    ("metric a = count(x=features.age, features.income)", "1:34",
+     "a positional argument follows a keyword argument; put name=value arguments last"),
+    ("metric a = sum(features.income, x=features.age)", "1:33", "argument x is given twice"),
+    ("metric a = abs(features.income, filter=features.age > 3)", "1:33", "abs() works per row and takes no filter="),
+    # kinds
+    ("metric a = sum(features.region)", "1:16", "sum(): argument x must be a numeric field or expression, "
+     "got categorical field features.region; pass e.g. features.income"),
+    ("metric a = count(features.income[features.has_car == \"yes\"])", "1:34",
+     "boolean field features.has_car cannot be compared with a string; compare it with True or False"),
+    ("metric a = count([features.age == \"40\"])", "1:19",
+     "numeric field features.age cannot be compared with the string '40'; write a number without quotes"),
+    ("metric a = count([features.region > \"EU\"])", "1:19",
+     "categorical field features.region can only be compared with == or != (or in (...)), not >"),
+    ("metric a = count([features.income == None])", "1:19", "compare with None using `is None` or `is not None`"),
+    ("metric a = auc_roc(predictions.approved, actuals.defaulted)", "1:20",
+     "auc_roc(): argument prediction must be a numeric field or expression, got boolean field "
+     "predictions.approved; pass e.g. predictions.score"),
+    ("metric a = mean(features.income[features.age])", "1:33", "a condition is expected here"),
+    ("metric a = features.income", "1:12", "metric a computes a value per row (numeric field features.income); "
+     "a metric must aggregate it, e.g. mean(features.income)"),
+    ("metric a = features.income / sum(features.age)", "1:12",
+     "cannot combine a per-row value (numeric field features.income) with an aggregate"),
+    ("metric a = sum(features.income) > 3", "1:12", "cannot be compared: comparisons select rows inside a filter"),
+    ("metric a = sum(features.income)[features.age > 3]", "1:12",
+     "a filter [...] cannot follow the aggregate sum(features.income); put it on the field inside"),
+    ("metric a = quantile(features.income, 1.5)", "1:12", "quantile q must be between 0 and 1, got 1.5"),
+    ("metric a = quantile(features.income, features.age)", "1:38", "argument q must be a number constant"),
+    # definitions: order, cycles, duplicates, built-in names
+    ("metric a = b + 1\nmetric b = count()", "1:12",
+     "metric b is used before it is defined (at metrics/credit.metric:2:1); move its definition above a"),
+    ("metric a = b + 1\nmetric b = a * 2", "1:12",
+     "metrics a and b use each other (a cycle: a -> b -> a)"),
+    ("metric a = a + 1", "1:12", "metric a uses itself; a metric may only use metrics defined before it"),
+    ("metric a = count()\nmetric a = sum(features.income)", "2:1",
+     "metric a is defined twice (first at metrics/credit.metric:1:1); rename or remove one of them"),
+    ("metric f1 = count()", "1:1", "metric f1 has the name of a built-in; built-ins cannot be redefined, "
+     "so choose another name such as my_f1"),
+    ("metric mean = count()", "1:1", "metric mean has the name of a built-in"),
+    ("metric a(x, x) = sum(x)", "1:13", "parameter x of a is listed twice"),
+    ("metric a(x: numric) = sum(x)", "1:10", "unknown kind numric for parameter x (did you mean numeric?)"),
+    ("metric a(x = features.age) = sum(x)", "1:14", "the default of parameter x must be a constant"),
+    ("metric a(x) = x(1)", "1:15", "x is a parameter of a, not a function"),
+    ("metric a(x, y=3) = sum(x) * y\nmetric b = a", "2:12", "a needs arguments (x); write a(x, y=3)"),
+    # model types
+    ("metric a = mae(predictions.score, actuals.label01)", "1:12",
+     "mae is not available for binary models (it applies to regression models); binary models can use "
+     "accuracy, auc_roc, f1"),
+    ("metric a = ndcg_at_k(predictions.score, actuals.defaulted)", "1:12",
+     "ndcg_at_k is a ranking metric and the model is binary; ranking metrics are not supported yet"),
+]
+
+
+@pytest.mark.parametrize("src, where, words", CASES, ids=[c[2][:40] for c in CASES])
+def test_error_location_and_message(src, where, words, binary_schema):
+    msg = first_error(src, binary_schema)
+    assert msg.startswith(f"{FILE}:{where}: "), msg
+    assert words in msg, msg
+
+
+def test_errors_inside_a_user_function_name_the_call_site(binary_schema):
+    msg = first_error("metric a(x) = sum(x)\nmetric b = a(features.region)", binary_schema)
+    assert msg.startswith(f"{FILE}:1:19: sum(): argument x must be a numeric"), msg
+    assert msg.endswith(f"(in a() called at {FILE}:2:12)"), msg
+
+
+def test_errors_inside_a_builtin_point_at_the_users_call(binary_schema, regression_schema):
+    with pytest.raises(DSLError) as info:
+        compile_expression("\n  count() + mean(features.income, filter=features.region)", binary_schema,
+                           source="telltale.yml")
+    assert str(info.value).startswith("telltale.yml:2:42: a condition is expected here"), str(info.value)
+
+
+def test_annotated_parameters_are_checked_at_the_call(binary_schema):
+    msg = first_error("metric a(x: numeric) = sum(x)\nmetric b = a(features.region)", binary_schema)
+    assert msg.startswith(f"{FILE}:2:14: a(): argument x must be a numeric field"), msg
+
+
+def test_ranking_models_reject_ranking_metrics():
+    from telltale.metric_dsl import ModelSchema
+
+    schema = ModelSchema.from_kinds("ranking", predictions={"rank": "numeric"}, actuals={"rel": "numeric"})
+    with pytest.raises(DSLError, match="ndcg_at_k is not supported yet: ranking metrics come in a later"):
+        compile_expression("ndcg_at_k(predictions.rank, actuals.rel, k=4)", schema)
+
+
+def test_defaults_need_a_fitting_prediction():
+    from telltale.metric_dsl import ModelSchema
+
+    schema = ModelSchema.from_kinds("binary", predictions={"segment": "categorical"},
+                                    actuals={"y": "boolean"})
+    with pytest.raises(DSLError, match=r"auc_roc\(\) needs prediction: the model has no numeric prediction; "
+                                       r"pass it explicitly: auc_roc\(prediction=prediction"):
+        compile_expression("auc_roc", schema)
+    with pytest.raises(DSLError, match="the model has no actuals"):
+        compile_expression("actuals_ratio()", ModelSchema.from_kinds("binary", predictions={"p": "boolean"}))
+
+
+def test_load_library_reports_every_error_at_once(tmp_path: Path):
+    (tmp_path / "metrics").mkdir()
+    a = tmp_path / "metrics" / "a.metric"
+    b = tmp_path / "metrics" / "b.metric"
+    a.write_text("metric ok = count()\nmetric bad = sume(features.x)\n")
+    b.write_text("metric broken = (\n")
+    with pytest.raises(DSLErrorGroup) as info:
+        load_library([a, b], base=tmp_path)
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("metrics/b.metric:1:18: unexpected end of the text"), lines
+    assert lines[1].startswith("metrics/a.metric:2:14: unknown function sume (did you mean sum?)"), lines
+    assert [e.file for e in info.value.errors] == ["metrics/b.metric", "metrics/a.metric"]
+
+
+def test_load_library_missing_file(tmp_path: Path):
+    with pytest.raises(DSLError, match="cannot read metric file"):
+        load_library([tmp_path / "nope.metric"])
+
+
+def test_check_library_collects_errors_per_metric_once(binary_schema):
+    lib = library_from_sources([(FILE, "metric a = mean(features.incme)\n"
+                                       "metric b = a * 2\n"
+                                       "metric c = sum(features.region)\n"
+                                       "metric d = count()\n")])
+    errors = check_library(lib, binary_schema)
+    assert [str(e).split(": ")[0] for e in errors] == [f"{FILE}:1:17", f"{FILE}:3:16"]
+    assert check_library(lib, binary_schema, names=["d"]) == []
