@@ -1,0 +1,105 @@
+"""The fused scans: exact per-bucket summaries, bounded result size, SELECT only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from telltale.connectors.base import SourceSpec
+from telltale.connectors.duckdb import DuckDBConnector
+from telltale.connectors.safety import ensure_select
+from telltale.errors import UnsafeQueryError
+from telltale.planner.edges import Grid
+from telltale.planner.partials import Partial, count_rows
+from telltale.planner.queries import plan_scans
+from telltale.planner.spec import ModelSpec
+from telltale.timeutil import TimeRange
+
+UTC = timezone.utc
+RNG = TimeRange(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 11, tzinfo=UTC))
+
+
+def _con(rows: int, seed: int = 3) -> duckdb.DuckDBPyConnection:
+    rng = np.random.default_rng(seed)
+    ts = np.datetime64("2026-01-01") + (np.arange(rows) * (10 * 86400 // rows)).astype("timedelta64[s]")
+    x = rng.normal(size=rows)
+    x[rng.random(rows) < 0.1] = np.nan
+    t = pa.table({"ts": ts, "x": pa.array(x, from_pandas=True),
+                  "seg": rng.choice(["a", "b"], rows), "c": rng.choice(["u", "v", "w"], rows)})
+    con = duckdb.connect()
+    con.register("t_arrow", t)
+    con.execute("CREATE TABLE t AS SELECT * FROM t_arrow")
+    return con
+
+
+def _run(con, partials, grids):
+    c = DuckDBConnector(connection=con)
+    m = ModelSpec(name="m", connection="wh", source=SourceSpec(table="t"), timestamp="ts", segments=("seg",))
+    out, rows = {}, 0
+    for q in plan_scans(m, c, RNG, partials, grids):
+        table, stats = c.execute(q.tree)
+        rows += stats.rows
+        for k, v in q.decode(table).items():
+            out.setdefault(k, {}).update(v)
+    return out, rows
+
+
+def test_summaries_are_exact_per_bucket_and_segment() -> None:
+    con = _con(20_000)
+    x = exp.column("x", quoted=True)
+    grid = Grid(-3.0, 3.0, 64)
+    parts = [count_rows(), Partial("count", x), Partial("sum", x), Partial("min", x), Partial("max", x),
+             Partial("hist", x), Partial("values", exp.column("c", quoted=True)),
+             Partial("sum", x, filter=exp.column("c", quoted=True).eq(exp.Literal.string("u")))]
+    got, _ = _run(con, parts, {parts[5].grid_key: grid})
+    df = con.execute("SELECT date_trunc('day', ts) AS d, seg, x, c FROM t").df()
+    for (bucket, seg), vals in got.items():
+        sub = df[(df.d == bucket.replace(tzinfo=None)) & (df.seg == seg.split("=")[1])]
+        xs = sub.x.dropna().to_numpy()
+        assert vals[parts[0].key] == len(sub)
+        assert vals[parts[1].key] == len(xs)
+        assert vals[parts[2].key] == pytest.approx(xs.sum(), rel=1e-12)
+        assert vals[parts[3].key] == xs.min() and vals[parts[4].key] == xs.max()
+        bins, counts = np.unique(grid.bin_of(xs), return_counts=True)
+        assert vals[parts[5].key] == {int(b): int(n) for b, n in zip(bins, counts)}
+        assert vals[parts[6].key] == sub.c.value_counts().to_dict()
+        assert vals[parts[7].key] == pytest.approx(sub[sub.c == "u"].x.dropna().sum(), rel=1e-12)
+
+
+def test_result_size_does_not_grow_with_rows() -> None:
+    x = exp.column("x", quoted=True)
+    parts = [count_rows(), Partial("sum", x), Partial("hist", x)]
+    grids = {parts[2].grid_key: Grid(-3.0, 3.0, 32)}
+    _, small = _run(_con(20_000), parts, grids)
+    _, large = _run(_con(200_000), parts, grids)
+    assert large <= small * 1.05 + 10   # the summaries, not the rows, come back
+
+
+def test_only_select_reaches_the_warehouse() -> None:
+    for sql in ("DELETE FROM t", "DROP TABLE t", "INSERT INTO t VALUES (1)", "CREATE TABLE x AS SELECT 1",
+                "UPDATE t SET x = 1"):
+        with pytest.raises(UnsafeQueryError):
+            ensure_select(sqlglot.parse_one(sql))
+    con = _con(100)
+    c = DuckDBConnector(connection=con)
+    with pytest.raises(UnsafeQueryError):
+        c.execute(sqlglot.parse_one("DROP TABLE t"))
+    assert con.execute("SELECT count(*) FROM t").fetchall()[0][0] == 100
+
+
+def test_duckdb_sources_table_sql_and_parquet(tmp_path) -> None:
+    con = _con(1000)
+    con.execute(f"COPY t TO '{tmp_path}/t.parquet' (FORMAT parquet)")
+    c = DuckDBConnector(connection=con, base_dir=tmp_path)
+    kinds = c.describe(SourceSpec(table="t"))
+    assert kinds == {"ts": "timestamp", "x": "numeric", "seg": "string", "c": "string"}
+    assert c.describe(SourceSpec(sql="select ts, x from t where x > 0")) == {"ts": "timestamp", "x": "numeric"}
+    assert c.describe(SourceSpec(path="t.parquet", format="parquet"))["x"] == "numeric"
+    with pytest.raises(Exception):
+        c.describe(SourceSpec(sql="delete from t"))
