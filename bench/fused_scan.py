@@ -124,6 +124,7 @@ def ensure_data(rows: int) -> Path:
     print(f"generating {rows:,} rows into {path} ...", file=sys.stderr, flush=True)
     con = duckdb.connect(str(tmp))
     try:
+        con.execute("SET enable_progress_bar = false")
         for m in MACROS:
             con.execute(m)
         span_us = DAYS * 86_400_000_000

@@ -13,10 +13,19 @@ Public API (what the planner and runner call)::
 from __future__ import annotations
 
 from telltale.metric_dsl.checks import check_library
-from telltale.metric_dsl.compiler import (CompiledMetric, all_partials, compile_expression,
-                                          compile_metric)
+from telltale.metric_dsl.compiler import (
+                                          CompiledMetric,
+                                          all_partials,
+                                          compile_expression,
+                                          compile_metric,
+)
 from telltale.metric_dsl.diagnostics import DSLErrorGroup
-from telltale.metric_dsl.library import MetricLibrary, library_from_sources, load_library, stdlib_library
+from telltale.metric_dsl.library import (
+                                          MetricLibrary,
+                                          library_from_sources,
+                                          load_library,
+                                          stdlib_library,
+)
 from telltale.metric_dsl.parser import parse_expression, parse_file
 from telltale.metric_dsl.schema import FieldInfo, ModelSchema
 

@@ -6,25 +6,25 @@ every filter written inside its argument, ANDed, in source order.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from sqlglot import exp
-
-from telltale.planner.partials import Partial
-
 from telltale.metric_dsl import final, sqlbuild
 from telltale.metric_dsl.context import CallContext
 from telltale.metric_dsl.diagnostics import did_you_mean
 from telltale.metric_dsl.rowfuncs import positive_sql
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
 
+from telltale.planner.partials import Partial
+
 AVERAGES = ("macro", "micro", "weighted")
 
 
 def _row(v: Value) -> Row:
-    """A numeric constant lifted to a per-row literal; rows unchanged."""
+    """A constant lifted to a per-row literal; rows unchanged."""
     if isinstance(v, Const):
-        return Row(sqlbuild.literal(v.value), "numeric", (), repr(v.value))
+        kind = "boolean" if v.kind == "boolean" else "numeric"
+        return Row(sqlbuild.literal(v.value), kind, (), repr(v.value))
     assert isinstance(v, Row)
     return v
 
@@ -115,8 +115,7 @@ def actuals_count(ctx: CallContext, args: Mapping[str, Value]) -> Value:
 def auc_roc(ctx: CallContext, args: Mapping[str, Value]) -> Value:
     """ROC AUC from two histograms of the score: positive and negative labels (approximate)."""
     score = _row(args["prediction"])
-    label = args["label"]
-    assert isinstance(label, Row)
+    label = _row(args["label"])
     base = [*score.filters, *label.filters]
     pos_cond = positive_sql(label)
     neg_cond = sqlbuild.not_(positive_sql(label))

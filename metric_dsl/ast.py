@@ -8,7 +8,6 @@ it depends on a model's schema.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ class Keyword:
     """A keyword argument `name=value` of a call."""
 
     name: str
-    value: "Expr"
+    value: Expr
     pos: Pos
 
 
@@ -97,7 +96,7 @@ class Call:
     """`name(args..., key=value...)`; `args` and `keywords` keep their source order."""
 
     name: str
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     keywords: tuple[Keyword, ...]
     pos: Pos
     positional_after_keyword: Pos | None = None
@@ -110,8 +109,8 @@ class Call:
 class Filtered:
     """`target[condition]`: the condition narrows the rows of the aggregate using target."""
 
-    target: "Expr"
-    condition: "Expr"
+    target: Expr
+    condition: Expr
     pos: Pos
 
 
@@ -119,7 +118,7 @@ class Filtered:
 class RowFilter:
     """A bare `[condition]`, as in Aporia's `prediction_count([features.age > 30])`."""
 
-    condition: "Expr"
+    condition: Expr
     pos: Pos
 
 
@@ -131,8 +130,8 @@ class BinOp:
     """Arithmetic: `op` is one of + - * / **."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     pos: Pos
 
 
@@ -140,7 +139,7 @@ class BinOp:
 class Neg:
     """Unary minus."""
 
-    operand: "Expr"
+    operand: Expr
     pos: Pos
 
 
@@ -149,8 +148,8 @@ class Compare:
     """A comparison: `op` is one of == != < <= > >=."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     pos: Pos
 
 
@@ -158,7 +157,7 @@ class Compare:
 class IsNone:
     """`x is None` (or `x is not None` when negated)."""
 
-    operand: "Expr"
+    operand: Expr
     negated: bool
     pos: Pos
 
@@ -167,8 +166,8 @@ class IsNone:
 class InList:
     """`x in (a, b, ...)` (or `not in` when negated)."""
 
-    operand: "Expr"
-    items: tuple["Expr", ...]
+    operand: Expr
+    items: tuple[Expr, ...]
     negated: bool
     pos: Pos
 
@@ -178,8 +177,8 @@ class BoolOp:
     """`left and right` / `left or right`."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     pos: Pos
 
 
@@ -187,12 +186,12 @@ class BoolOp:
 class Not:
     """`not operand`."""
 
-    operand: "Expr"
+    operand: Expr
     pos: Pos
 
 
-Expr = Union[Number, String, Bool, NoneLit, Field, Name, Call, Filtered, RowFilter, BinOp,
-             Neg, Compare, IsNone, InList, BoolOp, Not]
+Expr = (Number | String | Bool | NoneLit | Field | Name | Call | Filtered | RowFilter | BinOp
+        | Neg | Compare | IsNone | InList | BoolOp | Not)
 
 
 # ---------------------------------------------------------------- definitions

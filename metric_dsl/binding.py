@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telltale.errors import DSLError
-
 from telltale.metric_dsl import ast
 from telltale.metric_dsl.diagnostics import did_you_mean, error_at, plural
 from telltale.metric_dsl.signature import Signature
+
+from telltale.errors import DSLError
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
-
-from telltale.errors import DSLError
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from telltale.metric_dsl import ast
 from telltale.metric_dsl.binding import check_keywords
@@ -20,6 +19,8 @@ from telltale.metric_dsl.diagnostics import did_you_mean, error_at, listing
 from telltale.metric_dsl.schema import GROUPS, MODEL_TYPES, FieldInfo, ModelSchema
 from telltale.metric_dsl.signature import DEFAULT_MARKERS, KINDS, ROW_PARAM_KINDS
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
+
+from telltale.errors import DSLError
 
 if TYPE_CHECKING:
     from telltale.metric_dsl.library import Impl, MetricLibrary
@@ -88,7 +89,7 @@ def _check_params(d: ast.MetricDef) -> DSLError | None:
 
 
 def _check_body(d: ast.MetricDef, index: Mapping[str, int], pos_of: Mapping[str, ast.MetricDef],
-                refs: Mapping[str, set[str]], builtins: Mapping[str, Sequence["Impl"]],
+                refs: Mapping[str, set[str]], builtins: Mapping[str, Sequence[Impl]],
                 order: int, stdlib: bool) -> DSLError | None:
     params = {p.name for p in d.param_list}
     for node in ast.walk(d.body):
@@ -150,7 +151,7 @@ def unknown_name_message(name: str, is_call: bool, params: Iterable[str], metric
             "built-in; fields are written with their group, e.g. features.x")
 
 
-def check_definitions(defs: Sequence[ast.MetricDef], builtins: Mapping[str, Sequence["Impl"]],
+def check_definitions(defs: Sequence[ast.MetricDef], builtins: Mapping[str, Sequence[Impl]],
                       *, stdlib: bool = False) -> list[DSLError]:
     """Every schema-free error of a sequence of definitions, at most one per definition."""
     errors: list[DSLError] = []
@@ -260,8 +261,8 @@ def comparison_problem(op: str, left: Value, right: Value) -> str | None:
     return None
 
 
-def model_type_message(name: str, impls: Sequence["Impl"], schema: ModelSchema,
-                       library: "MetricLibrary") -> str:
+def model_type_message(name: str, impls: Sequence[Impl], schema: ModelSchema,
+                       library: MetricLibrary) -> str:
     """Why `name` cannot be used for this model type and what can."""
     types = sorted({t for i in impls for t in (i.model_types or MODEL_TYPES)})
     if types == ["ranking"]:
@@ -278,7 +279,7 @@ def model_type_message(name: str, impls: Sequence["Impl"], schema: ModelSchema,
 # ---------------------------------------------------------------- whole library
 
 
-def check_library(library: "MetricLibrary", schema: ModelSchema,
+def check_library(library: MetricLibrary, schema: ModelSchema,
                   names: Iterable[str] | None = None) -> list[DSLError]:
     """Every error of the user's metrics (or of `names`) compiled for one model.
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
-
-from telltale.errors import DSLError
-from telltale.planner.partials import Partial, PartialValues
 
 from telltale.metric_dsl import ast, final
 from telltale.metric_dsl.diagnostics import error_at
@@ -15,6 +12,9 @@ from telltale.metric_dsl.library import MetricLibrary, stdlib_library
 from telltale.metric_dsl.parser import parse_expression
 from telltale.metric_dsl.schema import ModelSchema
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
+
+from telltale.errors import DSLError
+from telltale.planner.partials import Partial, PartialValues
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,8 @@ def _finish(name: str, v: Value, pos: ast.Pos, el: Elaborator) -> CompiledMetric
                             f"count({v.label})")
     if isinstance(v, Mask):
         raise error_at(pos, f"metric {name} is only a filter; count its rows with count([...])")
-    raise error_at(pos, f"metric {name} must be a number, got {v.describe()}")
+    raise error_at(pos, f"metric {name} must be a number, got {v.describe()}; write an aggregate "
+                        "such as count() or mean(features.x), or a number")
 
 
 def compile_metric(library: MetricLibrary, name: str, schema: ModelSchema) -> CompiledMetric:
@@ -85,15 +86,18 @@ def compile_metric(library: MetricLibrary, name: str, schema: ModelSchema) -> Co
 
 
 def compile_expression(text: str, schema: ModelSchema, *, source: str = "telltale.yml",
-                       library: MetricLibrary | None = None) -> CompiledMetric:
+                       library: MetricLibrary | None = None, line: int = 1,
+                       column: int = 1) -> CompiledMetric:
     """Compile a metric written inline in the config (e.g. `f1`, `mean(features.age)`).
 
-    `library` gives access to the user's metrics; by default only built-ins are known.
-    Built-in model metrics used without arguments take the model's first prediction and
-    its first actual of a fitting kind.
+    `library` gives access to the user's metrics (`metric: approval_rate`); by default only
+    built-ins are known. Built-in model metrics used without arguments take the model's
+    first prediction and its first actual of a fitting kind. `line`/`column` say where the
+    text starts in `source`, so errors point into telltale.yml.
     """
     lib = library if library is not None else stdlib_library()
-    node = parse_expression(text, source)
+    padded = "\n" * max(line - 1, 0) + " " * max(column - 1, 0) + text
+    node = parse_expression(padded, source)
     el = Elaborator(lib, schema)
     value = el.value(node, Scope())
     return _finish(text.strip(), value, node.pos, el)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, NoReturn, Protocol
+from collections.abc import Callable, Mapping
+from typing import NoReturn, Protocol
 
 from sqlglot import exp
-
-from telltale.planner.partials import Partial
-
 from telltale.metric_dsl.schema import ModelSchema
 from telltale.metric_dsl.values import Value
+
+from telltale.planner.partials import Partial
 
 
 class CallContext(Protocol):

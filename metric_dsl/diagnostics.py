@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Sequence
-
-from telltale.errors import DSLError
+from collections.abc import Iterable, Sequence
 
 from telltale.metric_dsl.ast import Pos
+
+from telltale.errors import DSLError
 
 
 def error_at(pos: Pos, message: str) -> DSLError:

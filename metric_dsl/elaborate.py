@@ -8,24 +8,35 @@ key, in the order they are first created.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, NoReturn
+from typing import Any, NoReturn
 
 from sqlglot import exp
-
-from telltale.errors import DSLError
-from telltale.planner.partials import Partial
-
 from telltale.metric_dsl import ast, final, sqlbuild
 from telltale.metric_dsl.binding import bind
-from telltale.metric_dsl.checks import (LITERAL_HINTS, comparison_problem, model_type_message,
-                                        resolve_field, unknown_name_message)
+from telltale.metric_dsl.checks import (
+    LITERAL_HINTS,
+    comparison_problem,
+    model_type_message,
+    resolve_field,
+    unknown_name_message,
+)
 from telltale.metric_dsl.diagnostics import error_at
 from telltale.metric_dsl.library import Impl, MetricLibrary, def_signature
 from telltale.metric_dsl.schema import ModelSchema
-from telltale.metric_dsl.signature import (DefaultField, ParamSig, ROW_PARAM_KINDS, Signature,
-                                           accepts_any, describe_kinds)
+from telltale.metric_dsl.signature import (
+    ROW_PARAM_KINDS,
+    DefaultField,
+    ParamSig,
+    Signature,
+    accepts_any,
+    describe_kinds,
+)
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value, const_kind
+
+from telltale.errors import DSLError
+from telltale.planner.partials import Partial
 
 MAX_DEPTH = 64
 
@@ -56,7 +67,7 @@ class _Ctx:
     name: str
     schema: ModelSchema
     filters: tuple[exp.Expression, ...]
-    compiler: "Elaborator"
+    compiler: Elaborator
     pos: ast.Pos
     scope: Scope
 
@@ -278,9 +289,11 @@ class Elaborator:
             return v
         if isinstance(v, Agg):
             return v
-        self.fail(pos, f"{op} needs numbers, got {v.describe()}"
-                       + ("; conditions go inside a filter [...]" if isinstance(v, Mask) or (
-                           isinstance(v, Row) and v.kind == "boolean") else ""), scope)
+        if isinstance(v, Mask) or (isinstance(v, Row) and v.kind == "boolean"):
+            hint = "; conditions go inside a filter [...], e.g. count([features.x > 3])"
+        else:
+            hint = "; arithmetic works on numeric fields, numbers and aggregates such as count()"
+        self.fail(pos, f"{op} needs numbers, got {v.describe()}{hint}", scope)
 
     def _mix(self, a: Value, b: Value, pos: ast.Pos, scope: Scope) -> None:
         if isinstance(a, Row) and isinstance(b, Agg) or isinstance(a, Agg) and isinstance(b, Row):
@@ -298,7 +311,8 @@ class Elaborator:
         if isinstance(a, Const) and isinstance(b, Const):
             r = final.Binary(node.op, final.Const(a.value), final.Const(b.value)).evaluate(_EMPTY)
             if r is None:
-                self.fail(node.pos, f"{a.value} {node.op} {b.value} is undefined", scope)
+                self.fail(node.pos, f"{a.value} {node.op} {b.value} is undefined (a division by zero "
+                                    "or an overflow); change the constants", scope)
             return Const(int(r) if isinstance(a.value, int) and isinstance(b.value, int)
                          and node.op in "+-*" and float(r).is_integer() else r, "number")
         if isinstance(a, Agg) or isinstance(b, Agg):
@@ -336,7 +350,8 @@ class Elaborator:
             self.fail(node.pos, problem, scope)
         if isinstance(a, Const) and isinstance(b, Const):
             if a.kind != b.kind:
-                self.fail(node.pos, f"cannot compare {a.describe()} with {b.describe()}", scope)
+                self.fail(node.pos, f"cannot compare {a.describe()} with {b.describe()}; compare "
+                                    "a field with a constant, e.g. features.x > 3", scope)
             return Const(_const_compare(node.op, a.value, b.value), "boolean")
         assert isinstance(a, (Row, Const)) and isinstance(b, (Row, Const))
         filters = tuple(f for v in (a, b) if isinstance(v, Row) for f in v.filters)
@@ -347,7 +362,7 @@ class Elaborator:
             return Row(sql, "boolean", filters, f"{row.label} {node.op} {other.value}")
         sa = a.sql if isinstance(a, Row) else sqlbuild.literal(a.value)
         sb = b.sql if isinstance(b, Row) else sqlbuild.literal(b.value)
-        label = f"{getattr(a, 'label', a.value if isinstance(a, Const) else '')} {node.op} ..."
+        label = f"{_label(a)} {node.op} {_label(b)}"
         return Row(sqlbuild.compare(node.op, sa, sb), "boolean", filters, label)
 
     def is_none(self, node: ast.IsNone, scope: Scope) -> Value:
@@ -404,9 +419,16 @@ class Elaborator:
         return Row(sql, "boolean", a.filters + b.filters, f"{a.label} {node.op} {b.label}")
 
 
-def _const_compare(op: str, a, b) -> bool:
-    return {"==": a == b, "!=": a != b}.get(op) if op in ("==", "!=") else {
-        "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+def _const_compare(op: str, a: Any, b: Any) -> bool:
+    if op == "==":
+        return bool(a == b)
+    if op == "!=":
+        return bool(a != b)
+    return bool({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
+
+
+def _label(v: Row | Const) -> str:
+    return v.label if isinstance(v, Row) else repr(v.value)
 
 
 def _final(v: Value) -> final.Final:

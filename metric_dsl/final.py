@@ -9,9 +9,10 @@ None propagates through every operator.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterator, Union
+from typing import Any
 
 from telltale.planner.partials import PartialValues
 
@@ -63,7 +64,7 @@ class Ref:
 class Neg:
     """-operand."""
 
-    operand: "Final"
+    operand: Final
 
     def evaluate(self, values: PartialValues) -> float | None:
         """Minus the operand (None stays None)."""
@@ -88,8 +89,8 @@ class Binary:
     """left op right, op in + - * / **; x / 0 is None."""
 
     op: str
-    left: "Final"
-    right: "Final"
+    left: Final
+    right: Final
 
     def evaluate(self, values: PartialValues) -> float | None:
         """Apply the operator; None when either side is None or the result is undefined."""
@@ -144,7 +145,7 @@ class Math:
     """A math function of aggregates: abs sqrt ln exp greatest least clip coalesce."""
 
     fn: str
-    args: tuple["Final", ...]
+    args: tuple[Final, ...]
 
     def evaluate(self, values: PartialValues) -> float | None:
         """The function's value; None for a None argument or outside its domain."""
@@ -251,13 +252,13 @@ class Multiclass:
 
         confusion: dict[tuple[str, str], int] = {}
         for key, n in (values.get(self.crosstab) or {}).items():
-            if isinstance(key, str):   # a JSON round trip may have flattened the pair
-                continue
+            if isinstance(key, str) or len(key) != 2:
+                raise TypeError(f"crosstab keys must be (predicted, actual) pairs, got {key!r}")
             p, a = key
             if p is None or a is None:
                 continue
-            pair = (normalize_label(p), normalize_label(a))
-            confusion[pair] = confusion.get(pair, 0) + int(n)  # type: ignore[index]
+            pair = (str(normalize_label(p)), str(normalize_label(a)))
+            confusion[pair] = confusion.get(pair, 0) + int(n)
         if not confusion:
             return None
         return as_number(multiclass_metric(confusion, self.metric, self.cls, self.average))
@@ -267,4 +268,4 @@ class Multiclass:
         yield self.crosstab
 
 
-Final = Union[Const, Ref, Neg, Binary, Math, Quantile, CountDistinct, AucRoc, Multiclass]
+Final = Const | Ref | Neg | Binary | Math | Quantile | CountDistinct | AucRoc | Multiclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from telltale.metric_dsl import aggregates as agg
 from telltale.metric_dsl import rowfuncs as row
 from telltale.metric_dsl.context import Handler
-from telltale.metric_dsl.signature import DefaultField, ParamSig, REQUIRED, Signature
+from telltale.metric_dsl.signature import REQUIRED, DefaultField, ParamSig, Signature
 
 PRED = DefaultField("predictions")
 ACTUAL = DefaultField("actuals")
@@ -129,4 +129,4 @@ BY_NAME: dict[str, list[FunctionSpec]] = {}
 for _spec in FUNCTIONS:
     BY_NAME.setdefault(_spec.name, []).append(_spec)
 
-__all__ = ["FunctionSpec", "FUNCTIONS", "BY_NAME", "REQUIRED", "PRED", "ACTUAL"]
+__all__ = ["ACTUAL", "BY_NAME", "FUNCTIONS", "PRED", "REQUIRED", "FunctionSpec"]

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
-
-from telltale.errors import DSLError
+from typing import TYPE_CHECKING
 
 from telltale.metric_dsl import ast
 from telltale.metric_dsl.diagnostics import DSLErrorGroup
 from telltale.metric_dsl.functions import BY_NAME, CLASSIFIERS, FunctionSpec
 from telltale.metric_dsl.parser import parse_file
 from telltale.metric_dsl.signature import DEFAULT_MARKERS, REQUIRED, ParamSig, Signature
+
+from telltale.errors import DSLError
 
 if TYPE_CHECKING:
     from telltale.metric_dsl.compiler import CompiledMetric
@@ -25,7 +26,8 @@ STDLIB_DIR = Path(__file__).with_name("stdlib")
 STDLIB_FILES: tuple[tuple[str, frozenset[str] | None], ...] = (
     ("common.metric", None),
     ("binary.metric", CLASSIFIERS),
-    ("regression.metric", frozenset({"regression"})),
+    # error metrics also serve scores of binary models (mse of a probability = Brier score)
+    ("regression.metric", frozenset({"regression", "binary", "multilabel"})),
 )
 
 
@@ -98,13 +100,13 @@ class MetricLibrary:
             return [def_signature(self.user[name])]
         return [i.signature for i in self.builtins.get(name, ())]
 
-    def compile(self, name: str, schema: "ModelSchema") -> "CompiledMetric":
+    def compile(self, name: str, schema: ModelSchema) -> CompiledMetric:
         """Compile a user metric or a built-in (with default arguments) for one model."""
         from telltale.metric_dsl.compiler import compile_metric
 
         return compile_metric(self, name, schema)
 
-    def compile_many(self, names: Iterable[str], schema: "ModelSchema") -> tuple["CompiledMetric", ...]:
+    def compile_many(self, names: Iterable[str], schema: ModelSchema) -> tuple[CompiledMetric, ...]:
         """Compile several metrics for one model (their partials overlap: see all_partials)."""
         return tuple(self.compile(n, schema) for n in names)
 
@@ -165,7 +167,7 @@ def library_from_sources(sources: Sequence[tuple[str, str]]) -> MetricLibrary:
     errors += check_definitions(defs, builtins)
     if errors:
         raise errors[0] if len(errors) == 1 else DSLErrorGroup(errors)
-    user = {}
+    user: dict[str, ast.MetricDef] = {}
     for d in defs:
         user.setdefault(d.name, d)
     return MetricLibrary(MappingProxyType(user), builtins, tuple(p for p, _ in sources))

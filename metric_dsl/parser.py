@@ -8,11 +8,10 @@ from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedInput, VisitError
-
-from telltale.errors import DSLError
-
 from telltale.metric_dsl import ast
 from telltale.metric_dsl.syntax_errors import translate
+
+from telltale.errors import DSLError
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 

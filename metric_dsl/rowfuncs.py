@@ -8,10 +8,9 @@ Python (`sqrt(variance(x))`); constants are folded.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 from sqlglot import exp
-
 from telltale.metric_dsl import final, sqlbuild
 from telltale.metric_dsl.context import CallContext
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
@@ -58,7 +57,7 @@ def _kind_of(v: Row | Const) -> str:
 
 
 def if_(ctx: CallContext, args: Mapping[str, Value]) -> Value:
-    """if(condition, then, else): CASE WHEN condition THEN then ELSE else END, per row."""
+    """if(condition, then, else) per row; null where the condition is null."""
     cond_sql, cond_filters = _cond(ctx, args["condition"])
     then = _branch(ctx, args["then"], "then")
     other = _branch(ctx, args["else"], "else")
@@ -106,7 +105,7 @@ def math_function(fn: str):
             return Agg(final.Math(fn, nodes), f"{fn}(...)")
         result = _fold(fn, [v.value for v in vals])  # type: ignore[union-attr]
         if result is None or not math.isfinite(result):
-            ctx.fail(f"{fn}() of these constants is undefined")
+            ctx.fail(f"{fn}() of these constants is undefined; change the constants")
         return Const(result, "number")
 
     handler.__name__ = fn

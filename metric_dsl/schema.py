@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 MODEL_TYPES = ("binary", "multiclass", "multilabel", "regression", "ranking")
 GROUPS = ("features", "raw_inputs", "predictions", "actuals")
@@ -57,7 +57,7 @@ class ModelSchema:
         return None
 
     @classmethod
-    def from_kinds(cls, model_type: str, **groups: Mapping[str, str]) -> "ModelSchema":
+    def from_kinds(cls, model_type: str, **groups: Mapping[str, str]) -> ModelSchema:
         """A schema whose columns are named like their fields: `features={"age": "numeric"}`."""
         return cls(model_type, {g: {n: FieldInfo(n, k) for n, k in fs.items()}
                                 for g, fs in groups.items()})

@@ -6,7 +6,8 @@ because sqlglot prints trees as built.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlglot import exp
 
@@ -121,10 +122,15 @@ def and_all(conditions: Iterable[exp.Expression]) -> exp.Expression | None:
 
 
 def case_when(condition: exp.Expression, then: exp.Expression,
-              otherwise: exp.Expression | None) -> exp.Expression:
-    """CASE WHEN condition THEN then ELSE otherwise END."""
-    ifs = [exp.If(this=condition.copy(), true=then.copy())]
-    return exp.Case(ifs=ifs, default=otherwise.copy() if otherwise is not None else None)
+              otherwise: exp.Expression) -> exp.Expression:
+    """CASE WHEN c THEN then WHEN NOT c THEN otherwise END: NULL where c is NULL.
+
+    A plain ELSE would send rows with a NULL condition to the else branch; here a
+    null condition gives null, like every other operator of the language.
+    """
+    ifs = [exp.If(this=condition.copy(), true=then.copy()),
+           exp.If(this=not_(condition), true=otherwise.copy())]
+    return exp.Case(ifs=ifs)
 
 
 def func(name: str, *args: exp.Expression) -> exp.Expression:

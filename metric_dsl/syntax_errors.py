@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from lark import Lark
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 
 from telltale.errors import DSLError
 
@@ -64,7 +69,7 @@ def _accepted(e: UnexpectedInput) -> set[str]:
     """The tokens really acceptable here (LALR state merging makes `e.expected` too wide)."""
     try:
         accepted = set(e.interactive_parser.accepts())
-    except Exception:  # pragma: no cover - older lark without interactive parsers
+    except (AttributeError, TypeError, ValueError):  # pragma: no cover - no interactive parser
         accepted = set()
     return accepted or set(getattr(e, "expected", None) or getattr(e, "allowed", None) or ())
 
@@ -106,13 +111,13 @@ def translate(e: UnexpectedInput, text: str, path: str, parser: Lark) -> DSLErro
     line = getattr(e, "line", 0) or 0
     column = getattr(e, "column", 0) or 0
     if isinstance(e, UnexpectedCharacters):
-        ch = text[e.pos_in_stream] if 0 <= e.pos_in_stream < len(text) else "?"
-        two = text[e.pos_in_stream:e.pos_in_stream + 2]
+        at = e.pos_in_stream if e.pos_in_stream is not None else -1
+        ch = text[at] if 0 <= at < len(text) else "?"
         hint = CHAR_HINTS.get(ch, "")
-        expected = describe_expected(_accepted(e))
+        wanted = describe_expected(_accepted(e))
         msg = f"unexpected character {ch!r}"
-        if expected:
-            msg += f"; expected {expected}"
+        if wanted:
+            msg += f"; expected {wanted}"
         if hint:
             msg += f"; {hint}"
         return DSLError(msg, file=path, line=line, column=column)

@@ -11,10 +11,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from sqlglot import exp
-
 from telltale.metric_dsl.final import Final
 from telltale.metric_dsl.schema import FieldInfo
 
@@ -77,7 +76,7 @@ class Mask:
         return "a filter [...]"
 
 
-Value = Union[Const, Row, Agg, Mask]
+Value = Const | Row | Agg | Mask
 
 
 def const_kind(value: Any) -> str:

@@ -41,7 +41,7 @@ class MonitorResult:
         out: dict[str, Any] = {
             "monitor": self.monitor, "model": self.model, "type": self.type,
             "column": self.column, "segment": self.segment, "metric": self.metric,
-            "value": self.value, "threshold": self.threshold, "status": self.status,
+            "value": _finite(self.value), "threshold": self.threshold, "status": self.status,
             "severity": self.severity,
             "window": self.window.as_json() if self.window else None,
             "baseline": self.baseline.as_json() if self.baseline else None,
@@ -49,6 +49,15 @@ class MonitorResult:
         }
         out.update({k: v for k, v in self.extra.items() if k not in out})
         return out
+
+
+def _finite(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: such values are reported as null (the message says why)."""
+    import math
+
+    if value is None or not isinstance(value, float):
+        return value
+    return value if math.isfinite(value) else None
 
 
 def segment_key(segment: dict[str, Any] | None) -> str:

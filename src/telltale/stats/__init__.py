@@ -6,14 +6,38 @@ from __future__ import annotations
 
 from telltale.stats.classification import auc_from_hists, multiclass_metric
 from telltale.stats.drift import (
-    CATEGORICAL_METHODS, KINDS, METHODS, PSI_EPSILON, DriftValue, NumericSummary,
-    baseline_std, chi2, chi2_from_counts, drift, hellinger, hellinger_from_counts, js,
-    js_from_counts, ks, ks_pvalue, psi, psi_from_counts, wasserstein, wasserstein_distance,
+    CATEGORICAL_METHODS,
+    KINDS,
+    METHODS,
+    PSI_EPSILON,
+    DriftValue,
+    NumericSummary,
+    baseline_std,
+    chi2,
+    chi2_from_counts,
+    drift,
+    hellinger,
+    hellinger_from_counts,
+    js,
+    js_from_counts,
+    ks,
+    ks_pvalue,
+    psi,
+    psi_from_counts,
+    wasserstein,
+    wasserstein_distance,
 )
 from telltale.stats.errors import UnsupportedStatisticError
 from telltale.stats.histogram import (
-    cdf_at_edges, cdf_eval, cdf_knots, coarse_boundaries, coarsen, mean_from_hist, quantile_from_hist,
-    std_from_hist, std_from_moments,
+    cdf_at_edges,
+    cdf_eval,
+    cdf_knots,
+    coarse_boundaries,
+    coarsen,
+    mean_from_hist,
+    quantile_from_hist,
+    std_from_hist,
+    std_from_moments,
 )
 
 __all__ = [

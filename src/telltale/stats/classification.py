@@ -3,7 +3,8 @@ accuracy/precision/recall/F1 from a multiclass confusion count table."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

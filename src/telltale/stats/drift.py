@@ -7,8 +7,9 @@ Every function returns a `DriftValue`; its value is None when either side is emp
 - PSI, JS distance, Hellinger and chi2 on a numeric column use the baseline's deciles
   (the fine grid bins merged into about ten equal-mass baseline bins, see
   `histogram.coarsen`); on a categorical column they use the category shares.
-- KS and Wasserstein use the full fine histogram with values uniform within each bin
-  (a piecewise-linear CDF); they are not defined for categorical columns.
+- KS uses the CDFs at the grid's edges, which are exact; Wasserstein integrates the
+  piecewise-linear CDFs of `histogram.cdf_knots` (uniform within bins, modelled tails).
+  Neither is defined for categorical columns.
 
 See docs/statistics.md for formulas and the measured error against the raw rows.
 """
@@ -16,8 +17,8 @@ See docs/statistics.md for formulas and the measured error against the raw rows.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping, Union
 
 import numpy as np
 from scipy import stats as sps
@@ -26,7 +27,13 @@ from scipy.special import rel_entr
 from telltale.planner.edges import Grid
 from telltale.stats.errors import UnsupportedStatisticError
 from telltale.stats.histogram import (
-    Counts, cdf_at_edges, cdf_eval, cdf_knots, coarsen, std_from_hist, std_from_moments,
+    Counts,
+    cdf_at_edges,
+    cdf_eval,
+    cdf_knots,
+    coarsen,
+    std_from_hist,
+    std_from_moments,
 )
 
 PSI_EPSILON = 1e-4
@@ -51,8 +58,10 @@ class NumericSummary:
     """One side of a numeric comparison: a Grid histogram plus what else was stored.
 
     `counts` maps grid bin -> count (non-null values); `vmin`/`vmax` close the tail bins.
-    `count`, `sum`, `sum_sq` are the exact non-null count, sum and sum of squares; when
-    all three are given on the baseline, Wasserstein is divided by the exact std.
+    `count`, `sum`, `sum_sq` are the exact non-null count (COUNT(expr)), sum and sum of
+    squares. When stored, Wasserstein uses the baseline's exact std and each side's sum
+    to place the mass of its tail bins; they are ignored when `count` disagrees with the
+    histogram's total.
     """
 
     grid: Grid
@@ -64,7 +73,7 @@ class NumericSummary:
     sum_sq: float | None = None
 
     @classmethod
-    def from_values(cls, grid: Grid, values: np.ndarray) -> "NumericSummary":
+    def from_values(cls, grid: Grid, values: np.ndarray) -> NumericSummary:
         """Summarise raw values exactly as the warehouse does (NaNs dropped as NULLs)."""
         v = np.asarray(values, dtype=np.float64)
         v = v[~np.isnan(v)]
@@ -77,10 +86,10 @@ class NumericSummary:
     @property
     def n(self) -> int:
         """Number of values in the histogram."""
-        return int(round(sum(float(c) for c in self.counts.values())))
+        return round(sum(float(c) for c in self.counts.values()))
 
 
-Side = Union[NumericSummary, Mapping]
+Side = NumericSummary | Mapping
 
 
 # ---------------------------------------------------------------- distances on counts
@@ -247,7 +256,7 @@ def wasserstein_distance(base: NumericSummary, focal: NumericSummary) -> float |
 
 def baseline_std(base: NumericSummary) -> float | None:
     """The baseline's population std: exact from count/sum/sum_sq if stored, else the histogram's."""
-    if base.count is not None and base.sum is not None and base.sum_sq is not None and base.count > 0:
+    if base.sum is not None and base.sum_sq is not None and base.count and base.count == base.n:
         return std_from_moments(base.count, base.sum, base.sum_sq)
     return std_from_hist(base.grid, base.counts, base.vmin, base.vmax, _sum_of(base))
 
@@ -268,7 +277,7 @@ def wasserstein(base: NumericSummary, focal: NumericSummary) -> DriftValue:
     return DriftValue(w / std)
 
 
-_NUMERIC: dict[str, Callable[..., DriftValue]] = {
+_BY_METHOD: dict[str, Callable[..., DriftValue]] = {
     "psi": psi, "js": js, "hellinger": hellinger, "chi2": chi2, "ks": ks,
     "wasserstein": wasserstein,
 }
@@ -298,7 +307,7 @@ def drift(method: str, kind: str, base: Side, focal: Side, *,
     else:
         raise UnsupportedStatisticError(
             f"unknown column kind '{kind}'; use one of {', '.join(KINDS)}")
-    fn = _NUMERIC[method]
+    fn = _BY_METHOD[method]
     if method in ("ks", "wasserstein"):
         return fn(base, focal)
     return fn(base, focal, n_bins=n_bins)

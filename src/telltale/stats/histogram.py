@@ -1,22 +1,25 @@
 """Statistics of one Grid histogram: CDF, quantiles, moments, and baseline-decile coarsening.
 
 A histogram is `dict[int, int]` (grid bin -> count, as stored; keys may be strings after a
-JSON round trip). Within a bin the values are taken as uniformly spread, so the CDF is
-piecewise linear through the bin edges. The two tail bins are closed with the observed
-min and max, and every edge is clipped to [min, max] when they are known (all values lie
-there), which makes a constant column a point mass and tightens the outermost bins.
+JSON round trip). Its CDF is known exactly at the grid's inner edges (`cdf_at_edges`).
+Between edges the values are taken as uniform within each bin, so the CDF is piecewise
+linear (`cdf_knots`); edges are clipped to the observed [min, max], which makes a
+constant column a point mass. The two tail bins, [min, lo) and [hi, max], hold one value
+at the min (max) and the rest spread to match the tail's mean, estimated from the exact
+sum when it is stored, else from the density next to the tail.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Mapping
 
 import numpy as np
 
 from telltale.planner.edges import Grid
 
-Counts = Mapping[int, int] | Mapping[str, int]
+Counts = dict[int, int] | dict[str, int]
+
+_MIN_ADJACENT = 8.0     # values the inner bins next to a tail must hold to estimate its decay
 
 
 def cdf_at_edges(grid: Grid, counts: Counts) -> np.ndarray | None:
@@ -59,9 +62,6 @@ def _tail_excess(c_tail: float, adjacent: np.ndarray, widths: np.ndarray, span: 
     return float((span + rest * excess) / c_tail)
 
 
-_MIN_ADJACENT = 8.0
-
-
 def _uniform_with_mean(a: float, b: float, m: float) -> tuple[float, float]:
     """The widest sub-interval [p, q] of [a, b] on which a uniform has mean m."""
     m = min(max(m, a), b)
@@ -84,6 +84,8 @@ def cdf_knots(grid: Grid, counts: Counts, vmin: float | None = None, vmax: float
     n = float(dense.sum())
     if n <= 0:
         return None
+    vmin = None if vmin is None else float(vmin)
+    vmax = None if vmax is None else float(vmax)
     e = grid.edges(vmin, vmax)
     if vmin is not None:
         e = np.maximum(e, vmin)
@@ -178,7 +180,8 @@ def mean_from_hist(grid: Grid, counts: Counts, vmin: float | None = None,
                    vmax: float | None = None, total_sum: float | None = None) -> float | None:
     """Approximate mean of a histogram (uniform within bins); None when empty.
 
-    With the exact `total_sum` this is exact (the tails absorb the remainder).
+    With the exact `total_sum` the tails absorb what the inner bins' midpoints miss, so
+    the mean is exact unless a tail cannot hold the remainder (within half a bin width).
     """
     m = _knot_moments(grid, counts, vmin, vmax, total_sum)
     return None if m is None else m[0]
@@ -195,6 +198,7 @@ def std_from_moments(count: float, total: float, total_sq: float) -> float | Non
     """Exact population standard deviation from count, sum and sum of squares."""
     if not count or count <= 0:
         return None
+    count, total, total_sq = float(count), float(total), float(total_sq)
     mean = total / count
     var = total_sq / count - mean * mean
     # below the float resolution of sum_sq the variance is zero (constant column)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import duckdb
 import numpy as np
@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from sqlglot import exp
-
 from telltale.metric_dsl import FieldInfo, ModelSchema
+
 from telltale.planner.aggsql import filtered_key, scalar_aggregate
 from telltale.planner.edges import Grid
 from telltale.planner.partials import Partial, PartialValues

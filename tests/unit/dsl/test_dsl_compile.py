@@ -6,11 +6,15 @@ import dataclasses
 
 import pytest
 from sqlglot import exp
-
-from telltale.metric_dsl import (all_partials, compile_expression, library_from_sources,
-                                 stdlib_library)
+from telltale.metric_dsl import (
+    all_partials,
+    compile_expression,
+    library_from_sources,
+    stdlib_library,
+)
 from telltale.metric_dsl import final as F
 from telltale.metric_dsl.library import builtin_registry
+
 from telltale.planner.partials import PartialValues
 
 
@@ -172,3 +176,28 @@ def test_multiclass_final_skips_null_pairs_and_normalizes_labels():
     assert F.Multiclass("crosstab|p|a", "precision", F.normalize_label(1.0), "macro").evaluate(v) == 0.75
     assert F.Multiclass("crosstab|p|a", "accuracy", None, "macro").evaluate(v) == 0.75
     assert F.Multiclass("crosstab|q|a", "accuracy", None, "macro").evaluate(v) is None
+
+
+def test_docs_list_every_builtin():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "dsl.md").read_text(encoding="utf-8")
+    missing = [n for n in builtin_registry() if f"`{n}" not in docs and f" {n} " not in docs
+               and f" {n}`" not in docs]
+    assert not missing, f"docs/dsl.md does not mention {missing}"
+
+
+def test_load_library_reads_files_in_order(tmp_path, binary_schema):
+    from telltale.metric_dsl import load_library
+
+    a = tmp_path / "a.metric"
+    b = tmp_path / "b.metric"
+    a.write_text("metric approvals = count([predictions.approved])  # approved rows\n")
+    b.write_text("metric approval_rate = approvals / count()\n")
+    lib = load_library([a, b], base=tmp_path)
+    assert lib.names() == ["approvals", "approval_rate"] and lib.files == ("a.metric", "b.metric")
+    assert lib.compile("approval_rate", binary_schema).partials[0].key == 'count|*|where "approved"'
+    inline = compile_expression("approval_rate * 100", binary_schema, library=lib)
+    assert inline.name == "approval_rate * 100" and len(inline.partials) == 2
+    with pytest.raises(Exception, match="metric approval_rate is used before it is defined"):
+        load_library([b, a], base=tmp_path)

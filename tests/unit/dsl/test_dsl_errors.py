@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from telltale.metric_dsl import (
+    DSLErrorGroup,
+    check_library,
+    compile_expression,
+    library_from_sources,
+    load_library,
+)
 
 from telltale.errors import DSLError
-from telltale.metric_dsl import (DSLErrorGroup, check_library, compile_expression,
-                                 library_from_sources, load_library)
 
 FILE = "metrics/credit.metric"
 
@@ -90,9 +95,9 @@ CASES = [
     ("metric a(x) = x(1)", "1:15", "x is a parameter of a, not a function"),
     ("metric a(x, y=3) = sum(x) * y\nmetric b = a", "2:12", "a needs arguments (x); write a(x, y=3)"),
     # model types
-    ("metric a = mae(predictions.score, actuals.label01)", "1:12",
-     "mae is not available for binary models (it applies to regression models); binary models can use "
-     "accuracy, auc_roc, f1"),
+    ("metric a = mae(predictions.score, actuals.defaulted)", "1:35",
+     "mae(): argument label must be a numeric field or expression, got boolean field actuals.defaulted; "
+     "pass e.g. actuals.label01"),
     ("metric a = ndcg_at_k(predictions.score, actuals.defaulted)", "1:12",
      "ndcg_at_k is a ranking metric and the model is binary; ranking metrics are not supported yet"),
 ]
@@ -121,6 +126,19 @@ def test_errors_inside_a_builtin_point_at_the_users_call(binary_schema, regressi
 def test_annotated_parameters_are_checked_at_the_call(binary_schema):
     msg = first_error("metric a(x: numeric) = sum(x)\nmetric b = a(features.region)", binary_schema)
     assert msg.startswith(f"{FILE}:2:14: a(): argument x must be a numeric field"), msg
+
+
+def test_functions_not_valid_for_the_model_type(regression_schema, multiclass_schema):
+    with pytest.raises(DSLError) as info:
+        compile_expression("f1(predictions.price, actuals.price)", regression_schema, source="t.yml")
+    assert str(info.value).startswith(
+        "t.yml:1:1: f1 is not available for regression models (it applies to binary, multiclass, "
+        "multilabel models); regression models can use absolute_error_sum, mae, mape, mse, r2, rmse, "
+        "squared_error_sum"), str(info.value)
+    with pytest.raises(DSLError, match="auc_roc is not available for multiclass models"):
+        compile_expression("auc_roc", multiclass_schema)
+    with pytest.raises(DSLError, match="mae is not available for multiclass models"):
+        compile_expression("mae", multiclass_schema)
 
 
 def test_ranking_models_reject_ranking_metrics():
@@ -170,3 +188,11 @@ def test_check_library_collects_errors_per_metric_once(binary_schema):
     errors = check_library(lib, binary_schema)
     assert [str(e).split(": ")[0] for e in errors] == [f"{FILE}:1:17", f"{FILE}:3:16"]
     assert check_library(lib, binary_schema, names=["d"]) == []
+
+
+def test_inline_metrics_report_their_place_in_the_config(binary_schema):
+    with pytest.raises(DSLError) as info:
+        compile_expression("mean(features.incme)", binary_schema, source="telltale.yml", line=31, column=13)
+    assert str(info.value) == "telltale.yml:31:18: unknown field features.incme (did you mean income?)"
+    with pytest.raises(DSLError, match="unknown name approval_rat; "):
+        compile_expression("approval_rat", binary_schema)

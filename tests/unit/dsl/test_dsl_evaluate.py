@@ -9,9 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn import metrics as skm
-
 from conftest import partial_values
+from sklearn import metrics as skm
 from telltale.metric_dsl import compile_expression, library_from_sources
 
 EXACT = 1e-9
@@ -293,3 +292,31 @@ def test_library_metrics_share_partials_and_evaluate_together(con, frame, binary
     close(got["approval_rate"], rate)
     close(got["eu_share"], eu)
     close(got["lift"], rate / eu)
+
+
+def test_row_functions_keep_nulls_null(con, frame, binary_schema):
+    car = frame["has_car"]
+    known = car.notna().to_numpy()
+    close(evaluate(con, "mean(if(features.has_car, 1, 0))", binary_schema),
+          car[known].astype(bool).mean())
+    close(evaluate(con, "count(if(features.has_car, 1, 0))", binary_schema), known.sum())
+    income = num(frame, "income")
+    close(evaluate(con, "sum(coalesce(features.income, 1000))", binary_schema),
+          np.where(np.isnan(income), 1000.0, income).sum())
+    age = num(frame, "age")
+    close(evaluate(con, "mean(greatest(features.age, 50)) + mean(least(features.age, 50))", binary_schema),
+          np.nanmean(np.fmax(age, 50) + 0 * age) + np.nanmean(np.fmin(age, 50) + 0 * age))
+    score = num(frame, "score")
+    close(evaluate(con, "mean(clip(predictions.score, 0.2, 0.8))", binary_schema),
+          np.nanmean(np.clip(score, 0.2, 0.8)))
+    close(evaluate(con, "sqrt(mean(abs(features.income - 50000) ** 2))", binary_schema),
+          np.sqrt(np.nanmean((income - 50000) ** 2)))
+
+
+def test_multilabel_models_use_binary_metrics_per_label(con, frame):
+    from telltale.metric_dsl import ModelSchema
+
+    schema = ModelSchema.from_kinds("multilabel", predictions={"approved": "boolean", "car": "boolean"},
+                                    actuals={"defaulted": "boolean"})
+    p, a = _binary(frame, "approved", "defaulted")
+    close(evaluate(con, "recall(predictions.approved, actuals.defaulted)", schema), skm.recall_score(a, p))

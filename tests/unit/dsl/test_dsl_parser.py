@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
-from telltale.errors import DSLError
+import pytest
 from telltale.metric_dsl import ast
 from telltale.metric_dsl.parser import parse_expression, parse_file
+
+from telltale.errors import DSLError
 
 
 def expr(text: str) -> ast.Expr:
@@ -130,7 +132,7 @@ def test_empty_parameter_list_and_keywords_as_name_parts():
 
 def test_nodes_are_frozen():
     node = expr("1 + 2")
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         node.op = "-"  # type: ignore[misc]
 
 

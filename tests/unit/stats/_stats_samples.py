@@ -6,8 +6,8 @@ Deterministic (fixed seed per case) and cached, so every test module reuses the 
 from __future__ import annotations
 
 import zlib
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 from scipy import stats as sps
@@ -47,7 +47,7 @@ CASES: dict[str, tuple[Gen, Gen]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def samples(name: str) -> tuple[np.ndarray, np.ndarray]:
     """The (baseline, focal) raw arrays of a case (seeded by its name)."""
     rng = np.random.default_rng(zlib.crc32(name.encode()))
@@ -61,7 +61,7 @@ def product_grid(base: np.ndarray, bins: int = DEFAULT_BINS) -> Grid:
     return Grid.from_quantiles(float(q_lo), float(q_hi), float(base.min()), float(base.max()), bins)
 
 
-@lru_cache(maxsize=None)
+@cache
 def summaries(name: str, bins: int = DEFAULT_BINS) -> tuple[NumericSummary, NumericSummary]:
     """(baseline, focal) summaries of a case, binned on the baseline's grid."""
     base, focal = samples(name)
@@ -69,7 +69,7 @@ def summaries(name: str, bins: int = DEFAULT_BINS) -> tuple[NumericSummary, Nume
     return NumericSummary.from_values(grid, base), NumericSummary.from_values(grid, focal)
 
 
-@lru_cache(maxsize=None)
+@cache
 def exact_ks(name: str, method: str = "auto") -> tuple[float, float]:
     """scipy's two-sample KS (statistic, p-value) on the raw rows of a case."""
     base, focal = samples(name)
@@ -79,13 +79,13 @@ def exact_ks(name: str, method: str = "auto") -> tuple[float, float]:
     return float(r.statistic), float(r.pvalue)
 
 
-@lru_cache(maxsize=None)
+@cache
 def exact_w1(name: str) -> float:
     """scipy's Wasserstein-1 distance on the raw rows of a case."""
     return float(sps.wasserstein_distance(*samples(name)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def ref_deciles(name: str, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Raw counts in the exact baseline deciles (np.quantile), right-closed bins."""
     base, focal = samples(name)

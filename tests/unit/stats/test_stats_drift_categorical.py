@@ -11,11 +11,20 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats.contingency import association
 
 from telltale.errors import TelltaleError
-from telltale.stats import (
-    PSI_EPSILON, DriftValue, NumericSummary, UnsupportedStatisticError, chi2, drift, hellinger,
-    js, ks, psi, wasserstein,
-)
 from telltale.planner.edges import Grid
+from telltale.stats import (
+    PSI_EPSILON,
+    DriftValue,
+    NumericSummary,
+    UnsupportedStatisticError,
+    chi2,
+    drift,
+    hellinger,
+    js,
+    ks,
+    psi,
+    wasserstein,
+)
 
 EXACT = 1e-9
 
@@ -62,7 +71,7 @@ def test_chi2_matches_scipy_on_raw_crosstab(name: str) -> None:
     got = chi2(_counts(base), _counts(focal))
     assert got.p_value == pytest.approx(ref.pvalue, rel=EXACT, abs=1e-300), f"{name}: p-value bound {EXACT}"
     assert got.value == pytest.approx(association(table, method="cramer"), rel=EXACT), f"{name}: V bound {EXACT}"
-    assert got.value == pytest.approx(np.sqrt(ref.statistic / table.sum()), rel=EXACT)
+    assert got.value == pytest.approx(np.sqrt(ref.statistic / table.sum()), rel=EXACT), f"{name}: V bound {EXACT}"
     assert drift("chi2", "categorical", _counts(base), _counts(focal)) == got
 
 
@@ -86,7 +95,8 @@ def test_psi_epsilon_for_empty_categories() -> None:
     base, focal = {"a": 50, "b": 50}, {"a": 50, "b": 40, "new": 10}
     e = np.array([0.5, 0.5, PSI_EPSILON])
     a = np.array([0.5, 0.4, 0.1])
-    assert psi(base, focal).value == pytest.approx(float(np.sum((a - e) * np.log(a / e))), rel=1e-12)
+    assert psi(base, focal).value == pytest.approx(float(np.sum((a - e) * np.log(a / e))), rel=1e-12), \
+        "PSI with epsilon for the new category: bound 1e-12"
     assert psi(base, focal, eps=1e-3).value < psi(base, focal).value, "a larger epsilon softens new categories"
     assert psi({"a": 1, "b": 0}, {"a": 1}).value == 0.0, "zero counts are absent categories"
 
@@ -126,7 +136,7 @@ def test_single_category_and_disjoint() -> None:
     assert chi2({"a": 10}, {"a": 3}) == DriftValue(0.0, 1.0), "one category: no association"
     disjoint = drift("js", "categorical", {"a": 10}, {"b": 3})
     assert disjoint.value == pytest.approx(1.0), "disjoint supports: JS distance 1"
-    assert hellinger({"a": 10}, {"b": 3}).value == pytest.approx(1.0)
+    assert hellinger({"a": 10}, {"b": 3}).value == pytest.approx(1.0), "disjoint supports: Hellinger 1"
     assert chi2({"a": 10}, {"b": 3}).value == pytest.approx(1.0), "disjoint supports: Cramér's V 1"
 
 

@@ -6,25 +6,34 @@ import dataclasses
 
 import numpy as np
 import pytest
-from scipy import stats as sps
+from _stats_samples import CASES, exact_ks, exact_w1, ref_deciles, samples, summaries
 from scipy.spatial.distance import jensenshannon
 from scipy.stats.contingency import association
 
-from _stats_samples import CASES, exact_ks, exact_w1, ref_deciles, samples, summaries
 from telltale.stats import (
-    NumericSummary, chi2, drift, hellinger, js, ks, ks_pvalue, psi, wasserstein,
+    NumericSummary,
+    chi2,
+    drift,
+    hellinger,
+    js,
+    ks,
+    ks_pvalue,
+    psi,
+    wasserstein,
 )
 
 BINS = [256, 64]
 CASE_NAMES = list(CASES)
 
-KS_BOUND = 0.01            # the floor; worst measured 0.004 (256 bins), 0.008 (64)
-KS_P_BOUND = 0.25          # p-value, where scipy's is within [0.05, 0.95]; worst measured 0.21
-W_BOUND = 0.01             # normalised W1, exact sums stored; worst measured 0.006
-W_HIST_ABS, W_HIST_REL = 0.02, 0.05   # histogram only: worst 0.0068 abs, 1.5% rel (far drift)
-PSI_ABS, PSI_REL = 0.02, 0.05         # worst measured: 0.69 of max(0.02, 5%)
-JS_HEL_BOUND = 0.02        # worst measured 0.0086
-CRAMER_BOUND = 0.02        # numeric chi2 on deciles; worst measured 0.016
+# Bounds; "worst" is the worst error measured over 8 seeds of every case (docs/statistics.md)
+KS_BOUND = 0.01            # the floor; worst 0.004 (256 bins), 0.008 (64 bins)
+KS_P_BOUND = 0.3           # p-value where scipy's is in [0.05, 0.95]; worst 0.16 (256), 0.25 (64)
+W_BOUND = 0.01             # normalised W1, exact sums stored; worst 0.006
+W_HIST_ABS, W_HIST_REL = 0.02, 0.05   # histogram only: worst 0.016 abs (lognormal), 3.5% rel (far drift)
+PSI_ABS = {256: 0.02, 64: 0.03}       # or 5% relative; worst 0.011 / 0.025 absolute (small samples)
+PSI_REL = 0.05
+JS_HEL_BOUND = 0.02        # worst 0.006 (256 bins), 0.011 (64 bins)
+CRAMER_BOUND = 0.02        # numeric chi2 on deciles, 256 bins; worst 0.007 (0.024 at 64 bins)
 
 
 def _hist_only(s: NumericSummary) -> NumericSummary:
@@ -102,8 +111,8 @@ def test_psi_js_hellinger_match_exact_deciles(name: str, bins: int) -> None:
     cb, cf = ref_deciles(name)
     ref_psi = _ref_psi(cb, cf)
     got = psi(sb, sf).value
-    assert abs(got - ref_psi) <= max(PSI_ABS, PSI_REL * ref_psi), \
-        f"{name}/{bins}: PSI {got} vs {ref_psi}, bound max({PSI_ABS}, {PSI_REL:.0%} relative)"
+    assert abs(got - ref_psi) <= max(PSI_ABS[bins], PSI_REL * ref_psi), \
+        f"{name}/{bins}: PSI {got} vs {ref_psi}, bound max({PSI_ABS[bins]}, {PSI_REL:.0%} relative)"
     ref_js = float(jensenshannon(cb / cb.sum(), cf / cf.sum(), base=2))
     assert abs(js(sb, sf).value - ref_js) <= JS_HEL_BOUND, f"{name}/{bins}: JS bound {JS_HEL_BOUND}"
     ref_h = _ref_hellinger(cb, cf)

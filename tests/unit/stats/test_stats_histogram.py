@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from _stats_samples import CASES, ref_deciles, samples, summaries
+
 from telltale.planner.edges import Grid
 from telltale.stats import (
-    cdf_at_edges, cdf_knots, coarse_boundaries, coarsen, mean_from_hist, quantile_from_hist,
-    std_from_hist, std_from_moments,
+    cdf_at_edges,
+    cdf_knots,
+    coarse_boundaries,
+    coarsen,
+    mean_from_hist,
+    quantile_from_hist,
+    std_from_hist,
+    std_from_moments,
 )
 
 QS = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -9,7 +10,15 @@ import pytest
 
 from telltale.planner.edges import Grid
 from telltale.stats import (
-    NumericSummary, auc_from_hists, chi2, drift, hellinger, js, ks, psi, quantile_from_hist,
+    NumericSummary,
+    auc_from_hists,
+    chi2,
+    drift,
+    hellinger,
+    js,
+    ks,
+    psi,
+    quantile_from_hist,
     wasserstein_distance,
 )
 
@@ -59,8 +68,8 @@ def _check_self_numeric(counts: dict[int, int]) -> None:
         assert drift(method, "numeric", s, s).value == pytest.approx(0.0, abs=1e-12), method
     assert wasserstein_distance(s, s) == 0.0
     c = chi2(s, s)
-    assert c.value == pytest.approx(0.0, abs=1e-12) and c.p_value == pytest.approx(1.0)
-    assert ks(s, s).p_value == pytest.approx(1.0)
+    assert c.value == pytest.approx(0.0, abs=1e-12) and c.p_value == pytest.approx(1.0), "chi2 of itself: V 0, p 1"
+    assert ks(s, s).p_value == pytest.approx(1.0), "KS of itself: p 1"
 
 
 def test_categorical_drift_of_itself_is_zero() -> None:
@@ -89,7 +98,8 @@ def _check_numeric_pair(a: dict[int, int], b: dict[int, int]) -> None:
         assert 0.0 <= v <= 1.0, f"{method} in [0, 1]"
     assert psi(sa, sb).value >= 0.0
     assert ks(sa, sb).value == ks(sb, sa).value, "KS is symmetric"
-    assert wasserstein_distance(sa, sb) == pytest.approx(wasserstein_distance(sb, sa), rel=1e-12, abs=1e-15)
+    assert wasserstein_distance(sa, sb) == pytest.approx(wasserstein_distance(sb, sa), rel=1e-12, abs=1e-15), \
+        "W1 is symmetric: bound 1e-12 relative"
     assert wasserstein_distance(sa, sb) >= 0.0
     p = ks(sa, sb).p_value
     assert 0.0 <= p <= 1.0
@@ -133,7 +143,7 @@ def test_auc_is_a_probability_and_antisymmetric() -> None:
 def _check_auc(pos: dict[int, int], neg: dict[int, int]) -> None:
     auc = auc_from_hists(GRID, pos, neg)
     assert 0.0 <= auc <= 1.0
-    assert auc + auc_from_hists(GRID, neg, pos) == pytest.approx(1.0, abs=1e-12)
+    assert auc + auc_from_hists(GRID, neg, pos) == pytest.approx(1.0, abs=1e-12), "AUC(p, n) + AUC(n, p) = 1: bound 1e-12"
 
 
 def test_larger_shift_means_more_drift() -> None:
@@ -145,8 +155,8 @@ def test_larger_shift_means_more_drift() -> None:
     values = {m: [] for m in ("psi", "js", "hellinger", "ks", "wasserstein")}
     for shift in (0.0, 0.25, 0.5, 1.0, 2.0):
         sf = NumericSummary.from_values(grid, rng.normal(shift, 1, 5_000))
-        for m in values:
-            values[m].append(drift(m, "numeric", sb, sf).value)
+        for m, found in values.items():
+            found.append(drift(m, "numeric", sb, sf).value)
     for m, v in values.items():
-        assert all(x < y for x, y in zip(v[1:], v[2:])), f"{m} grows with the shift: {v}"
+        assert all(x < y for x, y in itertools.pairwise(v)), f"{m} grows with the shift: {v}"
         assert not any(math.isnan(x) for x in v)

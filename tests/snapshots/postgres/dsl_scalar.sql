@@ -1,0 +1,86 @@
+SELECT
+  SUM(CASE WHEN "has_car" THEN "income" END) AS p0,
+  COUNT(*) AS p1,
+  SUM(CASE WHEN "region" IN ('EU', 'US') THEN "annual premium" END) AS p2,
+  COUNT(CASE WHEN "region" IN ('EU', 'US') THEN "annual premium" END) AS p3,
+  SUM(CAST("age" AS DOUBLE PRECISION) * CAST("age" AS DOUBLE PRECISION)) AS p4,
+  SUM("age") AS p5,
+  COUNT("age") AS p6,
+  MIN("income") AS p7,
+  MAX("income") AS p8,
+  COUNT(CASE WHEN "age" >= 30 OR "region" IS NULL THEN 1 END) AS p9,
+  COUNT(CASE WHEN "age" >= 30 OR "region" IS NULL THEN "income" END) AS p10,
+  COUNT(CASE WHEN NOT "has_car" AND NOT (
+    "region" IN ('APAC')
+  ) THEN 1 END) AS p11,
+  COUNT(CASE WHEN NOT "defaulted" IS NULL OR NOT "label01" IS NULL THEN 1 END) AS p12,
+  COUNT(CASE WHEN "score" >= 0.7 AND "label01" >= 0.5 THEN "score" END) AS p13,
+  COUNT(CASE WHEN "score" >= 0.7 AND NOT (
+    "label01" >= 0.5
+  ) THEN "score" END) AS p14,
+  COUNT(CASE WHEN NOT (
+    "score" >= 0.7
+  ) AND "label01" >= 0.5 THEN "score" END) AS p15,
+  COUNT(CASE WHEN "approved" AND "defaulted" THEN "approved" END) AS p16,
+  COUNT(CASE WHEN NOT "approved" AND NOT "defaulted" THEN "approved" END) AS p17,
+  COUNT(CASE WHEN "approved" AND NOT "defaulted" THEN "approved" END) AS p18,
+  COUNT(CASE WHEN NOT "approved" AND "defaulted" THEN "approved" END) AS p19,
+  SUM(
+    CASE
+      WHEN NOT "defaulted" IS NULL
+      THEN CASE
+        WHEN "defaulted"
+        THEN -LN(
+          CASE
+            WHEN "score" < 1e-15
+            THEN 1e-15
+            WHEN "score" > 0.999999999999999
+            THEN 0.999999999999999
+            ELSE "score"
+          END
+        )
+        WHEN NOT "defaulted"
+        THEN -LN(
+          1 - CASE
+            WHEN "score" < 1e-15
+            THEN 1e-15
+            WHEN "score" > 0.999999999999999
+            THEN 0.999999999999999
+            ELSE "score"
+          END
+        )
+      END
+    END
+  ) AS p20,
+  COUNT(CASE WHEN NOT "defaulted" IS NULL THEN "score" END) AS p21,
+  SUM(ABS("price" - "price_actual")) AS p22,
+  COUNT("price" - "price_actual") AS p23,
+  SUM(POWER("price" - "price_actual", 2)) AS p24,
+  SUM(
+    CASE
+      WHEN "price_actual" <> 0
+      THEN ABS(
+        CAST((
+          "price" - "price_actual"
+        ) AS DOUBLE PRECISION) / NULLIF("price_actual", 0)
+      )
+    END
+  ) AS p25,
+  COUNT(
+    CASE
+      WHEN "price_actual" <> 0
+      THEN ABS(
+        CAST((
+          "price" - "price_actual"
+        ) AS DOUBLE PRECISION) / NULLIF("price_actual", 0)
+      )
+    END
+  ) AS p26,
+  SUM(
+    CASE
+      WHEN NOT "price" IS NULL
+      THEN POWER(CAST("price_actual" AS DOUBLE PRECISION), 2)
+    END
+  ) AS p27,
+  SUM(CASE WHEN NOT "price" IS NULL THEN "price_actual" END) AS p28
+FROM "predictions";
