@@ -163,11 +163,8 @@ def check_definitions(defs: Sequence[ast.MetricDef], builtins: Mapping[str, Sequ
             pos_of.setdefault(d.name, d)
     refs = {d.name: {n for n, _, _ in _references(d)} for d in defs}
     for i, d in enumerate(defs):
-        if not stdlib and d.name in builtins:
-            errors.append(error_at(d.pos, f"metric {d.name} has the name of a built-in; built-ins "
-                                          f"cannot be redefined, so choose another name such as "
-                                          f"my_{d.name}"))
-            continue
+        # a user metric may take a built-in's name (DESIGN's own example defines r2): the
+        # user's definition wins wherever the project's metrics are compiled
         if not stdlib and index[d.name] != i:
             first = pos_of[d.name].pos
             errors.append(error_at(d.pos, f"metric {d.name} is defined twice (first at {first}); "

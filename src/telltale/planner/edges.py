@@ -70,7 +70,7 @@ class Grid:
         scale = self.bins / (self.hi - self.lo)
         offset = self.lo * scale
         raw = exp.Floor(this=exp.Sub(
-            this=exp.Mul(this=exp.paren(value.copy()), expression=_num(scale)),
+            this=exp.Mul(this=exp.cast(value.copy(), exp.DataType.Type.DOUBLE), expression=_num(scale)),
             expression=_num(offset)))
         upper = exp.Least(this=raw, expressions=[exp.Literal.number(self.bins)])
         return exp.Greatest(this=upper, expressions=[exp.Literal.number(-1)])

@@ -111,7 +111,8 @@ def _dist_keys(p: Partial, grids: Mapping[str, Grid]) -> list[exp.Expression]:
         grid = grids[p.grid_key]
         scale = grid.bins / (grid.hi - grid.lo)
         raw = exp.Floor(this=exp.Mul(
-            this=exp.paren(exp.Sub(this=p.expr.copy(), expression=_num(grid.lo))),
+            this=exp.paren(exp.Sub(this=exp.cast(p.expr.copy(), exp.DataType.Type.DOUBLE),
+                                   expression=_num(grid.lo))),
             expression=_num(scale)))
         return [filtered_key(p, raw)]
     if p.kind == "values":

@@ -15,6 +15,7 @@ from telltale.metric_dsl import (
 from telltale.metric_dsl import final as F
 from telltale.metric_dsl.library import builtin_registry
 
+from telltale.errors import DSLError
 from telltale.planner.partials import PartialValues
 
 
@@ -199,5 +200,5 @@ def test_load_library_reads_files_in_order(tmp_path, binary_schema):
     assert lib.compile("approval_rate", binary_schema).partials[0].key == 'count|*|where "approved"'
     inline = compile_expression("approval_rate * 100", binary_schema, library=lib)
     assert inline.name == "approval_rate * 100" and len(inline.partials) == 2
-    with pytest.raises(Exception, match="metric approval_rate is used before it is defined"):
+    with pytest.raises(DSLError, match=r"b.metric:1:24: metric approvals is used before it is defined \(at a.metric:1:1\)"):
         load_library([b, a], base=tmp_path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import partial_values
+from dsl_support import partial_values
 from sklearn import metrics as skm
 from telltale.metric_dsl import compile_expression, library_from_sources
 

@@ -103,3 +103,21 @@ def test_duckdb_sources_table_sql_and_parquet(tmp_path) -> None:
     assert c.describe(SourceSpec(path="t.parquet", format="parquet"))["x"] == "numeric"
     with pytest.raises(Exception):
         c.describe(SourceSpec(sql="delete from t"))
+
+
+def test_histogram_of_an_integer_column() -> None:
+    """Integer columns are binned in DOUBLE (DuckDB would read the scale as a DECIMAL and overflow)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT TIMESTAMP '2026-01-01' + to_seconds(i * 60) AS ts, "
+                "CAST(i % 97 AS INTEGER) AS x, 'a' AS seg, 'u' AS c FROM range(5000) r(i)")
+    x = exp.column("x", quoted=True)
+    p = Partial("hist", x)
+    grid = Grid(0.0, 96.0, 256)
+    got, _ = _run(con, [p], {p.grid_key: grid})
+    xs = np.array([r[0] for r in con.execute("SELECT x FROM t").fetchall()])
+    total: dict[int, int] = {}
+    for vals in got.values():
+        for k, v in vals[p.key].items():
+            total[k] = total.get(k, 0) + v
+    bins, counts = np.unique(grid.bin_of(xs), return_counts=True)
+    assert total == {int(b): int(n) for b, n in zip(bins, counts)}
