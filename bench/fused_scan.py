@@ -45,7 +45,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -207,87 +206,201 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def phase_bare(db: Path, repeat: int) -> dict:
-    """Median-able timings of the bare scan, each on a fresh read-only connection."""
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _connect(db: Path, threads: int | None):
     import duckdb
 
-    secs = []
+    return duckdb.connect(str(db), read_only=True, config={"threads": threads} if threads else {})
+
+
+def _timed(con, sql: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of one query, result fetched (CPU: every thread of this process)."""
+    c, t = _cpu(), time.perf_counter()
+    con.sql(sql).fetchall()
+    return time.perf_counter() - t, _cpu() - c
+
+
+def _warm(db: Path, threads: int | None, pool: str):
+    """pool=hot: open a connection kept open for the whole phase and scan the columns once.
+
+    DuckDB shares one database instance (and its buffer pool) between the connections of
+    a process to the same file with the same config, so the connection telltale's
+    connector opens afterwards finds the blocks already loaded. pool=fresh: nothing; the
+    first query of the phase loads the blocks (from the OS page cache).
+    """
+    if pool != "hot":
+        return None
+    con = _connect(db, threads)
+    _timed(con, bare_sql())
+    return con
+
+
+def phase_bare(db: Path, repeat: int, threads: int | None) -> dict:
+    """The bare scan on a fresh database instance each time, and hot (after a first scan)."""
     sql = bare_sql()
+    fresh = []
     for _ in range(repeat):
-        con = duckdb.connect(str(db), read_only=True)
-        t = time.perf_counter()
-        con.sql(sql).fetchall()
-        secs.append(time.perf_counter() - t)
+        con = _connect(db, threads)      # the only connection: a new instance, empty buffer pool
+        fresh.append(_timed(con, sql))
         con.close()
-    return {"seconds": secs, "sql": sql, "rss_mb": _rss_mb()}
+    con = _connect(db, threads)
+    _timed(con, sql)
+    hot = [_timed(con, sql) for _ in range(repeat)]
+    con.close()
+    return {"fresh": fresh, "hot": hot, "sql": sql, "rss_mb": _rss_mb()}
+
+
+EXECS: list[dict] = []
+
+
+def _instrument() -> None:
+    """Record wall and CPU seconds of every statement telltale's DuckDB connector runs."""
+    from telltale.connectors.duckdb import DuckDBConnector
+
+    orig = DuckDBConnector.execute
+
+    def execute(self, query):
+        c, t = _cpu(), time.perf_counter()
+        out = orig(self, query)
+        EXECS.append({"sql": out[1].sql, "wall": time.perf_counter() - t, "cpu": _cpu() - c,
+                      "rows": out[1].rows})
+        return out
+
+    DuckDBConnector.execute = execute
+
+
+SAMPLE_TARGET_ROWS = 100_000
+
+
+def patch_sampled_grid(target_rows: int = SAMPLE_TARGET_ROWS) -> None:
+    """BENCH-ONLY monkeypatch of the proposed planner change (not the shipped code).
+
+    The grid query (approx quantiles for the histogram edges, run once per column for the
+    life of a project) reads a SYSTEM (block) sample of the base table instead of every
+    baseline row: first a COUNT(*) of the baseline range (reads only the timestamp
+    column), then `TABLESAMPLE SYSTEM (p PERCENT) REPEATABLE (0)` on the table with
+    p = 100 * target_rows / count (no sample when p >= 100). Same output columns, same
+    decode; the edges move within the sampling error of the 0.1%/99.9% quantiles.
+    """
+    from sqlglot import exp
+
+    import telltale.planner.queries as Q
+    import telltale.runner.run as R
+    from telltale.planner.relation import model_relation
+
+    orig = Q.grid_query
+
+    def grid_query(model, connector, rng, exprs, q_lo=0.001, q_hi=0.999):
+        planned = orig(model, connector, rng, exprs, q_lo, q_hi)
+        rel = model_relation(model, connector, set(), rng).subquery("m")
+        table, _ = connector.execute(exp.select(exp.Count(this=exp.Star())).from_(rel))
+        n = table.column(0)[0].as_py() or 0
+        pct = 100.0 * target_rows / max(n, 1)
+        if pct < 100.0:
+            tree = planned.tree.copy()
+            base = tree.find(exp.Table)
+            base.set("sample", exp.TableSample(method=exp.var("SYSTEM"),
+                                               percent=exp.Literal.number(round(pct, 4)),
+                                               seed=exp.Literal.number(0)))
+            planned = Q.PlannedQuery("grid", tree, planned.decode)
+        return planned
+
+    Q.grid_query = grid_query
+    R.grid_query = grid_query   # run.py imported the name
+
+
+PATCHES = {"sampled-grid": patch_sampled_grid}
+
+
+def phase_run(project_dir: Path, at: datetime, db: Path, threads: int | None, pool: str,
+              patch: str | None) -> dict:
+    """One telltale run (cold or warm, depending on the store's state) in this process."""
+    keep = _warm(db, threads, pool)
+    from telltale.config import load_project
+    from telltale.runner.run import run_project
+
+    _instrument()
+    if patch:
+        PATCHES[patch]()
+    t = time.perf_counter()
+    project = load_project(project_dir)
+    report = run_project(project, at=at)
+    run_seconds = time.perf_counter() - t
+    if keep is not None:
+        keep.close()
+    errors = [r.error for r in report.results if r.status == "error"]
+    kinds = {q["sql"]: q["kind"] for q in report.queries}
+    queries = [{"kind": kinds.get(e["sql"], "other"), **e} for e in EXECS]
+    by_kind: dict[str, list[float]] = {}
+    for q in queries:
+        acc = by_kind.setdefault(q["kind"], [0.0, 0.0])
+        acc[0] += q["wall"]
+        acc[1] += q["cpu"]
+    return {"warehouse": sum(q["wall"] for q in queries), "warehouse_cpu": sum(q["cpu"] for q in queries),
+            "by_kind": by_kind, "queries": queries, "run_seconds": run_seconds,
+            "ks": _ks_values(report), "errors": errors, "rss_mb": _rss_mb(), "patch": patch}
 
 
 def _ks_values(report) -> dict[str, float | None]:
     return {r.column: r.value for r in report.results if r.metric == "ks"}
 
 
-def phase_run(project_dir: Path, at: datetime) -> dict:
-    """One telltale run (cold or warm, depending on the store's state) in this process."""
-    from telltale.config import load_project
-    from telltale.runner.run import run_project
-
-    t = time.perf_counter()
-    project = load_project(project_dir)
-    report = run_project(project, at=at)
-    run_seconds = time.perf_counter() - t
-    errors = [r.error for r in report.results if r.status == "error"]
-    by_kind: dict[str, float] = {}
-    for q in report.queries:
-        by_kind[q["kind"]] = by_kind.get(q["kind"], 0.0) + q["seconds"]
-    return {"warehouse": sum(q["seconds"] for q in report.queries), "by_kind": by_kind,
-            "queries": [{k: q[k] for k in ("kind", "seconds", "rows", "sql")} for q in report.queries],
-            "run_seconds": run_seconds, "run_project_seconds": report.seconds,
-            "ks": _ks_values(report), "errors": errors, "rss_mb": _rss_mb()}
-
-
-def phase_pandas(db: Path, check: bool) -> dict:
+def phase_pandas(db: Path, check: bool, threads: int | None, pool: str) -> dict:
     """Fetch 29 days x 20 columns into pandas, KS per column with scipy (+ the warm window if `check`)."""
-    import duckdb
+    keep = _warm(db, threads, pool)
     from scipy.stats import ks_2samp
 
-    t0 = time.perf_counter()
-    con = duckdb.connect(str(db), read_only=True)
+    c0, t0 = _cpu(), time.perf_counter()
+    con = _connect(db, threads)
     cols = ", ".join(["ts"] + FEATURES)
     df = con.sql(f"SELECT {cols} FROM predictions WHERE ts >= {_ts(SCAN_START)} AND ts < {_ts(SCAN_END)}").df()
-    t1 = time.perf_counter()
+    c1, t1 = _cpu(), time.perf_counter()
     focal_start = (COLD_AT - timedelta(days=1)).replace(tzinfo=None)
     is_focal = (df["ts"] >= focal_start).to_numpy()
     ks_cold = {}
     for c in FEATURES:
         v = df[c].to_numpy()
         ks_cold[c] = float(ks_2samp(v[~is_focal], v[is_focal]).statistic)
-    t2 = time.perf_counter()
-    out = {"fetch": t1 - t0, "compute": t2 - t1, "total": t2 - t0, "rss_mb": _rss_mb(),
-           "rows": int(len(df)), "ks_cold": ks_cold}
+    c2, t2 = _cpu(), time.perf_counter()
+    out = {"fetch": t1 - t0, "compute": t2 - t1, "total": t2 - t0, "fetch_cpu": c1 - c0,
+           "compute_cpu": c2 - c1, "total_cpu": c2 - c0, "rss_mb": _rss_mb(), "rows": len(df),
+           "ks_cold": ks_cold}
     if check:
-        # correctness only (not timed): the warm window, day 29 vs days 1..28
+        # correctness only, after the peak RSS was read: day 29 vs days 1..28. Its time is
+        # reported apart and taken off the process's wall/CPU time by the parent.
+        c3, t3 = _cpu(), time.perf_counter()
         day1 = (START + timedelta(days=1)).replace(tzinfo=None)
         base = df[(df["ts"] >= day1).to_numpy()]
         focal = con.sql(f"SELECT {cols} FROM predictions WHERE ts >= {_ts(SCAN_END)} "
                         f"AND ts < {_ts(SCAN_END + timedelta(days=1))}").df()
         out["ks_warm"] = {c: float(ks_2samp(base[c].to_numpy(), focal[c].to_numpy()).statistic)
                           for c in FEATURES}
+        out["check_wall"], out["check_cpu"] = time.perf_counter() - t3, _cpu() - c3
     con.close()
+    if keep is not None:
+        keep.close()
     return out
 
 
 # ------------------------------------------------------------------------------ orchestration (parent)
 
-def child(args: list[str]) -> tuple[dict, float]:
-    """Run one phase in a fresh interpreter; return its JSON result and its process wall time."""
+def child(args: list[str]) -> tuple[dict, float, float]:
+    """Run one phase in a fresh interpreter; its JSON result, process wall and CPU seconds."""
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--phase", *args],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
+    c2 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (c2.ru_utime + c2.ru_stime) - (c.ru_utime + c.ru_stime)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"phase {args[0]} failed (exit {proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1]), wall
+    return json.loads(proc.stdout.strip().splitlines()[-1]), wall, cpu
 
 
 def med(xs: list[float]) -> float:
@@ -314,23 +427,27 @@ def machine() -> dict:
         pass
     return {"nproc": os.cpu_count(), "ram_gb": round(mem_gb, 1) if mem_gb else None, "cpu": cpu,
             "duckdb": duckdb.__version__, "python": platform.python_version(),
-            "os": platform.platform()}
+            "os": platform.platform(), "load_before": os.getloadavg()}
 
 
-def run_all(rows: int, repeat: int, pandas_repeat: int, threads: int | None) -> dict:
+def run_all(rows: int, repeat: int, pandas_repeat: int, threads: int | None, pool: str,
+            patch: str | None) -> dict:
     db = ensure_data(rows)
-    print(f"bare scan x{repeat} ...", file=sys.stderr, flush=True)
-    bare, _ = child(["bare", "--db", str(db), "--repeat", str(repeat)])
+    mach = machine()
+    common = ["--db", str(db), "--pool", pool] + (["--threads", str(threads)] if threads else [])
+    print(f"bare scan x{repeat} (fresh instance, then hot) ...", file=sys.stderr, flush=True)
+    bare, _, _ = child(["bare", "--repeat", str(repeat)] + common)
     colds, warms = [], []
     for r in range(repeat):
         print(f"telltale cold + warm run {r + 1}/{repeat} ...", file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(prefix="telltale-bench-") as tmp:
             proj = Path(tmp)
             (proj / "telltale.yml").write_text(project_yaml(db, threads), encoding="utf-8")
-            cold, wall = child(["run", "--project", str(proj), "--at", COLD_AT.isoformat()])
-            cold["process_wall"] = wall
-            warm, wall = child(["run", "--project", str(proj), "--at", WARM_AT.isoformat()])
-            warm["process_wall"] = wall
+            extra = ["--patch", patch] if patch else []
+            cold, wall, cpu = child(["run", "--project", str(proj), "--at", COLD_AT.isoformat()] + common + extra)
+            cold["process_wall"], cold["process_cpu"] = wall, cpu
+            warm, wall, cpu = child(["run", "--project", str(proj), "--at", WARM_AT.isoformat()] + common + extra)
+            warm["process_wall"], warm["process_cpu"] = wall, cpu
         for res, name in ((cold, "cold"), (warm, "warm")):
             if res["errors"]:
                 raise SystemExit(f"{name} run had errors: {res['errors'][:3]}")
@@ -339,118 +456,166 @@ def run_all(rows: int, repeat: int, pandas_repeat: int, threads: int | None) -> 
     pandas = []
     for r in range(pandas_repeat):
         print(f"pandas + scipy {r + 1}/{pandas_repeat} ...", file=sys.stderr, flush=True)
-        res, wall = child(["pandas", "--db", str(db)] + (["--check"] if r == 0 else []))
-        res["process_wall"] = wall
+        res, wall, cpu = child(["pandas"] + common + (["--check"] if r == 0 else []))
+        res["process_wall"] = wall - res.get("check_wall", 0.0)
+        res["process_cpu"] = cpu - res.get("check_cpu", 0.0)
         pandas.append(res)
     return {"rows": rows, "repeat": repeat, "pandas_repeat": pandas_repeat, "threads": threads,
-            "bare": bare, "cold": colds, "warm": warms, "pandas": pandas, "machine": machine(),
+            "pool": pool, "patch": patch, "bare": bare, "cold": colds, "warm": warms, "pandas": pandas,
+            "machine": mach, "load_after": os.getloadavg(),
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def ks_diffs(res: dict) -> dict:
-    """Max |telltale KS - scipy KS| over the 20 columns, cold and warm windows."""
+    """Max |telltale KS - scipy KS| over the 20 columns, cold and warm windows (first repetition)."""
     ref = res["pandas"][0]
     out = {}
     for name, key in (("cold", "ks_cold"), ("warm", "ks_warm")):
+        worst_all = []
+        for run in res[name]:
+            tt = run["ks"]
+            worst_all += [(abs(tt[c] - ref[key][c]), c) for c in FEATURES if tt.get(c) is not None]
+        d, col = max(worst_all)
         tt = res[name][0]["ks"]
-        diffs = {c: abs(tt[c] - ref[key][c]) for c in FEATURES if tt.get(c) is not None}
-        worst = max(diffs, key=diffs.get)
-        out[name] = {"max": diffs[worst], "column": worst, "missing": [c for c in FEATURES if tt.get(c) is None],
+        out[name] = {"max": d, "column": col, "missing": [c for c in FEATURES if tt.get(c) is None],
                      "drifted": {c: (round(tt[c], 4), round(ref[key][c], 4)) for c in DRIFTED}}
     return out
 
 
-def table_rows(res: dict) -> list[tuple[str, float, str]]:
-    """(label, median seconds, note) rows of the result table."""
-    bare = med(res["bare"]["seconds"])
-    colds, warms, pds = res["cold"], res["warm"], res["pandas"]
+def reference(res: dict) -> tuple[float, float]:
+    """(wall, CPU) of the bare scan the ratios divide by: hot, or fresh with --pool fresh."""
+    runs = res["bare"]["hot" if res["pool"] == "hot" else "fresh"]
+    return med([w for w, _ in runs]), med([c for _, c in runs])
 
-    def kind(runs: list[dict], k: str) -> float:
-        return med([r["by_kind"].get(k, 0.0) for r in runs])
 
-    rows = [("bare scan: COUNT(*) + 20 SUMs, 29 days", bare, f"{res['bare']['rss_mb']:.0f} MB peak RSS")]
-    rows.append(("telltale cold: warehouse time (sum of queries)", med([r["warehouse"] for r in colds]),
-                 f"{len(colds[0]['queries'])} queries"))
-    for k in ("grid", "scalar", "distribution"):
-        if any(k in r["by_kind"] for r in colds):
-            rows.append((f"  cold {k} query", kind(colds, k), ""))
-    rows.append(("telltale cold: run_project", med([r["run_project_seconds"] for r in colds]),
-                 "queries + decode + stats + store"))
-    rows.append(("telltale cold: whole process", med([r["process_wall"] for r in colds]),
-                 f"{med([r['rss_mb'] for r in colds]):.0f} MB peak RSS"))
-    rows.append(("telltale warm (next day): warehouse time", med([r["warehouse"] for r in warms]),
-                 f"{len(warms[0]['queries'])} queries, 1 day scanned"))
-    rows.append(("telltale warm: run_project", med([r["run_project_seconds"] for r in warms]), ""))
-    rows.append(("telltale warm: whole process", med([r["process_wall"] for r in warms]),
-                 f"{med([r['rss_mb'] for r in warms]):.0f} MB peak RSS"))
-    rows.append(("pandas: fetch 29 days x 21 columns (.df())", med([p["fetch"] for p in pds]), ""))
-    rows.append(("pandas: scipy ks_2samp x 20", med([p["compute"] for p in pds]), ""))
-    rows.append(("pandas: fetch + compute", med([p["total"] for p in pds]),
+def table_rows(res: dict) -> list[tuple[str, float, float | None, str]]:
+    """(label, median wall s, median CPU s, note) rows of the result table."""
+    colds, warms, pds, bare = res["cold"], res["warm"], res["pandas"], res["bare"]
+    hot = (med([w for w, _ in bare["hot"]]), med([c for _, c in bare["hot"]]))
+    fresh = (med([w for w, _ in bare["fresh"]]), med([c for _, c in bare["fresh"]]))
+    rows = []
+    if res["pool"] == "hot":
+        rows.append(("**bare scan** (reference), buffer pool hot", *hot, "COUNT(*) + 20 SUM over 29 days"))
+        rows.append(("bare scan, fresh connection", *fresh, "includes loading the blocks from the OS cache"))
+    else:
+        rows.append(("**bare scan** (reference), fresh connection", *fresh, "COUNT(*) + 20 SUM over 29 days"))
+        rows.append(("bare scan, buffer pool hot", *hot, ""))
+
+    def kind(runs, k, i):
+        return med([r["by_kind"].get(k, [0.0, 0.0])[i] for r in runs])
+
+    for name, runs, what in (("cold", colds, "fresh store, 29 days scanned"),
+                             ("warm", warms, "next day, 1 day scanned")):
+        n = len(runs[0]["queries"])
+        rows.append((f"**telltale {name}: warehouse time**", med([r["warehouse"] for r in runs]),
+                     med([r["warehouse_cpu"] for r in runs]), f"{what}; {n} statements"))
+        for k in ("grid", "other", "scalar", "distribution"):
+            if any(k in r["by_kind"] for r in runs):
+                label = "COUNT(*) for the sample size" if k == "other" else f"{k} query"
+                rows.append((f"&nbsp;&nbsp;{name}: {label}", kind(runs, k, 0), kind(runs, k, 1), ""))
+        rows.append((f"telltale {name}: run_project()", med([r["run_seconds"] for r in runs]), None,
+                     "queries + decode + statistics + state store"))
+        rows.append((f"telltale {name}: whole process", med([r["process_wall"] for r in runs]),
+                     med([r["process_cpu"] for r in runs]),
+                     f"python start + imports + run; {med([r['rss_mb'] for r in runs]):.0f} MB peak RSS"))
+    rows.append(("pandas: fetch 29 days x 21 columns (`.df()`)", med([p["fetch"] for p in pds]),
+                 med([p["fetch_cpu"] for p in pds]), f"{pds[0]['rows']:,} rows"))
+    rows.append(("pandas: 20 x `scipy.stats.ks_2samp`", med([p["compute"] for p in pds]),
+                 med([p["compute_cpu"] for p in pds]), ""))
+    rows.append(("**pandas: fetch + compute**", med([p["total"] for p in pds]), med([p["total_cpu"] for p in pds]),
                  f"{med([p['rss_mb'] for p in pds]):.0f} MB peak RSS"))
-    rows.append(("pandas: whole process", med([p["process_wall"] for p in pds]), ""))
+    rows.append(("pandas: whole process", med([p["process_wall"] for p in pds]),
+                 med([p["process_cpu"] for p in pds]), ""))
     return rows
 
 
 def render_table(res: dict) -> str:
-    bare = med(res["bare"]["seconds"])
-    lines = ["| measurement | seconds (median) | x bare scan | notes |", "|---|---:|---:|---|"]
-    for label, secs, note in table_rows(res):
-        lines.append(f"| {label} | {secs:.3f} | {secs / bare:.2f} | {note} |")
+    rw, rc = reference(res)
+    lines = ["| measurement | wall s | x bare | CPU s | x bare (CPU) | notes |", "|---|---:|---:|---:|---:|---|"]
+    for label, w, c, note in table_rows(res):
+        cpu = f"{c:.3f} | {c / rc:.2f}" if c is not None else "| "
+        lines.append(f"| {label} | {w:.3f} | {w / rw:.2f} | {cpu} | {note} |")
     return "\n".join(lines)
 
 
 def render_queries(res: dict) -> str:
-    """Per-query timings of every repetition."""
-    lines = ["| run | query | rows returned | seconds per repetition |", "|---|---|---:|---|"]
+    """Per-statement wall seconds of every repetition."""
+    lines = ["| run | statement | rows returned | wall s per repetition | CPU s per repetition |",
+             "|---|---|---:|---|---|"]
     for name in ("cold", "warm"):
         runs = res[name]
         for i, q in enumerate(runs[0]["queries"]):
-            secs = ", ".join(f"{r['queries'][i]['seconds']:.3f}" for r in runs if i < len(r["queries"]))
-            lines.append(f"| {name} | {q['kind']} | {q['rows']} | {secs} |")
+            qs = [r["queries"][i] for r in runs if i < len(r["queries"])]
+            walls = ", ".join(f"{x['wall']:.3f}" for x in qs)
+            cpus = ", ".join(f"{x['cpu']:.3f}" for x in qs)
+            lines.append(f"| {name} | {q['kind']} | {q['rows']} | {walls} | {cpus} |")
     return "\n".join(lines)
+
+
+def summary(res: dict) -> tuple[float, float, str]:
+    rw, rc = reference(res)
+    ratio = med([r["warehouse"] for r in res["cold"]]) / rw
+    ratio_cpu = med([r["warehouse_cpu"] for r in res["cold"]]) / rc
+    floor = "meets the floor (<= 4x)" if ratio <= 4 else "misses the floor (> 4x)"
+    aim = " and the aim (<= 2x)" if ratio <= 2 else ""
+    return ratio, ratio_cpu, floor + aim
+
+
+def label_of(res: dict) -> str:
+    return f"{res['patch'] or 'shipped'}, pool {res['pool']}, {res['rows']}"
 
 
 def render_md(res: dict, command: str) -> str:
     m = res["machine"]
     d = ks_diffs(res)
-    verdict = med([r["warehouse"] for r in res["cold"]]) / med(res["bare"]["seconds"])
-    floor = "meets the floor (<= 4x)" if verdict <= 4 else "misses the floor (> 4x)"
-    aim = " and the aim (<= 2x)" if verdict <= 2 else ""
+    ratio, ratio_cpu, verdict = summary(res)
+    label = label_of(res)
+    patch = (f"**With the bench-only monkeypatch `{res['patch']}`** (fused_scan.py `patch_sampled_grid`: the "
+             "proposed planner change, NOT the shipped code)." if res["patch"] else
+             "Shipped planner code, unmodified.")
     return "\n".join([
-        MD_BEGIN,
-        f"### Latest run: {res['rows']:,} rows x 20 features, {res['date']}",
+        MD_BEGIN.replace("fused_scan:begin", f"fused_scan:begin [{label}]"),
+        (f"### {res['rows']:,} rows x 20 features; {'patched: ' + res['patch'] if res['patch'] else 'shipped code'}; "
+         f"buffer pool {res['pool']}; {res['date']}"),
         "",
-        f"- machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}",
-        f"- DuckDB {m['duckdb']}, Python {m['python']}; DuckDB threads: "
-        f"{res['threads'] or 'default (= cores)'}",
+        patch,
+        "",
+        (f"- machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; load average "
+         f"before {', '.join(f'{x:.1f}' for x in m['load_before'])}, after "
+         f"{', '.join(f'{x:.1f}' for x in res['load_after'])} (the machine is shared)"),
+        f"- DuckDB {m['duckdb']}, Python {m['python']}; DuckDB threads: {res['threads'] or 'default (= cores)'}",
         f"- command: `{command}`",
-        f"- medians of {res['repeat']} repetitions (pandas: {res['pandas_repeat']}); each phase in its own "
-        "process, a fresh DuckDB connection per repetition (OS page cache warm for all)",
+        (f"- medians of {res['repeat']} repetitions (pandas: {res['pandas_repeat']}); each phase in its own "
+         "process; CPU s = user + system time of all threads"),
         "",
         render_table(res),
         "",
-        f"Cold-run warehouse time is **{verdict:.2f}x** one bare scan: {floor}{aim}.",
+        f"Cold-run warehouse time = **{ratio:.2f}x** the bare scan ({ratio_cpu:.2f}x in CPU time): {verdict}.",
         "",
-        f"KS correctness vs `scipy.stats.ks_2samp` (exact, on the raw rows): max |diff| "
-        f"{d['cold']['max']:.5f} on the cold window ({d['cold']['column']}), "
-        f"{d['warm']['max']:.5f} on the warm window ({d['warm']['column']}); tolerance {KS_TOLERANCE}.",
-        "Drifted columns, warm window (telltale, scipy): "
+        f"KS vs `scipy.stats.ks_2samp` on the raw rows, max |diff| over 20 columns and all repetitions: "
+        f"**{d['cold']['max']:.5f}** on the cold window (day 28 vs 0..27, {d['cold']['column']}), "
+        f"**{d['warm']['max']:.5f}** on the warm window (day 29 vs 1..28, {d['warm']['column']}); tolerance "
+        f"{KS_TOLERANCE}. Drifted columns on the warm window, telltale / scipy: "
         + ", ".join(f"{c} {a} / {b}" for c, (a, b) in d["warm"]["drifted"].items()) + ".",
         "",
-        "Per query (every repetition):",
+        "<details><summary>Every statement, every repetition</summary>",
         "",
         render_queries(res),
-        MD_END,
+        "",
+        "</details>",
+        MD_END.replace("fused_scan:end", f"fused_scan:end [{label}]"),
     ])
 
 
-def write_md(block: str) -> None:
-    """Replace the generated block of BENCHMARKS.md (or append it), keeping the hand-written text."""
+def write_md(res: dict, block: str) -> None:
+    """Replace this configuration's generated block in BENCHMARKS.md (or append it)."""
+    label = label_of(res)
+    begin = MD_BEGIN.replace("fused_scan:begin", f"fused_scan:begin [{label}]")
+    end = MD_END.replace("fused_scan:end", f"fused_scan:end [{label}]")
     text = MD.read_text(encoding="utf-8") if MD.exists() else "# Benchmarks\n\n"
-    if MD_BEGIN in text and MD_END in text:
-        head, rest = text.split(MD_BEGIN, 1)
-        tail = rest.split(MD_END, 1)[1]
-        text = head + block + tail
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     MD.write_text(text, encoding="utf-8")
@@ -463,8 +628,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="repetitions per measurement (median reported)")
     ap.add_argument("--pandas-repeat", type=int, default=None,
                     help="repetitions of the (slow) pandas phase (default: --repeat)")
+    ap.add_argument("--pool", choices=("hot", "fresh"), default="hot",
+                    help="hot (default): every phase first scans the columns once, so DuckDB's buffer pool "
+                         "holds the blocks and only the query shapes are compared; fresh: every phase starts "
+                         "on a new database instance and its first query loads the blocks")
+    ap.add_argument("--patch", choices=sorted(PATCHES),
+                    help="bench-only monkeypatch of a proposed planner change (measures it end to end)")
     ap.add_argument("--threads", type=int, default=None,
-                    help="DuckDB threads for telltale's connection (default: DuckDB's, = cores)")
+                    help="DuckDB threads (default: DuckDB's, = cores)")
     ap.add_argument("--write-md", action="store_true", help="update bench/BENCHMARKS.md")
     ap.add_argument("--json", type=Path, help="also write the raw results to this file")
     ap.add_argument("--phase", help=argparse.SUPPRESS)
@@ -476,33 +647,33 @@ def main(argv: list[str] | None = None) -> int:
 
     if a.phase:   # a child process: one measurement, JSON on stdout
         if a.phase == "bare":
-            out = phase_bare(a.db, a.repeat)
+            out = phase_bare(a.db, a.repeat, a.threads)
         elif a.phase == "run":
-            out = phase_run(a.project, datetime.fromisoformat(a.at))
+            out = phase_run(a.project, datetime.fromisoformat(a.at), a.db, a.threads, a.pool, a.patch)
         elif a.phase == "pandas":
-            out = phase_pandas(a.db, a.check)
+            out = phase_pandas(a.db, a.check, a.threads, a.pool)
         else:
             raise SystemExit(f"unknown phase {a.phase}")
         print(json.dumps(out))
         return 0
 
     started = time.perf_counter()
-    res = run_all(a.rows, a.repeat, a.pandas_repeat or a.repeat, a.threads)
+    res = run_all(a.rows, a.repeat, a.pandas_repeat or a.repeat, a.threads, a.pool, a.patch)
     if a.json:
         a.json.write_text(json.dumps(res, indent=1), encoding="utf-8")
     print()
     print(render_table(res))
     d = ks_diffs(res)
-    ratio = med([r["warehouse"] for r in res["cold"]]) / med(res["bare"]["seconds"])
-    print(f"\ncold warehouse / bare scan = {ratio:.2f}x (floor 4x, aim 2x)")
+    ratio, ratio_cpu, verdict = summary(res)
+    print(f"\ncold warehouse time / bare scan = {ratio:.2f}x wall, {ratio_cpu:.2f}x CPU: {verdict}")
     print(f"KS max |telltale - scipy|: cold {d['cold']['max']:.5f} ({d['cold']['column']}), "
           f"warm {d['warm']['max']:.5f} ({d['warm']['column']}); tolerance {KS_TOLERANCE}")
-    print("drifted columns, warm window (telltale, scipy):",
+    print("drifted columns, warm window (telltale / scipy):",
           ", ".join(f"{c} {x} / {y}" for c, (x, y) in d["warm"]["drifted"].items()))
     print(f"\nbenchmark wall time {time.perf_counter() - started:.0f} s")
     if a.write_md:
         cmd = "python bench/fused_scan.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        write_md(render_md(res, cmd.strip()))
+        write_md(res, render_md(res, cmd.strip()))
         print(f"updated {MD}")
     ok = d["cold"]["max"] <= KS_TOLERANCE and d["warm"]["max"] <= KS_TOLERANCE and not d["cold"]["missing"]
     return 0 if ok else 1
