@@ -18,23 +18,38 @@ def _group(cfg: Any) -> str:
     return "predictions" if cfg.type == "prediction_drift" else "features"
 
 
+# Wasserstein also reads the tails (min, max) and the exact moments; the other methods
+# need nothing but the histogram, so their runs skip the scalar scan altogether.
+MOMENT_ROLES = ("count", "sum", "sumsq", "min", "max")
+
+
+def _roles(cfg: Any, f: Field) -> tuple[str, ...]:
+    if not f.is_numeric:
+        return ("values",)
+    if opt(cfg, "method", "psi") == "wasserstein":
+        return ("hist",) + MOMENT_ROLES
+    return ("hist",)
+
+
 def requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
     """Histograms (numeric) or value counts (categorical) of each watched column."""
     out: set[Partial] = set()
     for f in columns_of(cfg, ctx, _group(cfg)):
-        out.update(column_partials(f).values())
+        parts = column_partials(f)
+        out.update(parts[r] for r in _roles(cfg, f))
     return out
 
 
-def side(f: Field, values: PartialValues) -> Any:
+def side(cfg: Any, f: Field, values: PartialValues) -> Any:
     """One side of the comparison as the stats package wants it."""
     p = column_partials(f)
     if not f.is_numeric:
         return values.get(p["values"])
+    moments = {r: values.get(p[r]) for r in MOMENT_ROLES} if "min" in _roles(cfg, f) else dict.fromkeys(MOMENT_ROLES)
     return NumericSummary(
         grid=values.grid(p["hist"]), counts=values.get(p["hist"]),
-        vmin=values.get(p["min"]), vmax=values.get(p["max"]), count=values.get(p["count"]),
-        sum=values.get(p["sum"]), sum_sq=values.get(p["sumsq"]))
+        vmin=moments["min"], vmax=moments["max"], count=moments["count"],
+        sum=moments["sum"], sum_sq=moments["sumsq"])
 
 
 def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
@@ -54,10 +69,11 @@ def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
             results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=None,
                                        verdict=None, baseline=ctx.baseline))
             continue
-        dv = drift(method, kind, side(f, bv), side(f, fv))
+        focal_side = side(cfg, f, fv)
+        dv = drift(method, kind, side(cfg, f, bv), focal_side)
         verdict = at_least(dv.value, threshold) if dv.value is not None else None
         extra = {"p_value": dv.p_value} if dv.p_value is not None else {}
-        extra["rows"] = fv.get(column_partials(f)["rows"])
+        extra["values"] = focal_side.n if f.is_numeric else sum(focal_side.values())
         results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=dv.value,
                                    verdict=verdict, baseline=ctx.baseline, extra=extra))
     return results

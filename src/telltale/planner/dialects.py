@@ -34,6 +34,30 @@ def quantile(dialect: str, x: exp.Expression, q: float) -> exp.Expression:
     return QUANTILE.get(dialect, _within_group)(x, q)
 
 
-def bucket_expr(ts: exp.Expression, granularity: str) -> exp.Expression:
-    """The start of a row's time bucket (UTC): DATE_TRUNC('day', ts) in each dialect."""
+
+
+# dialect -> how a block sample is written: "seeded" (repeatable), "unseeded", or absent (none)
+TABLESAMPLE: dict[str, str] = {
+    "duckdb": "seeded", "postgres": "seeded", "snowflake": "seeded", "databricks": "seeded",
+    "bigquery": "unseeded", "trino": "unseeded", "athena": "unseeded",
+}
+
+
+def table_sample(dialect: str, percent: float) -> exp.TableSample | None:
+    """A SYSTEM (block) sample of `percent` % of a table, or None where the dialect has none."""
+    style = TABLESAMPLE.get(dialect)
+    if style is None:
+        return None
+    seed = exp.Literal.number(0) if style == "seeded" else None
+    return exp.TableSample(method=exp.var("SYSTEM"), percent=exp.Literal.number(round(percent, 4)),
+                           seed=seed)
+
+
+def bucket_expr(ts: exp.Expression, granularity: str, dialect: str | None = None) -> exp.Expression:
+    """The start of a row's time bucket (UTC): DATE_TRUNC('day', ts) in each dialect.
+
+    On DuckDB a daily bucket is CAST(ts AS DATE), measurably cheaper than DATE_TRUNC.
+    """
+    if dialect == "duckdb" and granularity == "day":
+        return exp.cast(ts, exp.DataType.Type.DATE)
     return exp.TimestampTrunc(this=ts, unit=exp.var(granularity.upper()))

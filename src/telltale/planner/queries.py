@@ -82,7 +82,7 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     """One GROUP BY bucket, segments with every scalar partial as a column."""
     cols = referenced_columns([p.expr for p in partials] + [p.filter for p in partials])
     rel = model_relation(model, connector, cols, rng).subquery("m")
-    bucket = bucket_expr(col(model.timestamp), model.granularity)
+    bucket = bucket_expr(col(model.timestamp), model.granularity, connector.dialect)
     selects = [bucket.as_(BUCKET)] + _seg_cols(model)
     selects += [scalar_aggregate(p).as_(f"p{i}") for i, p in enumerate(partials)]
     tree = exp.select(*selects).from_(rel).group_by(bucket.copy(), *_seg_cols(model))
@@ -129,12 +129,17 @@ def _num(value: float) -> exp.Expression:
 
 
 def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
-                       partials: list[Partial], grids: Mapping[str, Grid]) -> PlannedQuery:
-    """GROUPING SETS over bucket, segments and each histogram / value / crosstab key."""
+                       partials: list[Partial], grids: Mapping[str, Grid],
+                       with_total: bool = True) -> PlannedQuery:
+    """GROUPING SETS over bucket, segments and each histogram / value / crosstab key.
+
+    With `with_total`, one more set (bucket, segments) gives COUNT(*) per bucket, so a run
+    that needs only the row count besides distributions scans once.
+    """
     cols = referenced_columns([p.expr for p in partials] + [p.expr2 for p in partials]
                               + [p.filter for p in partials])
     rel = model_relation(model, connector, cols, rng).subquery("m")
-    bucket = bucket_expr(col(model.timestamp), model.granularity)
+    bucket = bucket_expr(col(model.timestamp), model.granularity, connector.dialect)
     inner_sel: list[exp.Expression] = [bucket.as_(BUCKET)] + _seg_cols(model)
     key_names: list[list[str]] = []
     n = 0
@@ -147,7 +152,7 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
         key_names.append(names)
     inner = exp.select(*inner_sel).from_(rel).subquery("s")
     base = [exp.column(BUCKET)] + _seg_cols(model)
-    sets = [exp.Tuple(expressions=[c.copy() for c in base])]
+    sets = [exp.Tuple(expressions=[c.copy() for c in base])] if with_total else []
     sets += [exp.Tuple(expressions=[c.copy() for c in base] + [exp.column(k) for k in names])
              for names in key_names]
     all_keys = [k for names in key_names for k in names]
@@ -173,27 +178,43 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     total = count_rows()
 
     def decode(table: pa.Table) -> Summaries:
+        # column-wise: one filter per grouping set, then plain Python lists
+        import pyarrow.compute as pc
+
         out: Summaries = {}
-        for row in table.to_pylist():
-            key = (_bucket_of(row[BUCKET]), segment_key_of(model.segments, [row[s] for s in model.segments]))
-            vals = out.setdefault(key, {})
-            cnt = int(row[COUNT])
-            active = [i for i, names in enumerate(key_names) if row[f"g{names[0][1:]}"] == 0]
-            if not active:
+
+        def rows_where(mask: pa.Array, names: list[str]):
+            sub = table.filter(mask)
+            keys = [sub.column(k).to_pylist() for k in names]
+            buckets = sub.column(BUCKET).to_pylist()
+            segs = [sub.column(sname).to_pylist() for sname in model.segments]
+            counts = sub.column(COUNT).to_pylist()
+            for j, bucket in enumerate(buckets):
+                key = (_bucket_of(bucket), segment_key_of(model.segments, [c[j] for c in segs]))
+                yield out.setdefault(key, {}), [k[j] for k in keys], int(counts[j])
+
+        flags = {names[0]: table.column(f"g{names[0][1:]}") for names in key_names}
+        if with_total:
+            not_total = None
+            for f in flags.values():
+                m = pc.equal(f, 0)
+                not_total = m if not_total is None else pc.or_(not_total, m)
+            mask = pc.invert(not_total) if not_total is not None else pa.array([True] * table.num_rows)
+            for vals, _, cnt in rows_where(mask, []):
                 vals[total.key] = vals.get(total.key, 0) + cnt
-                continue
-            p = partials[active[0]]
-            names = key_names[active[0]]
-            ks = [row[k] for k in names]
-            if any(k is None for k in ks):
-                continue  # null value or outside the partial's filter
-            if p.kind == "hist":
-                entry: Any = {int(ks[0]): cnt}
-            elif p.kind == "values":
-                entry = {normalize_value(ks[0]): cnt}
-            else:
-                entry = {(normalize_value(ks[0]), normalize_value(ks[1])): cnt}
-            vals[p.key] = merge_values(p.kind, vals.get(p.key, {}), entry)
+        for p, names in zip(partials, key_names):
+            mask = pc.equal(flags[names[0]], 0)
+            for k in names:   # a null key: a null value, or a row outside the partial's filter
+                mask = pc.and_(mask, pc.is_valid(table.column(k)))
+            for vals, ks, cnt in rows_where(pc.fill_null(mask, False), names):
+                acc = vals.setdefault(p.key, {})
+                if p.kind == "hist":
+                    k: Any = int(ks[0])
+                elif p.kind == "values":
+                    k = normalize_value(ks[0])
+                else:
+                    k = (normalize_value(ks[0]), normalize_value(ks[1]))
+                acc[k] = acc.get(k, 0) + cnt
         for vals in out.values():
             for p in partials:
                 vals.setdefault(p.key, {})
@@ -202,12 +223,24 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     return PlannedQuery("distribution", tree, decode)
 
 
+def count_query(model: ModelSpec, connector: Connector, rng: TimeRange) -> PlannedQuery:
+    """COUNT(*) over a range (reads only the time column): sizes the grid query's sample."""
+    rel = model_relation(model, connector, set(), rng).subquery("m")
+    tree = exp.select(exp.Count(this=exp.Star()).as_(COUNT)).from_(rel)
+    return PlannedQuery("grid", tree, lambda t: int(t.column(0)[0].as_py() or 0) if t.num_rows else 0)
+
+
 def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
                exprs: Mapping[str, exp.Expression], q_lo: float = 0.001,
-               q_hi: float = 0.999) -> PlannedQuery:
-    """Low/high quantiles and min/max of each numeric expression over the baseline range."""
+               q_hi: float = 0.999, sample_percent: float | None = None) -> PlannedQuery:
+    """Low/high quantiles and min/max of each numeric expression over the baseline range.
+
+    The bins only need edges near the baseline's 0.1% and 99.9% quantiles, so on a large
+    baseline the query reads a block sample of `sample_percent` % of the table.
+    """
     keys = sorted(exprs)
-    rel = model_relation(model, connector, referenced_columns(exprs.values()), rng).subquery("m")
+    rel = model_relation(model, connector, referenced_columns(exprs.values()), rng,
+                         sample_percent).subquery("m")
     selects = []
     for i, k in enumerate(keys):
         e = exprs[k]
@@ -237,9 +270,13 @@ def plan_scans(model: ModelSpec, connector: Connector, rng: TimeRange, partials:
     unique = sorted(set(partials), key=lambda p: p.key)
     scalars = [p for p in unique if p.is_scalar]
     dists = [p for p in unique if not p.is_scalar and (p.kind != "hist" or p.grid_key in grids)]
+    total = count_rows()
+    with_total = False
+    if dists and scalars == [total]:
+        scalars, with_total = [], True      # the row count rides along the distribution scan
     out: list[PlannedQuery] = []
     if scalars:
         out.append(scalar_query(model, connector, rng, scalars))
     if dists:
-        out.append(distribution_query(model, connector, rng, dists, grids))
+        out.append(distribution_query(model, connector, rng, dists, grids, with_total))
     return out

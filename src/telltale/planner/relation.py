@@ -38,7 +38,7 @@ def referenced_columns(exprs) -> set[str]:
 
 
 def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
-                   rng: TimeRange) -> exp.Select:
+                   rng: TimeRange, sample_percent: float | None = None) -> exp.Select:
     """SELECT of the needed columns over the time range, labels LEFT JOINed on id if separate.
 
     Every column is projected under its own name, so partial expressions (which use bare
@@ -46,6 +46,13 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
     """
     needed = set(columns) | {model.timestamp} | set(model.segments)
     source = aliased(connector.relation(model.source), "p")
+    if sample_percent is not None and sample_percent < 100 and isinstance(source, exp.Table) \
+            and isinstance(source.this, exp.Identifier):
+        from telltale.planner.dialects import table_sample
+
+        sample = table_sample(connector.dialect, sample_percent)
+        if sample is not None:
+            source.set("sample", sample)
     if model.actuals is None or not (needed & model.actual_columns):
         return exp.select(*[col(c) for c in sorted(needed)]).from_(source).where(
             time_filter(col(model.timestamp), rng))

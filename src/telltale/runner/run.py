@@ -20,12 +20,15 @@ from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import monitor_type
 from telltale.planner.edges import Grid
 from telltale.planner.partials import Partial
-from telltale.planner.queries import grid_query, plan_scans
+from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.modelctx import model_fields, model_spec
 from telltale.runner.results import MonitorResult
 from telltale.runner.summaries import SummaryBook, contiguous, missing_buckets
 from telltale.timeutil import TimeRange, baseline_range, focal_range, iso, to_utc
+
+
+GRID_SAMPLE_ROWS = 100_000   # histogram edges come from a block sample of about this many rows
 
 
 @dataclass
@@ -211,7 +214,12 @@ class ModelRun:
         rng = baselines[0]
         for r in baselines[1:]:
             rng = rng.union(r)
-        grids = self._execute(grid_query(self.spec, self.connector, rng, missing))
+        rows = self._execute(count_query(self.spec, self.connector, rng))
+        percent = 100.0 * GRID_SAMPLE_ROWS / rows if rows > GRID_SAMPLE_ROWS else None
+        grids = self._execute(grid_query(self.spec, self.connector, rng, missing, sample_percent=percent))
+        if percent is not None and any(g is None for g in grids.values()):
+            retry = {k: missing[k] for k, g in grids.items() if g is None}
+            grids.update(self._execute(grid_query(self.spec, self.connector, rng, retry)))
         for k, g in grids.items():
             if g is None:
                 continue
