@@ -65,6 +65,19 @@ def segment_key_of(segments: tuple[str, ...], values: Iterable[Any]) -> str:
     return ",".join(f"{c}={'null' if v is None else normalize_value(v)}" for c, v in pairs)
 
 
+OTHER = "__other__"
+
+
+def top_values(counts: dict[str, int], n: int) -> dict[str, int]:
+    """The `n` most frequent categories; the rest are summed under `__other__`."""
+    if len(counts) <= n:
+        return counts
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    kept = dict(ranked[:n])
+    kept[OTHER] = kept.get(OTHER, 0) + sum(v for _, v in ranked[n:])
+    return kept
+
+
 def _bucket_of(v: Any) -> datetime:
     if isinstance(v, datetime):
         return to_utc(v)
@@ -218,6 +231,8 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
         for vals in out.values():
             for p in partials:
                 vals.setdefault(p.key, {})
+                if p.kind == "values":
+                    vals[p.key] = top_values(vals[p.key], model.top_values)
         return out
 
     return PlannedQuery("distribution", tree, decode)

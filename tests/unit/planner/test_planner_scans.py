@@ -16,7 +16,7 @@ from telltale.connectors.duckdb import DuckDBConnector
 from telltale.connectors.safety import ensure_select
 from telltale.errors import UnsafeQueryError
 from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial, count_rows
+from telltale.planner.partials import Partial, count_rows, expr_key
 from telltale.planner.queries import plan_scans
 from telltale.planner.spec import ModelSpec
 from telltale.timeutil import TimeRange
@@ -121,3 +121,50 @@ def test_histogram_of_an_integer_column() -> None:
             total[k] = total.get(k, 0) + v
     bins, counts = np.unique(grid.bin_of(xs), return_counts=True)
     assert total == {int(b): int(n) for b, n in zip(bins, counts)}
+
+
+def test_grid_from_a_block_sample_keeps_ks_exact() -> None:
+    """On a large baseline the grid query reads a ~100k-row block sample; the grid still
+    spans the bulk of the data, and KS from histograms on it stays within 0.01 of scipy."""
+    from scipy import stats as sps
+
+    from telltale.planner.queries import count_query, grid_query
+    from telltale.stats.drift import NumericSummary, ks
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT TIMESTAMP '2026-01-01' + to_seconds(i * 2) AS ts, "
+                "exp(sqrt(-2 * ln(random())) * cos(2 * pi() * random())) AS x, 'a' AS seg, 'u' AS c "
+                "FROM range(400000) r(i)")
+    c = DuckDBConnector(connection=con)
+    m = ModelSpec(name="m", connection="wh", source=SourceSpec(table="t"), timestamp="ts", segments=())
+    x = exp.column("x", quoted=True)
+    base_rng = TimeRange(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 9, tzinfo=UTC))
+    rows = count_query(m, c, base_rng).decode(c.execute(count_query(m, c, base_rng).tree)[0])
+    assert rows == 345600
+    q = grid_query(m, c, base_rng, {expr_key(x): x}, sample_percent=100 * 100_000 / rows)
+    assert "TABLESAMPLE" in q.tree.sql("duckdb").upper()
+    grid = q.decode(c.execute(q.tree)[0])[expr_key(x)]
+    xs = np.array([r[0] for r in con.execute("SELECT x FROM t WHERE ts < '2026-01-09'").fetchall()])
+    focal = np.array([r[0] for r in con.execute("SELECT x * 1.1 FROM t WHERE ts >= '2026-01-09'").fetchall()])
+    lo, hi = np.quantile(xs, [0.005, 0.995])
+    assert grid.lo <= lo and grid.hi >= hi          # the sampled edges cover the bulk
+    exact = sps.ks_2samp(xs, focal).statistic
+    got = ks(NumericSummary.from_values(grid, xs), NumericSummary.from_values(grid, focal)).value
+    assert abs(got - exact) <= 0.01, (got, exact)
+
+
+def test_value_counts_keep_top_n_and_other() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT TIMESTAMP '2026-01-01' + to_seconds(i * 10) AS ts, 1.0 AS x, "
+                "'a' AS seg, 'v' || CAST(i % 30 AS VARCHAR) || CASE WHEN i % 30 < 3 THEN '' ELSE '' END AS c "
+                "FROM range(3000) r(i)")
+    c = DuckDBConnector(connection=con)
+    m = ModelSpec(name="m", connection="wh", source=SourceSpec(table="t"), timestamp="ts", segments=(),
+                  top_values=5)
+    p = Partial("values", exp.column("c", quoted=True))
+    (q,) = plan_scans(m, c, RNG, [p], {})
+    for (bucket, _), vals in q.decode(c.execute(q.tree)[0]).items():
+        got = vals[p.key]
+        assert len(got) == 6 and "__other__" in got
+        exact = con.execute("SELECT count(*) FROM t WHERE date_trunc('day', ts) = ?", [bucket.replace(tzinfo=None)]).fetchall()[0][0]
+        assert sum(got.values()) == exact
