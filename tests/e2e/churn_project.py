@@ -36,6 +36,7 @@ monitors:
   - {name: volume, model: churn, type: model_activity, detection: {change: {percent: 50}}}
   - {name: mean spend, model: churn, type: metric_change, columns: [spend], statistic: mean, detection: {change: {percent: 25}}}
   - {name: high spenders, model: churn, type: custom_metric, metric: high_spend_share, detection: {absolute: {max: 0.5}}}
+  - {name: fresh, model: churn, type: model_staleness, max_age: 2d}
 """
 
 METRICS = """\

@@ -53,6 +53,7 @@ def test_alerts_exactly_where_events_were_injected(project: Path) -> None:
         ("volume", None): "ok",
         ("mean spend", "spend"): "alert",
         ("high spenders", None): "alert",
+        ("fresh", None): "ok",
     }
     assert status == expected
     assert all(r["error"] is None for r in out["results"])
@@ -77,7 +78,7 @@ def test_one_fused_scan_per_model_and_no_rows_fetched(project: Path) -> None:
     assert sum(q["rows"] for q in out["queries"]) <= 1 + 30 * 4 * (2 * 258 + 4 + 1) + 30 * 4
     for q in out["queries"]:
         assert q["sql"].lstrip().upper().startswith("SELECT")
-        assert "GROUP BY" in q["sql"].upper() or q["kind"] == "grid"
+        assert "GROUP BY" in q["sql"].upper() or (q["kind"] in ("grid", "staleness") and q["rows"] == 1)
 
 
 def test_ks_matches_scipy_on_raw_rows(project: Path) -> None:
@@ -98,8 +99,8 @@ def test_second_run_reuses_stored_summaries(project: Path) -> None:
     _, first, _ = run_json(project)
     _, second, _ = run_json(project)
     assert [r["value"] for r in first["results"]] == pytest.approx([r["value"] for r in second["results"]])
-    # every bucket is final and stored: nothing left to scan
-    assert second["queries"] == []
+    # every bucket is final and stored: nothing left to scan (staleness asks for MAX(ts) each run)
+    assert [q["kind"] for q in second["queries"]] == ["staleness"]
     # the firing alerts stay open and are not re-sent
     assert all(a["status"] != "firing" for a in second["alerts"])
 
@@ -149,3 +150,17 @@ def test_dry_run_writes_nothing(project: Path) -> None:
     code, out, _ = run_json(project, "--dry-run")
     assert code == 1 and out["results"]
     assert not (project / ".telltale").exists()
+
+
+def test_staleness_fires_when_predictions_stop(project: Path) -> None:
+    res = runner.invoke(app, ["run", "--project", str(project), "--at", "2026-03-16T06:00:00Z", "--json",
+                              "--monitor", "fresh"])
+    out = json.loads(res.stdout)
+    (r,) = out["results"]
+    con = duckdb.connect(str(project / "wh.duckdb"), read_only=True)
+    newest = con.execute("SELECT max(ts) FROM events").fetchall()[0][0]
+    from datetime import datetime
+    expected = (datetime(2026, 3, 16, 6) - newest).total_seconds()
+    assert r["status"] == "alert" and r["value"] == pytest.approx(expected)
+    assert r["threshold"] == {"max": 2 * 86400.0}
+    assert res.exit_code == 1

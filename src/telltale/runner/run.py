@@ -120,38 +120,53 @@ class ModelRun:
         return ctx
 
     def run(self) -> list[MonitorResult]:
-        """Fetch what is missing, then evaluate every monitor of the model."""
+        """Fetch what is missing, then evaluate every monitor of the model (in config order)."""
+        slots: dict[int, list[MonitorResult]] = {}
         contexts, needed, ranges, baselines = [], set(), [], []
-        results: list[MonitorResult] = []
-        for cfg in self.monitors:
+        for i, cfg in enumerate(self.monitors):
             mt = monitor_type(cfg.type)
             ctx = self.context(cfg)
-            if mt is None:
-                results.append(make_result(cfg, ctx, column=None, segment=None, metric=cfg.type,
-                                           value=None, verdict=None, status="error",
-                                           error=f"monitor type {cfg.type} is not available in this release"))
-                continue
-            needed |= mt.requests(cfg, ctx)
-            ranges.append(ctx.focal)
-            if ctx.baseline is not None:
-                ranges.append(ctx.baseline)
-                baselines.append(ctx.baseline)
-            contexts.append((cfg, mt, ctx))
+            if cfg.type == "model_staleness":
+                slots[i] = self.staleness(cfg, ctx)
+            elif mt is None:
+                slots[i] = [self.failed(cfg, ctx, f"monitor type {cfg.type} is not available in this release")]
+            else:
+                needed |= mt.requests(cfg, ctx)
+                ranges.append(ctx.focal)
+                if ctx.baseline is not None:
+                    ranges.append(ctx.baseline)
+                    baselines.append(ctx.baseline)
+                contexts.append((i, cfg, mt, ctx))
+        fetch_error = None
         if contexts:
             try:
                 self.fetch(needed, ranges, baselines)
             except TelltaleError as exc:
-                for cfg, _, ctx in contexts:
-                    results.append(make_result(cfg, ctx, column=None, segment=None, metric=cfg.type,
-                                               value=None, verdict=None, status="error", error=str(exc)))
-                return results
-        for cfg, mt, ctx in contexts:
+                fetch_error = str(exc)
+        for i, cfg, mt, ctx in contexts:
+            if fetch_error is not None:
+                slots[i] = [self.failed(cfg, ctx, fetch_error)]
+                continue
             try:
-                results.extend(mt.evaluate(cfg, ctx))
+                slots[i] = mt.evaluate(cfg, ctx)
             except TelltaleError as exc:
-                results.append(make_result(cfg, ctx, column=None, segment=None, metric=cfg.type,
-                                           value=None, verdict=None, status="error", error=str(exc)))
-        return results
+                slots[i] = [self.failed(cfg, ctx, str(exc))]
+        return [r for i in sorted(slots) for r in slots[i]]
+
+    @staticmethod
+    def failed(cfg: Any, ctx: EvalContext, error: str) -> MonitorResult:
+        """The one `error` result of a monitor that could not be evaluated."""
+        return make_result(cfg, ctx, column=None, segment=None, metric=cfg.type, value=None,
+                           verdict=None, status="error", error=error)
+
+    def staleness(self, cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
+        """model_staleness reads MAX(timestamp) directly: it is not a per-bucket summary."""
+        from telltale.monitors import staleness
+
+        try:
+            return staleness.evaluate(cfg, ctx, self.spec, self.connector, self._execute)
+        except (TelltaleError, ValueError) as exc:
+            return [self.failed(cfg, ctx, str(exc))]
 
     def _execute(self, planned: Any) -> Any:
         table, stats = self.connector.execute(planned.tree)

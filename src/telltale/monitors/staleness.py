@@ -1,0 +1,61 @@
+"""model_staleness: how old the newest prediction (or the newest model version) is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlglot import exp
+
+from telltale.monitors.common import make_result, opt
+from telltale.monitors.context import EvalContext
+from telltale.monitors.detection import Verdict
+from telltale.planner.queries import PlannedQuery
+from telltale.planner.relation import col, model_relation
+from telltale.planner.spec import ModelSpec
+from telltale.runner.results import MonitorResult
+from telltale.timeutil import TimeRange, to_utc
+
+EPOCH = datetime(1970, 1, 1)
+
+
+def newest_query(spec: ModelSpec, connector: Any, at: datetime, on: str) -> PlannedQuery:
+    """MAX(ts) before `at`, or for `on: version` the first time of the newest version."""
+    rng = TimeRange(to_utc(EPOCH), at)
+    ts = col(spec.timestamp)
+    if on == "version":
+        if not spec.version:
+            raise ValueError("model_staleness on: version needs the model's `version` column")
+        rel = model_relation(spec, connector, {spec.version}, rng).subquery("m")
+        firsts = (exp.select(col(spec.version), exp.Min(this=ts.copy()).as_("first_seen"))
+                  .from_(rel).group_by(col(spec.version)).subquery("v"))
+        tree = exp.select(exp.Max(this=exp.column("first_seen")).as_("newest")).from_(firsts)
+    else:
+        rel = model_relation(spec, connector, set(), rng).subquery("m")
+        tree = exp.select(exp.Max(this=ts).as_("newest")).from_(rel)
+
+    def decode(table) -> datetime | None:
+        v = table.column(0)[0].as_py() if table.num_rows else None
+        return to_utc(v) if isinstance(v, datetime) else None
+
+    return PlannedQuery("staleness", tree, decode)
+
+
+def evaluate(cfg: Any, ctx: EvalContext, spec: ModelSpec, connector: Any,
+             execute: Callable[[PlannedQuery], Any]) -> list[MonitorResult]:
+    """Age in seconds of the newest prediction/version at the run's time vs `max_age`."""
+    on = str(opt(cfg, "on", "predictions"))
+    newest = execute(newest_query(spec, connector, ctx.at, on))
+    limit = cfg.max_age.total_seconds()
+    metric = "version_age_seconds" if on == "version" else "prediction_age_seconds"
+    if newest is None:
+        return [make_result(cfg, ctx, column=None, segment=None, metric=metric, value=None, verdict=None,
+                            message=f"{metric}: no predictions before {ctx.at:%Y-%m-%d %H:%M} UTC")]
+    age = (ctx.at - newest).total_seconds()
+    what = "newest model version first seen" if on == "version" else "newest prediction"
+    fired = age > limit
+    reason = (f"{what} at {newest:%Y-%m-%d %H:%M} UTC is {age / 3600:.1f} h old "
+              f"({'over' if fired else 'within'} the allowed {limit / 3600:.1f} h)")
+    verdict = Verdict(fired, {"max": limit}, reason)
+    return [make_result(cfg, ctx, column=None, segment=None, metric=metric, value=age, verdict=verdict,
+                        extra={"newest": newest.strftime("%Y-%m-%dT%H:%M:%SZ")})]
