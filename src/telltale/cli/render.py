@@ -22,34 +22,52 @@ def _num(v: Any) -> str:
 def _threshold(t: dict[str, Any] | None) -> str:
     if not t:
         return "-"
-    parts = []
+    if "min" in t and "max" in t:
+        return f"[{_num(t['min'])}, {_num(t['max'])}]"
     if "min" in t:
-        parts.append(f">= {_num(t['min'])}")
+        return f">= {_num(t['min'])}"
     if "max" in t:
-        parts.append(f"<= {_num(t['max'])}" if "min" in t else f"< {_num(t['max'])}")
-    if "percent" in t and not parts:
-        parts.append(f"±{t['percent']}%")
-    return " and ".join(parts) or "-"
+        return f"< {_num(t['max'])}"
+    if "percent" in t:
+        return f"±{t['percent']}%"
+    return "-"
+
+
+def _segment(r: Any) -> str:
+    return ",".join(f"{k}={v}" for k, v in (r.segment or {}).items()) or "all"
 
 
 def results_table(report: Any) -> Table:
-    """One row per result: monitor, column, segment, value, threshold, status, why."""
+    """One row per result: monitor, column, segment, metric, value, threshold, status."""
     table = Table(title=f"telltale run at {report.at:%Y-%m-%d %H:%M} UTC", show_lines=False)
-    for name in ("monitor", "column", "segment", "metric", "value", "threshold", "status", "message"):
+    for name in ("monitor", "column", "segment", "metric", "value", "threshold", "status"):
         table.add_column(name, overflow="fold")
     for r in report.results:
-        seg = ",".join(f"{k}={v}" for k, v in (r.segment or {}).items()) or "all"
         style = STATUS_STYLE.get(r.status, "")
-        table.add_row(escape(r.monitor), escape(r.column or "-"), escape(seg), escape(r.metric),
-                      _num(r.value), _threshold(r.threshold), f"[{style}]{r.status}[/]",
-                      escape(r.error or r.message))
+        table.add_row(escape(r.monitor), escape(r.column or "-"), escape(_segment(r)), escape(r.metric),
+                      _num(r.value), _threshold(r.threshold), f"[{style}]{r.status}[/]")
     return table
+
+
+def why_lines(report: Any) -> list[str]:
+    """One line per alert or error: what fired and why."""
+    out = []
+    for r in report.results:
+        if r.status in ("alert", "error"):
+            style = STATUS_STYLE[r.status]
+            out.append(f"[{style}]{r.status}[/] {escape(r.monitor)}: {escape(r.error or r.message)}")
+    return out
 
 
 def print_report(report: Any, console: Console | None = None) -> None:
     """Print the results table and a one-line summary."""
     console = console or Console()
     console.print(results_table(report))
+    lines = why_lines(report)
+    if lines:
+        console.print("\n[bold]What fired and why[/]")
+        for line in lines:
+            console.print("  " + line, highlight=False)
     counts: dict[str, int] = {}
     for r in report.results:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -58,6 +76,6 @@ def print_report(report: Any, console: Console | None = None) -> None:
                   f"({sum(q['seconds'] for q in report.queries):.3f} s in the warehouse)")
     fired = [a for a in report.alerts if a.get("status") == "firing"]
     if fired:
-        console.print(f"[bold red]{len(fired)} alert(s) fired[/]: " +
-                      ", ".join(f"{a['monitor']} -> {', '.join(a.get('channels') or []) or 'no channel'}"
-                                for a in fired))
+        sent = sorted({c for a in fired for c in a.get("channels") or []})
+        where = f"notified: {', '.join(sent)}" if sent else "no channel in `notify:`, so nothing was sent"
+        console.print(f"[bold red]{len(fired)} alert(s) opened[/] ({where})")

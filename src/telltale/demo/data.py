@@ -56,7 +56,8 @@ def generate(end: datetime, events: DemoEvents = DemoEvents(), seed: int = 7) ->
         predicted_default = score >= 0.3
         p_default = 1 / (1 + np.exp(-risk))
         if back <= events.label_shift_days:
-            p_default = 1 / (1 + np.exp(-(risk + 1.5 * (0.5 - has_car))))   # the world changed for car owners
+            # the world changed: high earners start to default, which the model calls safe
+            p_default = 1 / (1 + np.exp(-(risk + 2.5 * (np.log(income) > 10.8))))
         defaulted = rng.random(n) < p_default
         seconds = np.sort(rng.integers(0, 86400, size=n))
         ids = np.arange(next_id, next_id + n)
