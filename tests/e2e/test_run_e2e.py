@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from telltale.cli.main import app
 
-from churn_project import CONFIG, METRICS, write_project
+from churn_project import CONFIG, write_project
 
 AT = "2026-03-13T00:00:00Z"
 runner = CliRunner()
@@ -164,3 +164,31 @@ def test_staleness_fires_when_predictions_stop(project: Path) -> None:
     assert r["status"] == "alert" and r["value"] == pytest.approx(expected)
     assert r["threshold"] == {"max": 2 * 86400.0}
     assert res.exit_code == 1
+
+
+def test_failing_query_fails_only_its_monitors(project: Path) -> None:
+    """A second model whose table is gone: its monitors report `error`, the others still run
+    and are stored, and the exit code is 3."""
+    cfg = CONFIG.replace("monitors:\n", """  ghost:
+    type: binary
+    connection: wh
+    source: {table: no_such_table}
+    timestamp: ts
+    features: {spend: numeric}
+    predictions: {will_churn: boolean}
+monitors:
+  - {name: ghost volume, model: ghost, type: model_activity, detection: {absolute: {min: 1}}}
+""", 1)
+    (project / "telltale.yml").write_text(cfg)
+    code, out, res = run_json(project)
+    assert code == 3, res.output
+    ghost = [r for r in out["results"] if r["model"] == "ghost"]
+    assert [r["status"] for r in ghost] == ["error"]
+    assert "no_such_table" in ghost[0]["error"]
+    churn = [r for r in out["results"] if r["model"] == "churn"]
+    assert churn and all(r["status"] in ("ok", "alert") for r in churn)
+    from telltale.config import load_project
+    from telltale.store import open_store
+
+    store = open_store(load_project(project).store_url)
+    assert store.recent_runs(1)[0].exit_code == 3

@@ -67,14 +67,8 @@ def _seg_text(v: Any) -> str:
 
 
 def columns_of(cfg: Any, ctx: EvalContext, group: str) -> list[Field]:
-    """The monitor's `columns`, or every field of `group` by default."""
-    resolver = ctx.extras.get("columns")
-    if resolver is not None:
-        return list(resolver(cfg))
-    names = opt(cfg, "columns")
-    if names:
-        return [ctx.field(n) for n in names]
-    return [f for f in ctx.fields.values() if f.group == group]
+    """The monitor's `columns` as resolved by the config (its type's defaults when absent)."""
+    return list(ctx.monitor_columns(cfg))
 
 
 def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict | None,
@@ -132,8 +126,8 @@ def _is_additive(ctx: EvalContext, fn: ValueFn, segment: dict | None, pooled: fl
         v = fn(ctx.values(TimeRange(t, t + ctx.step), segment))
         parts.append(v or 0.0)
         t += ctx.step
-    total = sum(parts)
-    return abs(total - pooled) <= 1e-9 * max(1.0, abs(pooled)) and len(parts) > 1 and pooled != parts[0]
+    nonzero = [p for p in parts if p]
+    return len(nonzero) >= 2 and abs(sum(parts) - pooled) <= 1e-9 * max(1.0, abs(pooled))
 
 
 def detect(cfg: Any, ctx: EvalContext, fn: ValueFn, value: float, segment: dict | None,

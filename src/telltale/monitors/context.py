@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
@@ -63,12 +63,8 @@ class EvalContext:
     merged: Callable[[TimeRange, dict[str, str] | None], PartialValues]
     segment_values: Callable[[TimeRange], dict[str, list[str]]]
     compile_metric: Callable[[str], Any]
-    extras: dict[str, Any] = field(default_factory=dict)
+    monitor_columns: Callable[[Any], list[Field]]
 
     def values(self, rng: TimeRange, segment: dict[str, str] | None = None) -> PartialValues:
         """Merged partial values over `rng` for one segment (None: all rows)."""
         return self.merged(rng, segment)
-
-    def field(self, name: str) -> Field:
-        """A field by name (features, predictions, actuals or raw inputs)."""
-        return self.fields[name]

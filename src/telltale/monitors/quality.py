@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telltale.monitors.common import columns_of, detect, iter_targets, make_result, opt
+from telltale.monitors.common import columns_of, detect, detection_of, iter_targets, make_result, opt
 from telltale.monitors.context import EvalContext, column_partials
 from telltale.monitors.detection import Verdict, above, absolute
 from telltale.planner.partials import Partial, PartialValues, count_rows
@@ -108,7 +108,6 @@ def range_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
             width = (bhi - blo) * float(margin)
             lo, hi, base_rng = blo - width, bhi + width, ctx.baseline
         elif det is not None:
-            from telltale.monitors.common import detection_of
             _, params = detection_of(cfg)
             lo, hi = params.get("min"), params.get("max")
         else:

@@ -61,3 +61,15 @@ def bucket_expr(ts: exp.Expression, granularity: str, dialect: str | None = None
     if dialect == "duckdb" and granularity == "day":
         return exp.cast(ts, exp.DataType.Type.DATE)
     return exp.TimestampTrunc(this=ts, unit=exp.var(granularity.upper()))
+
+
+# dialect -> shape of the distribution query. UNION ALL of one GROUP BY per key streams
+# each key (measured on DuckDB 2.0, 10M rows x 20 histograms: as fast as GROUPING SETS,
+# which materializes every key of every row first); GROUPING SETS reads the table once,
+# which matters where a query is billed by bytes scanned.
+DISTRIBUTION_SHAPE: dict[str, str] = {"duckdb": "union_all"}
+
+
+def distribution_shape(dialect: str) -> str:
+    """`union_all` or `grouping_sets` (the default)."""
+    return DISTRIBUTION_SHAPE.get(dialect, "grouping_sets")

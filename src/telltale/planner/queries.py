@@ -22,14 +22,15 @@ from sqlglot import exp
 
 from telltale.connectors.base import Connector
 from telltale.planner.aggsql import filtered_key, scalar_aggregate
-from telltale.planner.dialects import bucket_expr, quantile
+from telltale.planner.dialects import bucket_expr, distribution_shape, quantile
 from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial, count_rows, merge_values
+from telltale.planner.partials import Partial, count_rows
 from telltale.planner.relation import col, model_relation, referenced_columns
 from telltale.planner.spec import ModelSpec
 from telltale.timeutil import TimeRange, to_utc
 
 BUCKET = "__bucket"
+SET = "__set"
 COUNT = "__n"
 BucketKey = tuple[datetime, str]
 Summaries = dict[BucketKey, dict[str, Any]]
@@ -144,57 +145,106 @@ def _num(value: float) -> exp.Expression:
 def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
                        partials: list[Partial], grids: Mapping[str, Grid],
                        with_total: bool = True) -> PlannedQuery:
-    """GROUPING SETS over bucket, segments and each histogram / value / crosstab key.
+    """Counts per bucket, segments and each histogram / value / crosstab key, in one statement.
 
-    With `with_total`, one more set (bucket, segments) gives COUNT(*) per bucket, so a run
-    that needs only the row count besides distributions scans once.
+    Two shapes, chosen per dialect (`dialects.DISTRIBUTION_SHAPE`): GROUPING SETS (one
+    set per key) or UNION ALL of one GROUP BY per key (DuckDB: as fast, and it streams
+    instead of materializing every key of every row). Both return the same columns:
+    `__set` (the partial's index, -1 for the row-count set), `__bucket`, the segment
+    columns, `k0..kN` and `__n`. With `with_total`, the (bucket, segments) set gives
+    COUNT(*) per bucket, so a run needing only the row count besides distributions scans
+    once. Histogram keys are clamped into their tail bins after aggregation, on the small
+    grouped result.
     """
+    key_exprs: list[list[exp.Expression]] = [_dist_keys(p, grids) for p in partials]
+    key_names: list[list[str]] = []
+    n = 0
+    for keys in key_exprs:
+        key_names.append([f"k{n + j}" for j in range(len(keys))])
+        n += len(keys)
+    all_keys = [k for names in key_names for k in names]
+    clamp = {k: grids[p.grid_key].bins for p, names in zip(partials, key_names) if p.kind == "hist"
+             for k in names}
+    shape = distribution_shape(connector.dialect)
+    build = _union_all if shape == "union_all" else _grouping_sets
+    tree = build(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total)
+    return PlannedQuery("distribution", tree, _distribution_decoder(model, partials, key_names, with_total))
+
+
+def _clamped(k: str, bins: int | None) -> exp.Expression:
+    if bins is None:
+        return exp.column(k)
+    return exp.Greatest(this=exp.Least(this=exp.column(k), expressions=[exp.Literal.number(bins)]),
+                        expressions=[exp.Literal.number(-1)])
+
+
+def _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total):
     cols = referenced_columns([p.expr for p in partials] + [p.expr2 for p in partials]
                               + [p.filter for p in partials])
     rel = model_relation(model, connector, cols, rng).subquery("m")
     bucket = bucket_expr(col(model.timestamp), model.granularity, connector.dialect)
     inner_sel: list[exp.Expression] = [bucket.as_(BUCKET)] + _seg_cols(model)
-    key_names: list[list[str]] = []
-    n = 0
-    for p in partials:
-        names = []
-        for key in _dist_keys(p, grids):
-            inner_sel.append(key.as_(f"k{n}"))
-            names.append(f"k{n}")
-            n += 1
-        key_names.append(names)
+    for keys, names in zip(key_exprs, key_names):
+        inner_sel += [k.as_(name) for k, name in zip(keys, names)]
     inner = exp.select(*inner_sel).from_(rel).subquery("s")
     base = [exp.column(BUCKET)] + _seg_cols(model)
     sets = [exp.Tuple(expressions=[c.copy() for c in base])] if with_total else []
     sets += [exp.Tuple(expressions=[c.copy() for c in base] + [exp.column(k) for k in names])
              for names in key_names]
-    all_keys = [k for names in key_names for k in names]
     grouped = exp.select(*[c.copy() for c in base], *[exp.column(k) for k in all_keys],
-                         *[exp.Grouping(expressions=[exp.column(k)]).as_(f"g{k[1:]}") for k in all_keys],
+                         *[exp.Grouping(expressions=[exp.column(names[0])]).as_(f"g{i}")
+                           for i, names in enumerate(key_names)],
                          exp.Count(this=exp.Star()).as_(COUNT)).from_(inner)
     grouped.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=sets)]))
-    # clamp histogram keys into their tail bins on the small grouped result
-    outer_keys: list[exp.Expression] = []
-    for p, names in zip(partials, key_names):
-        for k in names:
-            if p.kind == "hist":
-                bins = grids[p.grid_key].bins
-                outer_keys.append(exp.Greatest(this=exp.Least(this=exp.column(k), expressions=[
-                    exp.Literal.number(bins)]), expressions=[exp.Literal.number(-1)]))
-            else:
-                outer_keys.append(exp.column(k))
-    flags = [exp.column(f"g{k[1:]}") for k in all_keys]
-    tree = (exp.select(*[c.copy() for c in base], *[e.as_(k) for e, k in zip(outer_keys, all_keys)],
-                       *flags, exp.Sum(this=exp.column(COUNT)).as_(COUNT))
+    set_id = exp.Case(ifs=[exp.If(this=exp.column(f"g{i}").eq(0), true=exp.Literal.number(i))
+                           for i in range(len(key_names))], default=exp.Literal.number(-1))
+    outer_keys = [_clamped(k, clamp.get(k)) for k in all_keys]
+    return (exp.select(set_id.as_(SET), *[c.copy() for c in base],
+                       *[e.as_(k) for e, k in zip(outer_keys, all_keys)],
+                       exp.Sum(this=exp.column(COUNT)).as_(COUNT))
             .from_(grouped.subquery("gs"))
-            .group_by(*[c.copy() for c in base], *[e.copy() for e in outer_keys], *[f.copy() for f in flags]))
+            .group_by(set_id.copy(), *[c.copy() for c in base], *[e.copy() for e in outer_keys]))
+
+
+def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total):
+    bucket = bucket_expr(col(model.timestamp), model.granularity, connector.dialect)
+    branches: list[exp.Select] = []
+    targets = ([(-1, None, [], [])] if with_total else []) + [
+        (i, p, key_exprs[i], key_names[i]) for i, p in enumerate(partials)]
+    for i, p, keys, names in targets:
+        exprs = [] if p is None else [p.expr, p.expr2, p.filter]
+        rel = model_relation(model, connector, referenced_columns(exprs), rng).subquery("m")
+        sel = exp.select(exp.Literal.number(i).as_(SET), bucket.copy().as_(BUCKET), *_seg_cols(model),
+                         *[k.as_(name) for k, name in zip(keys, names)],
+                         exp.Count(this=exp.Star()).as_(COUNT)).from_(rel)
+        if keys:
+            sel = sel.where(exp.and_(*[exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null()))
+                                       for k in keys]))
+        grouped = sel.group_by(bucket.copy(), *_seg_cols(model), *[k.copy() for k in keys])
+        outer = [(_clamped(k, clamp.get(k)) if k in names else exp.Null()) for k in all_keys]
+        branch = (exp.select(exp.column(SET), exp.column(BUCKET), *_seg_cols(model),
+                             *[e.as_(k) for e, k in zip(outer, all_keys)],
+                             exp.Sum(this=exp.column(COUNT)).as_(COUNT))
+                  .from_(grouped.subquery(f"b{len(branches)}"))
+                  .group_by(exp.column(SET), exp.column(BUCKET), *_seg_cols(model),
+                            *[e.copy() for e, k in zip(outer, all_keys) if k in names]))
+        branches.append(branch)
+    tree = branches[0]
+    for b in branches[1:]:
+        tree = exp.union(tree, b, distinct=False)
+    return exp.select("*").from_(tree.subquery("u"))
+
+
+def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: list[list[str]],
+                          with_total: bool) -> Callable[[pa.Table], Summaries]:
     total = count_rows()
 
     def decode(table: pa.Table) -> Summaries:
-        # column-wise: one filter per grouping set, then plain Python lists
+        # column-wise: one filter per set, then plain Python lists
         import pyarrow.compute as pc
 
         out: Summaries = {}
+        set_col = table.column(SET)
 
         def rows_where(mask: pa.Array, names: list[str]):
             sub = table.filter(mask)
@@ -206,17 +256,11 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
                 key = (_bucket_of(bucket), segment_key_of(model.segments, [c[j] for c in segs]))
                 yield out.setdefault(key, {}), [k[j] for k in keys], int(counts[j])
 
-        flags = {names[0]: table.column(f"g{names[0][1:]}") for names in key_names}
         if with_total:
-            not_total = None
-            for f in flags.values():
-                m = pc.equal(f, 0)
-                not_total = m if not_total is None else pc.or_(not_total, m)
-            mask = pc.invert(not_total) if not_total is not None else pa.array([True] * table.num_rows)
-            for vals, _, cnt in rows_where(mask, []):
+            for vals, _, cnt in rows_where(pc.equal(set_col, -1), []):
                 vals[total.key] = vals.get(total.key, 0) + cnt
-        for p, names in zip(partials, key_names):
-            mask = pc.equal(flags[names[0]], 0)
+        for i, (p, names) in enumerate(zip(partials, key_names)):
+            mask = pc.equal(set_col, i)
             for k in names:   # a null key: a null value, or a row outside the partial's filter
                 mask = pc.and_(mask, pc.is_valid(table.column(k)))
             for vals, ks, cnt in rows_where(pc.fill_null(mask, False), names):
@@ -235,7 +279,7 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
                     vals[p.key] = top_values(vals[p.key], model.top_values)
         return out
 
-    return PlannedQuery("distribution", tree, decode)
+    return decode
 
 
 def count_query(model: ModelSpec, connector: Connector, rng: TimeRange) -> PlannedQuery:

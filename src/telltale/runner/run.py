@@ -19,12 +19,12 @@ from telltale.monitors.common import make_result
 from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import monitor_type
 from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial
+from telltale.planner.partials import Partial, empty_value
 from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.modelctx import model_fields, model_spec
 from telltale.runner.results import MonitorResult
-from telltale.runner.summaries import SummaryBook, contiguous, missing_buckets
+from telltale.runner.summaries import SummaryBook, missing_buckets
 from telltale.timeutil import TimeRange, baseline_range, focal_range, iso, to_utc
 
 
@@ -114,9 +114,9 @@ class ModelRun:
             model=self.name, model_type=self.cfg.type, fields=self.fields, focal=focal,
             baseline=base, at=self.at, step=self.spec.step, segments=self.spec.segments,
             merged=self.book.merged, segment_values=self.book.segment_values,
-            compile_metric=lambda text: self.compiler.compile(self.name, text))
-        ctx.extras["columns"] = lambda c: [self.fields[f"{f.group}.{f.name}"]
-                                           for f in self.project.monitor_columns(c)]
+            compile_metric=lambda text: self.compiler.compile(self.name, text),
+            monitor_columns=lambda c: [self.fields[f"{f.group}.{f.name}"]
+                                       for f in self.project.monitor_columns(c)])
         return ctx
 
     def run(self) -> list[MonitorResult]:
@@ -196,7 +196,6 @@ class ModelRun:
             for key, vals in self._execute(planned).items():
                 computed.setdefault(key, {}).update(vals)
         # buckets with no rows at all still count as scanned (all-empty values)
-        from telltale.planner.partials import empty_value
         seen = {b for (b, _) in computed}
         for b in scan.buckets(self.spec.step):
             if b not in seen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from telltale.planner.edges import Grid
 from telltale.planner.partials import PartialValues, merge_values
@@ -32,20 +32,18 @@ class SummaryBook:
     grids: dict[str, Grid] = field(default_factory=dict)
     buckets: dict[BucketKey, dict[str, Any]] = field(default_factory=dict)
     _cache: dict[tuple, PartialValues] = field(default_factory=dict, repr=False)
+    _keys: dict[datetime, set[str]] = field(default_factory=dict, repr=False)
 
     def add(self, rows: dict[BucketKey, dict[str, Any]]) -> None:
         """Add (or replace) summaries of some buckets."""
         for key, vals in rows.items():
             self.buckets.setdefault(key, {}).update(vals)
+            self._keys.setdefault(key[0], set()).update(vals)
         self._cache.clear()
 
     def keys_in(self, bucket: datetime) -> set[str]:
         """Partial keys present for a bucket (in any segment combination)."""
-        out: set[str] = set()
-        for (b, _), vals in self.buckets.items():
-            if b == bucket:
-                out.update(vals)
-        return out
+        return self._keys.get(bucket, set())
 
     def merged(self, rng: TimeRange, segment: dict[str, str] | None) -> PartialValues:
         """Partial values merged over the buckets of `rng` and the rows of `segment`."""
@@ -84,15 +82,4 @@ def missing_buckets(book: SummaryBook, rng: TimeRange, needed: set[str],
     for b in rng.buckets(book.step):
         if b not in final or not needed <= book.keys_in(b):
             out.append(b)
-    return out
-
-
-def contiguous(buckets: Iterable[datetime], step: timedelta) -> list[TimeRange]:
-    """Group sorted bucket starts into contiguous ranges."""
-    out: list[TimeRange] = []
-    for b in sorted(buckets):
-        if out and out[-1].end == b:
-            out[-1] = TimeRange(out[-1].start, b + step)
-        else:
-            out.append(TimeRange(b, b + step))
     return out

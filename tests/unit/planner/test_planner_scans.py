@@ -50,13 +50,19 @@ def _run(con, partials, grids):
     return out, rows
 
 
-def test_summaries_are_exact_per_bucket_and_segment() -> None:
+@pytest.mark.parametrize("shape", ["union_all", "grouping_sets"])
+def test_summaries_are_exact_per_bucket_and_segment(shape: str, monkeypatch) -> None:
+    """Both distribution shapes give the exact per-bucket, per-segment summaries."""
+    from telltale.planner import dialects
+
+    monkeypatch.setitem(dialects.DISTRIBUTION_SHAPE, "duckdb", shape)
     con = _con(20_000)
     x = exp.column("x", quoted=True)
     grid = Grid(-3.0, 3.0, 64)
     parts = [count_rows(), Partial("count", x), Partial("sum", x), Partial("min", x), Partial("max", x),
              Partial("hist", x), Partial("values", exp.column("c", quoted=True)),
-             Partial("sum", x, filter=exp.column("c", quoted=True).eq(exp.Literal.string("u")))]
+             Partial("sum", x, filter=exp.column("c", quoted=True).eq(exp.Literal.string("u"))),
+             Partial("crosstab", exp.column("c", quoted=True), expr2=exp.column("seg", quoted=True))]
     got, _ = _run(con, parts, {parts[5].grid_key: grid})
     df = con.execute("SELECT date_trunc('day', ts) AS d, seg, x, c FROM t").df()
     for (bucket, seg), vals in got.items():
@@ -70,6 +76,7 @@ def test_summaries_are_exact_per_bucket_and_segment() -> None:
         assert vals[parts[5].key] == {int(b): int(n) for b, n in zip(bins, counts)}
         assert vals[parts[6].key] == sub.c.value_counts().to_dict()
         assert vals[parts[7].key] == pytest.approx(sub[sub.c == "u"].x.dropna().sum(), rel=1e-12)
+        assert vals[parts[8].key] == {(c, s): n for (c, s), n in sub.groupby(["c", "seg"]).size().items()}
 
 
 def test_result_size_does_not_grow_with_rows() -> None:
