@@ -98,11 +98,9 @@ def compile_(project: Path = ProjectOpt,
 
     try:
         for name, queries in compile_project(_load(project), model=model, dialect=dialect, at=_at(at)):
-            out.print(f"-- model {name}", highlight=False)
+            print(f"-- model {name}")
             for kind, sql in queries:
-                out.print(f"-- {kind}", highlight=False)
-                sys.stdout.flush()
-                print(sql + ";\n")
+                print(f"-- {kind}\n{sql};\n")
     except TelltaleError as exc:
         _fail(exc)
 

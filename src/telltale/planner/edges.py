@@ -65,15 +65,30 @@ class Grid:
         b = np.floor((np.asarray(values, dtype=np.float64) - self.lo) * (self.bins / (self.hi - self.lo)))
         return np.clip(b, -1, self.bins).astype(np.int64)
 
-    def bin_expr(self, value: exp.Expression) -> exp.Expression:
-        """The sqlglot expression of a value's bin: GREATEST(LEAST(FLOOR(x * a - b), n), -1)."""
+    def raw_bin_expr(self, value: exp.Expression) -> exp.Expression:
+        """FLOOR((CAST(x AS DOUBLE) - lo) * scale): the bin before tail clamping.
+
+        The value is cast to DOUBLE so integer columns cannot overflow (DuckDB reads the
+        scale literal as a DECIMAL); the pushed-down scan groups on this, and the clamp is
+        applied after aggregation on the small result.
+        """
         scale = self.bins / (self.hi - self.lo)
-        offset = self.lo * scale
-        raw = exp.Floor(this=exp.Sub(
-            this=exp.Mul(this=exp.cast(value.copy(), exp.DataType.Type.DOUBLE), expression=_num(scale)),
-            expression=_num(offset)))
-        upper = exp.Least(this=raw, expressions=[exp.Literal.number(self.bins)])
-        return exp.Greatest(this=upper, expressions=[exp.Literal.number(-1)])
+        return exp.Floor(this=exp.Mul(
+            this=exp.paren(exp.Sub(this=exp.cast(value.copy(), exp.DataType.Type.DOUBLE),
+                                   expression=_num(self.lo))),
+            expression=_num(scale)))
+
+    def clamp_expr(self, key: exp.Expression) -> exp.Expression:
+        """Clamp a raw bin into [-1, bins] with CASE (GREATEST/LEAST skip NULLs in some dialects)."""
+        return exp.Case(ifs=[exp.If(this=exp.LT(this=key.copy(), expression=exp.Literal.number(-1)),
+                                    true=exp.Literal.number(-1)),
+                             exp.If(this=exp.GT(this=key.copy(), expression=exp.Literal.number(self.bins)),
+                                    true=exp.Literal.number(self.bins))],
+                        default=key.copy())
+
+    def bin_expr(self, value: exp.Expression) -> exp.Expression:
+        """The sqlglot expression of a value's bin (clamped), the SQL twin of `bin_of`."""
+        return self.clamp_expr(self.raw_bin_expr(value))
 
     def to_json(self) -> dict[str, float | int]:
         """A JSON-able form for the state store."""

@@ -122,24 +122,12 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange,
 
 def _dist_keys(p: Partial, grids: Mapping[str, Grid]) -> list[exp.Expression]:
     if p.kind == "hist":
-        grid = grids[p.grid_key]
-        scale = grid.bins / (grid.hi - grid.lo)
-        raw = exp.Floor(this=exp.Mul(
-            this=exp.paren(exp.Sub(this=exp.cast(p.expr.copy(), exp.DataType.Type.DOUBLE),
-                                   expression=_num(grid.lo))),
-            expression=_num(scale)))
-        return [filtered_key(p, raw)]
+        return [filtered_key(p, grids[p.grid_key].raw_bin_expr(p.expr))]
     if p.kind == "values":
         return [filtered_key(p, p.expr.copy())]
     if p.kind == "crosstab":
         return [filtered_key(p, p.expr.copy()), filtered_key(p, p.expr2.copy())]
     raise ValueError(f"{p.kind} is not a distribution partial")
-
-
-def _num(value: float) -> exp.Expression:
-    if value < 0:
-        return exp.Neg(this=exp.Literal.number(repr(float(-value))))
-    return exp.Literal.number(repr(float(value)))
 
 
 def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
@@ -163,7 +151,7 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
         key_names.append([f"k{n + j}" for j in range(len(keys))])
         n += len(keys)
     all_keys = [k for names in key_names for k in names]
-    clamp = {k: grids[p.grid_key].bins for p, names in zip(partials, key_names) if p.kind == "hist"
+    clamp = {k: grids[p.grid_key] for p, names in zip(partials, key_names) if p.kind == "hist"
              for k in names}
     shape = distribution_shape(connector.dialect)
     build = _union_all if shape == "union_all" else _grouping_sets
@@ -171,11 +159,8 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     return PlannedQuery("distribution", tree, _distribution_decoder(model, partials, key_names, with_total))
 
 
-def _clamped(k: str, bins: int | None) -> exp.Expression:
-    if bins is None:
-        return exp.column(k)
-    return exp.Greatest(this=exp.Least(this=exp.column(k), expressions=[exp.Literal.number(bins)]),
-                        expressions=[exp.Literal.number(-1)])
+def _clamped(k: str, grid: Grid | None) -> exp.Expression:
+    return exp.column(k) if grid is None else grid.clamp_expr(exp.column(k))
 
 
 def _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total):

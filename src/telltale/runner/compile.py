@@ -9,7 +9,7 @@ from telltale.connectors.offline import OfflineConnector
 from telltale.connectors.safety import ensure_select
 from telltale.monitors.registry import monitor_type
 from telltale.planner.edges import Grid
-from telltale.planner.queries import grid_query, plan_scans
+from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.run import ModelRun, select_monitors
 
@@ -28,7 +28,7 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None,
         d = {"s3": "duckdb", "delta": "duckdb"}.get(d, d)
         connector = OfflineConnector(d)
         mr = ModelRun(project, name, mons, at, connector, None, compiler, None, "compile", at)  # type: ignore[arg-type]
-        needed, ranges = set(), []
+        needed, ranges, baselines = set(), [], []
         for cfg in mons:
             mt = monitor_type(cfg.type)
             if mt is None:
@@ -36,6 +36,7 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None,
             ctx = mr.context(cfg)
             needed |= mt.requests(cfg, ctx)
             ranges += [ctx.focal] + ([ctx.baseline] if ctx.baseline else [])
+            baselines += [ctx.baseline] if ctx.baseline else []
         if not ranges:
             continue
         whole = ranges[0]
@@ -44,8 +45,13 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None,
         out: list[tuple[str, str]] = []
         hist = {p.grid_key: p.expr for p in needed if p.kind == "hist"}
         if hist:
-            g = grid_query(mr.spec, connector, whole, hist)
-            out.append(("grid (first run only: histogram bins from the baseline)", _sql(g.tree, d)))
+            base = baselines[0] if baselines else whole
+            for r in baselines[1:]:
+                base = base.union(r)
+            out.append(("grid size (first run only)", _sql(count_query(mr.spec, connector, base).tree, d)))
+            g = grid_query(mr.spec, connector, base, hist, sample_percent=1.0)
+            out.append(("grid (first run only: histogram bins from a block sample of the baseline, "
+                        "the percent is sized from the count)", _sql(g.tree, d)))
         grids = {k: Grid(0.0, 1.0, mr.spec.histogram_bins) for k in hist}
         for q in plan_scans(mr.spec, connector, whole, needed, grids):
             out.append((q.kind + " scan", _sql(q.tree, d)))

@@ -1,0 +1,126 @@
+-- grid size (first run only)
+SELECT
+  COUNT(*) AS __n
+FROM (
+  SELECT
+    `plan`,
+    `ts`
+  FROM `events` AS `p`
+  WHERE
+    `ts` >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+    AND `ts` < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+) AS m;
+
+-- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
+SELECT
+  PERCENTILE_APPROX(`spend`, 0.001) AS lo0,
+  PERCENTILE_APPROX(`spend`, 0.999) AS hi0,
+  MIN(`spend`) AS mn0,
+  MAX(`spend`) AS mx0,
+  PERCENTILE_APPROX(`tenure`, 0.001) AS lo1,
+  PERCENTILE_APPROX(`tenure`, 0.999) AS hi1,
+  MIN(`tenure`) AS mn1,
+  MAX(`tenure`) AS mx1
+FROM (
+  SELECT
+    `plan`,
+    `spend`,
+    `tenure`,
+    `ts`
+  FROM `events` TABLESAMPLE (1.0 PERCENT) REPEATABLE (0) AS `p`
+  WHERE
+    `ts` >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+    AND `ts` < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+) AS m;
+
+-- scalar scan
+SELECT
+  DATE_TRUNC('DAY', `ts`) AS __bucket,
+  `plan`,
+  COUNT(`spend`) AS p0,
+  COUNT(CASE WHEN `spend` > 100 THEN `spend` END) AS p1,
+  COUNT(`tenure`) AS p2,
+  COUNT(CASE WHEN `will_churn` AND `churned` THEN `will_churn` END) AS p3,
+  COUNT(CASE WHEN `will_churn` AND NOT `churned` THEN `will_churn` END) AS p4,
+  COUNT(CASE WHEN NOT `will_churn` AND `churned` THEN `will_churn` END) AS p5,
+  COUNT(*) AS p6,
+  MAX(`spend`) AS p7,
+  MIN(`spend`) AS p8,
+  SUM(`spend`) AS p9,
+  SUM(`spend` * `spend`) AS p10
+FROM (
+  SELECT
+    `p`.`plan` AS `plan`,
+    `p`.`spend` AS `spend`,
+    `p`.`tenure` AS `tenure`,
+    `p`.`ts` AS `ts`,
+    `p`.`will_churn` AS `will_churn`,
+    `l`.`churned` AS `churned`
+  FROM `events` AS `p`
+  LEFT JOIN `labels` AS `l`
+    ON `p`.`event_id` = `l`.`event_id`
+  WHERE
+    `p`.`ts` >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+    AND `p`.`ts` < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+) AS m
+GROUP BY
+  DATE_TRUNC('DAY', `ts`),
+  `plan`;
+
+-- distribution scan
+SELECT
+  CASE WHEN g0 = 0 THEN 0 WHEN g1 = 0 THEN 1 WHEN g2 = 0 THEN 2 ELSE -1 END AS __set,
+  __bucket,
+  `plan`,
+  CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
+  CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
+  k2 AS k2,
+  SUM(__n) AS __n
+FROM (
+  SELECT
+    __bucket,
+    `plan`,
+    k0,
+    k1,
+    k2,
+    GROUPING(k0) AS g0,
+    GROUPING(k1) AS g1,
+    GROUPING(k2) AS g2,
+    COUNT(*) AS __n
+  FROM (
+    SELECT
+      DATE_TRUNC('DAY', `ts`) AS __bucket,
+      `plan`,
+      FLOOR((
+        CAST(`spend` AS DOUBLE) - 0.0
+      ) * 256.0) AS k0,
+      FLOOR((
+        CAST(`tenure` AS DOUBLE) - 0.0
+      ) * 256.0) AS k1,
+      `plan` AS k2
+    FROM (
+      SELECT
+        `plan`,
+        `spend`,
+        `tenure`,
+        `ts`
+      FROM `events` AS `p`
+      WHERE
+        `ts` >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+        AND `ts` < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+    ) AS m
+  ) AS s
+  GROUP BY
+    GROUPING SETS (
+      (__bucket, `plan`, k0),
+      (__bucket, `plan`, k1),
+      (__bucket, `plan`, k2)
+    )
+) AS gs
+GROUP BY
+  CASE WHEN g0 = 0 THEN 0 WHEN g1 = 0 THEN 1 WHEN g2 = 0 THEN 2 ELSE -1 END,
+  __bucket,
+  `plan`,
+  CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END,
+  CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END,
+  k2;

@@ -1,0 +1,198 @@
+-- grid size (first run only)
+SELECT
+  COUNT(*) AS __n
+FROM (
+  SELECT
+    "plan",
+    "ts"
+  FROM "events" AS "p"
+  WHERE
+    "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+) AS m;
+
+-- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
+SELECT
+  APPROX_QUANTILE("spend", 0.001) AS lo0,
+  APPROX_QUANTILE("spend", 0.999) AS hi0,
+  MIN("spend") AS mn0,
+  MAX("spend") AS mx0,
+  APPROX_QUANTILE("tenure", 0.001) AS lo1,
+  APPROX_QUANTILE("tenure", 0.999) AS hi1,
+  MIN("tenure") AS mn1,
+  MAX("tenure") AS mx1
+FROM (
+  SELECT
+    "plan",
+    "spend",
+    "tenure",
+    "ts"
+  FROM "events" AS "p" TABLESAMPLE SYSTEM (1.0 PERCENT) REPEATABLE (0)
+  WHERE
+    "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+) AS m;
+
+-- scalar scan
+SELECT
+  CAST("ts" AS DATE) AS __bucket,
+  "plan",
+  COUNT("spend") AS p0,
+  COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
+  COUNT("tenure") AS p2,
+  COUNT(CASE WHEN "will_churn" AND "churned" THEN "will_churn" END) AS p3,
+  COUNT(CASE WHEN "will_churn" AND NOT "churned" THEN "will_churn" END) AS p4,
+  COUNT(CASE WHEN NOT "will_churn" AND "churned" THEN "will_churn" END) AS p5,
+  COUNT(*) AS p6,
+  MAX("spend") AS p7,
+  MIN("spend") AS p8,
+  SUM("spend") AS p9,
+  SUM("spend" * "spend") AS p10
+FROM (
+  SELECT
+    "p"."plan" AS "plan",
+    "p"."spend" AS "spend",
+    "p"."tenure" AS "tenure",
+    "p"."ts" AS "ts",
+    "p"."will_churn" AS "will_churn",
+    "l"."churned" AS "churned"
+  FROM "events" AS "p"
+  LEFT JOIN "labels" AS "l"
+    ON "p"."event_id" = "l"."event_id"
+  WHERE
+    "p"."ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+    AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+) AS m
+GROUP BY
+  CAST("ts" AS DATE),
+  "plan";
+
+-- distribution scan
+SELECT
+  *
+FROM (
+  SELECT
+    __set,
+    __bucket,
+    "plan",
+    CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
+    NULL AS k1,
+    NULL AS k2,
+    SUM(__n) AS __n
+  FROM (
+    SELECT
+      0 AS __set,
+      CAST("ts" AS DATE) AS __bucket,
+      "plan",
+      FLOOR((
+        CAST("spend" AS DOUBLE) - 0.0
+      ) * 256.0) AS k0,
+      COUNT(*) AS __n
+    FROM (
+      SELECT
+        "plan",
+        "spend",
+        "ts"
+      FROM "events" AS "p"
+      WHERE
+        "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+        AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+    ) AS m
+    WHERE
+      NOT FLOOR((
+        CAST("spend" AS DOUBLE) - 0.0
+      ) * 256.0) IS NULL
+    GROUP BY
+      CAST("ts" AS DATE),
+      "plan",
+      FLOOR((
+        CAST("spend" AS DOUBLE) - 0.0
+      ) * 256.0)
+  ) AS b0
+  GROUP BY
+    __set,
+    __bucket,
+    "plan",
+    CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END
+  UNION ALL
+  SELECT
+    __set,
+    __bucket,
+    "plan",
+    NULL AS k0,
+    CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
+    NULL AS k2,
+    SUM(__n) AS __n
+  FROM (
+    SELECT
+      1 AS __set,
+      CAST("ts" AS DATE) AS __bucket,
+      "plan",
+      FLOOR((
+        CAST("tenure" AS DOUBLE) - 0.0
+      ) * 256.0) AS k1,
+      COUNT(*) AS __n
+    FROM (
+      SELECT
+        "plan",
+        "tenure",
+        "ts"
+      FROM "events" AS "p"
+      WHERE
+        "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+        AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+    ) AS m
+    WHERE
+      NOT FLOOR((
+        CAST("tenure" AS DOUBLE) - 0.0
+      ) * 256.0) IS NULL
+    GROUP BY
+      CAST("ts" AS DATE),
+      "plan",
+      FLOOR((
+        CAST("tenure" AS DOUBLE) - 0.0
+      ) * 256.0)
+  ) AS b1
+  GROUP BY
+    __set,
+    __bucket,
+    "plan",
+    CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END
+  UNION ALL
+  SELECT
+    __set,
+    __bucket,
+    "plan",
+    NULL AS k0,
+    NULL AS k1,
+    k2 AS k2,
+    SUM(__n) AS __n
+  FROM (
+    SELECT
+      2 AS __set,
+      CAST("ts" AS DATE) AS __bucket,
+      "plan",
+      "plan" AS k2,
+      COUNT(*) AS __n
+    FROM (
+      SELECT
+        "plan",
+        "ts"
+      FROM "events" AS "p"
+      WHERE
+        "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+        AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+    ) AS m
+    WHERE
+      NOT "plan" IS NULL
+    GROUP BY
+      CAST("ts" AS DATE),
+      "plan",
+      "plan"
+  ) AS b2
+  GROUP BY
+    __set,
+    __bucket,
+    "plan",
+    k2
+) AS u;
