@@ -273,47 +273,9 @@ def _instrument() -> None:
     DuckDBConnector.execute = execute
 
 
-SAMPLE_TARGET_ROWS = 100_000
-
-
-def patch_sampled_grid(target_rows: int = SAMPLE_TARGET_ROWS) -> None:
-    """BENCH-ONLY monkeypatch of the proposed planner change (not the shipped code).
-
-    The grid query (approx quantiles for the histogram edges, run once per column for the
-    life of a project) reads a SYSTEM (block) sample of the base table instead of every
-    baseline row: first a COUNT(*) of the baseline range (reads only the timestamp
-    column), then `TABLESAMPLE SYSTEM (p PERCENT) REPEATABLE (0)` on the table with
-    p = 100 * target_rows / count (no sample when p >= 100). Same output columns, same
-    decode; the edges move within the sampling error of the 0.1%/99.9% quantiles.
-    """
-    from sqlglot import exp
-
-    import telltale.planner.queries as Q
-    import telltale.runner.run as R
-    from telltale.planner.relation import model_relation
-
-    orig = Q.grid_query
-
-    def grid_query(model, connector, rng, exprs, q_lo=0.001, q_hi=0.999):
-        planned = orig(model, connector, rng, exprs, q_lo, q_hi)
-        rel = model_relation(model, connector, set(), rng).subquery("m")
-        table, _ = connector.execute(exp.select(exp.Count(this=exp.Star())).from_(rel))
-        n = table.column(0)[0].as_py() or 0
-        pct = 100.0 * target_rows / max(n, 1)
-        if pct < 100.0:
-            tree = planned.tree.copy()
-            base = tree.find(exp.Table)
-            base.set("sample", exp.TableSample(method=exp.var("SYSTEM"),
-                                               percent=exp.Literal.number(round(pct, 4)),
-                                               seed=exp.Literal.number(0)))
-            planned = Q.PlannedQuery("grid", tree, planned.decode)
-        return planned
-
-    Q.grid_query = grid_query
-    R.grid_query = grid_query   # run.py imported the name
-
-
-PATCHES = {"sampled-grid": patch_sampled_grid}
+# Bench-only monkeypatches of proposed planner changes, measured end to end with
+# `--patch NAME` before they ship. Empty: the sampled grid query measured here shipped.
+PATCHES: dict = {}
 
 
 def phase_run(project_dir: Path, at: datetime, db: Path, threads: int | None, pool: str,
