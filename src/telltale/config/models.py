@@ -158,6 +158,9 @@ class ModelConfig(StrictModel):
     """How many categories (the most frequent) are kept per bucket and column."""
     late_data: Duration = timedelta(0)
     """How long after its end a bucket may still change; younger buckets are recomputed."""
+    late_labels: Duration = timedelta(days=7)
+    """How long after its end a bucket's labels may still arrive: summaries that read an
+    actuals column are recomputed until then (labels usually land days after predictions)."""
 
     _fields_before = field_validator("features", "raw_inputs", "predictions", "actuals",
                                      mode="before")(_normalise_fields)

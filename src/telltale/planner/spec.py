@@ -35,3 +35,11 @@ class ModelSpec:
     histogram_bins: int = 256
     top_values: int = 100
     late_data: timedelta = timedelta(0)
+    late_labels: timedelta = timedelta(days=7)
+    label_columns: frozenset[str] = field(default_factory=frozenset)   # every actuals column
+
+    def late_for(self, columns: set[str]) -> timedelta:
+        """How long after a bucket's end a summary reading `columns` may still change."""
+        if columns & self.label_columns:
+            return max(self.late_data, self.late_labels)
+        return self.late_data

@@ -22,7 +22,8 @@ def model_spec(project: Any, name: str) -> ModelSpec:
         timestamp=m.timestamp, granularity=m.granularity, step=m.step, id=m.id,
         version=m.version, segments=tuple(m.segments), actuals=actuals,
         actual_columns=actual_cols, histogram_bins=m.histogram_bins,
-        top_values=m.top_values, late_data=m.late_data)
+        top_values=m.top_values, late_data=m.late_data, late_labels=m.late_labels,
+        label_columns=frozenset(f.column for f in m.fields("actuals")))
 
 
 def model_fields(project: Any, name: str) -> dict[str, Field]:

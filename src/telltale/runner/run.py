@@ -24,7 +24,7 @@ from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.modelctx import model_fields, model_spec
 from telltale.runner.results import MonitorResult
-from telltale.runner.summaries import SummaryBook, missing_buckets
+from telltale.runner.summaries import SummaryBook
 from telltale.timeutil import TimeRange, baseline_range, focal_range, iso, to_utc
 
 
@@ -174,44 +174,64 @@ class ModelRun:
         return planned.decode(table)
 
     def fetch(self, needed: set[Partial], ranges: list[TimeRange], baselines: list[TimeRange]) -> None:
-        """Load stored summaries, compute grids and missing buckets, store what was computed."""
+        """Load stored summaries, compute grids and what is missing or may still change, store it.
+
+        A stored summary is reused once it is final: its bucket ended more than `late_data`
+        ago (`late_labels` for summaries that read an actuals column). What is left is
+        grouped by the set of summaries each bucket lacks, usually two groups on a daily
+        run (the new day: everything; the last days: label summaries), one scan each.
+        """
         whole = ranges[0]
         for r in ranges[1:]:
             whole = whole.union(r)
         self.load_grids(needed, baselines or [whole])
         needed = {p for p in needed if p.kind != "hist" or p.grid_key in self.book.grids}
         keys = {p.key for p in needed}
-        final: set[datetime] = set()
+        final: dict[datetime, set[str]] = {}
         if self.store is not None:
             stored = self.store.get_partials(self.name, self.spec.granularity, whole.start, whole.end,
                                              partial_keys=keys)
             self.book.add(stored.values)
-            final = {b for (b, _, _) in stored.final}
-        todo = missing_buckets(self.book, whole, keys, final)
-        if not todo:
-            return
-        scan = TimeRange(todo[0], todo[-1] + self.spec.step)
+            for b, _, k in stored.final:
+                final.setdefault(b, set()).add(k)
+        groups: dict[frozenset[str], list[datetime]] = {}
+        for b in whole.buckets(self.spec.step):
+            todo = frozenset(keys - (self.book.keys_in(b) & final.get(b, set())))
+            if todo:
+                groups.setdefault(todo, []).append(b)
+        if len(groups) > 2:   # scattered gaps: one scan of everything over their span
+            every = sorted(b for bs in groups.values() for b in bs)
+            groups = {frozenset(keys): every}
+        by_key = {p.key: p for p in needed}
+        for todo, buckets in groups.items():
+            self.scan(TimeRange(min(buckets), max(buckets) + self.spec.step), [by_key[k] for k in todo])
+
+    def scan(self, rng: TimeRange, partials: list[Partial]) -> None:
+        """Push down `partials` over `rng`, add the result to the book and the store."""
         computed: dict[Any, dict[str, Any]] = {}
-        for planned in plan_scans(self.spec, self.connector, scan, needed, self.book.grids):
+        for planned in plan_scans(self.spec, self.connector, rng, partials, self.book.grids):
             for key, vals in self._execute(planned).items():
                 computed.setdefault(key, {}).update(vals)
         # buckets with no rows at all still count as scanned (all-empty values)
         seen = {b for (b, _) in computed}
-        for b in scan.buckets(self.spec.step):
+        for b in rng.buckets(self.spec.step):
             if b not in seen:
-                computed[(b, "")] = {p.key: empty_value(p.kind) for p in needed}
+                computed[(b, "")] = {p.key: empty_value(p.kind) for p in partials}
         self.book.add(computed)
         if self.store is not None:
-            self.save(computed)
+            self.save(computed, {p.key: p for p in partials})
 
-    def save(self, computed: dict[Any, dict[str, Any]]) -> None:
-        """Store per-bucket summaries, marking buckets old enough as final."""
+    def save(self, computed: dict[Any, dict[str, Any]], partials: dict[str, Partial]) -> None:
+        """Store per-bucket summaries, each marked final once it can no longer change."""
+        from telltale.planner.relation import referenced_columns
         from telltale.store.records import PartialRow
 
+        late = {k: self.spec.late_for(referenced_columns([p.expr, p.expr2, p.filter]))
+                for k, p in partials.items()}
         rows = []
         for (bucket, seg), vals in computed.items():
-            is_final = bucket + self.spec.step + self.spec.late_data <= self.now
-            rows += [PartialRow(bucket, seg, k, v, is_final) for k, v in vals.items()]
+            end = bucket + self.spec.step
+            rows += [PartialRow(bucket, seg, k, v, end + late[k] <= self.now) for k, v in vals.items()]
         self.store.put_partials(self.name, self.spec.granularity, rows, run_id=self.run_id)
 
     def load_grids(self, needed: set[Partial], baselines: list[TimeRange]) -> None:

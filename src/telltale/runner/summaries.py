@@ -73,13 +73,3 @@ class SummaryBook:
                 for k, v in parse_segment_key(seg).items():
                     out.setdefault(k, set()).add(v)
         return {k: sorted(v) for k, v in out.items()}
-
-
-def missing_buckets(book: SummaryBook, rng: TimeRange, needed: set[str],
-                    final: set[datetime]) -> list[datetime]:
-    """Buckets of `rng` that lack a needed partial or are not final yet."""
-    out = []
-    for b in rng.buckets(book.step):
-        if b not in final or not needed <= book.keys_in(b):
-            out.append(b)
-    return out
