@@ -175,3 +175,24 @@ def test_value_counts_keep_top_n_and_other() -> None:
         assert len(got) == 6 and "__other__" in got
         exact = con.execute("SELECT count(*) FROM t WHERE date_trunc('day', ts) = ?", [bucket.replace(tzinfo=None)]).fetchall()[0][0]
         assert sum(got.values()) == exact
+
+
+@pytest.mark.parametrize("granularity,step_hours", [("day", 24), ("hour", 1)])
+def test_buckets_are_utc_for_timestamptz_and_hours(granularity: str, step_hours: int) -> None:
+    """A TIMESTAMPTZ written with an offset lands in its UTC bucket, daily or hourly."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES "
+                "(TIMESTAMPTZ '2026-01-01 23:30:00-02', 1.0, 'a', 'u'), "   # 2026-01-02 01:30 UTC
+                "(TIMESTAMPTZ '2026-01-02 00:10:00+00', 2.0, 'a', 'u'), "
+                "(TIMESTAMPTZ '2026-01-01 12:00:00+00', 4.0, 'a', 'u')) v(ts, x, seg, c)")
+    c = DuckDBConnector(connection=con)
+    m = ModelSpec(name="m", connection="wh", source=SourceSpec(table="t"), timestamp="ts",
+                  granularity=granularity, segments=())
+    p = Partial("sum", exp.column("x", quoted=True))
+    (q,) = plan_scans(m, c, RNG, [p], {})
+    got = {b: v[p.key] for (b, _), v in q.decode(c.execute(q.tree)[0]).items()}
+    if step_hours == 24:
+        assert got == {datetime(2026, 1, 1, tzinfo=UTC): 4.0, datetime(2026, 1, 2, tzinfo=UTC): 3.0}
+    else:
+        assert got == {datetime(2026, 1, 1, 12, tzinfo=UTC): 4.0, datetime(2026, 1, 2, 0, tzinfo=UTC): 2.0,
+                       datetime(2026, 1, 2, 1, tzinfo=UTC): 1.0}

@@ -1,0 +1,50 @@
+"""The other commands: init, validate, alerts test."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from churn_project import CONFIG
+from telltale.cli.main import app
+
+runner = CliRunner()
+
+
+def test_init_writes_a_loadable_project_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["init", str(tmp_path / "new")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "new" / "telltale.yml").exists()
+    res = runner.invoke(app, ["validate", "--project", str(tmp_path / "new"), "--no-warehouse"])
+    assert res.exit_code == 0, res.output
+    again = runner.invoke(app, ["init", str(tmp_path / "new")])
+    assert again.exit_code == 2
+
+
+def test_validate_checks_columns_in_the_warehouse(churn_project: Path, tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(churn_project, root)
+    ok = runner.invoke(app, ["validate", "--project", str(root)])
+    assert ok.exit_code == 0, ok.output
+    (root / "telltale.yml").write_text(CONFIG.replace("spend: numeric, plan", "spend: numeric, tier: categorical, plan"))
+    bad = runner.invoke(app, ["validate", "--project", str(root)])
+    assert bad.exit_code == 2
+    assert "telltale.yml:12:" in bad.output and "tier" in bad.output, bad.output
+
+
+def test_alerts_test_sends_a_signed_test_alert(churn_project: Path, tmp_path: Path, httpserver) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(churn_project, root)
+    url = httpserver.url_for("/hook")
+    (root / "telltale.yml").write_text(CONFIG + f'alerts:\n  ops: {{type: webhook, url: "{url}", secret: "k"}}\n')
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    res = runner.invoke(app, ["alerts", "test", "ops", "--project", str(root)])
+    assert res.exit_code == 0, res.output
+    (req, _), = httpserver.log
+    body = json.loads(req.get_data())
+    assert body["status"] == "firing" and req.headers["X-Telltale-Signature"].startswith("sha256=")
+    missing = runner.invoke(app, ["alerts", "test", "nope", "--project", str(root)])
+    assert missing.exit_code == 2 and "ops" in missing.output
