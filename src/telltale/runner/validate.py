@@ -14,6 +14,11 @@ def validate_project(project: Any, *, warehouse: bool = True) -> list[str]:
     """Raise on the first class of problem; return notes about what was checked."""
     compiler = MetricCompiler(project)
     compiler.check(list(project.monitors()))
+    unusable = compiler.check_files()
+    if unusable:
+        from telltale.metric_dsl import DSLErrorGroup
+
+        raise DSLErrorGroup(unusable)
     notes = [f"{len(project.config.models)} model(s), {len(project.config.monitors)} monitor(s), "
              f"{len(project.metric_files)} metric file(s) parsed"]
     if not warehouse:
