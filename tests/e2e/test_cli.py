@@ -48,3 +48,26 @@ def test_alerts_test_sends_a_signed_test_alert(churn_project: Path, tmp_path: Pa
     assert body["status"] == "firing" and req.headers["X-Telltale-Signature"].startswith("sha256=")
     missing = runner.invoke(app, ["alerts", "test", "nope", "--project", str(root)])
     assert missing.exit_code == 2 and "ops" in missing.output
+
+
+def test_validate_reports_a_metric_no_model_can_compile(churn_project: Path, tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(churn_project, root)
+    (root / "metrics" / "churn.metric").write_text(
+        "metric high_spend_share = count(features.spend[features.spend > 100]) / count()\n"
+        "metric unused = sum(features.tenur) / count()\n")
+    res = runner.invoke(app, ["validate", "--project", str(root)])
+    assert res.exit_code == 2
+    assert "churn.metric:2:21: unknown field features.tenur (did you mean tenure?)" in res.output, res.output
+
+
+def test_inline_metric_error_points_into_telltale_yml(churn_project: Path, tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(churn_project, root)
+    cfg = CONFIG.replace("metric: high_spend_share,", "metric: mean(features.spnd),")
+    (root / "telltale.yml").write_text(cfg)
+    res = runner.invoke(app, ["run", "--project", str(root), "--at", "2026-03-13T00:00:00Z"])
+    assert res.exit_code == 2
+    line = next(i for i, l in enumerate(cfg.splitlines(), 1) if "features.spnd" in l)
+    assert f"telltale.yml:{line}:" in res.output and "spend" in res.output, res.output
+    assert not (root / ".telltale").exists()
