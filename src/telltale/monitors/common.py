@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable
 from telltale.monitors.context import EvalContext, Field
 from telltale.monitors.detection import Verdict, absolute, change
 from telltale.planner.partials import PartialValues
-from telltale.runner.results import MonitorResult
+from telltale.runner.results import TRAINING, MonitorResult
 from telltale.timeutil import TimeRange
 
 ValueFn = Callable[[PartialValues], "float | None"]
@@ -111,8 +111,8 @@ def per_window_baseline(ctx: EvalContext, fn: ValueFn, segment: dict | None,
     if ctx.baseline is None:
         return None
     pooled = fn(ctx.values(ctx.baseline, segment))
-    if pooled is None:
-        return None
+    if pooled is None or ctx.baseline == TRAINING:
+        return pooled   # a training set has no time: its value is taken as is
     scale = ctx.focal.length / ctx.baseline.length
     if extensive is None:
         extensive = _is_additive(ctx, fn, segment, pooled)

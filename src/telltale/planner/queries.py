@@ -14,7 +14,7 @@ Only small per-bucket summaries come back. The decoder turns the Arrow results i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
 import pyarrow as pa
@@ -87,6 +87,16 @@ def _bucket_of(v: Any) -> datetime:
     raise TypeError(f"unexpected bucket value {v!r}")
 
 
+ALL_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)   # the one "bucket" of a data set without time
+
+
+def _bucket(model: ModelSpec, connector: Connector) -> exp.Expression | None:
+    """The bucket expression, or None for a data set without a time column."""
+    if model.timestamp is None:
+        return None
+    return bucket_expr(col(model.timestamp), model.granularity, connector.dialect)
+
+
 def _seg_cols(model: ModelSpec) -> list[exp.Expression]:
     return [col(s) for s in model.segments]
 
@@ -96,15 +106,19 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     """One GROUP BY bucket, segments with every scalar partial as a column."""
     cols = referenced_columns([p.expr for p in partials] + [p.filter for p in partials])
     rel = model_relation(model, connector, cols, rng).subquery("m")
-    bucket = bucket_expr(col(model.timestamp), model.granularity, connector.dialect)
-    selects = [bucket.as_(BUCKET)] + _seg_cols(model)
+    bucket = _bucket(model, connector)
+    selects = ([bucket.as_(BUCKET)] if bucket is not None else []) + _seg_cols(model)
     selects += [scalar_aggregate(p).as_(f"p{i}") for i, p in enumerate(partials)]
-    tree = exp.select(*selects).from_(rel).group_by(bucket.copy(), *_seg_cols(model))
+    tree = exp.select(*selects).from_(rel)
+    groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
+    if groups:
+        tree = tree.group_by(*groups)
 
     def decode(table: pa.Table) -> Summaries:
         out: Summaries = {}
         for row in table.to_pylist():
-            key = (_bucket_of(row[BUCKET]), segment_key_of(model.segments, [row[s] for s in model.segments]))
+            key = (_bucket_of(row.get(BUCKET, ALL_TIME)),
+                   segment_key_of(model.segments, [row[s] for s in model.segments]))
             vals = out.setdefault(key, {})
             for i, p in enumerate(partials):
                 v = row[f"p{i}"]
@@ -167,12 +181,12 @@ def _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_ke
     cols = referenced_columns([p.expr for p in partials] + [p.expr2 for p in partials]
                               + [p.filter for p in partials])
     rel = model_relation(model, connector, cols, rng).subquery("m")
-    bucket = bucket_expr(col(model.timestamp), model.granularity, connector.dialect)
-    inner_sel: list[exp.Expression] = [bucket.as_(BUCKET)] + _seg_cols(model)
+    bucket = _bucket(model, connector)
+    inner_sel: list[exp.Expression] = ([bucket.as_(BUCKET)] if bucket is not None else []) + _seg_cols(model)
     for keys, names in zip(key_exprs, key_names):
         inner_sel += [k.as_(name) for k, name in zip(keys, names)]
     inner = exp.select(*inner_sel).from_(rel).subquery("s")
-    base = [exp.column(BUCKET)] + _seg_cols(model)
+    base = ([exp.column(BUCKET)] if bucket is not None else []) + _seg_cols(model)
     sets = [exp.Tuple(expressions=[c.copy() for c in base])] if with_total else []
     sets += [exp.Tuple(expressions=[c.copy() for c in base] + [exp.column(k) for k in names])
              for names in key_names]
@@ -192,26 +206,29 @@ def _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_ke
 
 
 def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total):
-    bucket = bucket_expr(col(model.timestamp), model.granularity, connector.dialect)
+    bucket = _bucket(model, connector)
+    bcols = [bucket.copy().as_(BUCKET)] if bucket is not None else []
     branches: list[exp.Select] = []
     targets = ([(-1, None, [], [])] if with_total else []) + [
         (i, p, key_exprs[i], key_names[i]) for i, p in enumerate(partials)]
     for i, p, keys, names in targets:
         exprs = [] if p is None else [p.expr, p.expr2, p.filter]
         rel = model_relation(model, connector, referenced_columns(exprs), rng).subquery("m")
-        sel = exp.select(exp.Literal.number(i).as_(SET), bucket.copy().as_(BUCKET), *_seg_cols(model),
+        sel = exp.select(exp.Literal.number(i).as_(SET), *[b.copy() for b in bcols], *_seg_cols(model),
                          *[k.as_(name) for k, name in zip(keys, names)],
                          exp.Count(this=exp.Star()).as_(COUNT)).from_(rel)
         if keys:
             sel = sel.where(exp.and_(*[exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null()))
                                        for k in keys]))
-        grouped = sel.group_by(bucket.copy(), *_seg_cols(model), *[k.copy() for k in keys])
+        groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model) + [k.copy() for k in keys]
+        grouped = sel.group_by(*groups) if groups else sel
         outer = [(_clamped(k, clamp.get(k)) if k in names else exp.Null()) for k in all_keys]
-        branch = (exp.select(exp.column(SET), exp.column(BUCKET), *_seg_cols(model),
+        bref = [exp.column(BUCKET)] if bucket is not None else []
+        branch = (exp.select(exp.column(SET), *[b.copy() for b in bref], *_seg_cols(model),
                              *[e.as_(k) for e, k in zip(outer, all_keys)],
                              exp.Sum(this=exp.column(COUNT)).as_(COUNT))
                   .from_(grouped.subquery(f"b{len(branches)}"))
-                  .group_by(exp.column(SET), exp.column(BUCKET), *_seg_cols(model),
+                  .group_by(exp.column(SET), *[b.copy() for b in bref], *_seg_cols(model),
                             *[e.copy() for e, k in zip(outer, all_keys) if k in names]))
         branches.append(branch)
     tree = branches[0]
@@ -234,7 +251,8 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         def rows_where(mask: pa.Array, names: list[str]):
             sub = table.filter(mask)
             keys = [sub.column(k).to_pylist() for k in names]
-            buckets = sub.column(BUCKET).to_pylist()
+            buckets = (sub.column(BUCKET).to_pylist() if BUCKET in sub.column_names
+                       else [ALL_TIME] * sub.num_rows)
             segs = [sub.column(sname).to_pylist() for sname in model.segments]
             counts = sub.column(COUNT).to_pylist()
             for j, bucket in enumerate(buckets):

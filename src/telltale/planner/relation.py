@@ -44,7 +44,7 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
     Every column is projected under its own name, so partial expressions (which use bare
     column names) read the joined relation unchanged.
     """
-    needed = set(columns) | {model.timestamp} | set(model.segments)
+    needed = set(columns) | set(model.segments) | ({model.timestamp} if model.timestamp else set())
     source = aliased(connector.relation(model.source), "p")
     if sample_percent is not None and sample_percent < 100 and isinstance(source, exp.Table) \
             and isinstance(source.this, exp.Identifier):
@@ -54,14 +54,14 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
         if sample is not None:
             source.set("sample", sample)
     if model.actuals is None or not (needed & model.actual_columns):
-        return exp.select(*[col(c) for c in sorted(needed)]).from_(source).where(
-            time_filter(col(model.timestamp), rng))
+        cols = [col(c) for c in sorted(needed)] or [exp.Literal.number(1).as_("__one")]  # COUNT(*) alone
+        sel = exp.select(*cols).from_(source)
+        return sel.where(time_filter(col(model.timestamp), rng)) if model.timestamp else sel
     labels = aliased(connector.relation(model.actuals.source), "l")
     from_labels = {c for c in needed if c in model.actual_columns}
     projections = [col(c, "p").as_(c, quoted=True) for c in sorted(needed - from_labels)]
     projections += [col(c, "l").as_(c, quoted=True) for c in sorted(from_labels)]
     pid = model.id or model.actuals.id
     join_on = exp.EQ(this=col(pid, "p"), expression=col(model.actuals.id, "l"))
-    return (exp.select(*projections).from_(source)
-            .join(labels, on=join_on, join_type="left")
-            .where(time_filter(col(model.timestamp, "p"), rng)))
+    sel = exp.select(*projections).from_(source).join(labels, on=join_on, join_type="left")
+    return sel.where(time_filter(col(model.timestamp, "p"), rng)) if model.timestamp else sel

@@ -24,7 +24,7 @@ class ModelSpec:
     name: str
     connection: str
     source: SourceSpec
-    timestamp: str
+    timestamp: str | None      # None: a data set without time (a training baseline)
     granularity: str = "day"
     step: timedelta = timedelta(days=1)
     id: str | None = None

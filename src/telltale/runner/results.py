@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from telltale.timeutil import TimeRange
 
 Status = Literal["ok", "alert", "no_data", "error"]
+
+# The baseline of a monitor compared with a training data set rather than a time range.
+TRAINING = TimeRange(datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(1970, 1, 2, tzinfo=timezone.utc))
 STATUS_CODES = {"ok": 0, "alert": 1, "no_data": 0, "error": 2}
 
 
@@ -44,11 +48,19 @@ class MonitorResult:
             "value": _finite(self.value), "threshold": self.threshold, "status": self.status,
             "severity": self.severity,
             "window": self.window.as_json() if self.window else None,
-            "baseline": self.baseline.as_json() if self.baseline else None,
+            "baseline": _baseline_json(self.baseline),
             "message": self.message, "error": self.error,
         }
         out.update({k: v for k, v in self.extra.items() if k not in out})
         return out
+
+
+def _baseline_json(baseline: TimeRange | None) -> dict[str, Any] | None:
+    if baseline is None:
+        return None
+    if baseline == TRAINING:
+        return {"start": None, "end": None, "source": "training"}
+    return baseline.as_json()
 
 
 def _finite(value: float | None) -> float | None:

@@ -9,8 +9,9 @@ monitors only.
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,8 @@ from telltale.planner.partials import Partial, empty_value
 from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.modelctx import model_fields, model_spec
-from telltale.runner.results import MonitorResult
+from telltale.planner.spec import ModelSpec
+from telltale.runner.results import TRAINING, MonitorResult
 from telltale.runner.summaries import SummaryBook
 from telltale.timeutil import TimeRange, baseline_range, focal_range, iso, to_utc
 
@@ -72,12 +74,24 @@ class RunReport:
 
 
 def monitor_windows(cfg: Any, model_cfg: Any, at: datetime, step: timedelta) -> tuple[TimeRange, TimeRange | None]:
-    """The focal window and the rolling baseline of one monitor at time `at`."""
+    """The focal window and the baseline of one monitor at time `at`.
+
+    A rolling baseline is a time range; a training baseline is the TRAINING marker (its
+    summaries come from the training data set, read whole).
+    """
     focal = focal_range(at, cfg.window, step)
     base_cfg = cfg.baseline or model_cfg.baseline
-    if base_cfg is None or base_cfg.window is None:
+    if base_cfg is None:
         return focal, None
+    if base_cfg.training is not None:
+        return focal, TRAINING
     return focal, baseline_range(focal, base_cfg.window.last, base_cfg.window.skip)
+
+
+def training_source(cfg: Any, model_cfg: Any) -> Any:
+    """The training data set a monitor compares with, or None."""
+    base_cfg = cfg.baseline or model_cfg.baseline
+    return base_cfg.training if base_cfg is not None else None
 
 
 def select_monitors(project: Any, model: str | None, monitor: str | None) -> list[Any]:
@@ -106,14 +120,22 @@ class ModelRun:
         self.spec = model_spec(project, name)
         self.fields = model_fields(project, name)
         self.book = SummaryBook(self.spec.step)
+        self.training: dict[str, SummaryBook] = {}      # training source -> its summaries
 
     def context(self, cfg: Any) -> EvalContext:
         """The evaluation context of one monitor."""
         focal, base = monitor_windows(cfg, self.cfg, self.at, self.spec.step)
+        merged = self.book.merged
+        if base is TRAINING:
+            book = self.training.setdefault(_source_key(training_source(cfg, self.cfg)),
+                                            SummaryBook(self.spec.step, grids=self.book.grids))
+
+            def merged(rng: TimeRange, seg: Any, book: SummaryBook = book) -> Any:
+                return (book if rng == TRAINING else self.book).merged(rng, seg)
         ctx = EvalContext(
             model=self.name, model_type=self.cfg.type, fields=self.fields, focal=focal,
             baseline=base, at=self.at, step=self.spec.step, segments=self.spec.segments,
-            merged=self.book.merged, segment_values=self.book.segment_values,
+            merged=merged, segment_values=self.book.segment_values,
             compile_metric=lambda text: self.compiler.compile(self.name, text),
             monitor_columns=lambda c: [self.fields[f"{f.group}.{f.name}"]
                                        for f in self.project.monitor_columns(c)])
@@ -123,6 +145,7 @@ class ModelRun:
         """Fetch what is missing, then evaluate every monitor of the model (in config order)."""
         slots: dict[int, list[MonitorResult]] = {}
         contexts, needed, ranges, baselines = [], set(), [], []
+        training: dict[str, tuple[Any, set[Partial]]] = {}
         for i, cfg in enumerate(self.monitors):
             mt = monitor_type(cfg.type)
             ctx = self.context(cfg)
@@ -131,16 +154,23 @@ class ModelRun:
             elif mt is None:
                 slots[i] = [self.failed(cfg, ctx, f"monitor type {cfg.type} is not available in this release")]
             else:
-                needed |= mt.requests(cfg, ctx)
+                wants = mt.requests(cfg, ctx)
+                needed |= wants
                 ranges.append(ctx.focal)
-                if ctx.baseline is not None:
+                if ctx.baseline is TRAINING:
+                    src = training_source(cfg, self.cfg)
+                    training.setdefault(_source_key(src), (src, set()))[1].update(wants)
+                elif ctx.baseline is not None:
                     ranges.append(ctx.baseline)
                     baselines.append(ctx.baseline)
                 contexts.append((i, cfg, mt, ctx))
         fetch_error = None
         if contexts:
             try:
-                self.fetch(needed, ranges, baselines)
+                first = next(iter(training.values()), (None, None))[0]
+                self.fetch(needed, ranges, baselines, first)
+                for key, (src, wants) in training.items():
+                    self.fetch_training(key, src, wants)
             except TelltaleError as exc:
                 fetch_error = str(exc)
         for i, cfg, mt, ctx in contexts:
@@ -173,7 +203,8 @@ class ModelRun:
         self.log.add(self.spec.connection, stats.sql, stats.seconds, stats.rows, planned.kind)
         return planned.decode(table)
 
-    def fetch(self, needed: set[Partial], ranges: list[TimeRange], baselines: list[TimeRange]) -> None:
+    def fetch(self, needed: set[Partial], ranges: list[TimeRange], baselines: list[TimeRange],
+              training: Any = None) -> None:
         """Load stored summaries, compute grids and what is missing or may still change, store it.
 
         A stored summary is reused once it is final: its bucket ended more than `late_data`
@@ -184,7 +215,13 @@ class ModelRun:
         whole = ranges[0]
         for r in ranges[1:]:
             whole = whole.union(r)
-        self.load_grids(needed, baselines or [whole])
+        if baselines or training is None:
+            rng = baselines[0] if baselines else whole
+            for r in baselines[1:]:
+                rng = rng.union(r)
+            self.load_grids(needed, self.spec, rng)
+        else:
+            self.load_grids(needed, self.training_spec(training), None)
         needed = {p for p in needed if p.kind != "hist" or p.grid_key in self.book.grids}
         keys = {p.key for p in needed}
         final: dict[datetime, set[str]] = {}
@@ -234,7 +271,24 @@ class ModelRun:
             rows += [PartialRow(bucket, seg, k, v, end + late[k] <= self.now) for k, v in vals.items()]
         self.store.put_partials(self.name, self.spec.granularity, rows, run_id=self.run_id)
 
-    def load_grids(self, needed: set[Partial], baselines: list[TimeRange]) -> None:
+    def training_spec(self, source: Any) -> ModelSpec:
+        """The model's columns read from a training data set: no time, no label join.
+
+        Segment columns the training set lacks are dropped (its segments then have no
+        baseline and report no_data)."""
+        spec = replace(self.spec, source=self.project.source_spec(source), timestamp=None, actuals=None)
+        present = self.connector.describe(spec.source)
+        return replace(spec, segments=tuple(s for s in spec.segments if s in present))
+
+    def fetch_training(self, key: str, source: Any, partials: set[Partial]) -> None:
+        """Summaries of a training baseline: its whole data set, read each run (not stored)."""
+        spec = self.training_spec(source)
+        usable = [p for p in partials if p.kind != "hist" or p.grid_key in self.book.grids]
+        book = self.training[key]
+        for planned in plan_scans(spec, self.connector, None, usable, self.book.grids):  # type: ignore[arg-type]
+            book.add(self._execute(planned))
+
+    def load_grids(self, needed: set[Partial], spec: ModelSpec, rng: TimeRange | None) -> None:
         """Histogram grids: stored ones, else computed once from the baseline and stored."""
         hist = {p.grid_key: p.expr for p in needed if p.kind == "hist"}
         if not hist:
@@ -245,21 +299,23 @@ class ModelRun:
         missing = {k: e for k, e in hist.items() if k not in self.book.grids}
         if not missing:
             return
-        rng = baselines[0]
-        for r in baselines[1:]:
-            rng = rng.union(r)
-        rows = self._execute(count_query(self.spec, self.connector, rng))
+        rows = self._execute(count_query(spec, self.connector, rng))  # type: ignore[arg-type]
         percent = 100.0 * GRID_SAMPLE_ROWS / rows if rows > GRID_SAMPLE_ROWS else None
-        grids = self._execute(grid_query(self.spec, self.connector, rng, missing, sample_percent=percent))
+        grids = self._execute(grid_query(spec, self.connector, rng, missing,  # type: ignore[arg-type]
+                                         sample_percent=percent))
         if percent is not None and any(g is None for g in grids.values()):
             retry = {k: missing[k] for k, g in grids.items() if g is None}
-            grids.update(self._execute(grid_query(self.spec, self.connector, rng, retry)))
+            grids.update(self._execute(grid_query(spec, self.connector, rng, retry)))  # type: ignore[arg-type]
         for k, g in grids.items():
             if g is None:
                 continue
             if self.store is not None:
                 g = Grid.from_json(self.store.put_grid(self.name, k, g))
             self.book.grids[k] = g
+
+
+def _source_key(source: Any) -> str:
+    return json.dumps(source.model_dump(exclude_none=True), sort_keys=True, default=str)
 
 
 def run_project(project: Any, *, at: datetime, model: str | None = None, monitor: str | None = None,
