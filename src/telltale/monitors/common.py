@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Callable, Iterable
 
 from telltale.monitors.context import EvalContext, Field
-from telltale.monitors.detection import Verdict, absolute, change
+from telltale.monitors.detection import Verdict, absolute, anomaly, change
 from telltale.planner.partials import PartialValues
 from telltale.runner.results import TRAINING, MonitorResult
 from telltale.timeutil import TimeRange
@@ -141,12 +142,41 @@ def detect(cfg: Any, ctx: EvalContext, fn: ValueFn, value: float, segment: dict 
         return absolute(value, params.get("min"), params.get("max")), None, {}
     if kind == "change":
         base = per_window_baseline(ctx, fn, segment, extensive)
-        return change(value, base, float(params.get("percent", 0))), ctx.baseline, {"baseline_value": base}
+        verdict = change(value, base, float(params.get("percent", 0)), params.get("direction", "both"))
+        return verdict, ctx.baseline, {"baseline_value": base}
+    if kind == "anomaly":
+        windows = history_windows(ctx, params)
+        past = [fn(ctx.values(w, segment)) for w in windows]
+        verdict = anomaly(value, past, float(params.get("sensitivity", 3.0)), params.get("direction", "both"))
+        span = TimeRange(windows[-1].start, ctx.focal.start) if windows else None
+        return verdict, span, {}
     if kind == "compare_segment":
         other = {str(params["column"]): _seg_text(params["value"])}
         ref = fn(ctx.values(ctx.focal, other))
-        return change(value, ref, float(params.get("percent", 0))), None, {"segment_value": ref}
-    raise NotImplementedError(f"detection '{kind}' is not available yet; use absolute or change")
+        verdict = change(value, ref, float(params.get("percent", 0)), params.get("direction", "both"))
+        return verdict, None, {"segment_value": ref}
+    raise ValueError(f"unknown detection '{kind}'")
+
+
+def history_range(cfg: Any, focal: TimeRange) -> TimeRange | None:
+    """The time before the focal window an anomaly detection compares with, if any."""
+    det = detection_of(cfg)
+    if det is None or det[0] != "anomaly":
+        return None
+    history = det[1].get("history") or timedelta(days=28)
+    return TimeRange(focal.start - history, focal.start)
+
+
+def history_windows(ctx: EvalContext, params: dict[str, Any]) -> list[TimeRange]:
+    """Past windows like the focal one: one window back at a time, or one season back."""
+    history = params.get("history") or timedelta(days=28)
+    season = params.get("seasonality")
+    shift = max(season, ctx.focal.length) if season else ctx.focal.length
+    out, k = [], 1
+    while ctx.focal.start - k * shift >= ctx.focal.start - history:
+        out.append(TimeRange(ctx.focal.start - k * shift, ctx.focal.end - k * shift))
+        k += 1
+    return out
 
 
 def iter_targets(cfg: Any, ctx: EvalContext, fields: Iterable[Field]):

@@ -31,8 +31,9 @@ def absolute(value: float, lo: float | None, hi: float | None) -> Verdict:
     return Verdict(False, threshold, f"{_fmt(value)} is within [{_fmt(lo)}, {_fmt(hi)}]")
 
 
-def change(value: float, baseline: float | None, percent: float) -> Verdict:
-    """Fire when the value moved more than `percent` % away from the baseline's value."""
+def change(value: float, baseline: float | None, percent: float, direction: str = "both") -> Verdict:
+    """Fire when the value moved more than `percent` % away from the baseline's value
+    (`direction` up or down: only that way)."""
     if baseline is None:
         return Verdict(False, {"percent": percent}, "the baseline has no value to compare with")
     margin = abs(baseline) * percent / 100.0
@@ -44,9 +45,43 @@ def change(value: float, baseline: float | None, percent: float) -> Verdict:
     else:
         moved = abs(value - baseline) / abs(baseline) * 100.0
         fired = moved > percent
-    direction = "up" if value > baseline else "down"
-    reason = (f"{_fmt(value)} moved {direction} {moved:.1f}% from the baseline's {_fmt(baseline)} "
-              f"(allowed {percent:g}%)")
+    moved_up = value > baseline
+    if direction == "up" and not moved_up or direction == "down" and moved_up:
+        fired = False
+    word = "up" if moved_up else "down"
+    reason = (f"{_fmt(value)} moved {word} {moved:.1f}% from the baseline's {_fmt(baseline)} "
+              f"(allowed {percent:g}%{'' if direction == 'both' else ' ' + direction})")
+    return Verdict(fired, threshold, reason)
+
+
+MIN_HISTORY = 3
+
+
+def anomaly(value: float, history: list[float], sensitivity: float, direction: str = "both") -> Verdict:
+    """Fire when the value leaves mean ± sensitivity × std of its own history.
+
+    With fewer than 3 past values there is no verdict yet (the monitor reports ok and says
+    so). A history without spread fires on any change.
+    """
+    import statistics
+
+    values = [v for v in history if v is not None]
+    if len(values) < MIN_HISTORY:
+        return Verdict(False, {"sensitivity": sensitivity},
+                       f"{_fmt(value)}: {len(values)} past value(s), at least {MIN_HISTORY} are needed "
+                       "to judge anomalies")
+    mean = statistics.fmean(values)
+    std = statistics.stdev(values)
+    lo, hi = mean - sensitivity * std, mean + sensitivity * std
+    threshold = {"min": lo, "max": hi, "sensitivity": sensitivity, "history_mean": mean,
+                 "history_std": std, "history_points": len(values)}
+    above_band, below_band = value > hi, value < lo
+    if std == 0:
+        above_band, below_band = value > mean, value < mean
+    fired = (above_band and direction in ("both", "up")) or (below_band and direction in ("both", "down"))
+    z = (value - mean) / std if std else float("inf") if value != mean else 0.0
+    reason = (f"{_fmt(value)} is {abs(z):.1f} standard deviations {'above' if value >= mean else 'below'} "
+              f"its mean {_fmt(mean)} over the last {len(values)} windows (allowed {sensitivity:g})")
     return Verdict(fired, threshold, reason)
 
 

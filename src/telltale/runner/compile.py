@@ -7,7 +7,9 @@ from typing import Any, Iterator
 
 from telltale.connectors.offline import OfflineConnector
 from telltale.connectors.safety import ensure_select
+from telltale.monitors.common import history_range
 from telltale.monitors.registry import monitor_type
+from telltale.runner.results import TRAINING
 from telltale.planner.edges import Grid
 from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.runner.metrics import MetricCompiler
@@ -35,8 +37,10 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None,
                 continue
             ctx = mr.context(cfg)
             needed |= mt.requests(cfg, ctx)
-            ranges += [ctx.focal] + ([ctx.baseline] if ctx.baseline else [])
-            baselines += [ctx.baseline] if ctx.baseline else []
+            ranges += [ctx.focal] + ([ctx.baseline] if ctx.baseline and ctx.baseline != TRAINING else [])
+            past = history_range(cfg, ctx.focal)
+            ranges += [past] if past else []
+            baselines += [ctx.baseline] if ctx.baseline and ctx.baseline != TRAINING else []
         if not ranges:
             continue
         whole = ranges[0]

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telltale.errors import ConfigError, TelltaleError
-from telltale.monitors.common import make_result
+from telltale.monitors.common import history_range, make_result
 from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import monitor_type
 from telltale.planner.edges import Grid
@@ -157,6 +157,9 @@ class ModelRun:
                 wants = mt.requests(cfg, ctx)
                 needed |= wants
                 ranges.append(ctx.focal)
+                past = history_range(cfg, ctx.focal)
+                if past is not None:
+                    ranges.append(past)
                 if ctx.baseline is TRAINING:
                     src = training_source(cfg, self.cfg)
                     training.setdefault(_source_key(src), (src, set()))[1].update(wants)
