@@ -176,6 +176,8 @@ class ModelRun:
                     self.fetch_training(key, src, wants)
             except TelltaleError as exc:
                 fetch_error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - one model's failure must not stop the others
+                fetch_error = f"{type(exc).__name__}: {exc} (an unexpected failure; please report it)"
         for i, cfg, mt, ctx in contexts:
             if fetch_error is not None:
                 slots[i] = [self.failed(cfg, ctx, fetch_error)]
@@ -184,6 +186,9 @@ class ModelRun:
                 slots[i] = mt.evaluate(cfg, ctx)
             except TelltaleError as exc:
                 slots[i] = [self.failed(cfg, ctx, str(exc))]
+            except Exception as exc:  # noqa: BLE001 - one monitor's failure must not stop the others
+                slots[i] = [self.failed(cfg, ctx, f"{type(exc).__name__}: {exc} "
+                                                  "(an unexpected failure; please report it)")]
         return [r for i in sorted(slots) for r in slots[i]]
 
     @staticmethod
