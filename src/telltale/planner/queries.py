@@ -121,17 +121,21 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange,
                    segment_key_of(model.segments, [row[s] for s in model.segments]))
             vals = out.setdefault(key, {})
             for i, p in enumerate(partials):
-                v = row[f"p{i}"]
-                if p.kind == "count":
-                    v = int(v or 0)
-                elif p.kind == "sum":
-                    v = float(v) if v is not None else 0.0
-                elif v is not None and not isinstance(v, (int, float)):
-                    v = float(v)
-                vals[p.key] = v
+                vals[p.key] = scalar_value(p, row[f"p{i}"])
         return out
 
     return PlannedQuery("scalar", tree, decode)
+
+
+def scalar_value(p: Partial, v: Any) -> Any:
+    """A scalar partial's value as returned by a warehouse, in its Python form."""
+    if p.kind == "count":
+        return int(v or 0)
+    if p.kind == "sum":
+        return float(v) if v is not None else 0.0
+    if v is not None and not isinstance(v, (int, float)):
+        return float(v)
+    return v
 
 
 def _dist_keys(p: Partial, grids: Mapping[str, Grid]) -> list[exp.Expression]:
@@ -146,7 +150,7 @@ def _dist_keys(p: Partial, grids: Mapping[str, Grid]) -> list[exp.Expression]:
 
 def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
                        partials: list[Partial], grids: Mapping[str, Grid],
-                       with_total: bool = True) -> PlannedQuery:
+                       with_total: bool = True, scalars: list[Partial] | None = None) -> PlannedQuery:
     """Counts per bucket, segments and each histogram / value / crosstab key, in one statement.
 
     Two shapes, chosen per dialect (`dialects.DISTRIBUTION_SHAPE`): GROUPING SETS (one
@@ -156,7 +160,9 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     columns, `k0..kN` and `__n`. With `with_total`, the (bucket, segments) set gives
     COUNT(*) per bucket, so a run needing only the row count besides distributions scans
     once. Histogram keys are clamped into their tail bins after aggregation, on the small
-    grouped result.
+    grouped result. On the UNION ALL shape, `scalars` (count/sum/min/max partials) ride
+    along in the (bucket, segments) branch as columns `p0..pM`: one statement for the
+    whole run of a model.
     """
     key_exprs: list[list[exp.Expression]] = [_dist_keys(p, grids) for p in partials]
     key_names: list[list[str]] = []
@@ -167,10 +173,18 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     all_keys = [k for names in key_names for k in names]
     clamp = {k: grids[p.grid_key] for p, names in zip(partials, key_names) if p.kind == "hist"
              for k in names}
-    shape = distribution_shape(connector.dialect)
-    build = _union_all if shape == "union_all" else _grouping_sets
-    tree = build(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total)
-    return PlannedQuery("distribution", tree, _distribution_decoder(model, partials, key_names, with_total))
+    scalars = scalars or []
+    if distribution_shape(connector.dialect) == "union_all":
+        tree = _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp,
+                          with_total or bool(scalars), scalars)
+    elif scalars:
+        raise ValueError("scalar partials ride along only on the UNION ALL shape")
+    else:
+        tree = _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp,
+                              with_total)
+    kind = "fused" if scalars else "distribution"
+    return PlannedQuery(kind, tree, _distribution_decoder(model, partials, key_names,
+                                                          with_total or bool(scalars), scalars))
 
 
 def _clamped(k: str, grid: Grid | None) -> exp.Expression:
@@ -205,15 +219,23 @@ def _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_ke
             .group_by(set_id.copy(), *[c.copy() for c in base], *[e.copy() for e in outer_keys]))
 
 
-def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total):
+def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total,
+               scalars):
     bucket = _bucket(model, connector)
     bcols = [bucket.copy().as_(BUCKET)] if bucket is not None else []
+    pnames = [f"p{j}" for j in range(len(scalars))]
     branches: list[exp.Select] = []
-    targets = ([(-1, None, [], [])] if with_total else []) + [
-        (i, p, key_exprs[i], key_names[i]) for i, p in enumerate(partials)]
+    if with_total:   # COUNT(*) and the scalar partials per (bucket, segments)
+        cols = referenced_columns([q.expr for q in scalars] + [q.filter for q in scalars])
+        rel = model_relation(model, connector, cols, rng).subquery("m")
+        total = exp.select(exp.Literal.number(-1).as_(SET), *[b.copy() for b in bcols], *_seg_cols(model),
+                           *[exp.Null().as_(k) for k in all_keys], exp.Count(this=exp.Star()).as_(COUNT),
+                           *[scalar_aggregate(q).as_(n) for q, n in zip(scalars, pnames)]).from_(rel)
+        groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
+        branches.append(total.group_by(*groups) if groups else total)
+    targets = [(i, p, key_exprs[i], key_names[i]) for i, p in enumerate(partials)]
     for i, p, keys, names in targets:
-        exprs = [] if p is None else [p.expr, p.expr2, p.filter]
-        rel = model_relation(model, connector, referenced_columns(exprs), rng).subquery("m")
+        rel = model_relation(model, connector, referenced_columns([p.expr, p.expr2, p.filter]), rng).subquery("m")
         sel = exp.select(exp.Literal.number(i).as_(SET), *[b.copy() for b in bcols], *_seg_cols(model),
                          *[k.as_(name) for k, name in zip(keys, names)],
                          exp.Count(this=exp.Star()).as_(COUNT)).from_(rel)
@@ -226,7 +248,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
         bref = [exp.column(BUCKET)] if bucket is not None else []
         branch = (exp.select(exp.column(SET), *[b.copy() for b in bref], *_seg_cols(model),
                              *[e.as_(k) for e, k in zip(outer, all_keys)],
-                             exp.Sum(this=exp.column(COUNT)).as_(COUNT))
+                             exp.Sum(this=exp.column(COUNT)).as_(COUNT), *[exp.Null().as_(n) for n in pnames])
                   .from_(grouped.subquery(f"b{len(branches)}"))
                   .group_by(exp.column(SET), *[b.copy() for b in bref], *_seg_cols(model),
                             *[e.copy() for e, k in zip(outer, all_keys) if k in names]))
@@ -238,7 +260,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
 
 
 def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: list[list[str]],
-                          with_total: bool) -> Callable[[pa.Table], Summaries]:
+                          with_total: bool, scalars: list[Partial]) -> Callable[[pa.Table], Summaries]:
     total = count_rows()
 
     def decode(table: pa.Table) -> Summaries:
@@ -260,8 +282,11 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
                 yield out.setdefault(key, {}), [k[j] for k in keys], int(counts[j])
 
         if with_total:
-            for vals, _, cnt in rows_where(pc.equal(set_col, -1), []):
+            pnames = [f"p{j}" for j in range(len(scalars))]
+            for vals, ps, cnt in rows_where(pc.equal(set_col, -1), pnames):
                 vals[total.key] = vals.get(total.key, 0) + cnt
+                for q, v in zip(scalars, ps):
+                    vals[q.key] = scalar_value(q, v)
         for i, (p, names) in enumerate(zip(partials, key_names)):
             mask = pc.equal(set_col, i)
             for k in names:   # a null key: a null value, or a row outside the partial's filter
@@ -336,6 +361,8 @@ def plan_scans(model: ModelSpec, connector: Connector, rng: TimeRange, partials:
     with_total = False
     if dists and scalars == [total]:
         scalars, with_total = [], True      # the row count rides along the distribution scan
+    if scalars and dists and distribution_shape(connector.dialect) == "union_all":
+        return [distribution_query(model, connector, rng, dists, grids, True, scalars)]   # one statement
     out: list[PlannedQuery] = []
     if scalars:
         out.append(scalar_query(model, connector, rng, scalars))

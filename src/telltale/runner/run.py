@@ -276,7 +276,8 @@ class ModelRun:
         rows = []
         for (bucket, seg), vals in computed.items():
             end = bucket + self.spec.step
-            rows += [PartialRow(bucket, seg, k, v, end + late[k] <= self.now) for k, v in vals.items()]
+            rows += [PartialRow(bucket, seg, k, v, end + late.get(k, self.spec.late_data) <= self.now)
+                     for k, v in vals.items()]
         self.store.put_partials(self.name, self.spec.granularity, rows, run_id=self.run_id)
 
     def training_spec(self, source: Any) -> ModelSpec:

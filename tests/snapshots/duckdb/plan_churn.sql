@@ -33,44 +33,48 @@ FROM (
     AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
 ) AS m;
 
--- scalar scan
-SELECT
-  CAST("ts" AS DATE) AS __bucket,
-  "plan",
-  COUNT("spend") AS p0,
-  COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
-  COUNT("tenure") AS p2,
-  COUNT(CASE WHEN "will_churn" AND "churned" THEN "will_churn" END) AS p3,
-  COUNT(CASE WHEN "will_churn" AND NOT "churned" THEN "will_churn" END) AS p4,
-  COUNT(CASE WHEN NOT "will_churn" AND "churned" THEN "will_churn" END) AS p5,
-  COUNT(*) AS p6,
-  MAX("spend") AS p7,
-  MIN("spend") AS p8,
-  SUM("spend") AS p9,
-  SUM("spend" * "spend") AS p10
-FROM (
-  SELECT
-    "p"."plan" AS "plan",
-    "p"."spend" AS "spend",
-    "p"."tenure" AS "tenure",
-    "p"."ts" AS "ts",
-    "p"."will_churn" AS "will_churn",
-    "l"."churned" AS "churned"
-  FROM "events" AS "p"
-  LEFT JOIN "labels" AS "l"
-    ON "p"."event_id" = "l"."event_id"
-  WHERE
-    "p"."ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-    AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
-) AS m
-GROUP BY
-  CAST("ts" AS DATE),
-  "plan";
-
--- distribution scan
+-- fused scan
 SELECT
   *
 FROM (
+  SELECT
+    -1 AS __set,
+    CAST("ts" AS DATE) AS __bucket,
+    "plan",
+    NULL AS k0,
+    NULL AS k1,
+    NULL AS k2,
+    COUNT(*) AS __n,
+    COUNT("spend") AS p0,
+    COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
+    COUNT("tenure") AS p2,
+    COUNT(CASE WHEN "will_churn" AND "churned" THEN "will_churn" END) AS p3,
+    COUNT(CASE WHEN "will_churn" AND NOT "churned" THEN "will_churn" END) AS p4,
+    COUNT(CASE WHEN NOT "will_churn" AND "churned" THEN "will_churn" END) AS p5,
+    COUNT(*) AS p6,
+    MAX("spend") AS p7,
+    MIN("spend") AS p8,
+    SUM("spend") AS p9,
+    SUM("spend" * "spend") AS p10
+  FROM (
+    SELECT
+      "p"."plan" AS "plan",
+      "p"."spend" AS "spend",
+      "p"."tenure" AS "tenure",
+      "p"."ts" AS "ts",
+      "p"."will_churn" AS "will_churn",
+      "l"."churned" AS "churned"
+    FROM "events" AS "p"
+    LEFT JOIN "labels" AS "l"
+      ON "p"."event_id" = "l"."event_id"
+    WHERE
+      "p"."ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+      AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+  ) AS m
+  GROUP BY
+    CAST("ts" AS DATE),
+    "plan"
+  UNION ALL
   SELECT
     __set,
     __bucket,
@@ -78,7 +82,18 @@ FROM (
     CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
     NULL AS k1,
     NULL AS k2,
-    SUM(__n) AS __n
+    SUM(__n) AS __n,
+    NULL AS p0,
+    NULL AS p1,
+    NULL AS p2,
+    NULL AS p3,
+    NULL AS p4,
+    NULL AS p5,
+    NULL AS p6,
+    NULL AS p7,
+    NULL AS p8,
+    NULL AS p9,
+    NULL AS p10
   FROM (
     SELECT
       0 AS __set,
@@ -108,7 +123,7 @@ FROM (
       FLOOR((
         CAST("spend" AS DOUBLE) - 0.0
       ) * 256.0)
-  ) AS b0
+  ) AS b1
   GROUP BY
     __set,
     __bucket,
@@ -122,7 +137,18 @@ FROM (
     NULL AS k0,
     CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
     NULL AS k2,
-    SUM(__n) AS __n
+    SUM(__n) AS __n,
+    NULL AS p0,
+    NULL AS p1,
+    NULL AS p2,
+    NULL AS p3,
+    NULL AS p4,
+    NULL AS p5,
+    NULL AS p6,
+    NULL AS p7,
+    NULL AS p8,
+    NULL AS p9,
+    NULL AS p10
   FROM (
     SELECT
       1 AS __set,
@@ -152,7 +178,7 @@ FROM (
       FLOOR((
         CAST("tenure" AS DOUBLE) - 0.0
       ) * 256.0)
-  ) AS b1
+  ) AS b2
   GROUP BY
     __set,
     __bucket,
@@ -166,7 +192,18 @@ FROM (
     NULL AS k0,
     NULL AS k1,
     k2 AS k2,
-    SUM(__n) AS __n
+    SUM(__n) AS __n,
+    NULL AS p0,
+    NULL AS p1,
+    NULL AS p2,
+    NULL AS p3,
+    NULL AS p4,
+    NULL AS p5,
+    NULL AS p6,
+    NULL AS p7,
+    NULL AS p8,
+    NULL AS p9,
+    NULL AS p10
   FROM (
     SELECT
       2 AS __set,
@@ -189,7 +226,7 @@ FROM (
       CAST("ts" AS DATE),
       "plan",
       "plan"
-  ) AS b2
+  ) AS b3
   GROUP BY
     __set,
     __bucket,
