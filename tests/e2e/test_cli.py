@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import duckdb
 import shutil
 from pathlib import Path
 
@@ -71,3 +73,27 @@ def test_inline_metric_error_points_into_telltale_yml(churn_project: Path, tmp_p
     line = next(i for i, l in enumerate(cfg.splitlines(), 1) if "features.spnd" in l)
     assert f"telltale.yml:{line}:" in res.output and "spend" in res.output, res.output
     assert not (root / ".telltale").exists()
+
+
+def test_backfill_fills_history_without_alerting(churn_project: Path, tmp_path: Path, httpserver) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(churn_project, root)
+    url = httpserver.url_for("/hook")
+    cfg = CONFIG.replace("{name: volume, model: churn, type: model_activity,",
+                         "{name: volume, model: churn, type: model_activity, notify: [ops],")
+    (root / "telltale.yml").write_text(cfg + f'alerts:\n  ops: {{type: webhook, url: "{url}"}}\n')
+    res = runner.invoke(app, ["backfill", "--project", str(root), "--from", "2026-03-08", "--to", "2026-03-12",
+                              "--monitor", "volume"])
+    assert res.exit_code == 0, res.output
+    assert "5 bucket(s) evaluated" in res.output
+    from telltale.config import load_project
+    from telltale.store import open_store
+
+    store = open_store(load_project(root).store_url)
+    points = store.metric_history("churn", "volume", None, "")
+    days = sorted({p.window_start.date().isoformat() for p in points})
+    assert days == ["2026-03-08", "2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12"]
+    con = duckdb.connect(str(root / "wh.duckdb"), read_only=True)
+    n = con.execute("SELECT count(*) FROM events WHERE ts >= '2026-03-09' AND ts < '2026-03-10'").fetchall()[0][0]
+    assert next(p.value for p in points if p.window_start.date().isoformat() == "2026-03-09") == n
+    assert httpserver.log == []          # history is filled without notifying anyone

@@ -106,6 +106,38 @@ def compile_(project: Path = ProjectOpt,
 
 
 @app.command()
+def backfill(project: Path = ProjectOpt,
+             start: str = typer.Option(..., "--from", help="First bucket to evaluate (UTC date or time)."),
+             end: str = typer.Option(..., "--to", help="Last bucket to evaluate (UTC date or time)."),
+             model: Optional[str] = typer.Option(None, "--model", help="Only this model's monitors."),
+             monitor: Optional[str] = typer.Option(None, "--monitor", help="Only this monitor.")) -> None:
+    """Fill metric history: evaluate every bucket from --from to --to (no alerts are sent)."""
+    from rich.progress import Progress
+
+    from telltale.runner.backfill import backfill as run_backfill
+    from telltale.runner.backfill import backfill_times
+
+    first, last = _at(start), _at(end)
+    try:
+        proj = _load(project)
+        total = len(backfill_times(proj, first, last, model, monitor))
+        with Progress(console=err, transient=False) as bar:
+            task = bar.add_task("backfilling", total=total)
+            reports = run_backfill(proj, first, last, model=model, monitor=monitor,
+                                   progress=lambda at: bar.update(task, advance=1, description=f"{at:%Y-%m-%d %H:%M}"))
+    except TelltaleError as exc:
+        _fail(exc)
+        return
+    results = [r for rep in reports for r in rep.results]
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    out.print(f"{len(reports)} bucket(s) evaluated, {len(results)} results stored: "
+              + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"))
+    raise typer.Exit(3 if counts.get("error") else 0)
+
+
+@app.command()
 def init(directory: Path = typer.Argument(..., help="Folder to create the starter project in.")) -> None:
     """Write a starter telltale.yml and metric file."""
     from telltale.config.starter import write_starter

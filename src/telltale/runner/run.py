@@ -328,8 +328,12 @@ def _source_key(source: Any) -> str:
 
 
 def run_project(project: Any, *, at: datetime, model: str | None = None, monitor: str | None = None,
-                dry_run: bool = False, now: datetime | None = None) -> RunReport:
-    """Evaluate the selected monitors at `at`; store, alert and deliver unless `dry_run`."""
+                dry_run: bool = False, now: datetime | None = None, alerts: bool = True) -> RunReport:
+    """Evaluate the selected monitors at `at`; store, alert and deliver unless `dry_run`.
+
+    With `alerts=False` (backfill) results and summaries are stored but alerts are left
+    alone: history is filled without notifying anyone about the past.
+    """
     from telltale.connectors import connect
     from telltale.store.runs import new_run_id
 
@@ -369,7 +373,7 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
                                     run_id, now).run())
         report = RunReport(run_id, at, results, queries=log.entries)
         if store is not None:
-            _finish(project, store, report, monitors, now)
+            _finish(project, store, report, monitors, now, alerts)
     finally:
         for c in connectors.values():
             c.close()
@@ -389,7 +393,8 @@ def _error_result(project: Any, cfg: Any, at: datetime, error: str) -> MonitorRe
                          message=f"{cfg.name}: {error}", error=error)
 
 
-def _finish(project: Any, store: Any, report: RunReport, monitors: list[Any], now: datetime) -> None:
+def _finish(project: Any, store: Any, report: RunReport, monitors: list[Any], now: datetime,
+            alerts: bool = True) -> None:
     """Store metric points, move alerts through their lifecycle, deliver the outbox."""
     from telltale.alerts.channels import usable_channels
     from telltale.alerts.lifecycle import apply_results
@@ -398,6 +403,8 @@ def _finish(project: Any, store: Any, report: RunReport, monitors: list[Any], no
     from telltale.store.history import points_from_results
 
     store.put_metric_points(points_from_results(report.run_id, report.at, report.results))
+    if not alerts:
+        return
     policies = {m.name: AlertPolicy.of(m.notify, m.cooldown, m.daily_cap) for m in monitors}
     outcome = apply_results(store, report.results, policies, run_id=report.run_id, now=now)
     report.alerts = outcome.as_json()
