@@ -50,16 +50,6 @@ def test_webhook_delivery_survives_a_down_sink(churn_project: Path, tmp_path: Pa
 
     httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
     # the next run: the alert stays open (not re-fired) and the pending notice is delivered once
-    from telltale.config import load_project
-    from telltale.store import open_store
-    from telltale.alerts.outbox import deliver_pending
-    from telltale.alerts.channels import usable_channels
-    from datetime import datetime, timedelta, timezone
-
-    proj = load_project(project)
-    store = open_store(proj.store_url)
-    channels, _ = usable_channels({k: v.model_dump(exclude_none=True) for k, v in proj.config.alerts.items()})
-    deliver_pending(store, channels, datetime.now(timezone.utc) + timedelta(hours=2))
     code, out2 = _run(project)
     assert code == 1 and out2["alerts"] == []
     assert len(received) == 1

@@ -410,6 +410,8 @@ def _finish(project: Any, store: Any, report: RunReport, monitors: list[Any], no
     report.alerts = outcome.as_json()
     channels, errors = usable_channels({k: v.model_dump(exclude_none=True)
                                         for k, v in project.config.alerts.items()})
-    report.delivery = deliver_pending(store, channels, now).as_json()
+    # a run is an explicit attempt: every pending notice is tried, backoff or not (the
+    # backoff paces the scheduler's retries between runs)
+    report.delivery = deliver_pending(store, channels, now, due_only=False).as_json()
     if errors:
         report.delivery["channel_errors"] = {k: str(v) for k, v in dict(errors).items()}
