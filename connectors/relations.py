@@ -28,8 +28,7 @@ def sql_relation(sql: str, dialect: str) -> exp.Expression:
         tree = sqlglot.parse_one(sql, read=dialect)
     except sqlglot.errors.ParseError as exc:
         raise ConfigError(f"source.sql does not parse as {dialect} SQL: {exc}") from exc
-    ensure_select(tree)
-    return tree.subquery()
+    return ensure_select(tree).subquery()
 
 
 def aliased(relation: exp.Expression, alias: str) -> exp.Expression:

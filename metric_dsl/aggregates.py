@@ -64,7 +64,8 @@ def rows(ctx: CallContext, args: Mapping[str, Value]) -> Value:
 def _scalar(kind: str):
     def handler(ctx: CallContext, args: Mapping[str, Value]) -> Value:
         x = _row(args["x"])
-        return _ref(ctx, Partial(kind, x.sql, _filter(ctx, *x.filters)), f"{kind}({x.label})")
+        return _ref(ctx, Partial(kind, x.sql, _filter(ctx, *x.filters)),  # type: ignore[arg-type]
+                    f"{kind}({x.label})")
 
     handler.__name__ = kind
     handler.__doc__ = f"{kind.upper()}(x) over the rows of x's filters."

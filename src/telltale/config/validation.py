@@ -278,7 +278,7 @@ def problems_from(exc: ValidationError, data: Any, smap: SourceMap,
         loc = tuple(err["loc"])
         if err["type"] == "missing" and loc in typos:
             continue
-        message, at = _message(err, root, loc)
+        message, at = _message(dict(err), root, loc)
         path, _ = yaml_path(data, loc)
         at_key = err["type"] == "extra_forbidden"
         if at:

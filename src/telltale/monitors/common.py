@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable
 from telltale.monitors.context import EvalContext, Field
 from telltale.monitors.detection import Verdict, absolute, anomaly, change
 from telltale.planner.partials import PartialValues
-from telltale.runner.results import TRAINING, MonitorResult
+from telltale.runner.results import TRAINING, MonitorResult, Status
 from telltale.timeutil import TimeRange
 
 ValueFn = Callable[[PartialValues], "float | None"]
@@ -74,15 +74,12 @@ def columns_of(cfg: Any, ctx: EvalContext, group: str) -> list[Field]:
 
 def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict | None,
                 metric: str, value: float | None, verdict: Verdict | None,
-                baseline: TimeRange | None = None, status: str | None = None,
+                baseline: TimeRange | None = None, status: Status | None = None,
                 message: str | None = None, extra: dict[str, Any] | None = None,
                 error: str | None = None) -> MonitorResult:
     """A MonitorResult with status and message derived from the verdict."""
     if status is None:
-        if value is None:
-            status = "no_data"
-        else:
-            status = "alert" if verdict and verdict.fired else "ok"
+        status = "no_data" if value is None else "alert" if verdict and verdict.fired else "ok"
     subject = f"{metric} of {column}" if column else metric
     if segment:
         subject += " in " + ", ".join(f"{k}={v}" for k, v in segment.items())

@@ -57,7 +57,7 @@ def change(value: float, baseline: float | None, percent: float, direction: str 
 MIN_HISTORY = 3
 
 
-def anomaly(value: float, history: list[float], sensitivity: float, direction: str = "both") -> Verdict:
+def anomaly(value: float, history: list[float | None], sensitivity: float, direction: str = "both") -> Verdict:
     """Fire when the value leaves mean ± sensitivity × std of its own history.
 
     With fewer than 3 past values there is no verdict yet (the monitor reports ok and says

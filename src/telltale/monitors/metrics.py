@@ -30,7 +30,7 @@ def metric_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
     results = []
     for seg in segments_for(cfg, ctx):
         value = fn(ctx.values(ctx.focal, seg))
-        verdict, base_rng, extra = (None, None, {})
+        verdict, base_rng, extra = None, None, {}   # type: ignore[var-annotated]
         if value is not None:
             verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg)
         results.append(make_result(cfg, ctx, column=None, segment=seg, metric=compiled.name,
@@ -83,7 +83,7 @@ def change_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
     for f, seg in iter_targets(cfg, ctx, _numeric_columns(cfg, ctx)):
         fn = statistic_fn(f, statistic)
         value = fn(ctx.values(ctx.focal, seg))
-        verdict, base_rng, extra = (None, None, {})
+        verdict, base_rng, extra = None, None, {}   # type: ignore[var-annotated]
         if value is not None:
             verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg,
                                               extensive=statistic in EXTENSIVE_STATISTICS)

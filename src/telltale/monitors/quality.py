@@ -34,7 +34,7 @@ def missing_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
             return None if not rows else (rows - v.get(nonnull)) / rows
 
         value = share(ctx.values(ctx.focal, seg))
-        verdict, base_rng, extra = (None, None, {})
+        verdict, base_rng, extra = None, None, {}   # type: ignore[var-annotated]
         if value is not None:
             verdict, base_rng, extra = detect(cfg, ctx, share, value, seg, extensive=False)
         results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="missing_ratio",
@@ -88,7 +88,6 @@ def range_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
     results = []
     fields = [f for f in columns_of(cfg, ctx, "features") if f.is_numeric]
     margin = opt(cfg, "margin")
-    det = opt(cfg, "detection")
     for f, seg in iter_targets(cfg, ctx, fields):
         p = column_partials(f)
         fv = ctx.values(ctx.focal, seg)
@@ -107,8 +106,8 @@ def range_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
                 continue
             width = (bhi - blo) * float(margin)
             lo, hi, base_rng = blo - width, bhi + width, ctx.baseline
-        elif det is not None:
-            _, params = detection_of(cfg)
+        elif (rule := detection_of(cfg)) is not None:
+            params = rule[1]
             lo, hi = params.get("min"), params.get("max")
         else:
             lo = hi = None

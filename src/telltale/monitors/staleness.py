@@ -22,6 +22,8 @@ EPOCH = datetime(1970, 1, 1)
 def newest_query(spec: ModelSpec, connector: Any, at: datetime, on: str) -> PlannedQuery:
     """MAX(ts) before `at`, or for `on: version` the first time of the newest version."""
     rng = TimeRange(to_utc(EPOCH), at)
+    if spec.timestamp is None:
+        raise ValueError("model_staleness needs the model's `timestamp` column")
     ts = col(spec.timestamp)
     if on == "version":
         if not spec.version:

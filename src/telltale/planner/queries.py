@@ -139,11 +139,12 @@ def scalar_value(p: Partial, v: Any) -> Any:
 
 
 def _dist_keys(p: Partial, grids: Mapping[str, Grid]) -> list[exp.Expression]:
+    assert p.expr is not None, f"{p.key} needs an expression"
     if p.kind == "hist":
         return [filtered_key(p, grids[p.grid_key].raw_bin_expr(p.expr))]
     if p.kind == "values":
         return [filtered_key(p, p.expr.copy())]
-    if p.kind == "crosstab":
+    if p.kind == "crosstab" and p.expr2 is not None:
         return [filtered_key(p, p.expr.copy()), filtered_key(p, p.expr2.copy())]
     raise ValueError(f"{p.kind} is not a distribution partial")
 
@@ -289,17 +290,18 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
                     vals[q.key] = scalar_value(q, v)
         for i, (p, names) in enumerate(zip(partials, key_names)):
             mask = pc.equal(set_col, i)
-            for k in names:   # a null key: a null value, or a row outside the partial's filter
-                mask = pc.and_(mask, pc.is_valid(table.column(k)))
+            for name in names:   # a null key: a null value, or a row outside the partial's filter
+                mask = pc.and_(mask, pc.is_valid(table.column(name)))
             for vals, ks, cnt in rows_where(pc.fill_null(mask, False), names):
                 acc = vals.setdefault(p.key, {})
+                entry: Any
                 if p.kind == "hist":
-                    k: Any = int(ks[0])
+                    entry = int(ks[0])
                 elif p.kind == "values":
-                    k = normalize_value(ks[0])
+                    entry = normalize_value(ks[0])
                 else:
-                    k = (normalize_value(ks[0]), normalize_value(ks[1]))
-                acc[k] = acc.get(k, 0) + cnt
+                    entry = (normalize_value(ks[0]), normalize_value(ks[1]))
+                acc[entry] = acc.get(entry, 0) + cnt
         for vals in out.values():
             for p in partials:
                 vals.setdefault(p.key, {})

@@ -20,7 +20,7 @@ def ts_literal(value) -> exp.Expression:
     return exp.cast(exp.Literal.string(value.strftime("%Y-%m-%d %H:%M:%S")), exp.DataType.Type.TIMESTAMP)
 
 
-def time_filter(ts: exp.Expression, rng: TimeRange) -> exp.Expression:
+def time_filter(ts: exp.Expression, rng: TimeRange) -> exp.Condition:
     """`ts >= start AND ts < end`."""
     return exp.and_(exp.GTE(this=ts.copy(), expression=ts_literal(rng.start)),
                     exp.LT(this=ts, expression=ts_literal(rng.end)))
@@ -54,7 +54,8 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
         if sample is not None:
             source.set("sample", sample)
     if model.actuals is None or not (needed & model.actual_columns):
-        cols = [col(c) for c in sorted(needed)] or [exp.Literal.number(1).as_("__one")]  # COUNT(*) alone
+        cols: list[exp.Expression] = [col(c) for c in sorted(needed)]
+        cols = cols or [exp.alias_(exp.Literal.number(1), "__one")]  # type: ignore[list-item]  # COUNT(*) alone
         sel = exp.select(*cols).from_(source)
         return sel.where(time_filter(col(model.timestamp), rng)) if model.timestamp else sel
     labels = aliased(connector.relation(model.actuals.source), "l")

@@ -47,7 +47,7 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None,
         for r in ranges[1:]:
             whole = whole.union(r)
         out: list[tuple[str, str]] = []
-        hist = {p.grid_key: p.expr for p in needed if p.kind == "hist"}
+        hist = {p.grid_key: p.expr for p in needed if p.kind == "hist" and p.expr is not None}
         if hist:
             base = baselines[0] if baselines else whole
             for r in baselines[1:]:

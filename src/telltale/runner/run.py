@@ -125,13 +125,14 @@ class ModelRun:
     def context(self, cfg: Any) -> EvalContext:
         """The evaluation context of one monitor."""
         focal, base = monitor_windows(cfg, self.cfg, self.at, self.spec.step)
-        merged = self.book.merged
+        merged: Any = self.book.merged
         if base is TRAINING:
             book = self.training.setdefault(_source_key(training_source(cfg, self.cfg)),
                                             SummaryBook(self.spec.step, grids=self.book.grids))
 
-            def merged(rng: TimeRange, seg: Any, book: SummaryBook = book) -> Any:
+            def with_training(rng: TimeRange, seg: Any, book: SummaryBook = book) -> Any:
                 return (book if rng == TRAINING else self.book).merged(rng, seg)
+            merged = with_training
         ctx = EvalContext(
             model=self.name, model_type=self.cfg.type, fields=self.fields, focal=focal,
             baseline=base, at=self.at, step=self.spec.step, segments=self.spec.segments,
