@@ -135,7 +135,7 @@ def _multiclass(metric: str):
         if avg not in AVERAGES:
             ctx.fail(f"average must be one of {', '.join(AVERAGES)}, got {avg!r}"
                      f"{did_you_mean(str(avg), AVERAGES)}")
-        label_value = final.normalize_label(cls.value) if isinstance(cls, Const) else None
+        label_value = final.normalize_value(cls.value) if isinstance(cls, Const) else None
         p = ctx.add(Partial("crosstab", pred.sql, _filter(ctx, *pred.filters, *label.filters),
                             expr2=label.sql))
         return Agg(final.Multiclass(p.key, metric, label_value, avg),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from telltale.planner.partials import PartialValues
+from telltale.planner.partials import PartialValues, normalize_value
 
 
 def as_number(v: Any) -> float | None:
@@ -226,17 +226,6 @@ class AucRoc:
         yield from (self.pos, self.neg)
 
 
-def normalize_label(v: Any) -> str | None:
-    """A class label as the planner stores it (true/false, 3 for 3.0, text as is)."""
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    return str(v)
-
-
 @dataclass(frozen=True)
 class Multiclass:
     """accuracy/precision/recall/f1 from a `crosstab(prediction, label)` partial."""
@@ -257,7 +246,7 @@ class Multiclass:
             p, a = key
             if p is None or a is None:
                 continue
-            pair = (str(normalize_label(p)), str(normalize_label(a)))
+            pair = (str(normalize_value(p)), str(normalize_value(a)))
             confusion[pair] = confusion.get(pair, 0) + int(n)
         if not confusion:
             return None

@@ -91,6 +91,11 @@ class TimeRange:
         return TimeRange(min(self.start, other.start), max(self.end, other.end))
 
 
+def covering(ranges: list[TimeRange]) -> TimeRange:
+    """The smallest range covering every range given (at least one)."""
+    return TimeRange(min(r.start for r in ranges), max(r.end for r in ranges))
+
+
 def focal_range(at: datetime, window: timedelta, step: timedelta) -> TimeRange:
     """The focal window ending at the last complete bucket before `at`."""
     end = floor_time(at, step)

@@ -34,6 +34,16 @@ def _load(project: Path):
     return load_project(project)
 
 
+def _show(report, as_json: bool) -> None:
+    """One JSON object for machines, or the results table for people."""
+    from telltale.cli.render import print_report
+
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_json(), indent=2, default=str) + "\n")
+    else:
+        print_report(report, out)
+
+
 def _at(text: Optional[str]) -> datetime:
     from telltale.timeutil import parse_time
 
@@ -54,7 +64,6 @@ def run(project: Path = ProjectOpt,
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object for machines."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Evaluate but store nothing and send nothing.")) -> None:
     """Evaluate the monitors for the last complete window at TIME (default now)."""
-    from telltale.cli.render import print_report
     from telltale.runner.run import run_project
 
     when = _at(at)
@@ -63,10 +72,7 @@ def run(project: Path = ProjectOpt,
     except TelltaleError as exc:
         _fail(exc)
         return
-    if as_json:
-        sys.stdout.write(json.dumps(report.as_json(), indent=2, default=str) + "\n")
-    else:
-        print_report(report, out)
+    _show(report, as_json)
     raise typer.Exit(report.exit_code)
 
 
@@ -153,7 +159,6 @@ def init(directory: Path = typer.Argument(..., help="Folder to create the starte
 def demo(directory: Path = typer.Argument(Path("telltale-demo"), help="Folder for the demo project."),
          as_json: bool = typer.Option(False, "--json", help="Print the run as JSON.")) -> None:
     """Build a demo project on an embedded DuckDB warehouse, run every monitor, show what fired."""
-    from telltale.cli.render import print_report
     from telltale.demo.project import run_demo
 
     try:
@@ -161,10 +166,8 @@ def demo(directory: Path = typer.Argument(Path("telltale-demo"), help="Folder fo
     except TelltaleError as exc:
         _fail(exc)
         return
-    if as_json:
-        sys.stdout.write(json.dumps(report.as_json(), indent=2, default=str) + "\n")
-    else:
-        print_report(report, out)
+    _show(report, as_json)
+    if not as_json:
         out.print(f"\nThe project is in {directory}/: edit telltale.yml and run "
                   f"`telltale run --project {directory} --at {at:%Y-%m-%dT%H:%M:%SZ}`")
     raise typer.Exit(0 if report.exit_code in (0, 1) else report.exit_code)

@@ -26,9 +26,12 @@ expression (see planner/edges.py); its bins never change once stored, so buckets
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Literal, Mapping
 
 from sqlglot import exp
+
+from telltale.timeutil import to_utc
 
 PartialKind = Literal["count", "sum", "min", "max", "hist", "values", "crosstab"]
 SCALAR_KINDS = frozenset({"count", "sum", "min", "max"})
@@ -38,6 +41,21 @@ DISTRIBUTION_KINDS = frozenset({"hist", "values", "crosstab"})
 def expr_key(e: exp.Expression | None) -> str:
     """A canonical, dialect-neutral text for an expression, used only as a dictionary key."""
     return "*" if e is None else e.sql(dialect="duckdb", normalize=False)
+
+
+def normalize_value(v: Any) -> str | None:
+    """A category or segment value as stable text across warehouses."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, datetime):
+        return to_utc(v).isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from telltale.connectors.base import Connector
 from telltale.planner.aggsql import filtered_key, scalar_aggregate
 from telltale.planner.dialects import bucket_expr, distribution_shape, quantile
 from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial, count_rows
+from telltale.planner.partials import Partial, count_rows, normalize_value
 from telltale.planner.relation import col, model_relation, referenced_columns
 from telltale.planner.spec import ModelSpec
 from telltale.timeutil import TimeRange, to_utc
@@ -43,21 +43,6 @@ class PlannedQuery:
     kind: str                      # "scalar" | "distribution" | "grid"
     tree: exp.Select
     decode: Callable[[pa.Table], Any] = field(compare=False, repr=False)
-
-
-def normalize_value(v: Any) -> str | None:
-    """A category or segment value as stable text across warehouses."""
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    if isinstance(v, datetime):
-        return to_utc(v).isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    return str(v)
 
 
 def segment_key_of(segments: tuple[str, ...], values: Iterable[Any]) -> str:

@@ -7,13 +7,11 @@ from typing import Any, Iterator
 
 from telltale.connectors.offline import OfflineConnector
 from telltale.connectors.safety import ensure_select
-from telltale.monitors.common import history_range
-from telltale.monitors.registry import monitor_type
-from telltale.runner.results import TRAINING
 from telltale.planner.edges import Grid
 from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.run import ModelRun, select_monitors
+from telltale.timeutil import covering
 
 
 def compile_project(project: Any, *, model: str | None, dialect: str | None,
@@ -30,28 +28,14 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None,
         d = {"s3": "duckdb", "delta": "duckdb"}.get(d, d)
         connector = OfflineConnector(d)
         mr = ModelRun(project, name, mons, at, connector, None, compiler, None, "compile", at)  # type: ignore[arg-type]
-        needed, ranges, baselines = set(), [], []
-        for cfg in mons:
-            mt = monitor_type(cfg.type)
-            if mt is None:
-                continue
-            ctx = mr.context(cfg)
-            needed |= mt.requests(cfg, ctx)
-            ranges += [ctx.focal] + ([ctx.baseline] if ctx.baseline and ctx.baseline != TRAINING else [])
-            past = history_range(cfg, ctx.focal)
-            ranges += [past] if past else []
-            baselines += [ctx.baseline] if ctx.baseline and ctx.baseline != TRAINING else []
-        if not ranges:
+        plan = mr.plan()
+        if not plan.ranges:
             continue
-        whole = ranges[0]
-        for r in ranges[1:]:
-            whole = whole.union(r)
+        needed, whole = plan.needed, covering(plan.ranges)
         out: list[tuple[str, str]] = []
         hist = {p.grid_key: p.expr for p in needed if p.kind == "hist" and p.expr is not None}
         if hist:
-            base = baselines[0] if baselines else whole
-            for r in baselines[1:]:
-                base = base.union(r)
+            base = covering(plan.baselines or [whole])
             out.append(("grid size (first run only)", _sql(count_query(mr.spec, connector, base).tree, d)))
             g = grid_query(mr.spec, connector, base, hist, sample_percent=1.0)
             out.append(("grid (first run only: histogram bins from a block sample of the baseline, "

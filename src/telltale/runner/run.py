@@ -27,7 +27,7 @@ from telltale.runner.modelctx import model_fields, model_spec
 from telltale.planner.spec import ModelSpec
 from telltale.runner.results import TRAINING, MonitorResult
 from telltale.runner.summaries import SummaryBook
-from telltale.timeutil import TimeRange, baseline_range, focal_range, iso, to_utc
+from telltale.timeutil import TimeRange, baseline_range, covering, focal_range, iso, to_utc
 
 
 GRID_SAMPLE_ROWS = 100_000   # histogram edges come from a block sample of about this many rows
@@ -107,6 +107,18 @@ def select_monitors(project: Any, model: str | None, monitor: str | None) -> lis
     return mons
 
 
+@dataclass
+class RunPlan:
+    """One model's monitors sorted by how they are served, and what they need."""
+
+    contexts: list[tuple[int, Any, Any, EvalContext]] = field(default_factory=list)  # from summaries
+    direct: list[tuple[int, Any, EvalContext]] = field(default_factory=list)   # staleness, unavailable
+    needed: set[Partial] = field(default_factory=set)
+    ranges: list[TimeRange] = field(default_factory=list)        # focal, history and window baselines
+    baselines: list[TimeRange] = field(default_factory=list)     # window baselines (grid edges)
+    training: dict[str, tuple[Any, set[Partial]]] = field(default_factory=dict)
+
+
 class ModelRun:
     """Everything one run does for one model."""
 
@@ -142,44 +154,49 @@ class ModelRun:
                                        for f in self.project.monitor_columns(c)])
         return ctx
 
-    def run(self) -> list[MonitorResult]:
-        """Fetch what is missing, then evaluate every monitor of the model (in config order)."""
-        slots: dict[int, list[MonitorResult]] = {}
-        contexts, needed, ranges, baselines = [], set(), [], []
-        training: dict[str, tuple[Any, set[Partial]]] = {}
+    def plan(self) -> RunPlan:
+        """What every monitor of the model needs, over which time ranges (no query runs)."""
+        plan = RunPlan()
         for i, cfg in enumerate(self.monitors):
             mt = monitor_type(cfg.type)
             ctx = self.context(cfg)
-            if cfg.type == "model_staleness":
-                slots[i] = self.staleness(cfg, ctx)
-            elif mt is None:
-                slots[i] = [self.failed(cfg, ctx, f"monitor type {cfg.type} is not available in this release")]
-            else:
-                wants = mt.requests(cfg, ctx)
-                needed |= wants
-                ranges.append(ctx.focal)
-                past = history_range(cfg, ctx.focal)
-                if past is not None:
-                    ranges.append(past)
-                if ctx.baseline is TRAINING:
-                    src = training_source(cfg, self.cfg)
-                    training.setdefault(_source_key(src), (src, set()))[1].update(wants)
-                elif ctx.baseline is not None:
-                    ranges.append(ctx.baseline)
-                    baselines.append(ctx.baseline)
-                contexts.append((i, cfg, mt, ctx))
+            if mt is None:
+                plan.direct.append((i, cfg, ctx))
+                continue
+            wants = mt.requests(cfg, ctx)
+            plan.needed |= wants
+            plan.ranges.append(ctx.focal)
+            past = history_range(cfg, ctx.focal)
+            if past is not None:
+                plan.ranges.append(past)
+            if ctx.baseline is TRAINING:
+                src = training_source(cfg, self.cfg)
+                plan.training.setdefault(_source_key(src), (src, set()))[1].update(wants)
+            elif ctx.baseline is not None:
+                plan.ranges.append(ctx.baseline)
+                plan.baselines.append(ctx.baseline)
+            plan.contexts.append((i, cfg, mt, ctx))
+        return plan
+
+    def run(self) -> list[MonitorResult]:
+        """Fetch what is missing, then evaluate every monitor of the model (in config order)."""
+        plan = self.plan()
+        slots: dict[int, list[MonitorResult]] = {}
+        for i, cfg, ctx in plan.direct:
+            slots[i] = (self.staleness(cfg, ctx) if cfg.type == "model_staleness" else
+                        [self.failed(cfg, ctx, f"monitor type {cfg.type} is not available in this release")])
         fetch_error = None
-        if contexts:
+        if plan.contexts:
             try:
-                first = next(iter(training.values()), (None, None))[0]
-                self.fetch(needed, ranges, baselines, first)
-                for key, (src, wants) in training.items():
+                first = next(iter(plan.training.values()), (None, None))[0]
+                self.fetch(plan.needed, plan.ranges, plan.baselines, first)
+                for key, (src, wants) in plan.training.items():
                     self.fetch_training(key, src, wants)
             except TelltaleError as exc:
                 fetch_error = str(exc)
             except Exception as exc:  # noqa: BLE001 - one model's failure must not stop the others
                 fetch_error = f"{type(exc).__name__}: {exc} (an unexpected failure; please report it)"
-        for i, cfg, mt, ctx in contexts:
+        for i, cfg, mt, ctx in plan.contexts:
             if fetch_error is not None:
                 slots[i] = [self.failed(cfg, ctx, fetch_error)]
                 continue
@@ -221,14 +238,9 @@ class ModelRun:
         grouped by the set of summaries each bucket lacks, usually two groups on a daily
         run (the new day: everything; the last days: label summaries), one scan each.
         """
-        whole = ranges[0]
-        for r in ranges[1:]:
-            whole = whole.union(r)
+        whole = covering(ranges)
         if baselines or training is None:
-            rng = baselines[0] if baselines else whole
-            for r in baselines[1:]:
-                rng = rng.union(r)
-            self.load_grids(needed, self.spec, rng)
+            self.load_grids(needed, self.spec, covering(baselines or [whole]))
         else:
             self.load_grids(needed, self.training_spec(training), None)
         needed = {p for p in needed if p.kind != "hist" or p.grid_key in self.book.grids}

@@ -174,7 +174,7 @@ def test_final_division_by_zero_and_none_propagation():
 def test_multiclass_final_skips_null_pairs_and_normalizes_labels():
     pytest.importorskip("telltale.stats.classification")
     v = PartialValues({"crosstab|p|a": {("1", "1"): 3, ("1", "2"): 1, (None, "1"): 5}})
-    assert F.Multiclass("crosstab|p|a", "precision", F.normalize_label(1.0), "macro").evaluate(v) == 0.75
+    assert F.Multiclass("crosstab|p|a", "precision", F.normalize_value(1.0), "macro").evaluate(v) == 0.75
     assert F.Multiclass("crosstab|p|a", "accuracy", None, "macro").evaluate(v) == 0.75
     assert F.Multiclass("crosstab|q|a", "accuracy", None, "macro").evaluate(v) is None
 
