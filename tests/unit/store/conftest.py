@@ -1,13 +1,16 @@
-"""Fixtures for the state store tests: a store on SQLite, and on PostgreSQL when one is given.
+"""Fixtures for the state store tests: every test runs on SQLite and on PostgreSQL.
 
-Set TELLTALE_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/telltale_test)
-to run every store test on PostgreSQL too (else they run on SQLite only); the
-database is emptied before each test.
+PostgreSQL is the real server the suite starts (tests/peers/postgres.py), with a new empty
+database for each test; when it cannot start, the PostgreSQL cases are skipped with the
+reason. Set TELLTALE_TEST_POSTGRES_URL (e.g.
+postgresql+psycopg://postgres@127.0.0.1:5432/telltale_test) to use that database instead:
+it is emptied before each test.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -27,14 +30,16 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
-def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """A URL of an empty store: a SQLite file in tmp_path, or the test PostgreSQL database."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL of an empty store: a SQLite file in tmp_path, or a PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/state/state.db"
-    assert PG_URL
-    _empty_postgres(PG_URL)
-    return PG_URL
+    if PG_URL:
+        _empty_postgres(PG_URL)
+        return PG_URL
+    url: str = request.getfixturevalue("postgres_db")
+    return url
 
 
 @pytest.fixture

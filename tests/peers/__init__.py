@@ -1,0 +1,1 @@
+"""Test peers: real servers and emulators that the test suite starts itself (see ../shared/PEERS.md)."""
