@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from telltale.connectors.base import Capabilities, SourceSpec
 from telltale.connectors.relations import sql_relation, table_relation
+from telltale.connectors.safety import FileRead
 from telltale.errors import ConnectorError
 
 DIALECTS = ("duckdb", "postgres", "redshift", "snowflake", "bigquery", "athena", "trino", "databricks")
@@ -23,6 +24,12 @@ class OfflineConnector:
         if dialect not in DIALECTS:
             raise ConnectorError(f"unknown dialect '{dialect}'; use one of {', '.join(DIALECTS)}")
         self.dialect = dialect
+        self._reads: set[FileRead] = set()
+
+    @property
+    def file_reads(self) -> frozenset[FileRead]:
+        """The (reader, path) calls built for `source: {path: ...}` (the guard lets these through)."""
+        return frozenset(self._reads)
 
     def relation(self, source: SourceSpec) -> exp.Expression:
         """Tables and SELECTs as written; file paths as a DuckDB-style reader call."""
@@ -31,6 +38,7 @@ class OfflineConnector:
         if source.sql:
             return sql_relation(source.sql, self.dialect)
         reader = {"csv": "read_csv_auto", "jsonl": "read_json_auto"}.get(source.format or "", "read_parquet")
+        self._reads.add((reader, source.path or ""))
         return exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(source.path or "")]))
 
     def describe(self, source: SourceSpec) -> dict[str, str]:

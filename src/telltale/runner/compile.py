@@ -36,16 +36,16 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None,
         hist = {p.grid_key: p.expr for p in needed if p.kind == "hist" and p.expr is not None}
         if hist:
             base = covering(plan.baselines or [whole])
-            out.append(("grid size (first run only)", _sql(count_query(mr.spec, connector, base).tree, d)))
+            out.append(("grid size (first run only)", _sql(count_query(mr.spec, connector, base).tree, d, connector)))
             g = grid_query(mr.spec, connector, base, hist, sample_percent=1.0)
             out.append(("grid (first run only: histogram bins from a block sample of the baseline, "
-                        "the percent is sized from the count)", _sql(g.tree, d)))
+                        "the percent is sized from the count)", _sql(g.tree, d, connector)))
         grids = {k: Grid(0.0, 1.0, mr.spec.histogram_bins) for k in hist}
         for q in plan_scans(mr.spec, connector, whole, needed, grids):
-            out.append((q.kind + " scan", _sql(q.tree, d)))
+            out.append((q.kind + " scan", _sql(q.tree, d, connector)))
         yield name, out
 
 
-def _sql(tree: Any, dialect: str) -> str:
-    ensure_select(tree)
+def _sql(tree: Any, dialect: str, connector: OfflineConnector) -> str:
+    ensure_select(tree, allowed_reads=connector.file_reads)
     return tree.sql(dialect=dialect, pretty=True)

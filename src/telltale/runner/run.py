@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from telltale.errors import ConfigError, TelltaleError
+from telltale.errors import ConfigError, TelltaleError, UnsafeQueryError
 from telltale.monitors.common import history_range, make_result
 from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import monitor_type
@@ -356,6 +356,8 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
     monitors = select_monitors(project, model, monitor)
     compiler = MetricCompiler(project)
     compiler.check(monitors)   # every DSL error surfaces before anything runs
+    for name in dict.fromkeys(m.model for m in monitors):
+        _check_source_sql(project, name)   # an unsafe source.sql is bad input (exit 2), nothing written
     store = None
     if not dry_run:
         from telltale.store import open_store
@@ -395,6 +397,21 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
         store.finish_run(run_id, status="done", exit_code=report.exit_code,
                          summary={"results": len(results), "alerts": len(report.alerts)})
     return report
+
+
+def _check_source_sql(project: Any, name: str) -> None:
+    """Raise the guard's UnsafeQueryError (or ConfigError) for a `source.sql` that is not one safe SELECT."""
+    from telltale.connectors.relations import sql_relation
+
+    m = project.model(name)
+    dialect = project.connection(m.connection).type
+    dialect = {"s3": "duckdb", "delta": "duckdb"}.get(dialect, dialect)
+    for source in (m.source, m.actuals_source.source if m.actuals_source else None):
+        if source is not None and source.sql:
+            try:
+                sql_relation(source.sql, dialect)
+            except UnsafeQueryError as exc:
+                raise UnsafeQueryError(f"{project.where('models', name, 'source')}: {exc}") from exc
 
 
 def _error_result(project: Any, cfg: Any, at: datetime, error: str) -> MonitorResult:
