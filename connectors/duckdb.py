@@ -80,9 +80,8 @@ class DuckDBConnector:
         """A sandboxed connection: no file access but the database and the configured source paths."""
         import duckdb
 
-        config = {**self._options, "autoinstall_known_extensions": False, "autoload_known_extensions": False}
         try:
-            con = duckdb.connect(self._path, read_only=self._path != ":memory:", config=config)
+            con = duckdb.connect(self._path, read_only=self._path != ":memory:", config=dict(self._options))
         except duckdb.Error as exc:
             raise ConnectorError(f"cannot open DuckDB database {self._path}: {exc}") from exc
         try:

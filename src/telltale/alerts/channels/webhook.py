@@ -11,6 +11,7 @@ from typing import Any, Mapping
 import httpx
 
 from telltale import __version__
+from telltale.alerts.channels import bounded
 from telltale.alerts.channels.base import AlertMessage, DeliveryError
 from telltale.errors import ConfigError
 from telltale.timeutil import parse_duration
@@ -68,13 +69,15 @@ class WebhookChannel:
         return out
 
     def send(self, message: AlertMessage) -> None:
-        """POST the message body; raise DeliveryError on a network error or a non-2xx answer."""
+        """POST the message body; raise DeliveryError on a network error, a non-2xx answer or
+        when the whole request takes longer than `timeout` (a total deadline, not per read)."""
         where = f"webhook '{self.name}' ({httpx.URL(self.url).host})"
         try:
-            with httpx.Client(timeout=self.timeout, verify=self.verify, follow_redirects=False) as client:
-                resp = client.post(self.url, content=message.body, headers=self.request_headers(message))
-        except httpx.TimeoutException as exc:
-            raise DeliveryError(f"{where}: no answer within {self.timeout:g}s ({type(exc).__name__})",
+            resp = bounded.post(self.url, message.body, self.request_headers(message),
+                             total_timeout=self.timeout, verify=self.verify)
+        except (bounded.DeadlineExceeded, httpx.TimeoutException) as exc:
+            raise DeliveryError(f"{where}: timed out: no complete answer within {self.timeout:g}s "
+                                "(the channel's `timeout` bounds the whole request)",
                                 channel=self.name) from exc
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{where}: could not deliver: {exc}", channel=self.name) from exc
