@@ -163,3 +163,11 @@ def test_a_run_reads_a_configured_parquet_path_through_the_sandbox(warehouse: Pa
     res = CliRunner().invoke(app, ["run", "--json", "--at", "2026-03-10T00:00:00Z", "--project", str(root)])
     assert res.exit_code == 0, res.output
     assert '"status": "ok"' in res.output or '"status":"ok"' in res.output
+
+
+def test_compile_shows_the_reader_of_a_configured_path(warehouse: Path) -> None:
+    """`compile` renders the connector's own reader call; the guard lets exactly that one through."""
+    root = _project(warehouse, "{path: preds.parquet, format: parquet}")
+    res = CliRunner().invoke(app, ["compile", "--at", "2026-03-10T00:00:00Z", "--project", str(root)])
+    assert res.exit_code == 0, res.output
+    assert f"READ_PARQUET('{warehouse / 'preds.parquet'}')" in res.output

@@ -108,7 +108,7 @@ def test_duckdb_sources_table_sql_and_parquet(tmp_path) -> None:
     assert kinds == {"ts": "timestamp", "x": "numeric", "seg": "string", "c": "string"}
     assert c.describe(SourceSpec(sql="select ts, x from t where x > 0")) == {"ts": "timestamp", "x": "numeric"}
     assert c.describe(SourceSpec(path="t.parquet", format="parquet"))["x"] == "numeric"
-    with pytest.raises(Exception):
+    with pytest.raises(UnsafeQueryError, match="only SELECT statements may reach a warehouse, got DELETE"):
         c.describe(SourceSpec(sql="delete from t"))
 
 
