@@ -116,7 +116,7 @@ def _check_function(node: exp.Expr, allowed_reads: Collection[FileRead]) -> None
     if not isinstance(node, exp.Func):
         return
     name = function_name(node)
-    in_from = isinstance(node.parent, (exp.Table, exp.Lateral)) and node.arg_key == "this"
+    in_from = isinstance(node.parent, (exp.Table, exp.Lateral, exp.From, exp.Join)) and node.arg_key == "this"
     if (name in _DENIED_NAMES or _DENIED_PATTERN.search(name) or isinstance(node, _DENIED_TYPES)
             or (in_from and not _is_row_generator(node, name))):
         read = file_read(node)

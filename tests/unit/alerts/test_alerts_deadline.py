@@ -149,3 +149,14 @@ def test_the_deadline_also_works_inside_a_running_event_loop() -> None:
         return bounded.run_with_deadline(quick, 1.0)
 
     assert asyncio.run(caller()) == "ok"
+
+
+def test_only_the_start_of_a_big_or_oddly_encoded_error_answer_is_read(httpserver) -> None:
+    from werkzeug import Response
+
+    httpserver.expect_request("/hook").respond_with_response(
+        Response("é" * 100_000, status=500, headers={"Content-Type": "text/plain; charset=no-such-codec"}))
+    answer = bounded.post(httpserver.url_for("/hook"), b"{}", {}, total_timeout=5)
+    assert answer.status_code == 500
+    assert 0 < len(answer.text.encode("utf-8")) <= bounded.MAX_BODY_BYTES + 4
+    assert set(answer.text) <= {"é", "\ufffd"}

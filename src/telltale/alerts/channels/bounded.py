@@ -75,4 +75,8 @@ async def _start_of_body(resp: Any) -> str:
         size += len(chunk)
         if size >= MAX_BODY_BYTES:
             break
-    return b"".join(chunks)[:MAX_BODY_BYTES].decode(resp.encoding or "utf-8", errors="replace")
+    raw = b"".join(chunks)[:MAX_BODY_BYTES]
+    try:
+        return raw.decode(resp.charset_encoding or "utf-8", errors="replace")
+    except LookupError:                       # a charset Python does not know
+        return raw.decode("utf-8", errors="replace")
