@@ -62,7 +62,8 @@ def labels_relation(actuals: ActualsSpec, connector: Connector, columns: set[str
     rows = exp.Window(this=exp.Count(this=exp.Star()), partition_by=[lid.copy()])
     projections: list[exp.Expression] = [lid.copy()]
     projections += [col(c) for c in sorted(columns - {LABEL_ROWS, actuals.id})]
-    projections += [rank.as_(LABEL_RANK, quoted=True), rows.as_(LABEL_ROWS, quoted=True)]
+    projections += [exp.Alias(this=rank, alias=exp.to_identifier(LABEL_RANK, quoted=True)),
+                    exp.Alias(this=rows, alias=exp.to_identifier(LABEL_ROWS, quoted=True))]
     sel = exp.select(*projections).from_(aliased(connector.relation(actuals.source), "l0"))
     if actuals.timestamp and actuals.as_of is not None:
         ts = col(actuals.timestamp)

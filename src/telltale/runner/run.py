@@ -32,7 +32,6 @@ from telltale.runner.results import TRAINING, MonitorResult
 from telltale.runner.summaries import SummaryBook
 from telltale.timeutil import TimeRange, baseline_range, covering, focal_range, iso, to_utc
 
-
 GRID_SAMPLE_ROWS = 100_000   # histogram edges come from a block sample of about this many rows
 
 

@@ -56,7 +56,8 @@ class PartialsMixin(StoreBase):
         q = sa.select(partials.c.bucket_start, partials.c.segment_key, partials.c.partial_key,
                       partials.c.value, partials.c.final).where(
             partials.c.model == model, partials.c.granularity == granularity,
-            partials.c.fingerprint == fingerprint, partials.c.bucket_start >= to_utc(start), partials.c.bucket_start < to_utc(end))
+            partials.c.fingerprint == fingerprint,
+            partials.c.bucket_start >= to_utc(start), partials.c.bucket_start < to_utc(end))
         if keys is not None and len(keys) <= _IN_LIMIT:
             q = q.where(partials.c.partial_key.in_(sorted(keys)))
         if segs is not None and len(segs) <= _IN_LIMIT:
