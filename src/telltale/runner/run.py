@@ -219,13 +219,12 @@ class ModelRun:
         """A result of a monitor reading labels, with the duplicate labels it left out."""
         if result.window is None:
             return result
-        seg = {k: str(v) for k, v in (result.segment or {}).items()}
-        dups = int(ctx.merged(result.window, seg or None).get(duplicate_labels()) or 0)
+        dups = int(ctx.values(result.window, result.segment or None).get(duplicate_labels()) or 0)
         if dups <= 0:
             return result
         assert self.spec.actuals is not None
         by = (f"the latest by {self.spec.actuals.timestamp} as of {iso(self.at)}"
-              if self.spec.actuals.timestamp else "one per prediction")
+              if self.spec.actuals.timestamp else "without a label timestamp, the highest label value")
         note = (f"{dups} duplicate label row{'s' if dups != 1 else ''} left out "
                 f"({by} was used)")
         return replace(result, message=f"{result.message}; {note}",
