@@ -99,7 +99,9 @@ def _data(seed: int = 5) -> tuple[pa.Table, pa.Table]:
                 lts.append(None)
                 lval.append(bool(rng.random() < 0.5))
             n += 1
-    preds = pa.table({"id": ids, "ts": pa.array(ts, pa.timestamp("us")), "pred": pred, "inline_label": inline})
+    grp = ["even" if i % 2 == 0 else "odd" for i in ids]
+    preds = pa.table({"id": ids, "ts": pa.array(ts, pa.timestamp("us")), "pred": pred, "inline_label": inline,
+                      "grp": grp})
     labels = pa.table({"id": lid, "labeled_at": pa.array(lts, pa.timestamp("us")), "label": lval})
     return preds, labels
 
@@ -125,7 +127,8 @@ def _raw(root: Path) -> tuple[list, list]:
     return preds, labels
 
 
-def _exact(root: Path, at: datetime, start: datetime, end: datetime) -> tuple[float, int, int]:
+def _exact(root: Path, at: datetime, start: datetime, end: datetime,
+           parity: int | None = None) -> tuple[float, int, int]:
     """(precision, rows, duplicate label rows) over predictions in [start, end), labels as of `at`:
     per prediction the latest label by time among those at or before `at` (a label without
     time always counts, below timed ones; a tie goes to the true label)."""
@@ -138,6 +141,8 @@ def _exact(root: Path, at: datetime, start: datetime, end: datetime) -> tuple[fl
     y_true, y_pred, dups, rows = [], [], 0, 0
     for i, t, p in preds:
         if not (start.replace(tzinfo=None) <= t < end.replace(tzinfo=None)):
+            continue
+        if parity is not None and i % 2 != parity:
             continue
         rows += 1
         got = by_id.get(i)
@@ -174,6 +179,26 @@ def test_duplicate_labels_never_multiply_rows_and_are_counted(root: Path) -> Non
     # the label table is deduplicated in the warehouse: every query reading it ranks labels
     label_sql = [q["sql"] for q in report.queries if '"labels"' in q["sql"]]
     assert label_sql and all("ROW_NUMBER() OVER" in s for s in label_sql)
+
+
+def test_duplicates_are_counted_per_segment(root: Path) -> None:
+    cfg = CONFIG.replace("      timestamp: labeled_at\n", "      timestamp: labeled_at\n    segments: [grp]\n")
+    cfg = cfg.replace("    predictions: {pred: boolean}\n    actuals: {label: boolean}\n",
+                      "    predictions: {pred: boolean}\n    actuals: {label: boolean}\n"
+                      "    features: {grp: categorical}\n", 1)
+    cfg = cfg.replace("  - {name: precision, model: m, type: performance_degradation, metric: precision, window: 7d,\n",
+                      "  - {name: precision, model: m, type: performance_degradation, metric: precision, window: 7d,"
+                      " segment: all,\n")
+    (root / "telltale.yml").write_text(cfg)
+    report = run_project(load_project(root), at=T2, now=T2 + timedelta(hours=1), monitor="precision")
+    seen = set()
+    for r in report.results:
+        parity = None if not r.segment else (0 if r.segment["grp"] == "even" else 1)
+        precision, _, dups = _exact(root, T2, T2 - 7 * DAY, T2, parity)
+        assert r.value == pytest.approx(precision, abs=1e-12), r.segment
+        assert r.extra["duplicate_labels"] == dups and f"{dups} duplicate label rows" in r.message
+        seen.add(parity)
+    assert seen == {None, 0, 1}
 
 
 def test_an_earlier_at_gives_that_times_numbers_after_later_runs(root: Path) -> None:
