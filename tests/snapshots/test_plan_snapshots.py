@@ -31,6 +31,7 @@ AT = datetime(2026, 3, 13, tzinfo=timezone.utc)
 LABELS = """    actuals_source:
       source: {table: labels}
       id: event_id
+      timestamp: labeled_at
 """
 
 
@@ -63,3 +64,6 @@ def test_plan_snapshot(project, dialect: str) -> None:
         tree = sqlglot.parse_one(sql, read=dialect)
         assert tree.key in ("select", "union")
     assert "labels" in text   # the actuals are joined where a query reads them
+    # one label per prediction, the latest as of the run (never a plain join that multiplies rows)
+    assert "ROW_NUMBER() OVER (" in text and "__telltale_label_rank" in text
+    assert "labeled_at" in text and "2026-03-13 00:00:00" in text

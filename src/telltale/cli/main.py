@@ -98,12 +98,14 @@ def validate(project: Path = ProjectOpt,
 def compile_(project: Path = ProjectOpt,
              model: Optional[str] = typer.Option(None, "--model", help="Only this model."),
              dialect: Optional[str] = typer.Option(None, "--dialect", help="Render for this SQL dialect."),
-             at: Optional[str] = typer.Option(None, "--at", help="Plan the windows as of this time.")) -> None:
-    """Print the SQL each model's run would push down."""
+             at: Optional[str] = typer.Option(None, "--at", help="Plan the windows as of this time."),
+             full: bool = typer.Option(False, "--full", help="The first run's plan, as on a fresh store.")) -> None:
+    """Print exactly the SQL the next run would push down (--full: as on a fresh store)."""
     from telltale.runner.compile import compile_project
 
     try:
-        for name, queries in compile_project(_load(project), model=model, dialect=dialect, at=_at(at)):
+        for name, queries in compile_project(_load(project), model=model, dialect=dialect, at=_at(at),
+                                             full=full):
             print(f"-- model {name}")
             for kind, sql in queries:
                 print(f"-- {kind}\n{sql};\n")

@@ -15,20 +15,22 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlglot import exp
+
 from telltale.errors import ConfigError, TelltaleError, UnsafeQueryError
 from telltale.monitors.common import history_range, make_result
 from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import monitor_type
 from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial, empty_value
+from telltale.planner.partials import Partial, count_rows, empty_value
 from telltale.planner.queries import count_query, grid_query, plan_scans
+from telltale.planner.relation import col, referenced_columns
+from telltale.planner.spec import LABEL_ROWS, ModelSpec
 from telltale.runner.metrics import MetricCompiler
-from telltale.runner.modelctx import model_fields, model_spec
-from telltale.planner.spec import ModelSpec
+from telltale.runner.modelctx import model_fields, model_spec, summary_fingerprint
 from telltale.runner.results import TRAINING, MonitorResult
 from telltale.runner.summaries import SummaryBook
 from telltale.timeutil import TimeRange, baseline_range, covering, focal_range, iso, to_utc
-
 
 GRID_SAMPLE_ROWS = 100_000   # histogram edges come from a block sample of about this many rows
 
@@ -117,6 +119,22 @@ class RunPlan:
     ranges: list[TimeRange] = field(default_factory=list)        # focal, history and window baselines
     baselines: list[TimeRange] = field(default_factory=list)     # window baselines (grid edges)
     training: dict[str, tuple[Any, set[Partial]]] = field(default_factory=dict)
+    label_readers: set[int] = field(default_factory=set)         # monitors reading separate labels
+
+
+def duplicate_labels() -> Partial:
+    """Label rows left out because their prediction has a later label (summed per bucket)."""
+    rows = col(LABEL_ROWS)
+    return Partial("sum", exp.Sub(this=rows, expression=exp.Literal.number(1)),
+                   exp.GT(this=rows.copy(), expression=exp.Literal.number(1)))
+
+
+@dataclass(frozen=True)
+class ScanGroup:
+    """Buckets to push down again, and the partials they lack."""
+
+    rng: TimeRange
+    partials: list[Partial]
 
 
 class ModelRun:
@@ -124,12 +142,16 @@ class ModelRun:
 
     def __init__(self, project: Any, name: str, monitors: list[Any], at: datetime,
                  connector: Any, store: Any, compiler: MetricCompiler, log: QueryLog,
-                 run_id: str, now: datetime) -> None:
+                 run_id: str, now: datetime, *, read_only: bool = False) -> None:
         self.project, self.name, self.monitors, self.at = project, name, monitors, at
         self.connector, self.store, self.compiler, self.log = connector, store, compiler, log
-        self.run_id, self.now = run_id, now
+        self.run_id, self.now, self.read_only = run_id, now, read_only
         self.cfg = project.model(name)
-        self.spec = model_spec(project, name)
+        spec = model_spec(project, name)
+        if spec.actuals is not None:   # labels as of the run
+            spec = replace(spec, actuals=replace(spec.actuals, as_of=at))
+        self.spec = spec
+        self.fingerprint = summary_fingerprint(project, spec)
         self.fields = model_fields(project, name)
         self.book = SummaryBook(self.spec.step)
         self.training: dict[str, SummaryBook] = {}      # training source -> its summaries
@@ -165,6 +187,9 @@ class ModelRun:
                 continue
             wants = mt.requests(cfg, ctx)
             plan.needed |= wants
+            if self.spec.actuals is not None and self.reads_labels(wants):
+                plan.label_readers.add(i)
+                plan.needed.add(duplicate_labels())
             plan.ranges.append(ctx.focal)
             past = history_range(cfg, ctx.focal)
             if past is not None:
@@ -177,6 +202,33 @@ class ModelRun:
                 plan.baselines.append(ctx.baseline)
             plan.contexts.append((i, cfg, mt, ctx))
         return plan
+
+    def reads_labels(self, partials: set[Partial]) -> bool:
+        """True when some of `partials` read a label column of a separate label table."""
+        cols = referenced_columns([e for p in partials for e in (p.expr, p.expr2, p.filter)])
+        return bool(cols & (self.spec.actual_columns - {LABEL_ROWS}))
+
+    def as_of_labels(self, partial: Partial) -> bool:
+        """True when a partial reads labels taken as of `--at` (a label table with a timestamp)."""
+        a = self.spec.actuals
+        if a is None or not a.timestamp:
+            return False
+        return bool(referenced_columns([partial.expr, partial.expr2, partial.filter]) & self.spec.actual_columns)
+
+    def label_note(self, result: MonitorResult, ctx: EvalContext) -> MonitorResult:
+        """A result of a monitor reading labels, with the duplicate labels it left out."""
+        if result.window is None:
+            return result
+        dups = int(ctx.values(result.window, result.segment or None).get(duplicate_labels()) or 0)
+        if dups <= 0:
+            return result
+        assert self.spec.actuals is not None
+        by = (f"the latest by {self.spec.actuals.timestamp} as of {iso(self.at)}"
+              if self.spec.actuals.timestamp else "without a label timestamp, the highest label value")
+        note = (f"{dups} duplicate label row{'s' if dups != 1 else ''} left out "
+                f"({by} was used)")
+        return replace(result, message=f"{result.message}; {note}",
+                       extra={**result.extra, "duplicate_labels": dups})
 
     def run(self) -> list[MonitorResult]:
         """Fetch what is missing, then evaluate every monitor of the model (in config order)."""
@@ -202,6 +254,8 @@ class ModelRun:
                 continue
             try:
                 slots[i] = mt.evaluate(cfg, ctx)
+                if i in plan.label_readers:
+                    slots[i] = [self.label_note(r, ctx) for r in slots[i]]
             except TelltaleError as exc:
                 slots[i] = [self.failed(cfg, ctx, str(exc))]
             except Exception as exc:  # noqa: BLE001 - one monitor's failure must not stop the others
@@ -231,26 +285,51 @@ class ModelRun:
 
     def fetch(self, needed: set[Partial], ranges: list[TimeRange], baselines: list[TimeRange],
               training: Any = None) -> None:
-        """Load stored summaries, compute grids and what is missing or may still change, store it.
+        """Load stored summaries, compute grids and what is missing or may still change, store it."""
+        spec, rng = self.grid_source(ranges, baselines, training)
+        self.load_grids(needed, spec, rng)
+        for group in self.scans_needed(needed, ranges):
+            self.scan(group.rng, group.partials)
+
+    def grid_source(self, ranges: list[TimeRange], baselines: list[TimeRange],
+                    training: Any) -> tuple[ModelSpec, TimeRange | None]:
+        """Where new histogram grids are sampled: the window baselines, else the training set."""
+        if baselines or training is None:
+            return self.spec, covering(baselines or [covering(ranges)])
+        return self.training_spec(training), None
+
+    def reusable(self, bucket: datetime, key: str, as_of: set[str]) -> bool:
+        """Whether a stored final summary of `bucket` holds for this run's `--at`.
+
+        A final summary that reads labels holds every label that arrived within
+        `late_labels`; a run as of an earlier time must not see them, so it recomputes the
+        summary as of its `--at` (`as_of`: the keys of partials reading labels as of `--at`).
+        """
+        late = max(self.spec.late_data, self.spec.late_labels)
+        return key not in as_of or bucket + self.spec.step + late <= self.at
+
+    def scans_needed(self, needed: set[Partial], ranges: list[TimeRange]) -> list[ScanGroup]:
+        """Read the stored summaries this run can reuse; return the scans for the rest.
 
         A stored summary is reused once it is final: its bucket ended more than `late_data`
-        ago (`late_labels` for summaries that read an actuals column). What is left is
-        grouped by the set of summaries each bucket lacks, usually two groups on a daily
-        run (the new day: everything; the last days: label summaries), one scan each.
+        ago (`late_labels` for summaries that read an actuals column), it was computed from
+        the same sources (the fingerprint), and for label summaries the run's `--at` is past
+        the label deadline. What is left is grouped by the set of summaries each bucket
+        lacks, usually two groups on a daily run (the new day: everything; the last days:
+        label summaries), one scan each.
         """
         whole = covering(ranges)
-        if baselines or training is None:
-            self.load_grids(needed, self.spec, covering(baselines or [whole]))
-        else:
-            self.load_grids(needed, self.training_spec(training), None)
         needed = {p for p in needed if p.kind != "hist" or p.grid_key in self.book.grids}
         keys = {p.key for p in needed}
+        as_of = {p.key for p in needed if self.as_of_labels(p)}
         final: dict[datetime, set[str]] = {}
         if self.store is not None:
             stored = self.store.get_partials(self.name, self.spec.granularity, whole.start, whole.end,
-                                             partial_keys=keys)
-            self.book.add(stored.values)
-            for b, _, k in stored.final:
+                                             partial_keys=keys, fingerprint=self.fingerprint)
+            usable = {(b, seg, k) for b, seg, k in stored.final if self.reusable(b, k, as_of)}
+            self.book.add({bs: kept for bs, vals in stored.values.items()
+                           if (kept := {k: v for k, v in vals.items() if (*bs, k) in usable})})
+            for b, _, k in usable:
                 final.setdefault(b, set()).add(k)
         groups: dict[frozenset[str], list[datetime]] = {}
         for b in whole.buckets(self.spec.step):
@@ -261,8 +340,8 @@ class ModelRun:
             every = sorted(b for bs in groups.values() for b in bs)
             groups = {frozenset(keys): every}
         by_key = {p.key: p for p in needed}
-        for todo, buckets in groups.items():
-            self.scan(TimeRange(min(buckets), max(buckets) + self.spec.step), [by_key[k] for k in todo])
+        return [ScanGroup(TimeRange(min(buckets), max(buckets) + self.spec.step),
+                          [by_key[k] for k in todo]) for todo, buckets in groups.items()]
 
     def scan(self, rng: TimeRange, partials: list[Partial]) -> None:
         """Push down `partials` over `rng`, add the result to the book and the store."""
@@ -276,22 +355,33 @@ class ModelRun:
             if b not in seen:
                 computed[(b, "")] = {p.key: empty_value(p.kind) for p in partials}
         self.book.add(computed)
-        if self.store is not None:
+        if self.store is not None and not self.read_only:
             self.save(computed, {p.key: p for p in partials})
+
+    def is_final(self, bucket: datetime, partial: Partial) -> bool:
+        """Whether a summary computed now can no longer change (then it is stored as final).
+
+        Final exactly when `bucket_end + late <= now`, `late` being `late_labels` for a
+        summary reading labels (`late_data` otherwise). Labels with a timestamp are read as
+        of `--at`, so such a summary is final only when `--at` is past that deadline too.
+        """
+        late = self.spec.late_for(referenced_columns([partial.expr, partial.expr2, partial.filter]))
+        deadline = bucket + self.spec.step + late
+        if self.as_of_labels(partial):
+            return deadline <= min(self.now, self.at)
+        return deadline <= self.now
 
     def save(self, computed: dict[Any, dict[str, Any]], partials: dict[str, Partial]) -> None:
         """Store per-bucket summaries, each marked final once it can no longer change."""
-        from telltale.planner.relation import referenced_columns
         from telltale.store.records import PartialRow
 
-        late = {k: self.spec.late_for(referenced_columns([p.expr, p.expr2, p.filter]))
-                for k, p in partials.items()}
         rows = []
         for (bucket, seg), vals in computed.items():
-            end = bucket + self.spec.step
-            rows += [PartialRow(bucket, seg, k, v, end + late.get(k, self.spec.late_data) <= self.now)
+            # a scan may bring partials it was not asked for (the row count of a distribution scan)
+            rows += [PartialRow(bucket, seg, k, v, self.is_final(bucket, partials.get(k, count_rows())))
                      for k, v in vals.items()]
-        self.store.put_partials(self.name, self.spec.granularity, rows, run_id=self.run_id)
+        self.store.put_partials(self.name, self.spec.granularity, rows, run_id=self.run_id,
+                                fingerprint=self.fingerprint)
 
     def training_spec(self, source: Any) -> ModelSpec:
         """The model's columns read from a training data set: no time, no label join.
@@ -310,15 +400,19 @@ class ModelRun:
         for planned in plan_scans(spec, self.connector, None, usable, self.book.grids):  # type: ignore[arg-type]
             book.add(self._execute(planned))
 
-    def load_grids(self, needed: set[Partial], spec: ModelSpec, rng: TimeRange | None) -> None:
-        """Histogram grids: stored ones, else computed once from the baseline and stored."""
+    def stored_grids(self, needed: set[Partial]) -> dict[str, Any]:
+        """Load the stored histogram grids; return the expressions still lacking one."""
         hist = {p.grid_key: p.expr for p in needed if p.kind == "hist"}
         if not hist:
-            return
-        stored = self.store.get_grids(self.name) if self.store is not None else {}
+            return {}
+        stored = self.store.get_grids(self.name, fingerprint=self.fingerprint) if self.store is not None else {}
         for k, g in stored.items():
             self.book.grids[k] = Grid.from_json(g)
-        missing = {k: e for k, e in hist.items() if k not in self.book.grids}
+        return {k: e for k, e in hist.items() if k not in self.book.grids}
+
+    def load_grids(self, needed: set[Partial], spec: ModelSpec, rng: TimeRange | None) -> None:
+        """Histogram grids: stored ones, else computed once from the baseline and stored."""
+        missing = self.stored_grids(needed)
         if not missing:
             return
         rows = self._execute(count_query(spec, self.connector, rng))  # type: ignore[arg-type]
@@ -331,8 +425,8 @@ class ModelRun:
         for k, g in grids.items():
             if g is None:
                 continue
-            if self.store is not None:
-                g = Grid.from_json(self.store.put_grid(self.name, k, g))
+            if self.store is not None and not self.read_only:
+                g = Grid.from_json(self.store.put_grid(self.name, k, g, fingerprint=self.fingerprint))
             self.book.grids[k] = g
 
 
@@ -363,7 +457,9 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
         from telltale.store import open_store
         store = open_store(project.store_url)
         run_id = store.begin_run(at)
-    else:
+    else:   # the stored state is read (same grids, same reusable summaries), nothing is written
+        from telltale.store import open_store_readonly
+        store = open_store_readonly(project.store_url)
         run_id = "dry-" + new_run_id(now)
     log = QueryLog()
     results: list[MonitorResult] = []
@@ -385,15 +481,17 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
                     results.append(_error_result(project, cfg, at, str(exc)))
                 continue
             results.extend(ModelRun(project, name, mons, at, connector, store, compiler, log,
-                                    run_id, now).run())
+                                    run_id, now, read_only=dry_run).run())
         report = RunReport(run_id, at, results, queries=log.entries)
-        if store is not None:
+        if store is not None and not dry_run:
             _finish(project, store, report, monitors, now, alerts)
     finally:
         for c in connectors.values():
             c.close()
+        if store is not None and dry_run:
+            store.close()
     report.seconds = time.perf_counter() - started
-    if store is not None:
+    if store is not None and not dry_run:
         store.finish_run(run_id, status="done", exit_code=report.exit_code,
                          summary={"results": len(results), "alerts": len(report.alerts)})
     return report

@@ -51,7 +51,9 @@ class SummaryBook:
         if ckey in self._cache:
             return self._cache[ckey]
         acc: dict[str, Any] = {}
-        for (bucket, seg), vals in self.buckets.items():
+        # in a fixed order: floating-point sums come out the same whichever buckets were
+        # read from the store and which were scanned (a dry run equals the stored run)
+        for (bucket, seg), vals in sorted(self.buckets.items(), key=lambda kv: kv[0]):
             if not (rng.start <= bucket < rng.end):
                 continue
             if segment:

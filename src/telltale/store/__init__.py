@@ -24,10 +24,10 @@ from telltale.store.records import (
     RunRecord,
     StoredPartials,
 )
-from telltale.store.store import Store, open_store, resolve_url
+from telltale.store.store import Store, open_store, open_store_readonly, resolve_url
 
 __all__ = [
     "DEFAULT_URL", "LATEST_VERSION", "MIGRATIONS", "AlertKey", "AlertRecord", "MetricPoint", "Migration",
     "OutboxClaim", "OutboxMessage", "OutboxRow", "PartialRow", "RunRecord", "Store", "StoredPartials",
-    "current_version", "migrate", "open_store", "points_from_results", "resolve_url",
+    "current_version", "migrate", "open_store", "open_store_readonly", "points_from_results", "resolve_url",
 ]

@@ -46,7 +46,12 @@ class HistoryMixin(StoreBase):
     """put_metric_points / metric_history."""
 
     def put_metric_points(self, points: Iterable[MetricPoint]) -> int:
-        """Append metric points (one executemany); return how many were written."""
+        """Store a run's metric points, replacing the points of the same evaluations; return how many.
+
+        A monitor evaluated again at the same `at` replaces every point it stored for that
+        `at` (a segment gone since is dropped too), so rerunning a time never duplicates
+        its history. One transaction: the deletes, then one executemany.
+        """
         rows = [{"run_id": p.run_id, "at": to_utc(p.at), "model": p.model, "monitor": p.monitor,
                  "column": p.column or "", "segment_key": p.segment_key, "metric": p.metric,
                  "value": _finite(p.value), "status": p.status,
@@ -54,8 +59,12 @@ class HistoryMixin(StoreBase):
                  "window_end": to_utc(p.window_end) if p.window_end else None,
                  "extra": p.extra or None} for p in points]
         if rows:
+            t = metric_points
+            evaluated = sorted({(r["model"], r["monitor"], r["at"]) for r in rows})
             with self.transaction() as conn:
-                conn.execute(sa.insert(metric_points), rows)
+                for model, monitor, at in evaluated:
+                    conn.execute(sa.delete(t).where(t.c.model == model, t.c.monitor == monitor, t.c.at == at))
+                conn.execute(sa.insert(t), rows)
         return len(rows)
 
     def metric_history(self, model: str, monitor: str, column: str | None, segment_key: str = "",

@@ -138,8 +138,50 @@ def _v1_initial(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v2_fingerprints(conn: Connection) -> None:
+    """v2: partials and grids keyed by the fingerprint of what they were computed from.
+
+    SQLite cannot change a primary key in place, so both tables are rebuilt (new table,
+    copy, drop, rename; the same on PostgreSQL). Rows written before v2 keep an empty
+    fingerprint, which no run asks for: they are recomputed, never reused.
+    """
+    ts = sa.DateTime(timezone=True)
+    md = sa.MetaData()
+    sa.Table(
+        "partials_v2", md,
+        sa.Column("model", sa.String(200), primary_key=True),
+        sa.Column("granularity", sa.String(16), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), primary_key=True),
+        sa.Column("bucket_start", ts, primary_key=True),
+        sa.Column("segment_key", sa.Text, primary_key=True),
+        sa.Column("partial_key", sa.Text, primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+        sa.Column("final", sa.Boolean, nullable=False),
+        sa.Column("computed_at", ts, nullable=False),
+        sa.Column("run_id", sa.String(64)),
+    )
+    sa.Table(
+        "grids_v2", md,
+        sa.Column("model", sa.String(200), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), primary_key=True),
+        sa.Column("expr_key", sa.Text, primary_key=True),
+        sa.Column("grid", sa.Text, nullable=False),
+        sa.Column("created_at", ts, nullable=False),
+    )
+    md.create_all(conn)
+    for name in ("partials", "grids"):
+        old = sa.Table(name, sa.MetaData(), autoload_with=conn)
+        new = md.tables[f"{name}_v2"]
+        cols = [c.name for c in old.columns]
+        conn.execute(sa.insert(new).from_select(
+            [*cols, "fingerprint"], sa.select(*[old.c[c] for c in cols], sa.literal("").label("fingerprint"))))
+        old.drop(conn)
+        conn.execute(sa.text(f"ALTER TABLE {name}_v2 RENAME TO {name}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: runs, partials, grids, metric_points, alerts, outbox", _v1_initial),
+    Migration(2, "partials and grids keyed by a fingerprint of their source", _v2_fingerprints),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

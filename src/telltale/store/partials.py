@@ -20,35 +20,43 @@ class PartialsMixin(StoreBase):
     """put_partials / get_partials / put_grid / get_grid / get_grids."""
 
     def put_partials(self, model: str, granularity: str, rows: Iterable[PartialRow], *,
-                     run_id: str | None = None, computed_at: datetime | None = None) -> int:
-        """Upsert partial values (one executemany); return how many rows were written.
+                     run_id: str | None = None, computed_at: datetime | None = None,
+                     fingerprint: str = "") -> int:
+        """Upsert partial values (one executemany); return how many rows were given.
 
-        A row with the same (model, granularity, bucket, segment, partial key) is replaced,
-        value and finality both (the last computation wins).
+        A row with the same (model, granularity, fingerprint, bucket, segment, partial key)
+        is replaced, value and finality both (the last computation wins), except that a
+        final row is never replaced by one that is not (e.g. label summaries recomputed as
+        of an earlier `--at`). `fingerprint` names what the values were computed from
+        (source, mappings, grid settings, segments, labels); reads ask for the same one.
         """
         now = to_utc(computed_at or datetime.now(UTC))
-        data = [{"model": model, "granularity": granularity, "bucket_start": to_utc(r.bucket_start),
+        data = [{"model": model, "granularity": granularity, "fingerprint": fingerprint,
+                 "bucket_start": to_utc(r.bucket_start),
                  "segment_key": r.segment_key, "partial_key": r.partial_key, "value": r.value,
                  "final": bool(r.final), "computed_at": now, "run_id": run_id} for r in rows]
         with self.transaction() as conn:
             upsert(conn, partials, data,
-                   keys=("model", "granularity", "bucket_start", "segment_key", "partial_key"),
-                   update=("value", "final", "computed_at", "run_id"))
+                   keys=("model", "granularity", "fingerprint", "bucket_start", "segment_key", "partial_key"),
+                   update=("value", "final", "computed_at", "run_id"), keep_true="final")
         return len(data)
 
     def get_partials(self, model: str, granularity: str, start: datetime, end: datetime,
                      partial_keys: Iterable[str] | None = None,
-                     segment_keys: Iterable[str] | None = None) -> StoredPartials:
+                     segment_keys: Iterable[str] | None = None, *,
+                     fingerprint: str = "") -> StoredPartials:
         """Stored values with `start <= bucket_start < end`, optionally only some keys/segments.
 
-        Returns `StoredPartials`: `.values[(bucket, segment_key)][partial_key] = value`, and
-        `.final`, the (bucket, segment_key, partial_key) triples marked final.
+        Only rows written with the same `fingerprint` are read. Returns `StoredPartials`:
+        `.values[(bucket, segment_key)][partial_key] = value`, and `.final`, the
+        (bucket, segment_key, partial_key) triples marked final.
         """
         keys = None if partial_keys is None else set(partial_keys)
         segs = None if segment_keys is None else set(segment_keys)
         q = sa.select(partials.c.bucket_start, partials.c.segment_key, partials.c.partial_key,
                       partials.c.value, partials.c.final).where(
             partials.c.model == model, partials.c.granularity == granularity,
+            partials.c.fingerprint == fingerprint,
             partials.c.bucket_start >= to_utc(start), partials.c.bucket_start < to_utc(end))
         if keys is not None and len(keys) <= _IN_LIMIT:
             q = q.where(partials.c.partial_key.in_(sorted(keys)))
@@ -74,28 +82,32 @@ class PartialsMixin(StoreBase):
             return conn.execute(sa.delete(partials).where(*cond)).rowcount or 0
 
     def put_grid(self, model: str, expr_key: str, grid: Mapping[str, Any] | Any, *,
-                 created_at: datetime | None = None) -> dict[str, Any]:
+                 created_at: datetime | None = None, fingerprint: str = "") -> dict[str, Any]:
         """Store a histogram grid once; return the grid in force (an existing one wins).
 
         `grid` is its JSON form (`Grid.to_json()`) or any object with a `to_json()` method.
+        Grids are kept per `fingerprint`, like partials.
         """
         data = dict(grid.to_json() if hasattr(grid, "to_json") else grid)
         with self.transaction() as conn:
-            insert_ignore(conn, grids, [{"model": model, "expr_key": expr_key, "grid": data,
-                                         "created_at": to_utc(created_at or datetime.now(UTC))}],
-                          keys=("model", "expr_key"))
+            insert_ignore(conn, grids, [{"model": model, "fingerprint": fingerprint, "expr_key": expr_key,
+                                         "grid": data, "created_at": to_utc(created_at or datetime.now(UTC))}],
+                          keys=("model", "fingerprint", "expr_key"))
             stored: dict[str, Any] = conn.execute(sa.select(grids.c.grid).where(
-                grids.c.model == model, grids.c.expr_key == expr_key)).scalar_one()
+                grids.c.model == model, grids.c.fingerprint == fingerprint,
+                grids.c.expr_key == expr_key)).scalar_one()
             return stored
 
-    def get_grid(self, model: str, expr_key: str) -> dict[str, Any] | None:
+    def get_grid(self, model: str, expr_key: str, *, fingerprint: str = "") -> dict[str, Any] | None:
         """The stored grid of one expression (its JSON form), or None."""
         with self._read() as conn:
             return conn.execute(sa.select(grids.c.grid).where(
-                grids.c.model == model, grids.c.expr_key == expr_key)).scalar_one_or_none()
+                grids.c.model == model, grids.c.fingerprint == fingerprint,
+                grids.c.expr_key == expr_key)).scalar_one_or_none()
 
-    def get_grids(self, model: str) -> dict[str, dict[str, Any]]:
-        """Every stored grid of a model, by expression key."""
+    def get_grids(self, model: str, *, fingerprint: str = "") -> dict[str, dict[str, Any]]:
+        """Every stored grid of a model (for one fingerprint), by expression key."""
         with self._read() as conn:
             return {k: g for k, g in conn.execute(
-                sa.select(grids.c.expr_key, grids.c.grid).where(grids.c.model == model))}
+                sa.select(grids.c.expr_key, grids.c.grid).where(
+                    grids.c.model == model, grids.c.fingerprint == fingerprint))}

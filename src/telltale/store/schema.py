@@ -28,6 +28,7 @@ partials = sa.Table(
     "partials", metadata,
     sa.Column("model", sa.String(200), primary_key=True),
     sa.Column("granularity", sa.String(16), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), primary_key=True),   # of what shaped the values
     sa.Column("bucket_start", UTCDateTime, primary_key=True),
     sa.Column("segment_key", sa.Text, primary_key=True),
     sa.Column("partial_key", sa.Text, primary_key=True),
@@ -40,6 +41,7 @@ partials = sa.Table(
 grids = sa.Table(
     "grids", metadata,
     sa.Column("model", sa.String(200), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
     sa.Column("expr_key", sa.Text, primary_key=True),
     sa.Column("grid", JSONText, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),

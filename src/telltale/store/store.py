@@ -58,3 +58,41 @@ def open_store(url: str = DEFAULT_URL, *, base_dir: str | Path | None = None,
         engine.dispose()
         raise
     return Store(engine, version)
+
+
+def open_store_readonly(url: str = DEFAULT_URL, *, base_dir: str | Path | None = None) -> Store | None:
+    """Open an existing store for reading only (`--dry-run`, `compile`); None when there is none.
+
+    Nothing is created or migrated: a SQLite file that does not exist, or an empty
+    database, gives None (the run then plans as on a fresh store). A store at an older
+    schema version cannot be read without migrating it: StoreError says to run once.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from telltale.errors import StoreError
+    from telltale.store.migrations import LATEST_VERSION, current_version
+
+    resolved = resolve_url(url, base_dir)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database or ""
+        if db in ("", ":memory:") or not Path(db).expanduser().is_file():
+            return None
+    engine = create_store_engine(resolved)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            version = current_version(conn)
+            conn.rollback()
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(f"cannot read the state store at {shown}: {exc}") from exc
+    if version == 0:
+        engine.dispose()
+        return None
+    if version != LATEST_VERSION:
+        engine.dispose()
+        raise StoreError(
+            f"the state store at {shown} has schema version {version}; this telltale reads version "
+            f"{LATEST_VERSION}. Run `telltale run` once (it migrates the store), or upgrade telltale.")
+    return Store(engine, version)

@@ -1,3 +1,16 @@
+-- staleness
+SELECT
+  MAX("ts") AS newest
+FROM (
+  SELECT
+    "plan",
+    "ts"
+  FROM "events" AS "p"
+  WHERE
+    "ts" >= CAST('1970-01-01 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+) AS m;
+
 -- grid size (first run only)
 SELECT
   COUNT(*) AS __n
@@ -46,8 +59,9 @@ SELECT
   COUNT(*) AS p6,
   MAX("spend") AS p7,
   MIN("spend") AS p8,
-  SUM("spend") AS p9,
-  SUM("spend" * "spend") AS p10
+  SUM(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END) AS p9,
+  SUM("spend") AS p10,
+  SUM("spend" * "spend") AS p11
 FROM (
   SELECT
     "p"."plan" AS "plan",
@@ -55,10 +69,23 @@ FROM (
     "p"."tenure" AS "tenure",
     "p"."ts" AS "ts",
     "p"."will_churn" AS "will_churn",
+    "l"."__telltale_label_rows" AS "__telltale_label_rows",
     "l"."churned" AS "churned"
   FROM "events" AS "p"
-  LEFT JOIN "labels" AS "l"
-    ON "p"."event_id" = "l"."event_id"
+  LEFT JOIN (
+    SELECT
+      "event_id",
+      "churned",
+      ROW_NUMBER() OVER (
+        PARTITION BY "event_id"
+        ORDER BY "labeled_at" DESC NULLS LAST, "churned" DESC NULLS LAST
+      ) AS "__telltale_label_rank",
+      COUNT(*) OVER (PARTITION BY "event_id") AS "__telltale_label_rows"
+    FROM "labels" AS "l0"
+    WHERE
+      "labeled_at" <= CAST('2026-03-13 00:00:00' AS TIMESTAMP) OR "labeled_at" IS NULL
+  ) AS "l"
+    ON "p"."event_id" = "l"."event_id" AND "l"."__telltale_label_rank" = 1
   WHERE
     "p"."ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
     AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)

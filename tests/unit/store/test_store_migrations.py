@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from telltale.errors import StoreError
 from telltale.store import LATEST_VERSION, MIGRATIONS, Migration, PartialRow, open_store
+from telltale.store.coltypes import UTCDateTime
 from telltale.store.schema import metadata
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -22,7 +23,8 @@ def _v2_add_notes(conn: sa.Connection) -> None:
     md.create_all(conn)
 
 
-V2 = (*MIGRATIONS, Migration(2, "fake: runs.notes and annotations", _v2_add_notes))
+NEXT = LATEST_VERSION + 1
+V2 = (*MIGRATIONS, Migration(NEXT, "fake: runs.notes and annotations", _v2_add_notes))
 
 
 def _versions(url: str) -> list[int]:
@@ -34,8 +36,8 @@ def _versions(url: str) -> list[int]:
 
 
 def test_fresh_store_is_at_latest_version_and_matches_schema(store, store_url):
-    assert store.version == LATEST_VERSION == 1
-    assert _versions(store_url) == [1]
+    assert store.version == LATEST_VERSION == 2
+    assert _versions(store_url) == [1, 2]
     inspector = sa.inspect(store.engine)
     for table in metadata.sorted_tables:
         found = {c["name"] for c in inspector.get_columns(table.name)}
@@ -44,15 +46,15 @@ def test_fresh_store_is_at_latest_version_and_matches_schema(store, store_url):
         assert set(inspector.get_pk_constraint(table.name)["constrained_columns"]) == declared_pk
 
 
-def test_migrates_from_v1_to_v2_keeping_data(store_url):
+def test_migrates_to_a_next_version_keeping_data(store_url):
     s1 = open_store(store_url)
     run_id = s1.begin_run(T0)
     s1.put_partials("credit", "day", [PartialRow(T0, "", "count|*", 42, final=True)])
     s1.close()
 
     s2 = open_store(store_url, migrations=V2)
-    assert s2.version == 2
-    assert _versions(store_url) == [1, 2]
+    assert s2.version == NEXT
+    assert _versions(store_url) == [*range(1, NEXT + 1)]
     cols = {c["name"] for c in sa.inspect(s2.engine).get_columns("runs")}
     assert "notes" in cols
     assert sa.inspect(s2.engine).has_table("annotations")
@@ -61,18 +63,18 @@ def test_migrates_from_v1_to_v2_keeping_data(store_url):
     s2.close()
 
     again = open_store(store_url, migrations=V2)   # idempotent: nothing left to do
-    assert _versions(store_url) == [1, 2]
+    assert _versions(store_url) == [*range(1, NEXT + 1)]
     again.close()
 
 
 def test_store_written_by_newer_telltale_is_refused(store_url):
     open_store(store_url, migrations=V2).close()
-    with pytest.raises(StoreError, match=r"schema version 2.*newer telltale.*up to 1"):
+    with pytest.raises(StoreError, match=rf"schema version {NEXT}.*newer telltale.*up to {LATEST_VERSION}"):
         open_store(store_url)
 
 
 def test_migration_steps_must_be_numbered_without_gaps(tmp_path):
-    bad = (*MIGRATIONS, Migration(3, "gap", lambda conn: None))
+    bad = (*MIGRATIONS, Migration(NEXT + 1, "gap", lambda conn: None))
     with pytest.raises(StoreError, match="without gaps"):
         open_store(f"sqlite:///{tmp_path}/s.db", migrations=bad)
 
@@ -83,10 +85,10 @@ def test_failed_step_rolls_back_and_says_which(tmp_path):
         raise RuntimeError("boom")
 
     url = f"sqlite:///{tmp_path}/s.db"
-    with pytest.raises(StoreError, match=r"version 2 \(broken\) failed: boom"):
-        open_store(url, migrations=(*MIGRATIONS, Migration(2, "broken", broken)))
+    with pytest.raises(StoreError, match=rf"version {NEXT} \(broken\) failed: boom"):
+        open_store(url, migrations=(*MIGRATIONS, Migration(NEXT, "broken", broken)))
     s = open_store(url)
-    assert s.version == 1 and _versions(url) == [1]
+    assert s.version == LATEST_VERSION and _versions(url) == [*range(1, NEXT)]
     assert not sa.inspect(s.engine).has_table("half_done")
     s.close()
 
@@ -111,3 +113,35 @@ def test_in_memory_sqlite_keeps_its_data_across_calls():
 def test_bad_urls_give_a_store_error(url, match):
     with pytest.raises(StoreError, match=match):
         open_store(url)
+
+
+def test_v1_store_migrates_to_fingerprinted_partials_and_grids(store_url):
+    """A store written at v1 (partials and grids without a fingerprint) migrates cleanly:
+    its rows are kept under the empty fingerprint, which no run asks for."""
+    s1 = open_store(store_url, migrations=MIGRATIONS[:1])
+    assert s1.version == 1
+    when = sa.bindparam("b", type_=UTCDateTime())
+    with s1.transaction() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO partials (model, granularity, bucket_start, segment_key, partial_key, value, "
+            "final, computed_at) VALUES ('credit', 'day', :b, '', 'count|*', '42', :f, :b)").bindparams(when),
+            {"b": T0, "f": True})
+        conn.execute(sa.text("INSERT INTO grids (model, expr_key, grid, created_at) "
+                             "VALUES ('credit', :k, :g, :b)").bindparams(when),
+                     {"k": '"x"', "g": '{"lo":0,"hi":1,"bins":4}', "b": T0})
+    s1.close()
+
+    s2 = open_store(store_url)
+    assert s2.version == LATEST_VERSION and _versions(store_url) == [*range(1, LATEST_VERSION + 1)]
+    pk = set(sa.inspect(s2.engine).get_pk_constraint("partials")["constrained_columns"])
+    assert "fingerprint" in pk
+    end = T0.replace(day=2)
+    assert s2.get_partials("credit", "day", T0, end).values == {(T0, ""): {"count|*": 42}}
+    assert s2.get_partials("credit", "day", T0, end, fingerprint="abc").values == {}
+    assert s2.get_grids("credit") == {'"x"': {"lo": 0, "hi": 1, "bins": 4}}
+    assert s2.get_grids("credit", fingerprint="abc") == {}
+    # the same key under two fingerprints: two rows, each read back on its own
+    s2.put_partials("credit", "day", [PartialRow(T0, "", "count|*", 7, final=True)], fingerprint="abc")
+    assert s2.get_partials("credit", "day", T0, end, fingerprint="abc").values == {(T0, ""): {"count|*": 7}}
+    assert s2.get_partials("credit", "day", T0, end).values == {(T0, ""): {"count|*": 42}}
+    s2.close()

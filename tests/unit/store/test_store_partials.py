@@ -75,6 +75,32 @@ def test_upsert_replaces_value_and_finality(store):
     assert got.is_final(D0, "", "count|*") and not got.is_final(D0, "", "sum|x")
 
 
+def test_a_final_value_is_never_replaced_by_a_tentative_one(store):
+    """Label summaries recomputed as of an earlier --at are not final: they must not
+    overwrite the final value a later run stored."""
+    store.put_partials("m", "day", [PartialRow(D0, "", "count|*", 12, final=True)], run_id="r1")
+    store.put_partials("m", "day", [PartialRow(D0, "", "count|*", 7, final=False),
+                                    PartialRow(D0 + DAY, "", "count|*", 3, final=False)], run_id="r2")
+    got = store.get_partials("m", "day", D0, D0 + 2 * DAY)
+    assert got.values == {(D0, ""): {"count|*": 12}, (D0 + DAY, ""): {"count|*": 3}}
+    assert got.is_final(D0, "", "count|*") and not got.is_final(D0 + DAY, "", "count|*")
+    store.put_partials("m", "day", [PartialRow(D0, "", "count|*", 13, final=True)], run_id="r3")
+    assert store.get_partials("m", "day", D0, D0 + DAY).values == {(D0, ""): {"count|*": 13}}
+
+
+def test_partials_and_grids_are_kept_per_fingerprint(store):
+    store.put_partials("m", "day", [PartialRow(D0, "", "count|*", 200, final=True)], fingerprint="table")
+    store.put_partials("m", "day", [PartialRow(D0, "", "count|*", 67, final=True)], fingerprint="sql")
+    assert store.get_partials("m", "day", D0, D0 + DAY, fingerprint="table").values == {(D0, ""): {"count|*": 200}}
+    assert store.get_partials("m", "day", D0, D0 + DAY, fingerprint="sql").values == {(D0, ""): {"count|*": 67}}
+    assert store.get_partials("m", "day", D0, D0 + DAY, fingerprint="other").values == {}
+    store.put_grid("m", "x", Grid(0.0, 1.0, 64), fingerprint="table")
+    assert store.put_grid("m", "x", Grid(0.0, 1.0, 16), fingerprint="bins16") == Grid(0.0, 1.0, 16).to_json()
+    assert store.get_grids("m", fingerprint="table") == {"x": Grid(0.0, 1.0, 64).to_json()}
+    assert store.get_grid("m", "x", fingerprint="bins16") == Grid(0.0, 1.0, 16).to_json()
+    assert store.get_grids("m") == {}
+
+
 def test_range_is_half_open_and_filters_keys_segments_model_granularity(store):
     rows = [PartialRow(D0 + i * DAY, seg, key, i) for i in range(5)
             for seg in ("", "r=EU") for key in ("count|*", "sum|x")]
@@ -142,3 +168,23 @@ def test_transaction_groups_calls_and_rolls_back_together(store):
             raise RuntimeError("step failed")
     assert store.get_partials("m", "day", D0, D0 + DAY).values == {}
     assert store.get_grid("m", "x") is None
+
+
+def test_generic_upsert_keeps_a_true_flag_too(store):
+    """The portable path (backends without ON CONFLICT) follows the same rule."""
+    import sqlalchemy as sa
+
+    from telltale.store.schema import partials
+    from telltale.store.sqlutil import _generic_upsert
+
+    def row(value, final):
+        return {"model": "m", "granularity": "day", "fingerprint": "", "bucket_start": D0, "segment_key": "",
+                "partial_key": "count|*", "value": value, "final": final, "computed_at": D0, "run_id": None}
+
+    keys = ("model", "granularity", "fingerprint", "bucket_start", "segment_key", "partial_key")
+    with store.transaction() as conn:
+        _generic_upsert(conn, partials, [row(1, False)], keys, ("value", "final"), "final")
+        _generic_upsert(conn, partials, [row(2, True)], keys, ("value", "final"), "final")
+        _generic_upsert(conn, partials, [row(3, False)], keys, ("value", "final"), "final")
+        got = conn.execute(sa.select(partials.c.value, partials.c.final)).all()
+    assert got == [(2, True)]

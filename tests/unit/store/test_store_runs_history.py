@@ -47,10 +47,28 @@ def test_metric_points_from_results_and_history(store):
     assert [(p.at, p.value, p.run_id) for p in hist] == [(D0 + DAY, 0.1, "r1"), (D0 + 2 * DAY, 0.55, "r2b")]
     assert hist[1].status == "alert" and hist[1].extra["p_value"] == 0.01
     assert hist[0].window_start == D0 and hist[0].extra["baseline"]["end"] == "2026-03-01T00:00:00Z"
-    assert len(store.metric_history("credit", "drift", "income", "", latest_only=False)) == 5
+    # the rerun at D0+2d replaced every point that monitor stored for that time
+    assert len(store.metric_history("credit", "drift", "income", "", latest_only=False)) == 4
     model_level = store.metric_history("credit", "drift", None)
-    assert len(model_level) == 4 and model_level[0].column is None and model_level[0].value is None
-    assert [p.value for p in store.metric_history("credit", "drift", "income", "region=EU")] == [9.0] * 4
+    assert len(model_level) == 3 and model_level[0].column is None and model_level[0].value is None
+    assert D0 + 2 * DAY not in {p.at for p in model_level}
+    assert [p.value for p in store.metric_history("credit", "drift", "income", "region=EU")] == [9.0] * 3
+
+
+def test_rerunning_the_same_time_replaces_its_points_and_keeps_other_monitors(store):
+    at = D0 + DAY
+    other = MonitorResult(monitor="volume", model="credit", type="model_activity", column=None, segment=None,
+                          metric="count", value=5.0, threshold=None, status="ok", severity="low",
+                          window=TimeRange(D0, at), baseline=None, message="m")
+    assert store.put_metric_points(points_from_results("r1", at, [_result(0.1), other])) == 2
+    for i in range(3):   # the same --at three more times
+        store.put_metric_points(points_from_results(f"again{i}", at, [_result(0.2 + i)]))
+    every = store.metric_history("credit", "drift", "income", "", latest_only=False)
+    assert [(p.run_id, p.value) for p in every] == [("again2", 2.2)]
+    # another monitor's point of that time is untouched, as are other times
+    assert [p.value for p in store.metric_history("credit", "volume", None, latest_only=False)] == [5.0]
+    store.put_metric_points(points_from_results("r2", at + DAY, [_result(0.3)]))
+    assert len(store.metric_history("credit", "drift", "income", "", latest_only=False)) == 2
 
 
 def _alert(aid, status="open", opened=D0, **kw):
