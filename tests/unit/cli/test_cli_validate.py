@@ -90,3 +90,19 @@ def test_run_json_reports_a_failed_delivery_with_its_retry_time(cli, make_projec
     assert notice["status"] == "failed" and "400" in notice["error"] and notice["retry_at"]
     human = cli("run", "--project", str(root), "--at", AT, code=1)
     assert "failed firing of" in human.output and "retried after" in human.output
+
+
+def test_run_json_has_no_nan_token_when_a_value_is_nan(cli, make_project) -> None:
+    import duckdb
+
+    config = CONFIG + ("  - {name: mean x, model: m, type: metric_change, columns: [x], statistic: mean, "
+                       "detection: {change: {percent: 10}}}\n")
+    root = make_project(config)
+    con = duckdb.connect(str(root / "wh.duckdb"))
+    con.execute("UPDATE preds SET x = 'nan'::DOUBLE WHERE pid % 2 = 0")
+    con.close()
+    res = cli("run", "--project", str(root), "--at", AT, "--json", "--monitor", "mean x")
+    assert res.exit_code in (0, 1, 3), res.output
+    (mean,) = _strict(res.stdout)["results"]           # parse_constant refuses NaN and Infinity
+    if mean["value"] is None and mean["status"] != "error":
+        assert "JSON has no NaN or infinity" in mean["message"] or mean["error"]
