@@ -126,11 +126,10 @@ def validate(project: Path = ProjectOpt,
              warehouse: bool = typer.Option(True, "--warehouse/--no-warehouse",
                                             help="Also check every mapped column in the warehouse.")) -> None:
     """Check config and DSL, and that every mapped column exists in the warehouse (every problem at once)."""
-    from telltale.runner.validate import validate_project
+    from telltale.runner.validate import validate_folder
 
     with _errors():
-        proj = _load(project)
-        notes = validate_project(proj, warehouse=warehouse)
+        proj, notes = validate_folder(project, warehouse=warehouse)
     out = _out()
     for note in notes:
         out.print(Text(note), soft_wrap=True)

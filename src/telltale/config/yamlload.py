@@ -87,9 +87,10 @@ def _pos(node: Node) -> tuple[int, int]:
 class _TooBig(Exception):
     """Alias expansion went past MAX_VALUES, or an alias refers to a node that contains it."""
 
-    def __init__(self, node: Node, message: str) -> None:
+    def __init__(self, node: Node, message: str, at: tuple[int, int] | None = None) -> None:
         super().__init__(message)
         self.node, self.message = node, message
+        self.at = at or _pos(node)
 
 
 class _Builder:
@@ -108,9 +109,10 @@ class _Builder:
     def build(self, node: Node, path: Path_) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
+            top = self.smap.key_at(path[:1]) if path else None     # the key whose value explodes
             raise _TooBig(node, f"the file expands to more than {MAX_VALUES:,} values (aliases "
                                 "multiply what they name); write the values out or use fewer "
-                                "nested aliases")
+                                "nested aliases", top)
         self.smap.values.setdefault(path, _pos(node))
         if isinstance(node, (MappingNode, SequenceNode)):
             if id(node) in self.open:
@@ -216,7 +218,7 @@ def load_yaml(text: str, file: str = "telltale.yml") -> LoadedYaml:
     except yaml.YAMLError as exc:
         raise ConfigProblems([Problem(file, None, None, "", f"invalid YAML: {exc}")]) from None
     except _TooBig as exc:
-        line, col = _pos(exc.node)
+        line, col = exc.at
         raise ConfigProblems([Problem(file, line, col, "", f"invalid YAML: {exc.message}")]) from None
     except RecursionError:
         raise ConfigProblems([Problem(file, None, None, "", "invalid YAML: the values are nested "

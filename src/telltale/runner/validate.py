@@ -46,6 +46,55 @@ def validate_project(project: Any, *, warehouse: bool = True) -> list[str]:
     return notes
 
 
+def validate_folder(project_dir: Any, *, warehouse: bool = True) -> tuple[Any, list[str]]:
+    """Load and validate a project folder: (project, notes), or ValidationProblems.
+
+    When telltale.yml itself is invalid, its problems are listed together with the
+    metric files' own errors (syntax, unknown names): those need no valid config.
+    """
+    from telltale.config import load_project
+    from telltale.config.problems import ConfigProblems
+
+    try:
+        project = load_project(project_dir)
+    except ConfigProblems as exc:
+        extra = metric_file_problems(project_dir)
+        if not extra:
+            raise
+        raise ValidationProblems([p.format() for p in exc.problems] + extra) from None
+    return project, validate_project(project, warehouse=warehouse)
+
+
+def metric_file_problems(project_dir: Any) -> list[str]:
+    """Errors of the metric files a (possibly invalid) telltale.yml names in `metrics:`,
+    found without the rest of the config: syntax errors and unknown names."""
+    import glob
+    from pathlib import Path
+
+    from telltale.config.yamlload import load_yaml
+    from telltale.errors import DSLError
+    from telltale.metric_dsl import load_library
+
+    root = Path(project_dir).expanduser().resolve()
+    try:
+        data = load_yaml((root / "telltale.yml").read_text(encoding="utf-8")).data
+    except (TelltaleError, OSError, UnicodeDecodeError):
+        return []
+    globs = data.get("metrics") if isinstance(data, dict) else None
+    if not isinstance(globs, list):
+        return []
+    files: list[Path] = []
+    for pattern in globs:
+        if isinstance(pattern, str) and "${" not in pattern:
+            full = pattern if Path(pattern).is_absolute() else str(root / pattern)
+            files += [Path(f).resolve() for f in sorted(glob.glob(full, recursive=True)) if Path(f).is_file()]
+    try:
+        load_library(list(dict.fromkeys(files)), base=root)
+    except DSLError as exc:
+        return [str(e) for e in (getattr(exc, "errors", None) or [exc])]
+    return []
+
+
 def check_before_run(project: Any, models: Iterable[str], connectors: dict[str, Any]) -> None:
     """The checks a run makes before it stores anything: `source.sql` and the warehouse's
     columns and types; raise ValidationProblems (exit 2) on bad input.

@@ -121,7 +121,7 @@ def test_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys, make_p
         raise RuntimeError("boom")
 
     root = make_project()
-    monkeypatch.setattr(validate_module, "validate_project", broken)
+    monkeypatch.setattr(validate_module, "validate_folder", broken)
     monkeypatch.setattr(sys, "argv", ["telltale", "validate", "--project", str(root)])
     with pytest.raises(SystemExit) as info:
         main()

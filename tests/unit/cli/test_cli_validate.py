@@ -106,3 +106,12 @@ def test_run_json_has_no_nan_token_when_a_value_is_nan(cli, make_project) -> Non
     (mean,) = _strict(res.stdout)["results"]           # parse_constant refuses NaN and Infinity
     if mean["value"] is None and mean["status"] != "error":
         assert "JSON has no NaN or infinity" in mean["message"] or mean["error"]
+
+
+def test_validate_lists_config_and_metric_file_problems_together(cli, make_project) -> None:
+    root = make_project(CONFIG.replace("type: binary", "type: binray"),
+                        metrics={"m.metric": "metric big_x_share = count(features.x[\n"})
+    res = cli("validate", "--project", str(root), code=2)
+    assert "2 problems found" in res.output
+    assert "models.m.type: 'binray' is not allowed" in res.output
+    assert "metrics/m.metric:1:" in res.output

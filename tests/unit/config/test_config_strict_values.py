@@ -71,3 +71,10 @@ def test_alias_expansion_is_bounded(error) -> None:
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 6)]
     err = error("\n".join(lines) + "\n")
     assert f"more than {MAX_VALUES:,} values" in str(err) and err.line == 5   # in a4: 111,111 values
+
+
+def test_port_true_is_not_one(error) -> None:
+    text = MONITOR % "threshold: 0.2"
+    text = text.replace("wh: {type: duckdb, database: w.duckdb}",
+                        "wh: {type: duckdb, database: w.duckdb}, pg: {type: postgres, host: h, port: true}")
+    assert "connections.pg.port: expected a number, got true" in str(error(text))
