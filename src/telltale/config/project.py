@@ -168,7 +168,7 @@ def _metric_files(root: Path, globs: tuple[str, ...], smap: SourceMap) -> tuple[
     problems: list[Problem] = []
     for i, pattern in enumerate(globs):
         path: Path_ = ("metrics", i)
-        full = pattern if os.path.isabs(pattern) else str(root / pattern)
+        full = pattern if os.path.isabs(pattern) else os.path.join(globlib.escape(str(root)), pattern)
         matched = sorted(Path(p).resolve() for p in globlib.glob(full, recursive=True)
                          if Path(p).is_file())
         if not matched:

@@ -128,10 +128,11 @@ def run_demo(directory: Path, console: Any = None) -> tuple[Any, datetime]:
     prepare_empty_folder(directory, "demo")   # refuse a folder that holds anything, first
     end = demo_end()
     if console is not None:
-        console.print(f"Writing 60 days of synthetic credit-model predictions to {directory}/warehouse.duckdb ...")
+        console.print(f"Writing 60 days of synthetic credit-model predictions to {directory}/warehouse.duckdb ...",
+                      markup=False, highlight=False)
     write_project(directory, end)
     project = load_project(directory)
     if console is not None:
         console.print(f"Running {len(project.config.monitors)} monitors at {end:%Y-%m-%d %H:%M} UTC "
-                      "(each pushes down aggregates only) ...\n")
+                      "(each pushes down aggregates only) ...\n", markup=False, highlight=False)
     return run_project(project, at=end), end

@@ -69,6 +69,7 @@ def metric_file_problems(project_dir: Any) -> list[str]:
     """Errors of the metric files a (possibly invalid) telltale.yml names in `metrics:`,
     found without the rest of the config: syntax errors and unknown names."""
     import glob
+    import os
     from pathlib import Path
 
     from telltale.config.yamlload import load_yaml
@@ -86,7 +87,7 @@ def metric_file_problems(project_dir: Any) -> list[str]:
     files: list[Path] = []
     for pattern in globs:
         if isinstance(pattern, str) and "${" not in pattern:
-            full = pattern if Path(pattern).is_absolute() else str(root / pattern)
+            full = pattern if Path(pattern).is_absolute() else os.path.join(glob.escape(str(root)), pattern)
             files += [Path(f).resolve() for f in sorted(glob.glob(full, recursive=True)) if Path(f).is_file()]
     try:
         load_library(list(dict.fromkeys(files)), base=root)

@@ -129,3 +129,10 @@ def test_unexpected_exception_is_one_line_and_exit_3(monkeypatch, capsys, make_p
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "please report" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_demo_into_a_folder_named_like_markup(cli, tmp_path: Path) -> None:
+    target = tmp_path / "[/x] [bold]demo"
+    res = cli("demo", str(target), code=0)
+    assert f"predictions to {target}/warehouse.duckdb" in res.output
+    assert f"The project is in {target}/" in res.output
