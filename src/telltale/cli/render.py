@@ -111,10 +111,10 @@ def results_table(report: Any) -> Table:
 
 
 def why_lines(report: Any) -> list[Text]:
-    """One line per alert or error: what fired and why."""
+    """One line per alert, error or no_data result: what fired, failed or had no data, and why."""
     out = []
     for r in report.results:
-        if r.status in ("alert", "error"):
+        if r.status in ("alert", "error", "no_data"):
             where = r.monitor + (f" [{r.column}]" if r.column else "") + \
                 (f" ({_segment(r)})" if r.segment else "")
             out.append(Text.assemble((r.status, STATUS_STYLE[r.status]), f" {where}: {r.error or r.message}"))
@@ -169,7 +169,7 @@ def print_report(report: Any, console: Console | None = None) -> None:
     """Print the results table, why things fired, alerts, deliveries and a summary line."""
     console = console or make_console()
     console.print(results_table(report))
-    for title, lines in (("What fired and why", why_lines(report)), ("Alerts", alert_lines(report)),
+    for title, lines in (("What fired, failed or had no data, and why", why_lines(report)), ("Alerts", alert_lines(report)),
                          ("Delivery", delivery_lines(report))):
         if lines:
             console.print(Text("\n" + title, style="bold"))

@@ -86,12 +86,16 @@ def test_why_alerts_and_resolved_alerts_are_listed() -> None:
                "segment": {"region": "EU"}},
               {"id": "al_3", "monitor": "quiet", "status": "firing", "channels": [], "column": None,
                "segment": None, "suppressed": "cooldown"}]
-    out = render(report([result(), result(monitor="volume", status="ok", column=None)], alerts))
+    out = render(report([result(), result(monitor="volume", status="ok", column=None),
+                         result(monitor="f1", status="no_data", column=None, message="no labelled rows"),
+                         result(monitor="auc", status="error", column=None, error="query failed")], alerts))
     assert "alert nulls [tenure]: 0.2 is above the maximum 0.05" in out
+    assert "no_data f1: no labelled rows" in out and "error auc: query failed" in out
+    assert "volume:" not in out                         # an ok result needs no explanation
     assert "opened nulls [tenure] (notify ops)" in out
     assert "resolved volume (region=EU) (notify ops)" in out
     assert "opened quiet (held by cooldown, sent later)" in out
-    assert "2 results: 1 alert, 1 ok; 1 queries pushed down (0.500 s in the warehouse)" in out
+    assert "4 results: 1 alert, 1 error, 1 no_data, 1 ok; 1 queries pushed down (0.500 s in the warehouse)" in out
 
 
 def test_each_delivery_outcome_is_shown() -> None:
