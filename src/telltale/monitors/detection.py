@@ -37,8 +37,8 @@ def change(value: float, baseline: float | None, percent: float, direction: str 
     if baseline is None:
         return Verdict(False, {"percent": percent}, "the baseline has no value to compare with")
     margin = abs(baseline) * percent / 100.0
-    threshold: dict[str, Any] = {"min": baseline - margin, "max": baseline + margin, "percent": percent,
-                 "baseline_value": baseline}
+    threshold: dict[str, Any] = {"min": baseline - margin, "max": baseline + margin,
+                                 "percent": percent, "baseline_value": baseline}
     if direction != "both":
         threshold["direction"] = direction
     if baseline == 0:
@@ -76,7 +76,7 @@ def anomaly(value: float, history: list[float | None], sensitivity: float, direc
     std = statistics.stdev(values)
     lo, hi = mean - sensitivity * std, mean + sensitivity * std
     threshold: dict[str, Any] = {"min": lo, "max": hi, "sensitivity": sensitivity, "history_mean": mean,
-                 "history_std": std, "history_points": len(values)}
+                                 "history_std": std, "history_points": len(values)}
     if direction != "both":
         threshold["direction"] = direction
     above_band, below_band = value > hi, value < lo

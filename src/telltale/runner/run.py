@@ -358,20 +358,20 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
     compiler = MetricCompiler(project)
     compiler.check(monitors)   # every DSL error surfaces before anything runs
     connectors: dict[str, Any] = {}
+    store = None
     try:
         from telltale.runner.validate import check_before_run
         check_before_run(project, [m.model for m in monitors], connectors)  # bad sources: exit 2
+        if not dry_run:
+            from telltale.store import open_store
+            store = open_store(project.store_url)
+            run_id = store.begin_run(at)
+        else:
+            run_id = "dry-" + new_run_id(now)
     except BaseException:
         for c in connectors.values():
             c.close()
         raise
-    store = None
-    if not dry_run:
-        from telltale.store import open_store
-        store = open_store(project.store_url)
-        run_id = store.begin_run(at)
-    else:
-        run_id = "dry-" + new_run_id(now)
     log = QueryLog()
     results: list[MonitorResult] = []
     try:
