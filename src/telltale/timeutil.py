@@ -57,9 +57,13 @@ def parse_time(text: str) -> datetime:
     if t.endswith("Z") or t.endswith("z"):
         t = t[:-1] + "+00:00"
     try:
-        value = to_utc(datetime.fromisoformat(t))
-    except (ValueError, OverflowError) as exc:
+        parsed = datetime.fromisoformat(t)
+    except ValueError as exc:
         raise ValueError(f"'{text}' is not a time; write e.g. 2026-03-13 or 2026-03-13T00:00:00Z") from exc
+    try:
+        value = to_utc(parsed)
+    except OverflowError:
+        value = MAX_TIME if parsed.year > 5000 else MIN_TIME - timedelta(days=1)
     if not MIN_TIME <= value < MAX_TIME:
         raise ValueError(f"'{text}' is out of range; write a time between {MIN_TIME:%Y-%m-%d} "
                          f"and {MAX_TIME:%Y-%m-%d}")
