@@ -7,7 +7,8 @@ input (exit 2) found before anything is stored, not failures found half-way thro
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from telltale.errors import ConfigError, TelltaleError
 from telltale.runner.metrics import MetricCompiler

@@ -6,13 +6,18 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime, timezone
-from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
 
-from telltale.cli.render import (PIPE_WIDTH, make_console, print_report, range_text, strict_json,
-                                 threshold_text)
+from telltale.cli.render import (
+    PIPE_WIDTH,
+    make_console,
+    print_report,
+    range_text,
+    strict_json,
+    threshold_text,
+)
 from telltale.runner.results import TRAINING, MonitorResult
 from telltale.runner.run import RunReport
 from telltale.timeutil import TimeRange
@@ -23,9 +28,9 @@ BASE = TimeRange(datetime(2026, 2, 11, tzinfo=UTC), datetime(2026, 3, 11, tzinfo
 
 
 def result(**kw) -> MonitorResult:
-    base = dict(monitor="nulls", model="m", type="missing_values", column="tenure", segment=None,
-                metric="missing_ratio", value=0.2, threshold={"max": 0.05}, status="alert",
-                severity="medium", window=FOCAL, baseline=BASE, message="0.2 is above the maximum 0.05")
+    base = {"monitor": "nulls", "model": "m", "type": "missing_values", "column": "tenure", "segment": None,
+            "metric": "missing_ratio", "value": 0.2, "threshold": {"max": 0.05}, "status": "alert",
+            "severity": "medium", "window": FOCAL, "baseline": BASE, "message": "0.2 is above the maximum 0.05"}
     base.update(kw)
     return MonitorResult(**base)
 

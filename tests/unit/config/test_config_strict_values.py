@@ -90,7 +90,13 @@ def test_times_outside_the_calendar_telltale_can_subtract_from_are_refused(text:
 
 
 def test_the_longest_window_fits_before_the_earliest_time() -> None:
-    from telltale.timeutil import MAX_DURATION, MIN_TIME, baseline_range, focal_range, parse_duration
+    from telltale.timeutil import (
+        MAX_DURATION,
+        MIN_TIME,
+        baseline_range,
+        focal_range,
+        parse_duration,
+    )
 
     focal = focal_range(MIN_TIME, parse_duration("36525d"), MAX_DURATION // 36525)
     base = baseline_range(focal, MAX_DURATION, MAX_DURATION)
