@@ -8,10 +8,13 @@ input (exit 2) found before anything is stored, not failures found half-way thro
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from telltale.errors import ConfigError, TelltaleError
 from telltale.runner.metrics import MetricCompiler
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 TIME_KINDS = ("timestamp", "date")
 SQL_DIALECT = {"s3": "duckdb", "delta": "duckdb"}
@@ -145,7 +148,7 @@ def sql_problem(sql: str, dialect: str) -> str | None:
         return (f"source.sql holds {len(statements)} statements; write exactly one SELECT "
                 "(no ';' between statements)")
     try:
-        ensure_select(statements[0])
+        ensure_select(cast("exp.Expression", statements[0]))
     except TelltaleError as exc:
         return str(exc)
     return None
