@@ -30,7 +30,7 @@ def test_validate_reports_config_dsl_and_warehouse_problems_together(cli, make_p
 
 @pytest.mark.parametrize("sql, expected", [
     ("select * from preds; select 1", "source.sql holds 2 statements"),
-    ("delete from preds", "only SELECT statements may reach a warehouse, got Delete"),
+    ("delete from preds", "only SELECT statements may reach a warehouse, got DELETE"),
     ("select * from preds; drop table preds", "source.sql holds 2 statements"),
 ])
 def test_source_sql_must_be_one_select(cli, make_project, sql: str, expected: str) -> None:
@@ -115,3 +115,12 @@ def test_validate_lists_config_and_metric_file_problems_together(cli, make_proje
     assert "2 problems found" in res.output
     assert "models.m.type: 'binray' is not allowed" in res.output
     assert "metrics/m.metric:1:" in res.output
+
+
+def test_a_file_reading_source_sql_is_refused_before_anything_is_stored(cli, make_project) -> None:
+    root = make_project(CONFIG.replace("source: {table: preds}",
+                                       "source: {sql: \"select p.*, f.* from preds p, read_text('/etc/hostname') f\"}"))
+    res = cli("validate", "--project", str(root), "--no-warehouse", code=2)
+    assert "telltale.yml:9:19: " in res.output and "may not reach a warehouse" in res.output
+    cli("run", "--project", str(root), "--at", AT, code=2)
+    assert not (root / ".telltale").exists()
