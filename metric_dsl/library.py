@@ -196,5 +196,10 @@ def load_library(paths: list[Path], *, base: Path | None = None) -> MetricLibrar
         except OSError as e:
             raise DSLError(f"cannot read metric file: {e.strerror or e}; check the `metrics:` globs "
                            "in telltale.yml", file=_display(path, base), line=0, column=0) from None
+        except UnicodeDecodeError as e:
+            before = path.read_bytes()[:e.start]
+            raise DSLError(f"the file is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset "
+                           f"{e.start}); save it as UTF-8", file=_display(path, base),
+                           line=before.count(b"\n") + 1, column=e.start - (before.rfind(b"\n") + 1) + 1) from None
         sources.append((_display(path, base), text))
     return library_from_sources(sources)

@@ -10,14 +10,29 @@ UTC = timezone.utc
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 GRANULARITIES = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+MAX_DURATION = timedelta(days=36525)
+"""The longest duration telltale accepts (100 years): windows, baselines and histories
+are subtracted from times, which must stay inside the calendar."""
+MIN_TIME = datetime(1000, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(9000, 1, 1, tzinfo=UTC)
+"""Times (`--at`, `--from`, `--to`) must lie in [MIN_TIME, MAX_TIME), so that subtracting
+the longest window, baseline and history never leaves the calendar."""
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse `90s`, `15m`, `6h`, `28d` or `2w` into a timedelta; raise ValueError otherwise."""
+    """Parse `90s`, `15m`, `6h`, `28d` or `2w` into a timedelta; raise ValueError otherwise.
+
+    Durations longer than MAX_DURATION (100 years) are refused with a ValueError.
+    """
     m = _DURATION.match(str(text))
     if not m:
         raise ValueError(f"'{text}' is not a duration; write a number and a unit, e.g. 1d, 6h, 28d, 2w")
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    amount, unit = int(m.group(1)), m.group(2)
+    seconds = amount * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"'{text.strip()}' is longer than 100 years; write a shorter duration, "
+                         "e.g. 28d or 52w")
+    return timedelta(**{_UNITS[unit]: amount})
 
 
 def format_duration(delta: timedelta) -> str:
@@ -42,9 +57,17 @@ def parse_time(text: str) -> datetime:
     if t.endswith("Z") or t.endswith("z"):
         t = t[:-1] + "+00:00"
     try:
-        return to_utc(datetime.fromisoformat(t))
+        parsed = datetime.fromisoformat(t)
     except ValueError as exc:
         raise ValueError(f"'{text}' is not a time; write e.g. 2026-03-13 or 2026-03-13T00:00:00Z") from exc
+    try:
+        value = to_utc(parsed)
+    except OverflowError:
+        value = MAX_TIME if parsed.year > 5000 else MIN_TIME - timedelta(days=1)
+    if not MIN_TIME <= value < MAX_TIME:
+        raise ValueError(f"'{text}' is out of range; write a time between {MIN_TIME:%Y-%m-%d} "
+                         f"and {MAX_TIME:%Y-%m-%d}")
+    return value
 
 
 def iso(value: datetime | None) -> str | None:

@@ -64,6 +64,17 @@ class DeliveryReport:
     deferred: int = 0                                   # not due yet, or behind a failed notice
     unknown_channel: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    """One entry per notice looked at: channel, alert, notice (firing|resolved), status
+    (sent|failed|pending), error and retry_at (the `delivery` list of `run --json`)."""
+
+    def note(self, row: OutboxRow, status: str, error: str | None = None,
+             retry_at: datetime | None = None) -> None:
+        """Record what happened to one notice."""
+        from telltale.timeutil import iso
+
+        self.notices.append({"channel": row.channel, "alert": row.alert_id, "notice": row.status,
+                             "status": status, "error": error, "retry_at": iso(retry_at)})
 
     @property
     def sent_total(self) -> int:
@@ -79,7 +90,8 @@ class DeliveryReport:
         """A JSON-able summary (for run summaries and logs)."""
         return {"sent": [{"channel": c, "status": s, "count": n} for (c, s), n in sorted(self.sent.items())],
                 "failed": dict(sorted(self.failed.items())), "deferred": self.deferred,
-                "unknown_channel": dict(sorted(self.unknown_channel.items())), "errors": list(self.errors)}
+                "unknown_channel": dict(sorted(self.unknown_channel.items())), "errors": list(self.errors),
+                "notices": list(self.notices)}
 
 
 def message_of(row: OutboxRow) -> AlertMessage:
@@ -115,11 +127,16 @@ def deliver_pending(store: Store, channels: Mapping[str, Channel], now: datetime
         channel = channels.get(row.channel)
         if channel is None:
             report.unknown_channel[row.channel] += 1
+            report.note(row, "pending", f"no usable channel named '{row.channel}' in `alerts:`")
             held.add(lane)
             continue
         if row.channel in down or lane in held or (
                 due_only and row.next_attempt_at is not None and row.next_attempt_at > now):
             report.deferred += 1
+            why = ("the channel failed earlier in this pass" if row.channel in down else
+                   "an earlier notice of this alert is still pending" if lane in held else
+                   row.last_error)
+            report.note(row, "pending", why, row.next_attempt_at)
             held.add(lane)
             continue
         if not _deliver_one(store, channel, row.id, now, settings, report):
@@ -139,10 +156,13 @@ def _deliver_one(store: Store, channel: Channel, message_id: int, now: datetime,
             send_with_retry(channel, message_of(row), settings)
         except Exception as exc:                    # noqa: BLE001 - a broken channel must not lose notices
             error = str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}"
-            claim.failed(error, settings.next_attempt(now, row.attempts))
+            retry_at = settings.next_attempt(now, row.attempts)
+            claim.failed(error, retry_at)
             report.failed[row.channel] += 1
             report.errors.append(f"{row.channel}: {row.idempotency_key}: {error}")
+            report.note(row, "failed", error, retry_at)
             return False
         claim.delivered(now)
         report.sent[(row.channel, row.status)] += 1
+        report.note(row, "sent")
         return True

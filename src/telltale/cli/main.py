@@ -4,47 +4,96 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Iterator, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from telltale.errors import TelltaleError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Watch ML models where their predictions live: checks pushed down into the warehouse.")
 alerts_app = typer.Typer(no_args_is_help=True, help="Alert channels.")
 app.add_typer(alerts_app, name="alerts")
-err = Console(stderr=True)
-out = Console()
 
 ProjectOpt = typer.Option(Path("."), "--project", "-p", help="The project folder (with telltale.yml).")
+_STATE: dict[str, Any] = {"store": None}       # the store URL of the loaded project, for errors
 
 
-def _fail(exc: TelltaleError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
-    raise typer.Exit(getattr(exc, "exit_code", 2))
+def _out() -> Console:
+    """The console for results (wide and unwrapped when stdout is not a terminal)."""
+    from telltale.cli.render import make_console
+
+    return make_console()
 
 
-def _load(project: Path):
+def _err() -> Console:
+    """The console for errors and progress (stderr)."""
+    from telltale.cli.render import make_console
+
+    return make_console(stderr=True)
+
+
+def _error_line(message: str, code: int) -> NoReturn:
+    """Print `error: MESSAGE` (the message is shown as written, never read as markup) and exit."""
+    _err().print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True, highlight=False)
+    raise typer.Exit(code)
+
+
+def _fail(exc: TelltaleError) -> NoReturn:
+    _error_line(str(exc), getattr(exc, "exit_code", 2))
+
+
+def _store_failure(exc: Exception) -> NoReturn:
+    """A state-store failure (read-only file, lost database): exit 3 naming the store."""
+    url = _STATE.get("store") or "(the state store)"
+    with suppress(Exception):  # the URL is only shown; an unparsable one is shown as written
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        if parsed.password:
+            url = parsed.render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    _error_line(f"the state store {url} failed: {reason}; check that it exists and is writable "
+                "(`store:` in telltale.yml)", 3)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn every expected failure of a command into one `error:` line and its exit code."""
+    try:
+        yield
+    except TelltaleError as exc:
+        _fail(exc)
+    except Exception as exc:
+        if type(exc).__module__.startswith("sqlalchemy"):
+            _store_failure(exc)
+        raise
+
+
+def _load(project: Path) -> Any:
     from telltale.config import load_project
 
-    return load_project(project)
+    proj = load_project(project)
+    _STATE["store"] = proj.store_url
+    return proj
 
 
-def _show(report, as_json: bool) -> None:
-    """One JSON object for machines, or the results table for people."""
-    from telltale.cli.render import print_report
+def _show(report: Any, as_json: bool) -> None:
+    """One strict JSON object for machines, or the results table for people."""
+    from telltale.cli.render import print_report, strict_json
 
     if as_json:
-        sys.stdout.write(json.dumps(report.as_json(), indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(strict_json(report), indent=2, default=str, allow_nan=False) + "\n")
     else:
-        print_report(report, out)
+        print_report(report, _out())
 
 
-def _at(text: Optional[str]) -> datetime:
+def _at(text: Optional[str], option: str = "--at") -> datetime:
     from telltale.timeutil import parse_time
 
     if text is None:
@@ -52,8 +101,7 @@ def _at(text: Optional[str]) -> datetime:
     try:
         return parse_time(text)
     except ValueError as exc:
-        err.print(f"[bold red]error:[/] --at: {exc}")
-        raise typer.Exit(2)
+        _error_line(f"{option}: {exc}", 2)
 
 
 @app.command()
@@ -67,11 +115,8 @@ def run(project: Path = ProjectOpt,
     from telltale.runner.run import run_project
 
     when = _at(at)
-    try:
+    with _errors():
         report = run_project(_load(project), at=when, model=model, monitor=monitor, dry_run=dry_run)
-    except TelltaleError as exc:
-        _fail(exc)
-        return
     _show(report, as_json)
     raise typer.Exit(report.exit_code)
 
@@ -80,18 +125,15 @@ def run(project: Path = ProjectOpt,
 def validate(project: Path = ProjectOpt,
              warehouse: bool = typer.Option(True, "--warehouse/--no-warehouse",
                                             help="Also check every mapped column in the warehouse.")) -> None:
-    """Check config and DSL, and that every mapped column exists in the warehouse."""
-    from telltale.runner.validate import validate_project
+    """Check config and DSL, and that every mapped column exists in the warehouse (every problem at once)."""
+    from telltale.runner.validate import validate_folder
 
-    try:
-        proj = _load(project)
-        notes = validate_project(proj, warehouse=warehouse)
-    except TelltaleError as exc:
-        _fail(exc)
-        return
+    with _errors():
+        proj, notes = validate_folder(project, warehouse=warehouse)
+    out = _out()
     for note in notes:
-        out.print(note)
-    out.print(f"[green]ok[/]: {proj.config_path} is valid")
+        out.print(Text(note), soft_wrap=True)
+    out.print(Text.assemble(("ok", "green"), f": {proj.config_path} is valid"), soft_wrap=True)
 
 
 @app.command(name="compile")
@@ -101,16 +143,18 @@ def compile_(project: Path = ProjectOpt,
              at: Optional[str] = typer.Option(None, "--at", help="Plan the windows as of this time."),
              full: bool = typer.Option(False, "--full", help="The first run's plan, as on a fresh store.")) -> None:
     """Print exactly the SQL the next run would push down (--full: as on a fresh store)."""
+    from telltale.connectors.offline import DIALECTS
     from telltale.runner.compile import compile_project
 
-    try:
-        for name, queries in compile_project(_load(project), model=model, dialect=dialect, at=_at(at),
+    if dialect is not None and dialect not in DIALECTS:
+        _error_line(f"--dialect: unknown dialect '{dialect}'; use one of {', '.join(DIALECTS)}", 2)
+    when = _at(at)
+    with _errors():
+        for name, queries in compile_project(_load(project), model=model, dialect=dialect, at=when,
                                              full=full):
             print(f"-- model {name}")
             for kind, sql in queries:
                 print(f"-- {kind}\n{sql};\n")
-    except TelltaleError as exc:
-        _fail(exc)
 
 
 @app.command()
@@ -125,53 +169,47 @@ def backfill(project: Path = ProjectOpt,
     from telltale.runner.backfill import backfill as run_backfill
     from telltale.runner.backfill import backfill_times
 
-    first, last = _at(start), _at(end)
-    try:
+    first, last = _at(start, "--from"), _at(end, "--to")
+    with _errors():
         proj = _load(project)
         total = len(backfill_times(proj, first, last, model, monitor))
-        with Progress(console=err, transient=False) as bar:
+        with Progress(console=_err(), transient=False) as bar:
             task = bar.add_task("backfilling", total=total)
             reports = run_backfill(proj, first, last, model=model, monitor=monitor,
                                    progress=lambda at: bar.update(task, advance=1, description=f"{at:%Y-%m-%d %H:%M}"))
-    except TelltaleError as exc:
-        _fail(exc)
-        return
     results = [r for rep in reports for r in rep.results]
     counts: dict[str, int] = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
-    out.print(f"{len(reports)} bucket(s) evaluated, {len(results)} results stored: "
-              + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"))
+    _out().print(f"{len(reports)} bucket(s) evaluated, {len(results)} results stored: "
+                 + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"), soft_wrap=True)
     raise typer.Exit(3 if counts.get("error") else 0)
 
 
 @app.command()
-def init(directory: Path = typer.Argument(..., help="Folder to create the starter project in.")) -> None:
-    """Write a starter telltale.yml and metric file."""
+def init(directory: Path = typer.Argument(..., help="A new or empty folder for the starter project.")) -> None:
+    """Write a starter telltale.yml and metric file into a new or empty folder."""
     from telltale.config.starter import write_starter
 
-    try:
-        for p in write_starter(directory):
-            out.print(f"wrote {p}")
-    except TelltaleError as exc:
-        _fail(exc)
+    with _errors():
+        written = write_starter(directory)
+    out = _out()
+    for p in written:
+        out.print(Text(f"wrote {p}"), soft_wrap=True)
 
 
 @app.command()
-def demo(directory: Path = typer.Argument(Path("telltale-demo"), help="Folder for the demo project."),
+def demo(directory: Path = typer.Argument(Path("telltale-demo"), help="A new or empty folder for the demo project."),
          as_json: bool = typer.Option(False, "--json", help="Print the run as JSON.")) -> None:
     """Build a demo project on an embedded DuckDB warehouse, run every monitor, show what fired."""
     from telltale.demo.project import run_demo
 
-    try:
-        report, at = run_demo(directory, console=None if as_json else out)
-    except TelltaleError as exc:
-        _fail(exc)
-        return
+    with _errors():
+        report, at = run_demo(directory, console=None if as_json else _out())
     _show(report, as_json)
     if not as_json:
-        out.print(f"\nThe project is in {directory}/: edit telltale.yml and run "
-                  f"`telltale run --project {directory} --at {at:%Y-%m-%dT%H:%M:%SZ}`")
+        _out().print(Text(f"\nThe project is in {directory}/: edit telltale.yml and run "
+                          f"`telltale run --project {directory} --at {at:%Y-%m-%dT%H:%M:%SZ}`"), soft_wrap=True)
     raise typer.Exit(0 if report.exit_code in (0, 1) else report.exit_code)
 
 
@@ -182,22 +220,32 @@ def alerts_test(channel: str = typer.Argument(..., help="A channel name from `al
     from telltale.alerts.channels import build_channel
     from telltale.alerts.testalert import send_test_alert
 
-    try:
+    with _errors():
         proj = _load(project)
         if channel not in proj.config.alerts:
-            err.print(f"[bold red]error:[/] no channel named '{channel}'; channels: "
-                      f"{', '.join(proj.config.alerts) or 'none'}")
-            raise typer.Exit(2)
+            _error_line(f"no channel named '{channel}'; channels: {', '.join(proj.config.alerts) or 'none'}", 2)
         send_test_alert(build_channel(channel, proj.config.alerts[channel].model_dump(exclude_none=True)))
-    except TelltaleError as exc:
-        _fail(exc)
-        return
-    out.print(f"[green]sent[/] a test alert to {channel}")
+    _out().print(Text.assemble(("sent", "green"), f" a test alert to {channel}"), soft_wrap=True)
 
 
 def main() -> None:
-    """Entry point of the `telltale` script."""
-    app()
+    """Entry point of the `telltale` script: no traceback ever reaches a user.
+
+    Expected failures are handled by each command (exit 2 or 3 with a message); anything
+    else is a bug, reported in one line with exit code 3.
+    """
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        _err().print("interrupted", highlight=False)
+        sys.exit(130)
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        _err().print(Text(f"internal error: {type(exc).__name__}: {reason} (this is a bug in telltale; "
+                          "please report it with the command you ran)"), soft_wrap=True, highlight=False)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

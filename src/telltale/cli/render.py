@@ -1,14 +1,34 @@
-"""Rich tables for people; the JSON output is built by the runner."""
+"""What people read after a run: the results table, why things fired, alerts and deliveries.
+
+Every text that comes from a user or a warehouse (names, values, messages) is shown as
+written, never read as rich markup. The JSON for machines is built by the runner;
+`strict_json` only makes sure it is strict JSON (no NaN or infinity tokens).
+"""
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 STATUS_STYLE = {"ok": "green", "alert": "bold red", "no_data": "yellow", "error": "bold magenta"}
+DELIVERY_STYLE = {"sent": "green", "failed": "bold red", "pending": "yellow"}
+PIPE_WIDTH = 4096
+"""Width used when the output is not a terminal: lines are never wrapped for a pipe or file."""
+DRIFT_TYPES = ("data_drift", "prediction_drift")
+"""Monitor types whose single bound fires when it is reached (>=) rather than passed (>)."""
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console for stdout (or stderr); when that is not a terminal, wide and unwrapped."""
+    console = Console(stderr=stderr)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, width=PIPE_WIDTH, soft_wrap=True)
 
 
 def _num(v: Any) -> str:
@@ -19,18 +39,56 @@ def _num(v: Any) -> str:
     return str(v)
 
 
-def _threshold(t: dict[str, Any] | None) -> str:
+def threshold_text(t: dict[str, Any] | None, monitor_type: str = "") -> str:
+    """When the result fires, in words: `> 0.05`, `< 0.2`, `outside [1, 3]`, `>= 0.2` (drift).
+
+    A change or anomaly rule limited to one direction (`direction: up`) fires only on
+    that side of its band.
+    """
     if not t:
         return "-"
-    if "min" in t and "max" in t:
-        return f"[{_num(t['min'])}, {_num(t['max'])}]"
-    if "min" in t:
-        return f">= {_num(t['min'])}"
-    if "max" in t:
-        return f"< {_num(t['max'])}"
+    lo, hi = t.get("min"), t.get("max")
+    direction = t.get("direction", "both")
+    if direction == "up":
+        lo = None
+    elif direction == "down":
+        hi = None
+    extra = ""
+    if "percent" in t and "baseline_value" in t:
+        extra = f" (±{_num(t['percent'])}% of {_num(t['baseline_value'])})"
+    elif "sensitivity" in t and "history_mean" in t:
+        extra = f" ({_num(t['sensitivity'])} sd around {_num(t['history_mean'])})"
+    if lo is not None and hi is not None:
+        return f"outside [{_num(lo)}, {_num(hi)}]{extra}"
+    if hi is not None:
+        op = ">=" if monitor_type in DRIFT_TYPES else ">"
+        return f"{op} {_num(hi)}{extra}"
+    if lo is not None:
+        return f"< {_num(lo)}{extra}"
     if "percent" in t:
-        return f"±{t['percent']}%"
+        return f"moves > {_num(t['percent'])}%"
+    if "sensitivity" in t:
+        return f"> {_num(t['sensitivity'])} sd"
     return "-"
+
+
+def range_text(rng: Any) -> str:
+    """A time range as people read it: `2026-03-12` (one day), `2026-03-06 .. 2026-03-12`
+    (whole days, last day included), else `2026-03-12 06:00 .. 2026-03-12 12:00`."""
+    from telltale.runner.results import TRAINING
+
+    if rng is None:
+        return "-"
+    if rng == TRAINING:
+        return "training set"
+    start, end = rng.start, rng.end
+    whole_days = all(t.hour == t.minute == t.second == t.microsecond == 0 for t in (start, end))
+    if whole_days:
+        last = end - timedelta(days=1)
+        if last <= start:
+            return f"{start:%Y-%m-%d}"
+        return f"{start:%Y-%m-%d} .. {last:%Y-%m-%d}"
+    return f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M}"
 
 
 def _segment(r: Any) -> str:
@@ -38,44 +96,126 @@ def _segment(r: Any) -> str:
 
 
 def results_table(report: Any) -> Table:
-    """One row per result: monitor, column, segment, metric, value, threshold, status."""
+    """One row per result: monitor, column, segment, metric, value, when it fires, status,
+    the evaluated window and the baseline it was compared with."""
     table = Table(title=f"telltale run at {report.at:%Y-%m-%d %H:%M} UTC", show_lines=False)
-    for name in ("monitor", "column", "segment", "metric", "value", "threshold", "status"):
+    for name in ("monitor", "column", "segment", "metric", "value", "alert if", "status",
+                 "window", "baseline"):
         table.add_column(name, overflow="fold")
     for r in report.results:
-        style = STATUS_STYLE.get(r.status, "")
-        table.add_row(escape(r.monitor), escape(r.column or "-"), escape(_segment(r)), escape(r.metric),
-                      _num(r.value), _threshold(r.threshold), f"[{style}]{r.status}[/]")
+        table.add_row(Text(r.monitor), Text(r.column or "-"), Text(_segment(r)), Text(r.metric),
+                      Text(_num(r.value)), Text(threshold_text(r.threshold, r.type)),
+                      Text(r.status, style=STATUS_STYLE.get(r.status, "")),
+                      Text(range_text(r.window)), Text(range_text(r.baseline)))
     return table
 
 
-def why_lines(report: Any) -> list[str]:
-    """One line per alert or error: what fired and why."""
+def why_lines(report: Any) -> list[Text]:
+    """One line per alert, error or no_data result: what fired, failed or had no data, and why."""
     out = []
     for r in report.results:
-        if r.status in ("alert", "error"):
-            style = STATUS_STYLE[r.status]
-            out.append(f"[{style}]{r.status}[/] {escape(r.monitor)}: {escape(r.error or r.message)}")
+        if r.status in ("alert", "error", "no_data"):
+            where = r.monitor + (f" [{r.column}]" if r.column else "") + \
+                (f" ({_segment(r)})" if r.segment else "")
+            out.append(Text.assemble((r.status, STATUS_STYLE[r.status]), f" {where}: {r.error or r.message}"))
+    return out
+
+
+def alert_lines(report: Any) -> list[Text]:
+    """Alerts this run opened or resolved, with the channels notified."""
+    out = []
+    for a in report.alerts:
+        status = a.get("status")
+        if status not in ("firing", "resolved"):
+            continue
+        what = a.get("monitor", "?") + (f" [{a['column']}]" if a.get("column") else "")
+        if a.get("segment"):
+            what += " (" + ",".join(f"{k}={v}" for k, v in a["segment"].items()) + ")"
+        channels = list(a.get("channels") or [])
+        if a.get("suppressed"):
+            to = f"held by {a['suppressed']}, sent later"
+        elif channels:
+            to = "notify " + ", ".join(channels)
+        else:
+            to = "no channel in `notify:`, so nothing is sent"
+        word, style = ("opened", "bold red") if status == "firing" else ("resolved", "green")
+        out.append(Text.assemble((word, style), f" {what} ({to})"))
+    return out
+
+
+def delivery_lines(report: Any) -> list[Text]:
+    """Each notice's delivery: sent, failed (with the reason) or pending (until when)."""
+    delivery = getattr(report, "delivery", None) or {}
+    notices = delivery.get("notices", []) if isinstance(delivery, dict) else list(delivery)
+    out = []
+    for n in notices:
+        status = n.get("status", "?")
+        text = f" {n.get('notice', 'notice')} of {n.get('alert')} to {n.get('channel')}"
+        if status == "failed":
+            text += f": {n.get('error')}"
+            if n.get("retry_at"):
+                text += f"; retried after {n['retry_at']}"
+        elif status == "pending":
+            text += f" until {n['retry_at']}" if n.get("retry_at") else " until the next run"
+            if n.get("error"):
+                text += f" ({n['error']})"
+        out.append(Text.assemble((status, DELIVERY_STYLE.get(status, "")), text))
+    for name, error in sorted(((delivery.get("channel_errors") or {}) if isinstance(delivery, dict) else {}).items()):
+        out.append(Text.assemble(("unusable", "bold red"), f" channel {name}: {error}"))
     return out
 
 
 def print_report(report: Any, console: Console | None = None) -> None:
-    """Print the results table and a one-line summary."""
-    console = console or Console()
+    """Print the results table, why things fired, alerts, deliveries and a summary line."""
+    console = console or make_console()
     console.print(results_table(report))
-    lines = why_lines(report)
-    if lines:
-        console.print("\n[bold]What fired and why[/]")
-        for line in lines:
-            console.print("  " + line, highlight=False)
+    for title, lines in (("What fired, failed or had no data, and why", why_lines(report)), ("Alerts", alert_lines(report)),
+                         ("Delivery", delivery_lines(report))):
+        if lines:
+            console.print(Text("\n" + title, style="bold"))
+            for line in lines:
+                console.print(Text("  ") + line, highlight=False, soft_wrap=True)
     counts: dict[str, int] = {}
     for r in report.results:
         counts[r.status] = counts.get(r.status, 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    console.print(f"{len(report.results)} results: {summary}; {len(report.queries)} queries pushed down "
-                  f"({sum(q['seconds'] for q in report.queries):.3f} s in the warehouse)")
-    fired = [a for a in report.alerts if a.get("status") == "firing"]
-    if fired:
-        sent = sorted({c for a in fired for c in a.get("channels") or []})
-        where = f"notified: {', '.join(sent)}" if sent else "no channel in `notify:`, so nothing was sent"
-        console.print(f"[bold red]{len(fired)} alert(s) opened[/] ({where})")
+    console.print(Text(f"{len(report.results)} results: {summary}; {len(report.queries)} queries pushed "
+                       f"down ({sum(q['seconds'] for q in report.queries):.3f} s in the warehouse)"),
+                  soft_wrap=True)
+
+
+def _non_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _clean(value: Any, path: str, found: list[str]) -> Any:
+    """`value` with every NaN or infinity replaced by None; their paths are added to `found`."""
+    if _non_finite(value):
+        found.append(f"{path} was {value}")
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
+
+
+def strict_json(report: Any) -> dict[str, Any]:
+    """The run's JSON object with no NaN or infinity: such numbers become null, and the
+    result's message says which were replaced and what they were."""
+    data = report.as_json()
+    results = []
+    for i, item in enumerate(data.get("results", [])):
+        found: list[str] = []
+        original = report.results[i].value if i < len(report.results) else None
+        if _non_finite(original) and item.get("value") is None:
+            found.append(f"value was {original}")
+        cleaned = _clean(item, "", found)
+        if found:
+            note = "JSON has no NaN or infinity, so null is shown: " + "; ".join(found)
+            cleaned["message"] = f"{cleaned.get('message') or ''} ({note})".strip()
+        results.append(cleaned)
+    rest: list[str] = []
+    out = _clean({k: v for k, v in data.items() if k != "results"}, "", rest)
+    out["results"] = results
+    return {k: out[k] for k in data}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic_core import PydanticCustomError
 
-from telltale.timeutil import parse_duration
+from telltale.timeutil import MAX_DURATION, parse_duration
 
 Kind = Literal["numeric", "categorical", "boolean"]
 """How a mapped field is summarised: histograms (numeric) or category counts."""
@@ -24,7 +25,25 @@ class StrictModel(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
-                              serialize_by_alias=True, hide_input_in_errors=False)
+                              serialize_by_alias=True, hide_input_in_errors=False,
+                              allow_inf_nan=False)
+
+
+def _not_bool(value: Any) -> Any:
+    """Refuse true/false where a number is expected (pydantic would take true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}; write e.g. 0.2")
+    if isinstance(value, float) and not math.isfinite(value):
+        word = ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+        raise ValueError(f"expected a finite number, got {word}; write e.g. 0.2")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_bool)]
+"""A finite number; true/false, .inf and .nan are refused."""
+
+WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
+"""A whole number; true/false are refused."""
 
 
 def fail(message: str, at: str | None = None) -> PydanticCustomError:
@@ -55,6 +74,10 @@ def _positive(value: timedelta) -> timedelta:
 
 def _to_seconds(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number of seconds, e.g. 30 or 30s")
+        if value > MAX_DURATION.total_seconds():
+            raise ValueError("must be at most 100 years; write e.g. 30 or 30s")
         if value <= 0:
             raise ValueError("must be more than zero seconds, e.g. 30 or 30s")
         return timedelta(seconds=value)
@@ -62,7 +85,7 @@ def _to_seconds(value: Any) -> Any:
         try:
             return _to_seconds(float(value))
         except ValueError as exc:
-            if "more than zero" in str(exc):
+            if "seconds" in str(exc) or "100 years" in str(exc):
                 raise
     return _positive(_to_duration(value))
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, model_validator
 
-from telltale.config.common import StrictModel, Timeout, fail
+from telltale.config.common import StrictModel, Timeout, WholeNumber, fail
 
 
 class ConnectionBase(StrictModel):
@@ -44,7 +44,7 @@ class PostgresConnection(ConnectionBase):
     type: Literal["postgres"]
     url: str | None = None
     host: str | None = None
-    port: int = 5432
+    port: WholeNumber = 5432
     database: str | None = None
     user: str | None = None
     password: str | None = None
@@ -73,7 +73,7 @@ class RedshiftConnection(ConnectionBase):
 
     type: Literal["redshift"]
     host: str | None = None
-    port: int = 5439
+    port: WholeNumber = 5439
     database: str
     user: str | None = None
     password: str | None = None
@@ -120,7 +120,7 @@ class BigQueryConnection(ConnectionBase):
     location: str | None = None
     credentials_file: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
-    max_bytes_billed: int | None = Field(None, gt=0)
+    max_bytes_billed: WholeNumber | None = Field(None, gt=0)
 
 
 class AthenaConnection(ConnectionBase):

@@ -7,7 +7,7 @@ from typing import Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from telltale.config.common import PositiveDuration, Scalar, StrictModel, fail
+from telltale.config.common import Number, PositiveDuration, Scalar, StrictModel, fail
 from telltale.timeutil import parse_duration
 
 Direction = Literal["up", "down", "both"]
@@ -18,8 +18,8 @@ DETECTION_KINDS: tuple[DetectionKind, ...] = ("absolute", "change", "anomaly", "
 class AbsoluteRule(StrictModel):
     """Alert when the value is below `min` or above `max` (at least one is given)."""
 
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
 
     @model_validator(mode="after")
     def _bounds(self) -> AbsoluteRule:
@@ -33,7 +33,7 @@ class AbsoluteRule(StrictModel):
 class ChangeRule(StrictModel):
     """Alert when the value moves more than `percent` % from the baseline's value."""
 
-    percent: float = Field(gt=0)
+    percent: Number = Field(gt=0)
     direction: Direction = "both"
 
 
@@ -56,7 +56,7 @@ def _seasonality(value: Any) -> Any:
 class AnomalyRule(StrictModel):
     """Alert when the value leaves `sensitivity` standard deviations of its own `history`."""
 
-    sensitivity: float = Field(3.0, gt=0)
+    sensitivity: Number = Field(3.0, gt=0)
     history: PositiveDuration = timedelta(days=28)
     seasonality: timedelta | None = None
     """None, or the period of a cycle (daily = 1d, weekly = 7d): compare like with like."""
@@ -80,7 +80,7 @@ class CompareSegmentRule(StrictModel):
 
     column: str
     value: Scalar
-    percent: float = Field(gt=0)
+    percent: Number = Field(gt=0)
     direction: Direction = "both"
 
 

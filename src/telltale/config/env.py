@@ -7,6 +7,7 @@ empty (as a POSIX shell does). Keys are never interpolated.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from telltale.config.problems import Path_, Problem
@@ -22,10 +23,11 @@ class _Missing(Exception):
         self.message = message
 
 
-def interpolate_text(text: str, env: Mapping[str, str]) -> str:
+def interpolate_text(text: str, env: Mapping[str, str], used: dict[str, str] | None = None) -> str:
     """Expand `${VAR}`, `${VAR:-default}` and `$${` in one string.
 
     Raises ValueError (with a hint) if a variable is missing or a reference is malformed.
+    `used`, if given, collects the name and value of every variable read from `env`.
     """
 
     def repl(m: re.Match[str]) -> str:
@@ -41,6 +43,8 @@ def interpolate_text(text: str, env: Mapping[str, str]) -> str:
             raise _Missing(f"'${{{inner}}}': a default cannot contain another ${{...}}; "
                            "write a plain default")
         value = env.get(name)
+        if value and used is not None:
+            used[name] = value
         if default is not None:
             return value if value else default
         if value is None:
@@ -58,9 +62,45 @@ def interpolate_text(text: str, env: Mapping[str, str]) -> str:
     return out
 
 
+@dataclass
+class Redactions:
+    """What interpolation put into the config, so that error messages never echo it.
+
+    `values` maps each expanded string to the text written in the file (`${HOOK_SECRET}`);
+    `variables` maps each variable's value to `${NAME}`.
+    """
+
+    values: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def redact(self, message: str) -> str:
+        """`message` with every interpolated value replaced by the reference that produced it."""
+        pairs = sorted(self.values.items(), key=lambda kv: -len(kv[0]))
+        for expanded, written in pairs:
+            if expanded and expanded != written:
+                message = message.replace(expanded, written)
+        for value, ref in sorted(self.variables.items(), key=lambda kv: -len(kv[0])):
+            if len(value) >= MIN_REDACTED:
+                message = message.replace(value, ref)
+        return message
+
+    def problem(self, problem: Problem) -> Problem:
+        """A Problem whose message shows `${VAR}` instead of what it expanded to."""
+        text = self.redact(problem.message)
+        return problem if text == problem.message else replace(problem, message=text)
+
+
+MIN_REDACTED = 3
+"""Variable values shorter than this are not searched for inside messages (they are
+still replaced where the whole value was interpolated)."""
+
+
 def interpolate(data: Any, env: Mapping[str, str], smap: SourceMap,
-                path: Path_ = ()) -> tuple[Any, list[Problem]]:
-    """Interpolate every string value in a loaded YAML tree; return new data and the problems."""
+                path: Path_ = (), redactions: Redactions | None = None) -> tuple[Any, list[Problem]]:
+    """Interpolate every string value in a loaded YAML tree; return new data and the problems.
+
+    `redactions`, if given, records what was interpolated (see Redactions).
+    """
     problems: list[Problem] = []
 
     def walk(value: Any, p: Path_) -> Any:
@@ -70,7 +110,12 @@ def interpolate(data: Any, env: Mapping[str, str], smap: SourceMap,
             return [walk(v, p + (i,)) for i, v in enumerate(value)]
         if isinstance(value, str) and "$" in value:
             try:
-                return interpolate_text(value, env)
+                used: dict[str, str] = {}
+                out = interpolate_text(value, env, used)
+                if redactions is not None and used:
+                    redactions.values[out] = value
+                    redactions.variables.update({v: f"${{{k}}}" for k, v in used.items()})
+                return out
             except ValueError as exc:
                 problems.append(smap.problem(p, str(exc)))
                 return value

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from telltale.config.common import Duration, Kind, Name, PositiveDuration, StrictModel, fail, str_tuple
+from telltale.config.common import (Duration, Kind, Name, PositiveDuration, StrictModel, WholeNumber, fail,
+                                    str_tuple)
 
 ModelType = Literal["binary", "multiclass", "multilabel", "regression", "ranking"]
 Granularity = Literal["hour", "day"]
@@ -152,9 +153,9 @@ class ModelConfig(StrictModel):
     segments: tuple[str, ...] = ()
     granularity: Granularity = "day"
     baseline: BaselineConfig = DEFAULT_BASELINE
-    histogram_bins: int = Field(256, ge=2, le=10_000)
+    histogram_bins: WholeNumber = Field(256, ge=2, le=10_000)
     """Inner bins of every numeric histogram (fixed edges from the baseline)."""
-    top_values: int = Field(100, ge=1, le=100_000)
+    top_values: WholeNumber = Field(100, ge=1, le=100_000)
     """How many categories (the most frequent) are kept per bucket and column."""
     late_data: Duration = timedelta(0)
     """How long after its end a bucket may still change; younger buckets are recomputed."""

@@ -7,8 +7,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from telltale.config.common import (Cron, Duration, Name, PositiveDuration, Scalar, Severity,
-                                    StrictModel, fail, str_tuple)
+from telltale.config.common import (Cron, Duration, Name, Number, PositiveDuration, Scalar,
+                                    Severity, StrictModel, WholeNumber, fail, str_tuple)
 from telltale.config.detection import DETECTION_KINDS, Detection, DetectionKind
 from telltale.config.models import BaselineConfig, FieldGroup
 from telltale.config.problems import one_of
@@ -55,7 +55,7 @@ class MonitorBase(StrictModel):
     """Overrides the model's baseline for this monitor."""
     cooldown: Duration = timedelta(0)
     """Minimum time between two notifications of this monitor (0 = none)."""
-    daily_cap: int = Field(20, ge=0)
+    daily_cap: WholeNumber = Field(20, ge=0)
     """At most this many notifications per UTC day for this monitor (0 = never notify)."""
 
     allowed_detections: ClassVar[tuple[DetectionKind, ...]] = ()
@@ -100,7 +100,7 @@ class _ColumnsMixin(StrictModel):
 
 class _DriftBase(MonitorBase, _ColumnsMixin):
     method: DriftMethod = "psi"
-    threshold: float = Field(gt=0)
+    threshold: Number = Field(gt=0)
     """Alert when the distance is >= threshold (defaults per method: DRIFT_DEFAULT_THRESHOLDS)."""
 
     @model_validator(mode="before")
@@ -151,7 +151,7 @@ class NewValuesMonitor(MonitorBase, _ColumnsMixin):
     """Share of rows whose (categorical) value never occurs in the baseline."""
 
     type: Literal["new_values"]
-    min_share: float = Field(0.0, ge=0, le=1)
+    min_share: Number = Field(0.0, ge=0, le=1)
     """Alert when the share of new values is above this."""
     column_groups: ClassVar[tuple[FieldGroup, ...]] = ("features",)
     qualified_groups: ClassVar[tuple[FieldGroup, ...]] = ("features", "raw_inputs", "predictions")
@@ -162,7 +162,7 @@ class ValueRangeMonitor(MonitorBase, _ColumnsMixin):
 
     type: Literal["value_range"]
     detection: Detection | None = None
-    margin: float | None = Field(None, ge=0)
+    margin: Number | None = Field(None, ge=0)
     """Allowed overshoot as a fraction of the baseline's range (0.1 = 10 % beyond min/max)."""
     allowed_detections: ClassVar[tuple[DetectionKind, ...]] = ("absolute",)
     column_groups: ClassVar[tuple[FieldGroup, ...]] = ("features",)

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 from pydantic import ValidationError
 
 from telltale.config.connections import Connection
-from telltale.config.env import interpolate
+from telltale.config.env import Redactions, interpolate
 from telltale.config.fields import monitor_columns
 from telltale.config.models import FieldRef, ModelConfig, SourceConfig
 from telltale.config.monitors import Monitor
@@ -43,21 +43,23 @@ def _parse(text: str, file: str, env: Mapping[str, str] | None,
     if not isinstance(loaded.data, dict):
         raise ConfigProblems([smap.problem((), "the file must be a mapping of sections "
                                            "(version, connections, models, monitors, alerts)")])
-    data, env_problems = interpolate(loaded.data, os.environ if env is None else env, smap)
+    redactions = Redactions()
+    data, env_problems = interpolate(loaded.data, os.environ if env is None else env, smap,
+                                     redactions=redactions)
     problems += env_problems
     env_keys = {p.key for p in env_problems}
     try:
         config = TelltaleConfig.model_validate(data)
     except ValidationError as exc:
         problems += [p for p in problems_from(exc, data, smap, TelltaleConfig) if p.key not in env_keys]
-        raise ConfigProblems(problems) from None
+        raise ConfigProblems([redactions.problem(p) for p in problems]) from None
     if problems:
-        raise ConfigProblems(problems)
+        raise ConfigProblems([redactions.problem(p) for p in problems])
     problems = check_references(config, smap)
     if more_checks is not None:
         problems += more_checks(config, smap)
     if problems:
-        raise ConfigProblems(problems)
+        raise ConfigProblems([redactions.problem(p) for p in problems])
     return ParsedConfig(config, smap)
 
 
@@ -166,7 +168,7 @@ def _metric_files(root: Path, globs: tuple[str, ...], smap: SourceMap) -> tuple[
     problems: list[Problem] = []
     for i, pattern in enumerate(globs):
         path: Path_ = ("metrics", i)
-        full = pattern if os.path.isabs(pattern) else str(root / pattern)
+        full = pattern if os.path.isabs(pattern) else os.path.join(globlib.escape(str(root)), pattern)
         matched = sorted(Path(p).resolve() for p in globlib.glob(full, recursive=True)
                          if Path(p).is_file())
         if not matched:

@@ -114,23 +114,42 @@ metric approved_income = mean(features.income[predictions.approved == True])
 """
 
 
-def write_starter(dir: Path) -> list[Path]:
-    """Write `telltale.yml` and `metrics/custom.metric` into `dir`; never overwrite a file.
+def prepare_empty_folder(dir: Path, command: str) -> Path:
+    """Make sure `dir` is a new or empty folder (creating it); ConfigError otherwise.
 
-    Returns the files written. Raises ConfigError if any of them already exists.
+    `telltale init` and `telltale demo` write several files into their folder; they refuse a
+    folder that holds anything, so no user's file is ever replaced.
     """
     root = Path(dir)
+    try:
+        if root.exists() and not root.is_dir():
+            raise ConfigError(f"{root} is a file, not a folder; `telltale {command}` needs a new or "
+                              "empty folder")
+        if root.is_dir() and any(root.iterdir()):
+            sub = root / ("telltale-project" if command == "init" else "telltale-demo")
+            raise ConfigError(f"{root} is not empty; `telltale {command}` writes only into a new or "
+                              "empty folder, so it never replaces your files: choose another "
+                              f"folder, e.g. `telltale {command} {sub}`")
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the folder {root}: {exc.strerror or exc}; choose a folder "
+                          "you can write to (no part of its path may be a file)") from None
+    return root
+
+
+def write_starter(dir: Path) -> list[Path]:
+    """Write `telltale.yml` and `metrics/custom.metric` into `dir`, a new or empty folder.
+
+    Returns the files written. Raises ConfigError if the folder holds anything or cannot
+    be created; no file is ever overwritten.
+    """
+    root = prepare_empty_folder(Path(dir), "init")
     files = {root / "telltale.yml": STARTER_CONFIG, root / "metrics" / "custom.metric": STARTER_METRICS}
-    existing = [p for p in files if p.exists()]
-    if existing:
-        names = " and ".join(str(p) for p in existing)
-        verb = "exists" if len(existing) == 1 else "exist"
-        raise ConfigError(f"{names} already {verb}; telltale init never overwrites files: "
-                          "choose an empty folder or move the existing files away")
-    if root.exists() and not root.is_dir():
-        raise ConfigError(f"{root} is a file, not a folder; choose a folder for the project")
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as fh:
-            fh.write(text)
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "x", encoding="utf-8") as fh:
+                fh.write(text)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the starter project into {root}: {exc.strerror or exc}") from None
     return list(files)

@@ -220,6 +220,8 @@ def _message(err: dict[str, Any], root: type[BaseModel], loc: Sequence[Any]) -> 
         return f"expected a whole number, got {describe(value)}", None
     if kind in ("float_parsing", "float_type"):
         return f"expected a number, got {describe(value)}", None
+    if kind == "finite_number":
+        return f"expected a finite number, got {describe(value)}; write e.g. 0.2", None
     if kind in ("bool_parsing", "bool_type"):
         return f"expected true or false, got {describe(value)}", None
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):

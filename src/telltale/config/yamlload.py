@@ -75,23 +75,56 @@ class LoadedYaml:
     problems: list[Problem]
 
 
+MAX_VALUES = 100_000
+"""The most values (mappings, lists and scalars, aliases expanded) a config may hold: a
+few kilobytes of nested aliases (a "billion laughs") would otherwise expand to billions."""
+
+
 def _pos(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+class _TooBig(Exception):
+    """Alias expansion went past MAX_VALUES, or an alias refers to a node that contains it."""
+
+    def __init__(self, node: Node, message: str, at: tuple[int, int] | None = None) -> None:
+        super().__init__(message)
+        self.node, self.message = node, message
+        self.at = at or _pos(node)
+
+
 class _Builder:
-    """Turns a composed node tree into dicts, lists and scalars, recording positions."""
+    """Turns a composed node tree into dicts, lists and scalars, recording positions.
+
+    Aliases are expanded (each use is a copy), so the number of values built is counted
+    and bounded by MAX_VALUES, and an alias inside the node it names is refused.
+    """
 
     def __init__(self, loader: _Loader, smap: SourceMap) -> None:
         self.loader, self.smap = loader, smap
         self.problems: list[Problem] = []
+        self.count = 0
+        self.open: set[int] = set()          # ids of the collection nodes being built
 
     def build(self, node: Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            top = self.smap.key_at(path[:1]) if path else None     # the key whose value explodes
+            raise _TooBig(node, f"the file expands to more than {MAX_VALUES:,} values (aliases "
+                                "multiply what they name); write the values out or use fewer "
+                                "nested aliases", top)
         self.smap.values.setdefault(path, _pos(node))
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
-            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if isinstance(node, (MappingNode, SequenceNode)):
+            if id(node) in self.open:
+                raise _TooBig(node, "an alias refers to a mapping or list that contains it, so it "
+                                    "never ends; remove the *alias or point it elsewhere")
+            self.open.add(id(node))
+            try:
+                if isinstance(node, MappingNode):
+                    return self._mapping(node, path)
+                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            finally:
+                self.open.discard(id(node))
         return self.loader.construct_object(node, deep=True)
 
     def _key_text(self, node: Node, path: Path_) -> str | None:
@@ -111,7 +144,14 @@ class _Builder:
                 self.problems.append(Problem(self.smap.file, line, col, format_path(path),
                                              "'<<' must merge a mapping (an &anchor of one)"))
                 continue
-            out.update(self._mapping(src, path))
+            if id(src) in self.open:
+                raise _TooBig(src, "'<<' merges a mapping that contains it, so it never ends; "
+                                   "merge another mapping")
+            self.open.add(id(src))
+            try:
+                out.update(self._mapping(src, path))
+            finally:
+                self.open.discard(id(src))
         return out
 
     def _mapping(self, node: MappingNode, path: Path_) -> dict[str, Any]:
@@ -143,7 +183,10 @@ def load_yaml(text: str, file: str = "telltale.yml") -> LoadedYaml:
     from telltale.config.problems import ConfigProblems
 
     smap = SourceMap(file)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise ConfigProblems([_reader_problem(text, file, exc)]) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -170,8 +213,26 @@ def load_yaml(text: str, file: str = "telltale.yml") -> LoadedYaml:
         elif "mapping values are not allowed" in what:
             hint = "; quote values that contain ': ' or put a space after the colon of the key"
         raise ConfigProblems([Problem(file, line, col, "", f"invalid YAML: {what}{hint}")]) from None
+    except yaml.reader.ReaderError as exc:
+        raise ConfigProblems([_reader_problem(text, file, exc)]) from None
     except yaml.YAMLError as exc:
         raise ConfigProblems([Problem(file, None, None, "", f"invalid YAML: {exc}")]) from None
+    except _TooBig as exc:
+        line, col = exc.at
+        raise ConfigProblems([Problem(file, line, col, "", f"invalid YAML: {exc.message}")]) from None
+    except RecursionError:
+        raise ConfigProblems([Problem(file, None, None, "", "invalid YAML: the values are nested "
+                                      "too deeply; flatten the file")]) from None
     finally:
         loader.dispose()
     return LoadedYaml(data, smap, builder.problems)
+
+
+def _reader_problem(text: str, file: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A located problem for a character YAML does not allow (a NUL byte, a control code)."""
+    before = text[:exc.position]
+    line = before.count("\n") + 1
+    col = exc.position - (before.rfind("\n") + 1) + 1
+    char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+    return Problem(file, line, col, "", f"invalid YAML: the character #x{char:04x} is not allowed "
+                                        "in a YAML file; remove it (is this a text file?)")

@@ -84,12 +84,13 @@ def generate(end: datetime, events: DemoEvents = DemoEvents(), seed: int = 7) ->
 
 
 def write_warehouse(path: Path, end: datetime, events: DemoEvents = DemoEvents(), seed: int = 7) -> None:
-    """Write `predictions` and `labels` tables into a DuckDB file (replacing it)."""
+    """Write `predictions` and `labels` tables into a new DuckDB file (FileExistsError if
+    the file exists: a user's warehouse is never replaced)."""
     import duckdb
 
-    preds, labels = generate(end, events, seed)
     if path.exists():
-        path.unlink()
+        raise FileExistsError(f"{path} exists; the demo writes only a new warehouse file")
+    preds, labels = generate(end, events, seed)
     con = duckdb.connect(str(path))
     try:
         con.register("preds_arrow", preds)

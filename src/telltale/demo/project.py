@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -99,28 +98,41 @@ metric default_recall = recall(predictions.predicted_default, actuals.defaulted)
 
 
 def write_project(directory: Path, end: datetime, events: DemoEvents = DemoEvents()) -> None:
-    """Write the warehouse, telltale.yml and the metric file (replacing an earlier demo)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "metrics").mkdir(exist_ok=True)
-    state = directory / ".telltale"
-    if state.exists():
-        shutil.rmtree(state)
-    write_warehouse(directory / "warehouse.duckdb", end, events)
-    (directory / "telltale.yml").write_text(CONFIG, encoding="utf-8")
-    (directory / "metrics" / "credit.metric").write_text(METRICS, encoding="utf-8")
+    """Write the warehouse, telltale.yml and the metric file into a new or empty folder.
+
+    Raises ConfigError (nothing written) if the folder holds anything.
+    """
+    from telltale.config.starter import prepare_empty_folder
+    from telltale.errors import ConfigError
+
+    root = prepare_empty_folder(directory, "demo")
+    try:
+        (root / "metrics").mkdir()
+        write_warehouse(root / "warehouse.duckdb", end, events)
+        with open(root / "telltale.yml", "x", encoding="utf-8") as fh:
+            fh.write(CONFIG)
+        with open(root / "metrics" / "credit.metric", "x", encoding="utf-8") as fh:
+            fh.write(METRICS)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the demo project into {root}: {exc.strerror or exc}") from None
 
 
 def run_demo(directory: Path, console: Any = None) -> tuple[Any, datetime]:
-    """Build the demo project in `directory` and run every monitor at the end of its data."""
+    """Build the demo project in `directory` (new or empty) and run every monitor at the end
+    of its data."""
     from telltale.config import load_project
     from telltale.runner.run import run_project
 
+    from telltale.config.starter import prepare_empty_folder
+
+    prepare_empty_folder(directory, "demo")   # refuse a folder that holds anything, first
     end = demo_end()
     if console is not None:
-        console.print(f"Writing 60 days of synthetic credit-model predictions to {directory}/warehouse.duckdb ...")
+        console.print(f"Writing 60 days of synthetic credit-model predictions to {directory}/warehouse.duckdb ...",
+                      markup=False, highlight=False)
     write_project(directory, end)
     project = load_project(directory)
     if console is not None:
         console.print(f"Running {len(project.config.monitors)} monitors at {end:%Y-%m-%d %H:%M} UTC "
-                      "(each pushes down aggregates only) ...\n")
+                      "(each pushes down aggregates only) ...\n", markup=False, highlight=False)
     return run_project(project, at=end), end

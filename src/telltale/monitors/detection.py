@@ -37,8 +37,10 @@ def change(value: float, baseline: float | None, percent: float, direction: str 
     if baseline is None:
         return Verdict(False, {"percent": percent}, "the baseline has no value to compare with")
     margin = abs(baseline) * percent / 100.0
-    threshold = {"min": baseline - margin, "max": baseline + margin, "percent": percent,
-                 "baseline_value": baseline}
+    threshold: dict[str, Any] = {"min": baseline - margin, "max": baseline + margin,
+                                 "percent": percent, "baseline_value": baseline}
+    if direction != "both":
+        threshold["direction"] = direction
     if baseline == 0:
         fired = value != 0
         moved = float("inf") if fired else 0.0
@@ -73,8 +75,10 @@ def anomaly(value: float, history: list[float | None], sensitivity: float, direc
     mean = statistics.fmean(values)
     std = statistics.stdev(values)
     lo, hi = mean - sensitivity * std, mean + sensitivity * std
-    threshold = {"min": lo, "max": hi, "sensitivity": sensitivity, "history_mean": mean,
-                 "history_std": std, "history_points": len(values)}
+    threshold: dict[str, Any] = {"min": lo, "max": hi, "sensitivity": sensitivity, "history_mean": mean,
+                                 "history_std": std, "history_points": len(values)}
+    if direction != "both":
+        threshold["direction"] = direction
     above_band, below_band = value > hi, value < lo
     if std == 0:
         above_band, below_band = value > mean, value < mean

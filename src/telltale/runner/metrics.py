@@ -2,22 +2,75 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from telltale.runner.modelctx import model_schema
 
 METRIC_TYPES = ("custom_metric", "performance_degradation")
+_DEFINES = re.compile(r"^\s*metric\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+def _display(path: Path, root: Path) -> str:
+    """A metric file's name as DSL errors write it (relative to the project folder)."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 class MetricCompiler:
     """Loads the project's metric files once and compiles metrics per model (cached)."""
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Any, library: Any = None) -> None:
         from telltale.metric_dsl import load_library
 
         self.project = project
-        self.library = load_library(list(project.metric_files), base=project.root)
+        self.library = library if library is not None else \
+            load_library(list(project.metric_files), base=project.root)
         self._cache: dict[tuple[str, str], Any] = {}
+
+    @classmethod
+    def tolerant(cls, project: Any) -> tuple[MetricCompiler, list[Any], set[str]]:
+        """For `validate`: a compiler over the metric files that load, every DSLError of
+        the others, and the metric names those others define (not checked further).
+
+        When every file loads this is the ordinary compiler and no error.
+        """
+        from telltale.errors import DSLError
+        from telltale.metric_dsl import stdlib_library
+        from telltale.metric_dsl.library import library_from_sources
+
+        try:
+            return cls(project), [], set()
+        except DSLError as exc:
+            errors: list[DSLError] = list(getattr(exc, "errors", None) or [exc])
+        bad = {e.file for e in errors}
+        sources: list[tuple[str, str]] = []
+        skipped: set[str] = set()
+        for path in project.metric_files:
+            name = _display(Path(path), project.root)
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                bad.add(name)
+                continue
+            if name in bad:
+                skipped.update(_DEFINES.findall(text))
+            else:
+                sources.append((name, text))
+        library = None
+        while library is None and sources:
+            try:
+                library = library_from_sources(sources)
+            except DSLError as again:       # a file that relies on a broken one
+                files = {e.file for e in (getattr(again, "errors", None) or [again])}
+                dropped = [s for s in sources if s[0] in files] or sources[-1:]
+                for _, text in dropped:
+                    skipped.update(_DEFINES.findall(text))
+                sources = [s for s in sources if s not in dropped]
+        return cls(project, library or stdlib_library()), errors, skipped
 
     def compile(self, model: str, text: str, at: tuple[int, int] | None = None) -> Any:
         """A CompiledMetric for a metric name or an inline expression on a model.
@@ -41,12 +94,33 @@ class MetricCompiler:
 
     def check(self, monitors: list[Any]) -> None:
         """Compile every metric the monitors use, raising the first DSL error."""
+        problems = self.problems(monitors, first=True)
+        if problems:
+            raise problems[0]
+
+    def problems(self, monitors: list[Any], *, skip: set[str] = frozenset(),  # type: ignore[assignment]
+                 first: bool = False) -> list[Any]:
+        """The DSLError of every monitor whose metric does not compile (`first`: stop at one).
+
+        Monitors naming a metric in `skip` (defined in a file that did not load) are not
+        checked: that file's own error is reported instead.
+        """
+        from telltale.errors import DSLError
+
         every = list(self.project.config.monitors)
+        out: list[Any] = []
         for m in monitors:
-            if m.type in METRIC_TYPES:
-                index = next(i for i, c in enumerate(every) if c is m)
-                at = self.project.source_map.value_at(("monitors", index, "metric"))
+            if m.type not in METRIC_TYPES or str(m.metric) in skip:
+                continue
+            index = next(i for i, c in enumerate(every) if c is m)
+            at = self.project.source_map.value_at(("monitors", index, "metric"))
+            try:
                 self.compile(m.model, str(m.metric), at)
+            except DSLError as exc:
+                out.append(exc)
+                if first:
+                    break
+        return out
 
     def check_files(self) -> list[Any]:
         """The DSLError of every user metric that compiles for none of the project's models.

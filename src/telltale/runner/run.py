@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from telltale.errors import ConfigError, TelltaleError, UnsafeQueryError
+from telltale.errors import ConfigError, TelltaleError
 from telltale.monitors.common import history_range, make_result
 from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import monitor_type
@@ -72,7 +72,8 @@ class RunReport:
         """The object `run --json` prints."""
         return {"run_id": self.run_id, "at": iso(self.at),
                 "results": [r.as_json() for r in self.results],
-                "alerts": self.alerts, "queries": self.queries}
+                "alerts": self.alerts, "queries": self.queries,
+                "delivery": list(self.delivery.get("notices", []))}
 
 
 def monitor_windows(cfg: Any, model_cfg: Any, at: datetime, step: timedelta) -> tuple[TimeRange, TimeRange | None]:
@@ -450,20 +451,25 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
     monitors = select_monitors(project, model, monitor)
     compiler = MetricCompiler(project)
     compiler.check(monitors)   # every DSL error surfaces before anything runs
-    for name in dict.fromkeys(m.model for m in monitors):
-        _check_source_sql(project, name)   # an unsafe source.sql is bad input (exit 2), nothing written
+    connectors: dict[str, Any] = {}
     store = None
-    if not dry_run:
-        from telltale.store import open_store
-        store = open_store(project.store_url)
-        run_id = store.begin_run(at)
-    else:   # the stored state is read (same grids, same reusable summaries), nothing is written
-        from telltale.store import open_store_readonly
-        store = open_store_readonly(project.store_url)
-        run_id = "dry-" + new_run_id(now)
+    try:
+        from telltale.runner.validate import check_before_run
+        check_before_run(project, [m.model for m in monitors], connectors)  # bad sources: exit 2
+        if not dry_run:
+            from telltale.store import open_store
+            store = open_store(project.store_url)
+            run_id = store.begin_run(at)
+        else:   # the stored state is read (same grids, same reusable summaries), nothing is written
+            from telltale.store import open_store_readonly
+            store = open_store_readonly(project.store_url)
+            run_id = "dry-" + new_run_id(now)
+    except BaseException:
+        for c in connectors.values():
+            c.close()
+        raise
     log = QueryLog()
     results: list[MonitorResult] = []
-    connectors: dict[str, Any] = {}
     try:
         by_model: dict[str, list[Any]] = {}
         for m in monitors:
@@ -495,21 +501,6 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
         store.finish_run(run_id, status="done", exit_code=report.exit_code,
                          summary={"results": len(results), "alerts": len(report.alerts)})
     return report
-
-
-def _check_source_sql(project: Any, name: str) -> None:
-    """Raise the guard's UnsafeQueryError (or ConfigError) for a `source.sql` that is not one safe SELECT."""
-    from telltale.connectors.relations import sql_relation
-
-    m = project.model(name)
-    dialect = project.connection(m.connection).type
-    dialect = {"s3": "duckdb", "delta": "duckdb"}.get(dialect, dialect)
-    for source in (m.source, m.actuals_source.source if m.actuals_source else None):
-        if source is not None and source.sql:
-            try:
-                sql_relation(source.sql, dialect)
-            except UnsafeQueryError as exc:
-                raise UnsafeQueryError(f"{project.where('models', name, 'source')}: {exc}") from exc
 
 
 def _error_result(project: Any, cfg: Any, at: datetime, error: str) -> MonitorResult:

@@ -63,6 +63,6 @@ def test_starter_never_overwrites(tmp_path):
     (tmp_path / "telltale.yml").write_text("mine\n")
     with pytest.raises(ConfigError) as info:
         write_starter(tmp_path)
-    assert "already exists" in str(info.value) and "never overwrites" in str(info.value)
+    assert "is not empty" in str(info.value) and "never replaces your files" in str(info.value)
     assert (tmp_path / "telltale.yml").read_text() == "mine\n"
     assert not (tmp_path / "metrics").exists()
