@@ -199,12 +199,15 @@ def init(directory: Path = typer.Argument(..., help="A new or empty folder for t
 
 
 @app.command()
-def demo(directory: Path = typer.Argument(Path("telltale-demo"), help="A new or empty folder for the demo project."),
+def demo(directory: Optional[Path] = typer.Argument(
+             None, help="A new or empty folder for the demo project (default: telltale-demo, or "
+                        "telltale-demo-2, -3, ... when that one is taken)."),
          as_json: bool = typer.Option(False, "--json", help="Print the run as JSON.")) -> None:
     """Build a demo project on an embedded DuckDB warehouse, run every monitor, show what fired."""
-    from telltale.demo.project import run_demo
+    from telltale.demo.project import default_demo_folder, run_demo
 
     with _errors():
+        directory = directory if directory is not None else default_demo_folder(Path.cwd())
         report, at = run_demo(directory, console=None if as_json else _out())
     _show(report, as_json)
     if not as_json:

@@ -117,6 +117,16 @@ def write_project(directory: Path, end: datetime, events: DemoEvents = DemoEvent
         raise ConfigError(f"cannot write the demo project into {root}: {exc.strerror or exc}") from None
 
 
+def default_demo_folder(parent: Path) -> Path:
+    """`telltale-demo` under `parent`, or the first of `telltale-demo-2`, `-3`, ... that is new or
+    empty: running the demo again never touches an earlier demo folder (nor anyone's files)."""
+    for n in range(1, 1000):
+        candidate = parent / ("telltale-demo" if n == 1 else f"telltale-demo-{n}")
+        if not candidate.exists() or (candidate.is_dir() and not any(candidate.iterdir())):
+            return candidate
+    return parent / "telltale-demo"   # all taken: the usual "not empty" refusal names it
+
+
 def run_demo(directory: Path, console: Any = None) -> tuple[Any, datetime]:
     """Build the demo project in `directory` (new or empty) and run every monitor at the end
     of its data."""

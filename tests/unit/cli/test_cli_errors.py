@@ -136,3 +136,16 @@ def test_demo_into_a_folder_named_like_markup(cli, tmp_path: Path) -> None:
     res = cli("demo", str(target), code=0)
     assert f"predictions to {target}/warehouse.duckdb" in res.output
     assert f"The project is in {target}/" in res.output
+
+
+def test_demo_without_a_folder_never_reuses_an_earlier_demo(tmp_path: Path) -> None:
+    from telltale.demo.project import default_demo_folder
+
+    assert default_demo_folder(tmp_path) == tmp_path / "telltale-demo"
+    (tmp_path / "telltale-demo").mkdir()                      # empty: still the one
+    assert default_demo_folder(tmp_path) == tmp_path / "telltale-demo"
+    (tmp_path / "telltale-demo" / "telltale.yml").write_text("mine")
+    assert default_demo_folder(tmp_path) == tmp_path / "telltale-demo-2"
+    (tmp_path / "telltale-demo-2").write_text("a file")       # a file is taken too
+    assert default_demo_folder(tmp_path) == tmp_path / "telltale-demo-3"
+    assert (tmp_path / "telltale-demo" / "telltale.yml").read_text() == "mine"
