@@ -40,19 +40,23 @@ def paren(e: exp.Expression) -> exp.Expression:
 
 
 def as_double(e: exp.Expression) -> exp.Expression:
-    """A bare column cast to DOUBLE (keeps products of integer columns from overflowing)."""
+    """A bare column cast to DOUBLE, so arithmetic on INTEGER/BIGINT/DECIMAL columns cannot
+    overflow (DuckDB `Overflow in multiplication of INT32`, PostgreSQL `integer out of
+    range`) and divides as numbers. Other operands are already DOUBLE or literals."""
     if isinstance(e, exp.Column):
         return exp.cast(e, exp.DataType.Type.DOUBLE)
     return e
 
 
 def arith(op: str, left: exp.Expression, right: exp.Expression) -> exp.Expression:
-    """left op right for + - * / ** ; division is NULL for a zero divisor in every dialect."""
+    """left op right for + - * / ** ; division is NULL for a zero divisor in every dialect.
+
+    Bare columns are cast to DOUBLE (see `as_double`)."""
     left, right = left.copy(), right.copy()
     if op == "+":
-        return exp.Add(this=paren(left), expression=paren(right))
+        return exp.Add(this=paren(as_double(left)), expression=paren(as_double(right)))
     if op == "-":
-        return exp.Sub(this=paren(left), expression=paren(right))
+        return exp.Sub(this=paren(as_double(left)), expression=paren(as_double(right)))
     if op == "*":
         return exp.Mul(this=paren(as_double(left)), expression=paren(as_double(right)))
     if op == "/":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any, Callable, Iterable
 
 from telltale.monitors.context import EvalContext, Field
 from telltale.monitors.detection import Verdict, absolute, anomaly, change
 from telltale.planner.partials import PartialValues
+from telltale.planner.segkey import segment_text
 from telltale.runner.results import TRAINING, MonitorResult, Status
 from telltale.timeutil import TimeRange
 
@@ -46,25 +48,29 @@ def detection_of(cfg: Any) -> tuple[str, dict[str, Any]] | None:
     raise ValueError(f"unknown detection {det!r}")
 
 
-def segments_for(cfg: Any, ctx: EvalContext) -> list[dict[str, str] | None]:
+def segments_for(cfg: Any, ctx: EvalContext) -> list[dict[str, str | None] | None]:
     """None (all rows) plus, for `segment: all`, one entry per value of each segment column."""
     seg = plain(opt(cfg, "segment"))
     if seg is None:
         return [None]
     if seg == "all" or (isinstance(seg, dict) and seg.get("all")):
-        out: list[dict[str, str] | None] = [None]
+        out: list[dict[str, str | None] | None] = [None]
         for column, values in sorted(ctx.segment_values(ctx.focal).items()):
-            out += [{column: v} for v in sorted(values)]
+            out += [{column: v} for v in sorted(values, key=lambda x: (x is None, x or ""))]
         return out
     if isinstance(seg, dict):
         return [{str(k): _seg_text(v) for k, v in seg.items()}]
     return [None]
 
 
-def _seg_text(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
+def _seg_text(v: Any) -> str | None:
+    """A configured segment value as stored text; None (YAML null) is the NULL segment."""
+    return segment_text(v)
+
+
+def segment_label(segment: dict[str, Any] | None) -> str:
+    """`plan='basic', region=NULL`: values quoted so NULL, 'null' and '' read apart."""
+    return ", ".join(f"{k}={'NULL' if v is None else repr(str(v))}" for k, v in (segment or {}).items())
 
 
 def columns_of(cfg: Any, ctx: EvalContext, group: str) -> list[Field]:
@@ -76,20 +82,38 @@ def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict
                 metric: str, value: float | None, verdict: Verdict | None,
                 baseline: TimeRange | None = None, status: Status | None = None,
                 message: str | None = None, extra: dict[str, Any] | None = None,
-                error: str | None = None) -> MonitorResult:
-    """A MonitorResult with status and message derived from the verdict."""
-    if status is None:
-        status = "no_data" if value is None else "alert" if verdict and verdict.fired else "ok"
+                error: str | None = None, note: str = "") -> MonitorResult:
+    """A MonitorResult with status and message derived from the verdict.
+
+    A value that is NaN or infinite is never `ok`: the result is an `error` naming the
+    metric (so is a verdict that could not be reached, e.g. a non-finite baseline value);
+    only an infinite value whose verdict fires stays an alert (e.g. an infinite drift).
+    `note` is appended to the message (e.g. how many NaN/inf values were left out).
+    """
     subject = f"{metric} of {column}" if column else metric
     if segment:
-        subject += " in " + ", ".join(f"{k}={v}" for k, v in segment.items())
+        subject += " in " + segment_label(segment)
+    if value is not None and not math.isfinite(value) and not (
+            math.isinf(value) and verdict is not None and verdict.fired):
+        status, verdict = "error", None
+        error = error or (f"{subject} is {value}, not a finite number: the values overflow double "
+                          "precision or hold NaN/infinity")
+        message = None
+    elif verdict is not None and verdict.error and status is None:
+        status = "error"
+        error = error or f"{subject}: {verdict.error}"
+    if status is None:
+        status = "no_data" if value is None else "alert" if verdict and verdict.fired else "ok"
     if message is None:
-        if status == "no_data":
+        if status == "error" and error:
+            message = error if error.startswith(subject) else f"{subject}: {error}"
+        elif status == "no_data":
             message = f"{subject}: no data in the window"
         elif verdict is not None:
             message = f"{subject}: {verdict.reason}"
         else:
             message = f"{subject} = {value}"
+    message += note
     return MonitorResult(
         monitor=cfg.name, model=ctx.model, type=cfg.type, column=column, segment=segment,
         metric=metric, value=value, threshold=verdict.threshold if verdict else None,

@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping
 
 from sqlglot import exp
 
+from telltale.planner.aggsql import as_double, finite_condition
 from telltale.planner.partials import Partial, PartialValues, count_rows
 from telltale.planner.relation import col
 from telltale.timeutil import TimeRange
@@ -34,18 +35,41 @@ class Field:
 
 
 def column_partials(f: Field) -> dict[str, Partial]:
-    """The standard summaries of one field, by role."""
+    """The standard summaries of one field, by role.
+
+    Numeric fields: `count` is the non-null count; `finite` counts the finite values and
+    every moment (`sum`, `sumsq`, `min`, `max`, `hist`) reads only finite values, so NaN
+    and ±inf never reach a statistic: `count - finite` of them were seen and are reported.
+    Sums are taken in DOUBLE (see `planner.aggsql`), and the square is a product of
+    DOUBLEs, so INTEGER/BIGINT/DECIMAL columns cannot overflow.
+    """
     e = f.expr
     parts = {"rows": count_rows(), "count": Partial("count", e)}
     if f.is_numeric:
+        ok = finite_condition(e)
+        x = as_double(e)
         parts.update({
-            "sum": Partial("sum", e),
-            "sumsq": Partial("sum", exp.Mul(this=e.copy(), expression=e.copy())),
-            "min": Partial("min", e), "max": Partial("max", e), "hist": Partial("hist", e),
+            "finite": Partial("count", None, ok),
+            "sum": Partial("sum", e, ok),
+            "sumsq": Partial("sum", exp.Mul(this=x, expression=x.copy()), ok),
+            "min": Partial("min", e, ok), "max": Partial("max", e, ok), "hist": Partial("hist", e, ok),
         })
     else:
         parts["values"] = Partial("values", e)
     return parts
+
+
+def non_finite(f: Field, values: PartialValues) -> int:
+    """How many NaN/±inf values of a numeric field the merged summaries saw (0 otherwise)."""
+    if not f.is_numeric:
+        return 0
+    p = column_partials(f)
+    return max(0, int(values.get(p["count"])) - int(values.get(p["finite"])))
+
+
+def non_finite_note(n: int) -> str:
+    """`; 3 NaN/infinite value(s) left out` (empty when n is 0)."""
+    return f"; {n} NaN/infinite value(s) left out" if n else ""
 
 
 @dataclass
@@ -60,11 +84,11 @@ class EvalContext:
     at: datetime
     step: timedelta
     segments: tuple[str, ...]
-    merged: Callable[[TimeRange, dict[str, str] | None], PartialValues]
-    segment_values: Callable[[TimeRange], dict[str, list[str]]]
+    merged: Callable[[TimeRange, dict[str, str | None] | None], PartialValues]
+    segment_values: Callable[[TimeRange], dict[str, list[str | None]]]
     compile_metric: Callable[[str], Any]
     monitor_columns: Callable[[Any], list[Field]]
 
-    def values(self, rng: TimeRange, segment: dict[str, str] | None = None) -> PartialValues:
+    def values(self, rng: TimeRange, segment: dict[str, str | None] | None = None) -> PartialValues:
         """Merged partial values over `rng` for one segment (None: all rows)."""
         return self.merged(rng, segment)

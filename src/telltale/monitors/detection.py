@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ class Verdict:
     fired: bool
     threshold: dict[str, Any]
     reason: str
+    error: str | None = None    # set when no verdict can be reached (the result is an error)
 
 
 def _fmt(v: float | None) -> str:
@@ -36,6 +38,10 @@ def change(value: float, baseline: float | None, percent: float, direction: str 
     (`direction` up or down: only that way)."""
     if baseline is None:
         return Verdict(False, {"percent": percent}, "the baseline has no value to compare with")
+    if not math.isfinite(baseline):
+        return Verdict(False, {"percent": percent}, f"the baseline's value is {baseline}",
+                       error=f"the baseline's value is {baseline}, not a finite number; nothing to "
+                             "compare with")
     margin = abs(baseline) * percent / 100.0
     threshold: dict[str, Any] = {"min": baseline - margin, "max": baseline + margin,
                                  "percent": percent, "baseline_value": baseline}
@@ -67,7 +73,8 @@ def anomaly(value: float, history: list[float | None], sensitivity: float, direc
     """
     import statistics
 
-    values = [v for v in history if v is not None]
+    values = [v for v in history if v is not None and math.isfinite(v)]
+    skipped = sum(1 for v in history if v is not None and not math.isfinite(v))
     if len(values) < MIN_HISTORY:
         return Verdict(False, {"sensitivity": sensitivity},
                        f"{_fmt(value)}: {len(values)} past value(s), at least {MIN_HISTORY} are needed "
@@ -86,6 +93,8 @@ def anomaly(value: float, history: list[float | None], sensitivity: float, direc
     z = (value - mean) / std if std else float("inf") if value != mean else 0.0
     reason = (f"{_fmt(value)} is {abs(z):.1f} standard deviations {'above' if value >= mean else 'below'} "
               f"its mean {_fmt(mean)} over the last {len(values)} windows (allowed {sensitivity:g})")
+    if skipped:
+        reason += f"; {skipped} past window(s) with a NaN/infinite value left out"
     return Verdict(fired, threshold, reason)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from telltale.monitors.common import columns_of, iter_targets, make_result, opt
-from telltale.monitors.context import EvalContext, Field, column_partials
+from telltale.monitors.context import EvalContext, Field, column_partials, non_finite
 from telltale.monitors.detection import at_least
 from telltale.planner.partials import Partial, PartialValues
 from telltale.runner.results import MonitorResult
@@ -19,16 +20,17 @@ def _group(cfg: Any) -> str:
 
 
 # Wasserstein also reads the tails (min, max) and the exact moments; the other methods
-# need nothing but the histogram, so their runs skip the scalar scan altogether.
-MOMENT_ROLES = ("count", "sum", "sumsq", "min", "max")
+# need the histogram plus the non-null and finite counts (NaN/inf are left out of the
+# histogram and reported). On DuckDB the counts ride along in the histogram's statement.
+MOMENT_ROLES = ("finite", "sum", "sumsq", "min", "max")
 
 
 def _roles(cfg: Any, f: Field) -> tuple[str, ...]:
     if not f.is_numeric:
         return ("values",)
     if opt(cfg, "method", "psi") == "wasserstein":
-        return ("hist",) + MOMENT_ROLES
-    return ("hist",)
+        return ("hist", "count") + MOMENT_ROLES
+    return ("hist", "count", "finite")
 
 
 def requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
@@ -46,10 +48,17 @@ def side(cfg: Any, f: Field, values: PartialValues) -> Any:
     if not f.is_numeric:
         return values.get(p["values"])
     moments = {r: values.get(p[r]) for r in MOMENT_ROLES} if "min" in _roles(cfg, f) else dict.fromkeys(MOMENT_ROLES)
+    total, total_sq = moments["sum"], moments["sumsq"]
+    if total is not None and total_sq is not None and not (math.isfinite(total) and math.isfinite(total_sq)):
+        total = total_sq = None     # sums beyond double range: fall back to the histogram
     return NumericSummary(
         grid=values.grid(p["hist"]), counts=values.get(p["hist"]),
-        vmin=moments["min"], vmax=moments["max"], count=moments["count"],
-        sum=moments["sum"], sum_sq=moments["sumsq"])
+        vmin=_num(moments["min"]), vmax=_num(moments["max"]), count=moments["finite"],
+        sum=total, sum_sq=total_sq)
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None else float(v)
 
 
 def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
@@ -71,9 +80,18 @@ def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
             continue
         focal_side = side(cfg, f, fv)
         dv = drift(method, kind, side(cfg, f, bv), focal_side)
-        verdict = at_least(dv.value, threshold) if dv.value is not None else None
-        extra = {"p_value": dv.p_value} if dv.p_value is not None else {}
+        value = dv.value
+        # +inf is a real distance (Wasserstein against a constant baseline that moved)
+        verdict = at_least(value, threshold) if value is not None and not math.isnan(value) else None
+        extra: dict[str, Any] = {"p_value": dv.p_value} if dv.p_value is not None else {}
         extra["values"] = focal_side.n if f.is_numeric else sum(focal_side.values())
-        results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=dv.value,
-                                   verdict=verdict, baseline=ctx.baseline, extra=extra))
+        bad_focal, bad_base = non_finite(f, fv), non_finite(f, bv)
+        note = ""
+        if bad_focal or bad_base:
+            extra["non_finite"] = bad_focal
+            extra["baseline_non_finite"] = bad_base
+            note = (f"; NaN/infinite values left out: {bad_focal} in the window, "
+                    f"{bad_base} in the baseline")
+        results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=value,
+                                   verdict=verdict, baseline=ctx.baseline, extra=extra, note=note))
     return results

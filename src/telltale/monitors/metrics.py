@@ -6,9 +6,9 @@ import math
 from typing import Any, Callable
 
 from telltale.monitors.common import columns_of, detect, iter_targets, make_result, opt, segments_for
-from telltale.monitors.context import EvalContext, Field, column_partials
+from telltale.monitors.context import EvalContext, Field, column_partials, non_finite, non_finite_note
 from telltale.planner.partials import Partial, PartialValues, count_rows
-from telltale.runner.results import MonitorResult
+from telltale.runner.results import MonitorResult, Status
 
 STATISTICS = ("mean", "min", "max", "sum", "variance", "stddev", "missing_count")
 EXTENSIVE_STATISTICS = {"sum", "missing_count"}
@@ -18,38 +18,84 @@ def _metric_name(cfg: Any) -> str:
     return str(opt(cfg, "metric"))
 
 
+def _read_fields(ctx: EvalContext, compiled: Any) -> list[Field]:
+    """The numeric fields whose columns a compiled metric reads."""
+    cols = set(compiled.columns)
+    return [f for f in ctx.fields.values() if f.is_numeric and f.column in cols]
+
+
+def _non_finite_counts(ctx: EvalContext, compiled: Any) -> list[Any]:
+    """The count and finite-count partials of each numeric column the metric reads."""
+    out = []
+    for f in _read_fields(ctx, compiled):
+        p = column_partials(f)
+        out += [p["count"], p["finite"]]
+    return out
+
+
 def metric_requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
-    """The partials of the compiled DSL metric."""
-    return set(ctx.compile_metric(_metric_name(cfg)).partials)
+    """The partials of the compiled DSL metric, plus NaN/inf counts of the columns it reads."""
+    compiled = ctx.compile_metric(_metric_name(cfg))
+    return set(compiled.partials) | set(_non_finite_counts(ctx, compiled))
 
 
 def metric_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
-    """The metric over the window (rows with labels, for model metrics) vs the detection."""
+    """The metric over the window (rows with labels, for model metrics) vs the detection.
+
+    DSL aggregates follow SQL: a NaN among the values makes sum/mean/variance NaN and an
+    infinity makes them infinite, so such a value is an `error` naming the metric and
+    saying how many NaN/infinite values each column it reads holds in the window.
+    """
     compiled = ctx.compile_metric(_metric_name(cfg))
     fn: Callable[[PartialValues], float | None] = compiled.evaluate
     results = []
     for seg in segments_for(cfg, ctx):
-        value = fn(ctx.values(ctx.focal, seg))
+        focal = ctx.values(ctx.focal, seg)
+        value = fn(focal)
         verdict, base_rng, extra = None, None, {}   # type: ignore[var-annotated]
-        if value is not None:
+        if value is not None and math.isfinite(value):
             verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg)
+        error: str | None = None
+        status: Status | None = None
+        counts = {f.name: n for f in _read_fields(ctx, compiled) if (n := non_finite(f, focal))}
+        if counts:
+            extra = {**extra, "non_finite": counts}
+        seen = ", ".join(f"{n} in {c}" for c, n in counts.items())
+        if value is not None and not math.isfinite(value):
+            why = (f"the window holds NaN/infinite values ({seen})" if seen
+                   else "the computation overflows double precision or is undefined")
+            error = f"metric {compiled.name} is {value}, not a finite number: {why}"
+        elif value is None and counts:
+            # SQL aggregates turn NaN/inf into NaN/inf; the final expression has no value then
+            status = "error"
+            error = (f"metric {compiled.name} has no finite value: the window holds NaN/infinite "
+                     f"values ({seen})")
+        note = "" if error or not seen else f"; NaN/infinite values in the window: {seen}"
         results.append(make_result(cfg, ctx, column=None, segment=seg, metric=compiled.name,
-                                   value=value, verdict=verdict, baseline=base_rng, extra=extra))
+                                   value=value, verdict=verdict, baseline=base_rng, extra=extra,
+                                   error=error, status=status, note=note))
     return results
 
 
 def statistic_fn(f: Field, statistic: str) -> Callable[[PartialValues], float | None]:
-    """How to read one statistic of a column from merged summaries."""
+    """How to read one statistic of a column from merged summaries.
+
+    mean, sum, variance, stddev, min and max are over the finite values (NaN and ±inf are
+    left out in SQL and counted, see `context.column_partials`); missing_count counts NULLs.
+    A variance that is not finite (sums of squares beyond double range) stays non-finite,
+    so the result is an error rather than a clamped 0.
+    """
     p = column_partials(f)
 
     def fn(v: PartialValues) -> float | None:
-        n = v.get(p["count"])
         if statistic == "missing_count":
-            return float(v.get(count_rows()) - n)
+            return float(v.get(count_rows()) - v.get(p["count"]))
+        n = v.get(p["finite"])
         if statistic == "sum":
             return float(v.get(p["sum"]))
         if statistic in ("min", "max"):
-            return v.get(p[statistic])
+            m = v.get(p[statistic])
+            return None if m is None else float(m)
         if not n:
             return None
         mean = v.get(p["sum"]) / n
@@ -57,8 +103,10 @@ def statistic_fn(f: Field, statistic: str) -> Callable[[PartialValues], float | 
             return mean
         if n < 2:
             return None
-        var = max(0.0, (v.get(p["sumsq"]) - n * mean * mean) / (n - 1))
-        return var if statistic == "variance" else math.sqrt(var)
+        var = (v.get(p["sumsq"]) - n * mean * mean) / (n - 1)
+        if math.isfinite(var):
+            var = max(0.0, var)   # rounding can take a zero variance just below 0
+        return var if statistic == "variance" else math.sqrt(var) if var >= 0 else var
 
     return fn
 
@@ -68,7 +116,7 @@ def change_requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
     out: set[Partial] = {count_rows()}
     for f in _numeric_columns(cfg, ctx):
         p = column_partials(f)
-        out.update({p["count"], p["sum"], p["sumsq"], p["min"], p["max"]})
+        out.update({p["count"], p["finite"], p["sum"], p["sumsq"], p["min"], p["max"]})
     return out
 
 
@@ -82,11 +130,18 @@ def change_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
     results = []
     for f, seg in iter_targets(cfg, ctx, _numeric_columns(cfg, ctx)):
         fn = statistic_fn(f, statistic)
-        value = fn(ctx.values(ctx.focal, seg))
+        focal = ctx.values(ctx.focal, seg)
+        value = fn(focal)
         verdict, base_rng, extra = None, None, {}   # type: ignore[var-annotated]
-        if value is not None:
+        if value is not None and math.isfinite(value):
             verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg,
                                               extensive=statistic in EXTENSIVE_STATISTICS)
+        bad = 0 if statistic == "missing_count" else non_finite(f, focal)
+        if bad:
+            extra = {**extra, "non_finite": bad}
+        note = (f"; all {bad} non-null value(s) are NaN/infinite" if value is None and bad
+                else non_finite_note(bad))
         results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=statistic,
-                                   value=value, verdict=verdict, baseline=base_rng, extra=extra))
+                                   value=value, verdict=verdict, baseline=base_rng, extra=extra,
+                                   note=note))
     return results

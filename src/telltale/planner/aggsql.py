@@ -6,6 +6,23 @@ from sqlglot import exp
 
 from telltale.planner.partials import Partial
 
+MAX_DOUBLE = 1.7976931348623157e308   # the largest finite double
+
+
+def as_double(e: exp.Expression) -> exp.Expression:
+    """CAST(e AS DOUBLE), rendered per dialect (DOUBLE PRECISION, FLOAT64, FLOAT...)."""
+    return exp.cast(e.copy(), exp.DataType.Type.DOUBLE)
+
+
+def finite_condition(e: exp.Expression) -> exp.Expression:
+    """ABS(CAST(e AS DOUBLE)) <= 1.7976931348623157e308: true for finite values only.
+
+    False for NaN and ±infinity in every dialect: where NaN compares false to everything
+    (BigQuery, Trino, Databricks) and where NaN sorts above every number, infinity
+    included (PostgreSQL, DuckDB, Snowflake, Redshift). NULL stays NULL.
+    """
+    return exp.LTE(this=exp.Abs(this=as_double(e)), expression=exp.Literal.number(repr(MAX_DOUBLE)))
+
 
 def _when(filter: exp.Expression | None, value: exp.Expression) -> exp.Expression:
     """`value` for rows matching `filter`, NULL for the rest."""
@@ -15,7 +32,13 @@ def _when(filter: exp.Expression | None, value: exp.Expression) -> exp.Expressio
 
 
 def scalar_aggregate(p: Partial) -> exp.Expression:
-    """The aggregate expression of a count/sum/min/max partial (a sqlglot tree)."""
+    """The aggregate expression of a count/sum/min/max partial (a sqlglot tree).
+
+    SUM adds DOUBLEs: `SUM(CAST(x AS DOUBLE))`. Integer sums overflow in several
+    warehouses (BIGINT in Trino, BigQuery and Redshift, INTEGER products in DuckDB and
+    PostgreSQL) and the value is a Python float anyway; DECIMAL and booleans-as-numbers
+    then add the same way everywhere.
+    """
     if p.kind == "count":
         if p.expr is None:
             if p.filter is None:
@@ -26,12 +49,19 @@ def scalar_aggregate(p: Partial) -> exp.Expression:
         raise ValueError(f"partial {p.key} needs an expression")
     value = _when(p.filter, p.expr.copy())
     if p.kind == "sum":
-        return exp.Sum(this=value)
+        return exp.Sum(this=_double(value))
     if p.kind == "min":
         return exp.Min(this=value)
     if p.kind == "max":
         return exp.Max(this=value)
     raise ValueError(f"partial kind {p.kind} is not a scalar aggregate")
+
+
+def _double(e: exp.Expression) -> exp.Expression:
+    """CAST(e AS DOUBLE) unless e is already one."""
+    if isinstance(e, exp.Cast) and e.to.this == exp.DataType.Type.DOUBLE:
+        return e
+    return exp.cast(e, exp.DataType.Type.DOUBLE)
 
 
 def filtered_key(p: Partial, key: exp.Expression) -> exp.Expression:

@@ -21,11 +21,12 @@ import pyarrow as pa
 from sqlglot import exp
 
 from telltale.connectors.base import Connector
-from telltale.planner.aggsql import filtered_key, scalar_aggregate
+from telltale.planner.aggsql import as_double, filtered_key, finite_condition, scalar_aggregate
 from telltale.planner.dialects import bucket_expr, distribution_shape, quantile
 from telltale.planner.edges import Grid
 from telltale.planner.partials import Partial, count_rows, normalize_value
 from telltale.planner.relation import col, model_relation, referenced_columns
+from telltale.planner.segkey import segment_key_of
 from telltale.planner.spec import ModelSpec
 from telltale.timeutil import TimeRange, to_utc
 
@@ -43,12 +44,6 @@ class PlannedQuery:
     kind: str                      # "scalar" | "distribution" | "grid"
     tree: exp.Select
     decode: Callable[[pa.Table], Any] = field(compare=False, repr=False)
-
-
-def segment_key_of(segments: tuple[str, ...], values: Iterable[Any]) -> str:
-    """`col=value,...` over every segment column (sorted by column), "" when none."""
-    pairs = sorted(zip(segments, values))
-    return ",".join(f"{c}={'null' if v is None else normalize_value(v)}" for c, v in pairs)
 
 
 OTHER = "__other__"
@@ -316,8 +311,8 @@ def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     rel = model_relation(model, connector, referenced_columns(exprs.values()), rng,
                          sample_percent).subquery("m")
     selects = []
-    for i, k in enumerate(keys):
-        e = exprs[k]
+    for i, k in enumerate(keys):   # NaN and ±inf have no bin: the grid spans finite values
+        e = exp.Case(ifs=[exp.If(this=finite_condition(exprs[k]), true=as_double(exprs[k]))])
         selects += [quantile(connector.dialect, e.copy(), q_lo).as_(f"lo{i}"),
                     quantile(connector.dialect, e.copy(), q_hi).as_(f"hi{i}"),
                     exp.Min(this=e.copy()).as_(f"mn{i}"), exp.Max(this=e.copy()).as_(f"mx{i}")]

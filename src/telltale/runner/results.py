@@ -73,7 +73,8 @@ def _finite(value: float | None) -> float | None:
 
 
 def segment_key(segment: dict[str, Any] | None) -> str:
-    """Canonical text of a segment: "" for all rows, else `col=value` pairs sorted by column."""
-    if not segment:
-        return ""
-    return ",".join(f"{k}={segment[k]}" for k in sorted(segment))
+    """Canonical text of a segment: "" for all rows, else escaped `col=value` pairs sorted by
+    column (`planner.segkey`: NULL, 'null' and '' stay distinct)."""
+    from telltale.planner.segkey import encode_segment
+
+    return encode_segment(segment)

@@ -8,20 +8,11 @@ from typing import Any
 
 from telltale.planner.edges import Grid
 from telltale.planner.partials import PartialValues, merge_values
+from telltale.planner.segkey import matches, parse_segment_key, segment_text
 from telltale.timeutil import TimeRange
 
 BucketKey = tuple[datetime, str]
-
-
-def parse_segment_key(key: str) -> dict[str, str]:
-    """`region=EU,has_car=true` -> {"region": "EU", "has_car": "true"}."""
-    if not key:
-        return {}
-    out = {}
-    for part in key.split(","):
-        k, _, v = part.partition("=")
-        out[k] = v
-    return out
+__all__ = ["SummaryBook", "parse_segment_key"]
 
 
 @dataclass
@@ -45,9 +36,9 @@ class SummaryBook:
         """Partial keys present for a bucket (in any segment combination)."""
         return self._keys.get(bucket, set())
 
-    def merged(self, rng: TimeRange, segment: dict[str, str] | None) -> PartialValues:
-        """Partial values merged over the buckets of `rng` and the rows of `segment`."""
-        ckey = (rng.start, rng.end, tuple(sorted((segment or {}).items())))
+    def merged(self, rng: TimeRange, segment: dict[str, str | None] | None) -> PartialValues:
+        """Partial values merged over the buckets of `rng` and the rows of `segment` (None: NULL)."""
+        ckey = (rng.start, rng.end, tuple(sorted((k, segment_text(v)) for k, v in (segment or {}).items())))
         if ckey in self._cache:
             return self._cache[ckey]
         acc: dict[str, Any] = {}
@@ -56,10 +47,8 @@ class SummaryBook:
         for (bucket, seg), vals in sorted(self.buckets.items(), key=lambda kv: kv[0]):
             if not (rng.start <= bucket < rng.end):
                 continue
-            if segment:
-                combo = parse_segment_key(seg)
-                if any(combo.get(k) != v for k, v in segment.items()):
-                    continue
+            if segment and not matches(seg, segment):
+                continue
             for key, value in vals.items():
                 kind = key.split("|", 1)[0]
                 acc[key] = merge_values(kind, acc.get(key), value) if key in acc else value
@@ -67,11 +56,11 @@ class SummaryBook:
         self._cache[ckey] = out
         return out
 
-    def segment_values(self, rng: TimeRange) -> dict[str, list[str]]:
-        """Every value seen per segment column in `rng`."""
-        out: dict[str, set[str]] = {}
+    def segment_values(self, rng: TimeRange) -> dict[str, list[str | None]]:
+        """Every value seen per segment column in `rng` (None for NULL, listed last)."""
+        out: dict[str, set[str | None]] = {}
         for (bucket, seg) in self.buckets:
             if rng.start <= bucket < rng.end:
                 for k, v in parse_segment_key(seg).items():
                     out.setdefault(k, set()).add(v)
-        return {k: sorted(v) for k, v in out.items()}
+        return {k: sorted(v, key=lambda x: (x is None, x or "")) for k, v in out.items()}

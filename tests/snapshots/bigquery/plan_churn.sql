@@ -26,14 +26,58 @@ FROM (
 
 -- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
 SELECT
-  APPROX_QUANTILES(`spend`, 1000)[1] AS lo0,
-  APPROX_QUANTILES(`spend`, 1000)[999] AS hi0,
-  MIN(`spend`) AS mn0,
-  MAX(`spend`) AS mx0,
-  APPROX_QUANTILES(`tenure`, 1000)[1] AS lo1,
-  APPROX_QUANTILES(`tenure`, 1000)[999] AS hi1,
-  MIN(`tenure`) AS mn1,
-  MAX(`tenure`) AS mx1
+  APPROX_QUANTILES(
+    CASE
+      WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN CAST(`spend` AS FLOAT64)
+    END,
+    1000
+  )[1] AS lo0,
+  APPROX_QUANTILES(
+    CASE
+      WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN CAST(`spend` AS FLOAT64)
+    END,
+    1000
+  )[999] AS hi0,
+  MIN(
+    CASE
+      WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN CAST(`spend` AS FLOAT64)
+    END
+  ) AS mn0,
+  MAX(
+    CASE
+      WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN CAST(`spend` AS FLOAT64)
+    END
+  ) AS mx0,
+  APPROX_QUANTILES(
+    CASE
+      WHEN ABS(CAST(`tenure` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN CAST(`tenure` AS FLOAT64)
+    END,
+    1000
+  )[1] AS lo1,
+  APPROX_QUANTILES(
+    CASE
+      WHEN ABS(CAST(`tenure` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN CAST(`tenure` AS FLOAT64)
+    END,
+    1000
+  )[999] AS hi1,
+  MIN(
+    CASE
+      WHEN ABS(CAST(`tenure` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN CAST(`tenure` AS FLOAT64)
+    END
+  ) AS mn1,
+  MAX(
+    CASE
+      WHEN ABS(CAST(`tenure` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN CAST(`tenure` AS FLOAT64)
+    END
+  ) AS mx1
 FROM (
   SELECT
     `plan`,
@@ -57,11 +101,26 @@ SELECT
   COUNT(CASE WHEN `will_churn` AND NOT `churned` THEN `will_churn` END) AS p4,
   COUNT(CASE WHEN NOT `will_churn` AND `churned` THEN `will_churn` END) AS p5,
   COUNT(*) AS p6,
-  MAX(`spend`) AS p7,
-  MIN(`spend`) AS p8,
-  SUM(CASE WHEN `__telltale_label_rows` > 1 THEN `__telltale_label_rows` - 1 END) AS p9,
-  SUM(`spend`) AS p10,
-  SUM(`spend` * `spend`) AS p11
+  COUNT(CASE WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308 THEN 1 END) AS p7,
+  COUNT(CASE WHEN ABS(CAST(`tenure` AS FLOAT64)) <= 1.7976931348623157e+308 THEN 1 END) AS p8,
+  MAX(
+    CASE WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308 THEN `spend` END
+  ) AS p9,
+  MIN(
+    CASE WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308 THEN `spend` END
+  ) AS p10,
+  SUM(
+    CAST(CASE WHEN `__telltale_label_rows` > 1 THEN `__telltale_label_rows` - 1 END AS FLOAT64)
+  ) AS p11,
+  SUM(
+    CAST(CASE WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308 THEN `spend` END AS FLOAT64)
+  ) AS p12,
+  SUM(
+    CAST(CASE
+      WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN CAST(`spend` AS FLOAT64) * CAST(`spend` AS FLOAT64)
+    END AS FLOAT64)
+  ) AS p13
 FROM (
   SELECT
     `p`.`plan` AS `plan`,
@@ -115,12 +174,18 @@ FROM (
     SELECT
       TIMESTAMP_TRUNC(`ts`, DAY) AS __bucket,
       `plan`,
-      FLOOR((
-        CAST(`spend` AS FLOAT64) - 0.0
-      ) * 256.0) AS k0,
-      FLOOR((
-        CAST(`tenure` AS FLOAT64) - 0.0
-      ) * 256.0) AS k1,
+      CASE
+        WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST(`spend` AS FLOAT64) - 0.0
+        ) * 256.0)
+      END AS k0,
+      CASE
+        WHEN ABS(CAST(`tenure` AS FLOAT64)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST(`tenure` AS FLOAT64) - 0.0
+        ) * 256.0)
+      END AS k1,
       `plan` AS k2
     FROM (
       SELECT

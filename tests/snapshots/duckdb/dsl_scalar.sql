@@ -1,10 +1,10 @@
 SELECT
-  SUM(CASE WHEN "has_car" THEN "income" END) AS p0,
+  SUM(CAST(CASE WHEN "has_car" THEN "income" END AS DOUBLE)) AS p0,
   COUNT(*) AS p1,
-  SUM(CASE WHEN "region" IN ('EU', 'US') THEN "annual premium" END) AS p2,
+  SUM(CAST(CASE WHEN "region" IN ('EU', 'US') THEN "annual premium" END AS DOUBLE)) AS p2,
   COUNT(CASE WHEN "region" IN ('EU', 'US') THEN "annual premium" END) AS p3,
-  SUM(CAST("age" AS DOUBLE) * CAST("age" AS DOUBLE)) AS p4,
-  SUM("age") AS p5,
+  SUM(CAST(CAST("age" AS DOUBLE) * CAST("age" AS DOUBLE) AS DOUBLE)) AS p4,
+  SUM(CAST("age" AS DOUBLE)) AS p5,
   COUNT("age") AS p6,
   MIN("income") AS p7,
   MAX("income") AS p8,
@@ -26,7 +26,7 @@ SELECT
   COUNT(CASE WHEN "approved" AND NOT "defaulted" THEN "approved" END) AS p18,
   COUNT(CASE WHEN NOT "approved" AND "defaulted" THEN "approved" END) AS p19,
   SUM(
-    CASE
+    CAST(CASE
       WHEN NOT "defaulted" IS NULL
       THEN CASE
         WHEN "defaulted"
@@ -50,28 +50,36 @@ SELECT
           END
         )
       END
-    END
+    END AS DOUBLE)
   ) AS p20,
   COUNT(CASE WHEN NOT "defaulted" IS NULL THEN "score" END) AS p21,
-  SUM(ABS("price" - "price_actual")) AS p22,
-  COUNT("price" - "price_actual") AS p23,
-  SUM(POWER("price" - "price_actual", 2)) AS p24,
+  SUM(CAST(ABS(CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE)) AS DOUBLE)) AS p22,
+  COUNT(CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE)) AS p23,
   SUM(
-    CASE
+    CAST(POWER(CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE), 2) AS DOUBLE)
+  ) AS p24,
+  SUM(
+    CAST(CASE
       WHEN "price_actual" <> 0
-      THEN ABS((
-        "price" - "price_actual"
-      ) / NULLIF("price_actual", 0))
-    END
+      THEN ABS(
+        (
+          CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE)
+        ) / NULLIF("price_actual", 0)
+      )
+    END AS DOUBLE)
   ) AS p25,
   COUNT(
     CASE
       WHEN "price_actual" <> 0
-      THEN ABS((
-        "price" - "price_actual"
-      ) / NULLIF("price_actual", 0))
+      THEN ABS(
+        (
+          CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE)
+        ) / NULLIF("price_actual", 0)
+      )
     END
   ) AS p26,
-  SUM(CASE WHEN NOT "price" IS NULL THEN POWER(CAST("price_actual" AS DOUBLE), 2) END) AS p27,
-  SUM(CASE WHEN NOT "price" IS NULL THEN "price_actual" END) AS p28
+  SUM(
+    CAST(CASE WHEN NOT "price" IS NULL THEN POWER(CAST("price_actual" AS DOUBLE), 2) END AS DOUBLE)
+  ) AS p27,
+  SUM(CAST(CASE WHEN NOT "price" IS NULL THEN "price_actual" END AS DOUBLE)) AS p28
 FROM "predictions";

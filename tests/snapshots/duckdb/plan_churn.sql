@@ -26,14 +26,58 @@ FROM (
 
 -- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
 SELECT
-  APPROX_QUANTILE("spend", 0.001) AS lo0,
-  APPROX_QUANTILE("spend", 0.999) AS hi0,
-  MIN("spend") AS mn0,
-  MAX("spend") AS mx0,
-  APPROX_QUANTILE("tenure", 0.001) AS lo1,
-  APPROX_QUANTILE("tenure", 0.999) AS hi1,
-  MIN("tenure") AS mn1,
-  MAX("tenure") AS mx1
+  APPROX_QUANTILE(
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("spend" AS DOUBLE)
+    END,
+    0.001
+  ) AS lo0,
+  APPROX_QUANTILE(
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("spend" AS DOUBLE)
+    END,
+    0.999
+  ) AS hi0,
+  MIN(
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("spend" AS DOUBLE)
+    END
+  ) AS mn0,
+  MAX(
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("spend" AS DOUBLE)
+    END
+  ) AS mx0,
+  APPROX_QUANTILE(
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("tenure" AS DOUBLE)
+    END,
+    0.001
+  ) AS lo1,
+  APPROX_QUANTILE(
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("tenure" AS DOUBLE)
+    END,
+    0.999
+  ) AS hi1,
+  MIN(
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("tenure" AS DOUBLE)
+    END
+  ) AS mn1,
+  MAX(
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("tenure" AS DOUBLE)
+    END
+  ) AS mx1
 FROM (
   SELECT
     "plan",
@@ -65,11 +109,26 @@ FROM (
     COUNT(CASE WHEN "will_churn" AND NOT "churned" THEN "will_churn" END) AS p4,
     COUNT(CASE WHEN NOT "will_churn" AND "churned" THEN "will_churn" END) AS p5,
     COUNT(*) AS p6,
-    MAX("spend") AS p7,
-    MIN("spend") AS p8,
-    SUM(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END) AS p9,
-    SUM("spend") AS p10,
-    SUM("spend" * "spend") AS p11
+    COUNT(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p7,
+    COUNT(CASE WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p8,
+    MAX(
+      CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
+    ) AS p9,
+    MIN(
+      CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
+    ) AS p10,
+    SUM(
+      CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
+    ) AS p11,
+    SUM(
+      CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
+    ) AS p12,
+    SUM(
+      CAST(CASE
+        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+        THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
+      END AS DOUBLE)
+    ) AS p13
   FROM (
     SELECT
       "p"."plan" AS "plan",
@@ -118,15 +177,20 @@ FROM (
     NULL AS p8,
     NULL AS p9,
     NULL AS p10,
-    NULL AS p11
+    NULL AS p11,
+    NULL AS p12,
+    NULL AS p13
   FROM (
     SELECT
       0 AS __set,
       CAST("ts" AS DATE) AS __bucket,
       "plan",
-      FLOOR((
-        CAST("spend" AS DOUBLE) - 0.0
-      ) * 256.0) AS k0,
+      CASE
+        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST("spend" AS DOUBLE) - 0.0
+        ) * 256.0)
+      END AS k0,
       COUNT(*) AS __n
     FROM (
       SELECT
@@ -139,15 +203,21 @@ FROM (
         AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
     ) AS m
     WHERE
-      NOT FLOOR((
-        CAST("spend" AS DOUBLE) - 0.0
-      ) * 256.0) IS NULL
+      NOT CASE
+        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST("spend" AS DOUBLE) - 0.0
+        ) * 256.0)
+      END IS NULL
     GROUP BY
       CAST("ts" AS DATE),
       "plan",
-      FLOOR((
-        CAST("spend" AS DOUBLE) - 0.0
-      ) * 256.0)
+      CASE
+        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST("spend" AS DOUBLE) - 0.0
+        ) * 256.0)
+      END
   ) AS b1
   GROUP BY
     __set,
@@ -174,15 +244,20 @@ FROM (
     NULL AS p8,
     NULL AS p9,
     NULL AS p10,
-    NULL AS p11
+    NULL AS p11,
+    NULL AS p12,
+    NULL AS p13
   FROM (
     SELECT
       1 AS __set,
       CAST("ts" AS DATE) AS __bucket,
       "plan",
-      FLOOR((
-        CAST("tenure" AS DOUBLE) - 0.0
-      ) * 256.0) AS k1,
+      CASE
+        WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST("tenure" AS DOUBLE) - 0.0
+        ) * 256.0)
+      END AS k1,
       COUNT(*) AS __n
     FROM (
       SELECT
@@ -195,15 +270,21 @@ FROM (
         AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
     ) AS m
     WHERE
-      NOT FLOOR((
-        CAST("tenure" AS DOUBLE) - 0.0
-      ) * 256.0) IS NULL
+      NOT CASE
+        WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST("tenure" AS DOUBLE) - 0.0
+        ) * 256.0)
+      END IS NULL
     GROUP BY
       CAST("ts" AS DATE),
       "plan",
-      FLOOR((
-        CAST("tenure" AS DOUBLE) - 0.0
-      ) * 256.0)
+      CASE
+        WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST("tenure" AS DOUBLE) - 0.0
+        ) * 256.0)
+      END
   ) AS b2
   GROUP BY
     __set,
@@ -230,7 +311,9 @@ FROM (
     NULL AS p8,
     NULL AS p9,
     NULL AS p10,
-    NULL AS p11
+    NULL AS p11,
+    NULL AS p12,
+    NULL AS p13
   FROM (
     SELECT
       2 AS __set,

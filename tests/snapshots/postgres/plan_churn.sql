@@ -27,17 +27,49 @@ FROM (
 -- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
 SELECT
   PERCENTILE_CONT(0.001) WITHIN GROUP (ORDER BY
-    "spend") AS lo0,
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN CAST("spend" AS DOUBLE PRECISION)
+    END) AS lo0,
   PERCENTILE_CONT(0.999) WITHIN GROUP (ORDER BY
-    "spend") AS hi0,
-  MIN("spend") AS mn0,
-  MAX("spend") AS mx0,
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN CAST("spend" AS DOUBLE PRECISION)
+    END) AS hi0,
+  MIN(
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN CAST("spend" AS DOUBLE PRECISION)
+    END
+  ) AS mn0,
+  MAX(
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN CAST("spend" AS DOUBLE PRECISION)
+    END
+  ) AS mx0,
   PERCENTILE_CONT(0.001) WITHIN GROUP (ORDER BY
-    "tenure") AS lo1,
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN CAST("tenure" AS DOUBLE PRECISION)
+    END) AS lo1,
   PERCENTILE_CONT(0.999) WITHIN GROUP (ORDER BY
-    "tenure") AS hi1,
-  MIN("tenure") AS mn1,
-  MAX("tenure") AS mx1
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN CAST("tenure" AS DOUBLE PRECISION)
+    END) AS hi1,
+  MIN(
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN CAST("tenure" AS DOUBLE PRECISION)
+    END
+  ) AS mn1,
+  MAX(
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN CAST("tenure" AS DOUBLE PRECISION)
+    END
+  ) AS mx1
 FROM (
   SELECT
     "plan",
@@ -61,11 +93,45 @@ SELECT
   COUNT(CASE WHEN "will_churn" AND NOT "churned" THEN "will_churn" END) AS p4,
   COUNT(CASE WHEN NOT "will_churn" AND "churned" THEN "will_churn" END) AS p5,
   COUNT(*) AS p6,
-  MAX("spend") AS p7,
-  MIN("spend") AS p8,
-  SUM(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END) AS p9,
-  SUM("spend") AS p10,
-  SUM("spend" * "spend") AS p11
+  COUNT(
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN 1
+    END
+  ) AS p7,
+  COUNT(
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN 1
+    END
+  ) AS p8,
+  MAX(
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN "spend"
+    END
+  ) AS p9,
+  MIN(
+    CASE
+      WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN "spend"
+    END
+  ) AS p10,
+  SUM(
+    CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE PRECISION)
+  ) AS p11,
+  SUM(
+    CAST(CASE
+      WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN "spend"
+    END AS DOUBLE PRECISION)
+  ) AS p12,
+  SUM(
+    CAST(CASE
+      WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+      THEN CAST("spend" AS DOUBLE PRECISION) * CAST("spend" AS DOUBLE PRECISION)
+    END AS DOUBLE PRECISION)
+  ) AS p13
 FROM (
   SELECT
     "p"."plan" AS "plan",
@@ -122,12 +188,18 @@ FROM (
     SELECT
       DATE_TRUNC('DAY', "ts") AS __bucket,
       "plan",
-      FLOOR((
-        CAST("spend" AS DOUBLE PRECISION) - 0.0
-      ) * 256.0) AS k0,
-      FLOOR((
-        CAST("tenure" AS DOUBLE PRECISION) - 0.0
-      ) * 256.0) AS k1,
+      CASE
+        WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST("spend" AS DOUBLE PRECISION) - 0.0
+        ) * 256.0)
+      END AS k0,
+      CASE
+        WHEN ABS(CAST("tenure" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+        THEN FLOOR((
+          CAST("tenure" AS DOUBLE PRECISION) - 0.0
+        ) * 256.0)
+      END AS k1,
       "plan" AS k2
     FROM (
       SELECT
