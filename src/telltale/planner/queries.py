@@ -24,7 +24,7 @@ from telltale.connectors.base import Connector
 from telltale.planner.aggsql import as_double, filtered_key, finite_condition, scalar_aggregate
 from telltale.planner.dialects import bucket_expr, distribution_shape, quantile
 from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial, count_rows, normalize_value
+from telltale.planner.partials import Partial, count_rows, expr_key, normalize_value
 from telltale.planner.relation import col, model_relation, referenced_columns
 from telltale.planner.segkey import segment_key_of
 from telltale.planner.spec import ModelSpec
@@ -120,8 +120,12 @@ def scalar_value(p: Partial, v: Any) -> Any:
 
 def _dist_keys(p: Partial, grids: Mapping[str, Grid]) -> list[exp.Expression]:
     assert p.expr is not None, f"{p.key} needs an expression"
-    if p.kind == "hist":
-        return [filtered_key(p, grids[p.grid_key].raw_bin_expr(p.expr))]
+    if p.kind == "hist":   # NaN and ±inf have no bin in any dialect: their key is NULL
+        raw = grids[p.grid_key].raw_bin_expr(p.expr)
+        fin = finite_condition(p.expr)
+        if p.filter is None or expr_key(p.filter) != expr_key(fin):
+            raw = exp.Case(ifs=[exp.If(this=fin, true=raw)])
+        return [filtered_key(p, raw)]
     if p.kind == "values":
         return [filtered_key(p, p.expr.copy())]
     if p.kind == "crosstab" and p.expr2 is not None:

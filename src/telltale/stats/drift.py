@@ -74,9 +74,10 @@ class NumericSummary:
 
     @classmethod
     def from_values(cls, grid: Grid, values: np.ndarray) -> NumericSummary:
-        """Summarise raw values exactly as the warehouse does (NaNs dropped as NULLs)."""
+        """Summarise raw values exactly as the warehouse does (NaN and ±inf left out, as the
+        finite filter of `monitors.context.column_partials` does)."""
         v = np.asarray(values, dtype=np.float64)
-        v = v[~np.isnan(v)]
+        v = v[np.isfinite(v)]
         if v.size == 0:
             return cls(grid, {}, None, None, 0, 0.0, 0.0)
         bins, n = np.unique(grid.bin_of(v), return_counts=True)
