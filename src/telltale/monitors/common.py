@@ -164,7 +164,7 @@ def detect(cfg: Any, ctx: EvalContext, fn: ValueFn, value: float, segment: dict 
     if kind == "change":
         base = per_window_baseline(ctx, fn, segment, extensive)
         verdict = change(value, base, float(params.get("percent", 0)), params.get("direction", "both"))
-        return verdict, ctx.baseline, {"baseline_value": base}
+        return verdict, ctx.baseline, {"baseline_value": _json_number(base)}
     if kind == "anomaly":
         windows = history_windows(ctx, params)
         past = [fn(ctx.values(w, segment)) for w in windows]
@@ -175,8 +175,13 @@ def detect(cfg: Any, ctx: EvalContext, fn: ValueFn, value: float, segment: dict 
         other = {str(params["column"]): _seg_text(params["value"])}
         ref = fn(ctx.values(ctx.focal, other))
         verdict = change(value, ref, float(params.get("percent", 0)), params.get("direction", "both"))
-        return verdict, None, {"segment_value": ref}
+        return verdict, None, {"segment_value": _json_number(ref)}
     raise ValueError(f"unknown detection '{kind}'")
+
+
+def _json_number(v: float | None) -> float | None:
+    """A value for the JSON extras: a non-finite one is null (the verdict's error says why)."""
+    return v if v is None or math.isfinite(v) else None
 
 
 def history_range(cfg: Any, focal: TimeRange) -> TimeRange | None:
