@@ -9,6 +9,7 @@ from telltale.monitors.common import columns_of, detect, iter_targets, make_resu
 from telltale.monitors.context import EvalContext, Field, column_partials, non_finite, non_finite_note
 from telltale.planner.partials import Partial, PartialValues, count_rows
 from telltale.runner.results import MonitorResult, Status
+from telltale.stats.moments import Variance, sample_variance
 
 STATISTICS = ("mean", "min", "max", "sum", "variance", "stddev", "missing_count")
 EXTENSIVE_STATISTICS = {"sum", "missing_count"}
@@ -101,14 +102,36 @@ def statistic_fn(f: Field, statistic: str) -> Callable[[PartialValues], float | 
         mean = v.get(p["sum"]) / n
         if statistic == "mean":
             return mean
-        if n < 2:
+        var = _variance(f, v)
+        if var is None:
             return None
-        var = (v.get(p["sumsq"]) - n * mean * mean) / (n - 1)
-        if math.isfinite(var):
-            var = max(0.0, var)   # rounding can take a zero variance just below 0
-        return var if statistic == "variance" else math.sqrt(var) if var >= 0 else var
+        if not var.precise:   # NaN: reported as an error (see `precision_note`)
+            return math.nan
+        return var.value if statistic == "variance" else math.sqrt(var.value) if var.value >= 0 else var.value
 
     return fn
+
+
+def _variance(f: Field, v: PartialValues) -> Variance | None:
+    p = column_partials(f)
+    return sample_variance(v.get(p["finite"]), v.get(p["sum"]), v.get(p["sumsq"]),
+                           v.get(p["min"]), v.get(p["max"]))
+
+
+def precision_error(f: Field, statistic: str, v: PartialValues) -> str | None:
+    """Why a variance/stddev read from sums cannot be trusted, or None."""
+    if statistic not in ("variance", "stddev"):
+        return None
+    var = _variance(f, v)
+    if var is None or var.precise or not math.isfinite(var.value):
+        return None
+    p = column_partials(f)
+    n = v.get(p["finite"])
+    mean = v.get(p["sum"]) / n
+    bound = "unbounded" if math.isinf(var.relative_error) else f"up to {var.relative_error:.2g} relative"
+    return (f"{statistic} of {f.name} cannot be computed precisely from sums: the values (mean "
+            f"{mean:.6g}) are large against their spread, so sum of squares − n·mean² cancels "
+            f"(rounding error {bound})")
 
 
 def change_requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
@@ -143,5 +166,5 @@ def change_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
                 else non_finite_note(bad))
         results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=statistic,
                                    value=value, verdict=verdict, baseline=base_rng, extra=extra,
-                                   note=note))
+                                   note=note, error=precision_error(f, statistic, focal)))
     return results

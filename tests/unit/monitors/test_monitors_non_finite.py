@@ -114,3 +114,30 @@ def test_drift_ignores_non_finite_values_and_reports_them() -> None:
         (r,) = drift_evaluate(monitor("data_drift", method=method, threshold=10.0), ctx)
         assert r.value is not None and math.isfinite(r.value), (method, r)
         assert r.extra["non_finite"] == 101 and "101 in the window" in r.message
+
+
+def test_a_constant_column_has_variance_zero_not_an_error() -> None:
+    r = stat("variance", [0.1] * 1000)
+    assert r.status == "ok" and r.value == 0.0
+
+
+def test_a_variance_lost_in_cancellation_is_an_error_not_a_number() -> None:
+    """1e9 + N(0, 1): sum of squares − n·mean² cancels every digit of the variance."""
+    rng = np.random.default_rng(2)
+    vals = (1e9 + rng.normal(0, 1, 1000)).tolist()
+    r = stat("stddev", vals)
+    assert r.status == "error" and "cannot be computed precisely" in r.message, r.message
+    assert r.as_json()["value"] is None
+
+
+def test_the_rounding_bound_holds_where_the_variance_is_reported() -> None:
+    from telltale.stats.moments import sample_variance
+
+    rng = np.random.default_rng(5)
+    for mean, sd in ((0.0, 1.0), (1e3, 50.0), (1e6, 10.0), (1.7e9, 2.5e4), (1e12, 1e7)):
+        x = rng.normal(mean, sd, 5000)
+        var = sample_variance(x.size, float(np.sum(x)), float(np.dot(x, x)), float(x.min()), float(x.max()))
+        exact = float(np.var(x, ddof=1))
+        err = abs(var.value - exact) / exact
+        if var.precise:
+            assert err <= var.relative_error, (mean, sd, err, var.relative_error)
