@@ -57,11 +57,26 @@ def scalar_aggregate(p: Partial) -> exp.Expression:
     raise ValueError(f"partial kind {p.kind} is not a scalar aggregate")
 
 
+def _is_double(e: exp.Expression) -> bool:
+    """Whether e is DOUBLE in every dialect: a cast to DOUBLE, arithmetic on one, or a CASE
+    whose branches all are."""
+    if isinstance(e, exp.Cast):
+        return e.to.this == exp.DataType.Type.DOUBLE
+    if isinstance(e, exp.Paren):
+        return _is_double(e.this)
+    if isinstance(e, (exp.Add, exp.Sub, exp.Mul)):
+        return _is_double(e.this) or _is_double(e.expression)
+    if isinstance(e, exp.Case):
+        branches = [i.args["true"] for i in e.args.get("ifs") or []]
+        if e.args.get("default") is not None:
+            branches.append(e.args["default"])
+        return bool(branches) and all(_is_double(b) for b in branches)
+    return False
+
+
 def _double(e: exp.Expression) -> exp.Expression:
-    """CAST(e AS DOUBLE) unless e is already one."""
-    if isinstance(e, exp.Cast) and e.to.this == exp.DataType.Type.DOUBLE:
-        return e
-    return exp.cast(e, exp.DataType.Type.DOUBLE)
+    """CAST(e AS DOUBLE) unless e is already DOUBLE."""
+    return e if _is_double(e) else exp.cast(e, exp.DataType.Type.DOUBLE)
 
 
 def filtered_key(p: Partial, key: exp.Expression) -> exp.Expression:

@@ -3,7 +3,7 @@ SELECT
   COUNT(*) AS p1,
   SUM(CAST(CASE WHEN `region` IN ('EU', 'US') THEN `annual premium` END AS DOUBLE)) AS p2,
   COUNT(CASE WHEN `region` IN ('EU', 'US') THEN `annual premium` END) AS p3,
-  SUM(CAST(CAST(`age` AS DOUBLE) * CAST(`age` AS DOUBLE) AS DOUBLE)) AS p4,
+  SUM(CAST(`age` AS DOUBLE) * CAST(`age` AS DOUBLE)) AS p4,
   SUM(CAST(`age` AS DOUBLE)) AS p5,
   COUNT(`age`) AS p6,
   MIN(`income`) AS p7,

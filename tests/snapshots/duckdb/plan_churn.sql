@@ -124,10 +124,10 @@ FROM (
       CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
     ) AS p12,
     SUM(
-      CAST(CASE
+      CASE
         WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
         THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
-      END AS DOUBLE)
+      END
     ) AS p13
   FROM (
     SELECT

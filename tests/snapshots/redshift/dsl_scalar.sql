@@ -5,9 +5,7 @@ SELECT
     CAST(CASE WHEN "region" IN ('EU', 'US') THEN "annual premium" END AS DOUBLE PRECISION)
   ) AS p2,
   COUNT(CASE WHEN "region" IN ('EU', 'US') THEN "annual premium" END) AS p3,
-  SUM(
-    CAST(CAST("age" AS DOUBLE PRECISION) * CAST("age" AS DOUBLE PRECISION) AS DOUBLE PRECISION)
-  ) AS p4,
+  SUM(CAST("age" AS DOUBLE PRECISION) * CAST("age" AS DOUBLE PRECISION)) AS p4,
   SUM(CAST("age" AS DOUBLE PRECISION)) AS p5,
   COUNT("age") AS p6,
   MIN("income") AS p7,
