@@ -243,6 +243,14 @@ def test_dsl_square_of_bigint_does_not_overflow(run) -> None:
     close(result(out, "dsl sumsq c_big")["value"], float(np.dot(vals, vals)), 1e-12, "dsl sumsq: c_big")
 
 
+def test_dsl_sum_and_difference_of_integers_do_not_overflow(run) -> None:
+    out, rows = run["out"], run["rows"]
+    focal = [r for r in window(rows, FOCAL) if r["c_int"] is not None and r["c_tiny"] is not None]
+    assert max(abs(2 * r["c_int"]) for r in focal) > 2**31       # INTEGER + INTEGER overflows INT32
+    want = float(sum(2.0 * r["c_int"] - r["c_tiny"] for r in focal))
+    close(result(out, "dsl add c_int")["value"], want, 1e-12, "dsl sum of a sum: c_int")
+
+
 # ------------------------------------------------------------------ value_range
 
 

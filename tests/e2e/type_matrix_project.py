@@ -144,6 +144,8 @@ def config() -> str:
     mons.append("{name: dsl mean c_dbl, model: m, type: custom_metric, metric: 'mean(features.c_dbl)', "
                 "detection: {absolute: {max: 1e300}}}")
     mons.append("{name: dsl sumsq c_big, model: m, type: custom_metric, metric: 'sum(features.c_big * features.c_big)', detection: {absolute: {max: 1e300}}}")
+    mons.append("{name: dsl add c_int, model: m, type: custom_metric, "
+                "metric: 'sum(features.c_int + features.c_int - features.c_tiny)', detection: {absolute: {max: 1e300}}}")
     mons.append("{name: dsl sum int seg, model: m, type: custom_metric, metric: 'sum(features.c_int)', segment: all, detection: {absolute: {max: 1e300}}}")
     return ("version: 1\nconnections:\n  wh: {type: duckdb, database: wh.duckdb}\nmodels:\n"
             + "  m:\n" + MODEL.format(ts="ts")
