@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from telltale.planner.segkey import segment_label
+
 STATUS_STYLE = {"ok": "green", "alert": "bold red", "no_data": "yellow", "error": "bold magenta"}
 DELIVERY_STYLE = {"sent": "green", "failed": "bold red", "pending": "yellow"}
 PIPE_WIDTH = 4096
@@ -92,7 +94,7 @@ def range_text(rng: Any) -> str:
 
 
 def _segment(r: Any) -> str:
-    return ",".join(f"{k}={v}" for k, v in (r.segment or {}).items()) or "all"
+    return segment_label(r.segment) or "all"   # NULL and the string 'null' read apart
 
 
 def results_table(report: Any) -> Table:

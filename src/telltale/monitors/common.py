@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable
 from telltale.monitors.context import EvalContext, Field
 from telltale.monitors.detection import Verdict, absolute, anomaly, change
 from telltale.planner.partials import PartialValues
-from telltale.planner.segkey import segment_text
+from telltale.planner.segkey import segment_label, segment_text
 from telltale.runner.results import TRAINING, MonitorResult, Status
 from telltale.timeutil import TimeRange
 
@@ -66,11 +66,6 @@ def segments_for(cfg: Any, ctx: EvalContext) -> list[dict[str, str | None] | Non
 def _seg_text(v: Any) -> str | None:
     """A configured segment value as stored text; None (YAML null) is the NULL segment."""
     return segment_text(v)
-
-
-def segment_label(segment: dict[str, Any] | None) -> str:
-    """`plan='basic', region=NULL`: values quoted so NULL, 'null' and '' read apart."""
-    return ", ".join(f"{k}={'NULL' if v is None else repr(str(v))}" for k, v in (segment or {}).items())
 
 
 def columns_of(cfg: Any, ctx: EvalContext, group: str) -> list[Field]:

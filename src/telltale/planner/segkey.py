@@ -90,6 +90,12 @@ def parse_segment_key(key: str) -> dict[str, str | None]:
     return out
 
 
+def segment_label(segment: Mapping[str, Any] | None) -> str:
+    """A segment for people: `plan='basic', region=NULL` (values quoted, so NULL, 'null'
+    and '' read apart); "" for all rows."""
+    return ", ".join(f"{k}={'NULL' if v is None else repr(str(v))}" for k, v in (segment or {}).items())
+
+
 def matches(key: str, segment: Mapping[str, str | None]) -> bool:
     """Whether the rows of `key` belong to `segment` (a subset of its columns; None = NULL)."""
     combo = parse_segment_key(key)
