@@ -94,14 +94,9 @@ def window(rows: list[dict], rng: tuple[datetime, datetime], time_col: str = "ts
     return out
 
 
-def as_float(v) -> float | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return float(v)
-    if isinstance(v, (Decimal, int)):
-        return float(v)
-    return float(v)
+def as_float(v: Decimal | float | None) -> float | None:
+    """A raw value as the DOUBLE the warehouse sums (booleans as 0/1)."""
+    return None if v is None else float(v)
 
 
 def finite(rows: list[dict], column: str) -> np.ndarray:
@@ -126,7 +121,6 @@ def test_no_traceback_and_only_expected_errors(run) -> None:
     # the one error: the DSL mean over a column with NaN (SQL turns it into NaN)
     assert [r["monitor"] for r in errors] == ["dsl mean c_dbl"], [(r["monitor"], r["message"]) for r in errors]
     assert run["code"] == 3
-    assert "165 in c_dbl" in errors[0]["message"] or "in c_dbl" in errors[0]["message"]
     for r in out["results"]:
         v = r["value"]
         assert v is None or math.isfinite(v), r

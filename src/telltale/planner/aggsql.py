@@ -34,10 +34,10 @@ def _when(filter: exp.Expression | None, value: exp.Expression) -> exp.Expressio
 def scalar_aggregate(p: Partial) -> exp.Expression:
     """The aggregate expression of a count/sum/min/max partial (a sqlglot tree).
 
-    SUM adds DOUBLEs: `SUM(CAST(x AS DOUBLE))`. Integer sums overflow in several
-    warehouses (BIGINT in Trino, BigQuery and Redshift, INTEGER products in DuckDB and
-    PostgreSQL) and the value is a Python float anyway; DECIMAL and booleans-as-numbers
-    then add the same way everywhere.
+    SUM adds DOUBLEs: `SUM(CAST(x AS DOUBLE))` (no cast when x is already DOUBLE). Integer
+    sums overflow in several warehouses (BIGINT in Trino, BigQuery and Redshift, INTEGER
+    products in DuckDB and PostgreSQL) and the value is a Python float anyway; DECIMAL
+    then adds the same way everywhere.
     """
     if p.kind == "count":
         if p.expr is None:
