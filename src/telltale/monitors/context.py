@@ -38,7 +38,7 @@ def column_partials(f: Field) -> dict[str, Partial]:
     """The standard summaries of one field, by role.
 
     Numeric fields: `count` is the non-null count; `finite` counts the finite values and
-    every moment (`sum`, `sumsq`, `min`, `max`, `hist`) reads only finite values, so NaN
+    every moment (`sum`, `sumsq`, `min`, `max`) and the histogram read only finite values, so NaN
     and ±inf never reach a statistic: `count - finite` of them were seen and are reported.
     Sums are taken in DOUBLE (see `planner.aggsql`), and the square is a product of
     DOUBLEs, so INTEGER/BIGINT/DECIMAL columns cannot overflow.
@@ -52,7 +52,10 @@ def column_partials(f: Field) -> dict[str, Partial]:
             "finite": Partial("count", None, ok),
             "sum": Partial("sum", e, ok),
             "sumsq": Partial("sum", exp.Mul(this=x, expression=x.copy()), ok),
-            "min": Partial("min", e, ok), "max": Partial("max", e, ok), "hist": Partial("hist", e, ok),
+            "min": Partial("min", e, ok), "max": Partial("max", e, ok),
+            # every histogram leaves NaN/inf out (planner.queries: their bin key is NULL),
+            # so it needs no filter and is shared with the metric language's quantile(x)
+            "hist": Partial("hist", e),
         })
     else:
         parts["values"] = Partial("values", e)

@@ -123,9 +123,9 @@ def _dist_keys(p: Partial, grids: Mapping[str, Grid]) -> list[exp.Expression]:
     if p.kind == "hist":   # NaN and ±inf have no bin in any dialect: their key is NULL
         raw = grids[p.grid_key].raw_bin_expr(p.expr)
         fin = finite_condition(p.expr)
-        if p.filter is None or expr_key(p.filter) != expr_key(fin):
-            raw = exp.Case(ifs=[exp.If(this=fin, true=raw)])
-        return [filtered_key(p, raw)]
+        if p.filter is not None and expr_key(p.filter) == expr_key(fin):
+            return [filtered_key(p, raw)]
+        return [filtered_key(p, exp.Case(ifs=[exp.If(this=fin, true=raw)]))]
     if p.kind == "values":
         return [filtered_key(p, p.expr.copy())]
     if p.kind == "crosstab" and p.expr2 is not None:
