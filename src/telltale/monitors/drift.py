@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from telltale.monitors.common import columns_of, iter_targets, make_result, opt
-from telltale.monitors.context import EvalContext, Field, column_partials, non_finite
+from telltale.monitors.context import EvalContext, Field, column_partials
 from telltale.monitors.detection import at_least
 from telltale.planner.partials import Partial, PartialValues
 from telltale.runner.results import MonitorResult
@@ -19,9 +19,10 @@ def _group(cfg: Any) -> str:
     return "predictions" if cfg.type == "prediction_drift" else "features"
 
 
-# Wasserstein also reads the tails (min, max) and the exact moments; the other methods
-# need the histogram plus the non-null and finite counts (NaN/inf are left out of the
-# histogram and reported). On DuckDB the counts ride along in the histogram's statement.
+# Wasserstein also reads the tails (min, max) and the exact moments (of the finite values,
+# as the histogram; the finite count checks they agree with it); every method reads the non-null count: minus the histogram's total
+# (which leaves NaN/inf out) it is the number of NaN/inf values, which results report. On
+# DuckDB the counts ride along in the histogram's statement.
 MOMENT_ROLES = ("finite", "sum", "sumsq", "min", "max")
 
 
@@ -30,7 +31,15 @@ def _roles(cfg: Any, f: Field) -> tuple[str, ...]:
         return ("values",)
     if opt(cfg, "method", "psi") == "wasserstein":
         return ("hist", "count") + MOMENT_ROLES
-    return ("hist", "count", "finite")
+    return ("hist", "count")
+
+
+def _non_finite(f: Field, values: PartialValues) -> int:
+    """NaN/inf values of a numeric column: its non-null count minus its histogram's total."""
+    if not f.is_numeric:
+        return 0
+    p = column_partials(f)
+    return max(0, int(values.get(p["count"])) - round(sum(values.get(p["hist"]).values())))
 
 
 def requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
@@ -85,7 +94,7 @@ def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
         verdict = at_least(value, threshold) if value is not None and not math.isnan(value) else None
         extra: dict[str, Any] = {"p_value": dv.p_value} if dv.p_value is not None else {}
         extra["values"] = focal_side.n if f.is_numeric else sum(focal_side.values())
-        bad_focal, bad_base = non_finite(f, fv), non_finite(f, bv)
+        bad_focal, bad_base = _non_finite(f, fv), _non_finite(f, bv)
         note = ""
         if bad_focal or bad_base:
             extra["non_finite"] = bad_focal

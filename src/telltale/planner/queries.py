@@ -221,12 +221,19 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
     targets = [(i, p, key_exprs[i], key_names[i]) for i, p in enumerate(partials)]
     for i, p, keys, names in targets:
         rel = model_relation(model, connector, referenced_columns([p.expr, p.expr2, p.filter]), rng).subquery("m")
+        where: exp.Expression | None = None
+        if keys:
+            where = exp.and_(*[exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys])
+        if p.kind == "hist" and p.expr is not None:
+            # the branch's own WHERE keeps only the finite values its filter selects, so the
+            # key per row is the bare bin (a CASE would be evaluated in WHERE, SELECT and GROUP BY)
+            keys = [clamp[names[0]].raw_bin_expr(p.expr)]
+            where = exp.and_(*[c.copy() for c in (p.filter, finite_condition(p.expr)) if c is not None])
         sel = exp.select(exp.Literal.number(i).as_(SET), *[b.copy() for b in bcols], *_seg_cols(model),
                          *[k.as_(name) for k, name in zip(keys, names)],
                          exp.Count(this=exp.Star()).as_(COUNT)).from_(rel)
-        if keys:
-            sel = sel.where(exp.and_(*[exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null()))
-                                       for k in keys]))
+        if where is not None:
+            sel = sel.where(where)
         groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model) + [k.copy() for k in keys]
         grouped = sel.group_by(*groups) if groups else sel
         outer = [(_clamped(k, clamp.get(k)) if k in names else exp.Null()) for k in all_keys]

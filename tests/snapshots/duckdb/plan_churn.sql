@@ -185,12 +185,9 @@ FROM (
       0 AS __set,
       CAST("ts" AS DATE) AS __bucket,
       "plan",
-      CASE
-        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-        THEN FLOOR((
-          CAST("spend" AS DOUBLE) - 0.0
-        ) * 256.0)
-      END AS k0,
+      FLOOR((
+        CAST("spend" AS DOUBLE) - 0.0
+      ) * 256.0) AS k0,
       COUNT(*) AS __n
     FROM (
       SELECT
@@ -203,21 +200,13 @@ FROM (
         AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
     ) AS m
     WHERE
-      NOT CASE
-        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-        THEN FLOOR((
-          CAST("spend" AS DOUBLE) - 0.0
-        ) * 256.0)
-      END IS NULL
+      ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
     GROUP BY
       CAST("ts" AS DATE),
       "plan",
-      CASE
-        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-        THEN FLOOR((
-          CAST("spend" AS DOUBLE) - 0.0
-        ) * 256.0)
-      END
+      FLOOR((
+        CAST("spend" AS DOUBLE) - 0.0
+      ) * 256.0)
   ) AS b1
   GROUP BY
     __set,
@@ -252,12 +241,9 @@ FROM (
       1 AS __set,
       CAST("ts" AS DATE) AS __bucket,
       "plan",
-      CASE
-        WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-        THEN FLOOR((
-          CAST("tenure" AS DOUBLE) - 0.0
-        ) * 256.0)
-      END AS k1,
+      FLOOR((
+        CAST("tenure" AS DOUBLE) - 0.0
+      ) * 256.0) AS k1,
       COUNT(*) AS __n
     FROM (
       SELECT
@@ -270,21 +256,13 @@ FROM (
         AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
     ) AS m
     WHERE
-      NOT CASE
-        WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-        THEN FLOOR((
-          CAST("tenure" AS DOUBLE) - 0.0
-        ) * 256.0)
-      END IS NULL
+      ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
     GROUP BY
       CAST("ts" AS DATE),
       "plan",
-      CASE
-        WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-        THEN FLOOR((
-          CAST("tenure" AS DOUBLE) - 0.0
-        ) * 256.0)
-      END
+      FLOOR((
+        CAST("tenure" AS DOUBLE) - 0.0
+      ) * 256.0)
   ) AS b2
   GROUP BY
     __set,
