@@ -125,7 +125,7 @@ def test_each_delivery_outcome_is_shown() -> None:
 def test_user_text_is_never_read_as_markup() -> None:
     weird = "[/x] [bold]drift[/bold] [red]"
     out = render(report([result(monitor=weird, column="[/c]", message="value [/] moved", segment={"r": "[b]"})]))
-    assert weird in out and "[/c]" in out and "value [/] moved" in out and "r=[b]" in out
+    assert weird in out and "[/c]" in out and "value [/] moved" in out and "r='[b]'" in out
 
 
 def test_piped_output_is_not_wrapped(monkeypatch) -> None:
