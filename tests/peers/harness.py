@@ -247,7 +247,10 @@ def start_runner(name: str, venv: Venv, script: str, args: list[str],
     try:
         line = _read_line(proc, START_TIMEOUT_S)
         if not line:
-            code = proc.poll()
+            code = None
+            if line is not None:  # end of output: it is exiting
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    code = proc.wait(STOP_GRACE_S)
             why = f"exited with {code}" if code is not None else f"printed nothing in {START_TIMEOUT_S:.0f} s"
             raise PeerUnavailable(f"the {name} server {why}; its log:\n{tail(log_path)}")
         try:
@@ -276,8 +279,8 @@ def _remove_stale_run_dirs(name: str, min_age_s: float = 600.0) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
-    """The first line of the process's standard output, or '' on EOF or timeout."""
+def _read_line(proc: subprocess.Popen[str], timeout_s: float) -> str | None:
+    """The first line of the process's standard output: '' at end of output, None on timeout."""
     assert proc.stdout is not None
     out: queue.Queue[str] = queue.Queue()
     stdout = proc.stdout
@@ -285,7 +288,7 @@ def _read_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
     try:
         return out.get(timeout=timeout_s).strip()
     except queue.Empty:
-        return ""
+        return None
 
 
 def require(name: str, start: Callable[[], Any]) -> Any:
