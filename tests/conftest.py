@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 import pyarrow as pa
@@ -86,24 +85,11 @@ def moto_server() -> Iterator[s3_peer_module.MotoServer]:
         s3_peer_module.stop()
 
 
-@dataclass(frozen=True)
-class S3Peer:
-    """What a test needs to reach moto: the endpoint, fake credentials, and a fresh bucket of its own."""
-
-    server: s3_peer_module.MotoServer
-    endpoint_url: str
-    region: str
-    access_key: str
-    secret_key: str
-    bucket: str
-
-
 @pytest.fixture
-def s3_peer(moto_server: s3_peer_module.MotoServer) -> Iterator[S3Peer]:
+def s3_peer(moto_server: s3_peer_module.MotoServer) -> Iterator[s3_peer_module.S3Peer]:
     """moto with a new bucket; the AWS_* environment points at it during the test only (restored afterwards)."""
     with s3_peer_module.aws_env(moto_server):
-        yield S3Peer(moto_server, moto_server.endpoint_url, s3_peer_module.REGION, s3_peer_module.ACCESS_KEY,
-                     s3_peer_module.SECRET_KEY, moto_server.new_bucket())
+        yield s3_peer_module.S3Peer.of(moto_server, moto_server.new_bucket())
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,7 @@ VENV_BUILD_TIMEOUT_S = 1800.0
 LOCK_TIMEOUT_S = 2400.0
 START_TIMEOUT_S = 120.0
 STOP_GRACE_S = 10.0
+UNUSED_DAYS = 14  # an environment of other pins that no run used this long is removed by the next build
 
 
 class PeerUnavailable(RuntimeError):
@@ -62,7 +63,7 @@ def cache_root() -> Path:
 def venv_key(name: str, requirements: tuple[str, ...]) -> str:
     """The folder name of one environment: its name and a hash of what it is built from."""
     material = json.dumps({"harness": HARNESS_VERSION, "python": sys.version_info[:3],
-                           "requirements": sorted(requirements)})
+                           "base": sys.base_prefix, "requirements": sorted(requirements)})
     return f"{name}-{hashlib.sha256(material.encode()).hexdigest()[:12]}"
 
 
@@ -92,10 +93,11 @@ def ensure_venv(name: str, requirements: tuple[str, ...],
     except OSError as exc:
         raise PeerUnavailable(f"cannot create the peers' cache folder {root}: {exc}") from exc
     final = root / venv_key(name, requirements)
-    if (final / MARKER).is_file():
+    if _complete(final):
+        _touch(final)
         return Venv(final, None)
     with _locked(root / f"{final.name}.lock"):
-        if (final / MARKER).is_file():  # built by another process while we waited
+        if _complete(final):  # built by another process while we waited
             return Venv(final, None)
         t0 = time.monotonic()
         _remove_partial(root, final)
@@ -111,7 +113,28 @@ def ensure_venv(name: str, requirements: tuple[str, ...],
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        _prune_unused(root, name, keep=final)
         return Venv(final, time.monotonic() - t0)
+
+
+def _touch(path: Path) -> None:
+    """Mark the environment as used now (its marker's mtime), so that pruning keeps it."""
+    with contextlib.suppress(OSError):
+        os.utime(path / MARKER)
+
+
+def _prune_unused(root: Path, name: str, keep: Path) -> None:
+    """Remove this peer's other environments (other pins) that no run used for UNUSED_DAYS days."""
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for other in root.glob(f"{name}-*"):
+        if other == keep or not other.is_dir():
+            continue
+        try:
+            if (other / MARKER).stat().st_mtime > cutoff:
+                continue
+        except OSError:
+            continue  # incomplete: being built, or removed by the next build of its own key
+        shutil.rmtree(other, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -133,12 +156,35 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _complete(path: Path) -> bool:
+    """True when `path` is a finished environment whose Python still runs (its base may have moved)."""
+    return (path / MARKER).is_file() and os.path.exists(path / "bin" / "python")
+
+
 def _remove_partial(root: Path, final: Path) -> None:
     """Remove what a killed creation left (called under the lock, so nobody is building it now)."""
     for leftover in root.glob(f".building-{final.name}-*"):
         shutil.rmtree(leftover, ignore_errors=True)
-    if final.exists():  # a folder without the marker: never complete
+    if final.exists() or final.is_symlink():  # incomplete or broken
         shutil.rmtree(final, ignore_errors=True)
+
+
+def import_client(module: str) -> Any:
+    """Import a peer's client library at a test module's top; skip the module when it is missing.
+
+    Under TELLTALE_REQUIRE_PEERS=1 the ImportError stands (a collection error fails the run):
+    the clients are in the `dev` extra, so a missing one is a broken install, not a missing peer.
+    """
+    import importlib
+
+    import pytest
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        if os.environ.get("TELLTALE_REQUIRE_PEERS") == "1":
+            raise
+        pytest.skip(f"{module} cannot be imported ({exc}); pip install -e '.[dev]'", allow_module_level=True)
 
 
 def _build(path: Path, requirements: tuple[str, ...]) -> None:

@@ -33,7 +33,7 @@ ACCESS_KEY = "telltale-test-key"
 SECRET_KEY = "telltale-test-secret"
 ACCOUNT_ID = "123456789012"  # moto's default account
 
-__all__ = ["PeerUnavailable", "MotoServer", "server", "start", "stop", "serving", "aws_env"]
+__all__ = ["PeerUnavailable", "MotoServer", "S3Peer", "server", "start", "stop", "serving", "aws_env"]
 
 
 @dataclass
@@ -111,6 +111,23 @@ class MotoServer:
     def stop(self) -> None:
         """Shut the server down."""
         self._server.stop()
+
+
+@dataclass(frozen=True)
+class S3Peer:
+    """What a test needs to reach moto: the endpoint, fake credentials, and a bucket of its own."""
+
+    server: MotoServer
+    endpoint_url: str
+    region: str
+    access_key: str
+    secret_key: str
+    bucket: str
+
+    @classmethod
+    def of(cls, server: MotoServer, bucket: str) -> S3Peer:
+        """The peer of `server` with `bucket`."""
+        return cls(server, server.endpoint_url, REGION, ACCESS_KEY, SECRET_KEY, bucket)
 
 
 @contextlib.contextmanager

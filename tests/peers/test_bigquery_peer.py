@@ -7,11 +7,11 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 
 from peers import bigquery as bq_peer
+from peers.harness import import_client
 
-bigquery = pytest.importorskip("google.cloud.bigquery")
+bigquery = import_client("google.cloud.bigquery")
 
 
 def test_round_trip_through_the_bigquery_client(bigquery_emulator: bq_peer.BigQueryEmulator) -> None:

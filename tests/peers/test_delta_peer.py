@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
-import pytest
 
 from peers import delta
+from peers.harness import import_client
 
-pytest.importorskip("deltalake")
+import_client("deltalake")
 
 
 def _table() -> pa.Table:

@@ -67,3 +67,31 @@ def test_unavailable_peer_fails_when_required_else_skips(monkeypatch: pytest.Mon
     monkeypatch.delenv("TELLTALE_REQUIRE_PEERS")
     with pytest.raises(pytest.skip.Exception, match="cannot start here: not here"):
         harness.require("probe", unavailable)
+
+
+def test_a_missing_client_skips_or_fails_when_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELLTALE_REQUIRE_PEERS", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no_such_client_module"):
+        harness.import_client("no_such_client_module")
+    monkeypatch.setenv("TELLTALE_REQUIRE_PEERS", "1")
+    with pytest.raises(ImportError):
+        harness.import_client("no_such_client_module")
+    assert harness.import_client("json").dumps([1]) == "[1]"
+
+
+def test_a_build_removes_environments_of_other_pins_left_unused(cache: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+
+    old = harness.ensure_venv("probe", ())
+    monkeypatch.setattr(harness, "HARNESS_VERSION", "second")  # another key of probe, as new pins would give
+    second = harness.ensure_venv("probe", ())
+    assert second.path != old.path and old.path.exists()  # used lately: kept
+    stale = time.time() - (harness.UNUSED_DAYS + 1) * 86400
+    os.utime(old.path / harness.MARKER, (stale, stale))
+    harness.ensure_venv("other", ())  # another peer: not pruned with probe's
+    monkeypatch.setattr(harness, "HARNESS_VERSION", "third")
+    harness.ensure_venv("probe", ())
+    assert not old.path.exists() and second.path.exists()
+    assert len(list(cache.glob("other-*/"))) == 1

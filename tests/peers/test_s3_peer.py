@@ -6,11 +6,12 @@ import os
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from peers import s3 as s3_peer_module
+from peers.harness import import_client
 
-boto3 = pytest.importorskip("boto3")
+boto3 = import_client("boto3")
+pyathena = import_client("pyathena")
 
 
 def test_boto3_put_and_get(s3_peer) -> None:
@@ -43,7 +44,6 @@ def test_glue_catalog_create_and_get_table(s3_peer) -> None:
 
 
 def test_athena_canned_results_through_pyathena(s3_peer) -> None:
-    pyathena = pytest.importorskip("pyathena")
     s3_peer.server.set_athena_results([("n", "bigint"), ("mean_score", "double"), ("tag", "varchar")],
                                       [[3, 0.25, "a"], [0, None, None]])
     conn = pyathena.connect(s3_staging_dir=f"s3://{s3_peer.bucket}/athena/", region_name=s3_peer.region,

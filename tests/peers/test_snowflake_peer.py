@@ -15,8 +15,9 @@ import pytest
 
 from peers import snowflake as sf_peer
 from peers._process_util import alive, wait_gone
+from peers.harness import import_client
 
-snowflake_connector = pytest.importorskip("snowflake.connector")
+snowflake_connector = import_client("snowflake.connector")
 
 
 def test_round_trip_through_snowflake_connector(snowflake_kwargs: dict[str, Any]) -> None:
