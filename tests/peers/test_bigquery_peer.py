@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 from peers import bigquery as bq_peer
+from peers._process_util import listening_hosts
 from peers.harness import import_client
 
 bigquery = import_client("google.cloud.bigquery")
@@ -37,6 +38,8 @@ def test_round_trip_through_the_bigquery_client(bigquery_emulator: bq_peer.BigQu
 def test_emulator_listens_on_loopback_in_its_own_environment(bigquery_emulator: bq_peer.BigQueryEmulator) -> None:
     assert bigquery_emulator.url.startswith("http://127.0.0.1:")
     assert bigquery_emulator.runner.info["grpc"].startswith("127.0.0.1:")
+    assert listening_hosts(int(bigquery_emulator.url.rsplit(":", 1)[1])) == {"127.0.0.1"}
+    assert listening_hosts(int(bigquery_emulator.runner.info["grpc"].rsplit(":", 1)[1])) == {"127.0.0.1"}
     cmdline = Path(f"/proc/{bigquery_emulator.runner.pid}/cmdline").read_bytes().split(b"\0")
     venv = bq_peer.venv().path
     assert Path(cmdline[0].decode()).parent.parent == venv

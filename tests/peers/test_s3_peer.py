@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from peers import s3 as s3_peer_module
+from peers._process_util import listening_hosts
 from peers.harness import import_client
 
 boto3 = import_client("boto3")
@@ -82,4 +83,6 @@ def test_aws_environment_is_set_only_inside_the_fixture(moto_server) -> None:
 
 def test_server_listens_on_loopback(moto_server) -> None:
     assert moto_server.endpoint_url.startswith("http://127.0.0.1:")
-    assert moto_server.endpoint_url.rsplit(":", 1)[1] != "5000"  # a free port, not moto's default
+    port = int(moto_server.endpoint_url.rsplit(":", 1)[1])
+    assert port != 5000  # a free port, not moto's default
+    assert listening_hosts(port) == {"127.0.0.1"}

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from peers import snowflake as sf_peer
-from peers._process_util import alive, wait_gone
+from peers._process_util import alive, listening_hosts, wait_gone
 from peers.harness import import_client
 
 snowflake_connector = import_client("snowflake.connector")
@@ -50,6 +50,7 @@ def test_each_test_gets_its_own_database(fakesnow_server: sf_peer.FakesnowServer
 def test_server_listens_on_loopback_in_its_own_environment(fakesnow_server: sf_peer.FakesnowServer) -> None:
     kwargs = fakesnow_server.connection_kwargs()
     assert kwargs["host"] == "127.0.0.1" and kwargs["protocol"] == "http"
+    assert listening_hosts(fakesnow_server.port) == {"127.0.0.1"}
     exe = Path(f"/proc/{fakesnow_server.runner.pid}/exe").resolve()
     cmdline = Path(f"/proc/{fakesnow_server.runner.pid}/cmdline").read_bytes().split(b"\0")
     assert Path(cmdline[0].decode()).parent.parent == sf_peer.venv().path
