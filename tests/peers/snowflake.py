@@ -10,8 +10,9 @@ schema=...)`; `stop()` stops the server; `serving()` runs a private one for a `w
 server per process: later `start()` calls return the same kwargs, and a failure to start is
 remembered and raised again as PeerUnavailable (with the reason).
 
-Known limits (see README.md): identifiers are not folded as on real Snowflake; a NULL bound to a
-TIMESTAMP column through executemany comes back as 1970-01-01.
+Known limits (see README.md): identifiers are not folded as on real Snowflake; every SUM comes
+back as a DOUBLE; a NULL TIMESTAMP is stored as NULL (`IS NULL` is true) but fetched as
+1970-01-01 00:00.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 from peers import bigquery as bq_peer
-from peers._process_util import listening_hosts
+from peers._process_util import alive, listening_hosts, wait_gone
 from peers.harness import import_client
 
 bigquery = import_client("google.cloud.bigquery")
@@ -44,3 +44,11 @@ def test_emulator_listens_on_loopback_in_its_own_environment(bigquery_emulator: 
     venv = bq_peer.venv().path
     assert Path(cmdline[0].decode()).parent.parent == venv
     assert list((venv / "home" / ".duckdb" / "extensions").glob("v1.5.5/*/spatial.duckdb_extension"))
+
+
+def test_stop_ends_the_emulator_and_removes_its_folder(bigquery_emulator: bq_peer.BigQueryEmulator) -> None:
+    with bq_peer.serving() as other:
+        pid, folder = other.runner.pid, other.runner.log_path.parent
+        assert other.url != bigquery_emulator.url and alive(pid) and folder.is_dir()
+    assert wait_gone(pid), "bqemulator outlived stop()"
+    assert not folder.exists()

@@ -30,6 +30,10 @@ def test_round_trip_through_snowflake_connector(snowflake_kwargs: dict[str, Any]
         rows = cur.execute("SELECT id, ts, amount, x, tag FROM scores ORDER BY id").fetchall()
         assert rows == [(1, dt.datetime(2024, 3, 1, 12, 30), Decimal("1.2500"), 0.5, "a"),
                         (2, dt.datetime(2024, 3, 2, 0, 0), Decimal("-3.0001"), None, "")]
+        cur.execute("INSERT INTO scores (id) VALUES (3)")
+        # fakesnow's blind spot: a NULL timestamp is stored as NULL but fetched as 1970-01-01.
+        assert cur.execute("SELECT ts IS NULL FROM scores WHERE id = 3").fetchall() == [(True,)]
+        cur.execute("DELETE FROM scores WHERE id = 3")
         [(count, total)] = cur.execute("SELECT COUNT(*), SUM(amount) FROM scores").fetchall()
         assert count == 2
         # fakesnow's blind spot: SUM of a NUMBER(12,4) comes back as a DOUBLE (real Snowflake: NUMBER(38,4)).
