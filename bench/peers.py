@@ -11,7 +11,7 @@ pandas + scipy measured in the same run.
     python bench/peers.py                                  # 1M and 10M rows, all tools, median of 1
     python bench/peers.py --rows 1e6 --tools telltale,pandas --repeat 3
     python bench/peers.py --write                          # also update bench/BENCHMARKS.md
-    python bench/peers.py --rows 1e6 --tools telltale --profile   # + where a cold run's time goes
+    python bench/peers.py --rows 1e6 --profile             # only: where a telltale cold run's time goes
 
 Tools (`--tools`, comma-separated; default all):
 
@@ -20,8 +20,8 @@ Tools (`--tools`, comma-separated; default all):
   on the 5 categorical ones; default threshold 0.1 each). `cold` = fresh state store (the
   run scans days 0..27 and 29); `warm` = the daily run on a store already holding days
   0..28 (filled once by the runs at 2025-01-29 and 2025-01-30 and copied before each
-  repetition), so only day 29 is scanned. `cold, DuckDB 256 MB` = the cold run with
-  `memory_limit: 256MB` on the connection: DuckDB's buffers are capped, so its peak RSS
+  repetition), so only day 29 is scanned. `cold, DuckDB memory_limit` = the cold run with
+  `memory_limit: 128MB` (`--memory-limit`) on the connection: DuckDB's buffers are capped, so its peak RSS
   at 1M and 10M rows shows how telltale's own memory grows with the row count.
   Warehouse seconds = the sum of `queries[].seconds` of the JSON output.
 * `pandas`: pandas + scipy exact: the 29 days read into one DataFrame with DuckDB's
@@ -88,7 +88,7 @@ LABELS = {"pandas": "pandas + scipy exact", "nannyml": "NannyML 0.13.1 Univariat
 # nannyml 0.13.1 imports statsmodels without declaring it, and is not made for pandas 3
 PEER_SPECS = {"evidently": ["evidently==0.7.23", "pandas<3"],
               "nannyml": ["nannyml==0.13.1", "statsmodels", "pandas<3"]}
-MEMORY_LIMIT = "256MB"
+MEMORY_LIMIT = "128MB"         # DuckDB cap of the memory-capped cold run (--memory-limit)
 
 # ------------------------------------------------------------------------------ data
 
@@ -227,7 +227,10 @@ def parse_telltale(stdout: str) -> dict:
             continue
         values[r["column"]] = r["value"]
         verdicts[r["column"]] = r["status"] == "alert"
-    return {"values": values, "drifted": verdicts, "errors": errors,
+    by_kind: dict[str, float] = {}
+    for q in out["queries"]:
+        by_kind[q["kind"]] = by_kind.get(q["kind"], 0.0) + q["seconds"]
+    return {"values": values, "drifted": verdicts, "errors": errors, "warehouse_by_kind": by_kind,
             "warehouse_s": sum(q["seconds"] for q in out["queries"]),
             "statements": len(out["queries"]), "rows_returned": sum(q["rows"] for q in out["queries"])}
 
@@ -419,14 +422,15 @@ def _last_line(text: str) -> str:
     return lines[-1][:300] if lines else ""
 
 
-def run_telltale(db: Path, timeout: float, repeat: int, seed_store: Path) -> dict[str, list[dict]]:
+def run_telltale(db: Path, timeout: float, repeat: int, seed_store: Path,
+                 memory_limit: str = MEMORY_LIMIT) -> dict[str, list[dict]]:
     """Cold runs, warm runs (on a copy of the seeded store) and one memory-capped cold run."""
     out: dict[str, list[dict]] = {"cold": [], "warm": [], "cold_capped": []}
     for r in range(repeat):
         for kind in ("cold", "warm") + (("cold_capped",) if r == 0 else ()):
             with tempfile.TemporaryDirectory(prefix="peers-telltale-") as tmp:
                 proj = Path(tmp)
-                capped = MEMORY_LIMIT if kind == "cold_capped" else None
+                capped = memory_limit if kind == "cold_capped" else None
                 (proj / "telltale.yml").write_text(project_yaml(db, capped), encoding="utf-8")
                 if kind == "warm":
                     shutil.copy(seed_store, proj / "state.db")
@@ -494,10 +498,11 @@ def _save(res: dict, path: str | None) -> None:
 
 
 def run_all(rows_list: list[int], tools: list[str], repeat: int, telltale_repeat: int, timeout: float,
-            mem_cap_gb: float, json_path: str | None = None) -> dict:
+            mem_cap_gb: float, json_path: str | None = None, memory_limit: str = MEMORY_LIMIT) -> dict:
     """Every selected tool at every size; raw measurements."""
     res: dict[str, Any] = {"machine": machine(), "rows": rows_list, "tools": tools, "repeat": repeat,
-                           "telltale_repeat": telltale_repeat, "timeout": timeout, "mem_cap_gb": mem_cap_gb, "started": now(), "load": [os.getloadavg()], "sizes": {}}
+                           "telltale_repeat": telltale_repeat, "timeout": timeout, "mem_cap_gb": mem_cap_gb,
+                           "memory_limit": memory_limit, "started": now(), "load": [os.getloadavg()], "sizes": {}}
     for tool in tools:
         if tool in PEER_SPECS:
             peer_python(tool)
@@ -509,7 +514,7 @@ def run_all(rows_list: list[int], tools: list[str], repeat: int, telltale_repeat
             if "telltale" in tools:
                 log(f"{rows:,} rows: seeding a store with days 0..28 for the warm run ...")
                 store = seed_store(db, Path(tmp))
-                size["telltale"] = run_telltale(db, timeout, telltale_repeat, store)
+                size["telltale"] = run_telltale(db, timeout, telltale_repeat, store, memory_limit)
                 _save(res, json_path)
         for tool in tools:
             if tool == "telltale":
@@ -557,6 +562,17 @@ def _cpu_s(runs: list[dict]) -> str:
     return f"{_med(runs, 'cpu'):.1f}"
 
 
+def _cpu_val(runs: list[dict]) -> float | None:
+    if any(r["timed_out"] or r.get("failed") for r in runs):
+        return None
+    return _med(runs, "cpu")
+
+
+def _cpu_ratio(runs: list[dict], base_cpu: float | None) -> str:
+    c = _cpu_val(runs)
+    return f"{c / base_cpu:.2f}" if c is not None and base_cpu else ""
+
+
 def _rss(runs: list[dict]) -> str:
     mb = max(r["rss_mb"] for r in runs) if any(r["timed_out"] for r in runs) else _med(runs, "rss_mb")
     text = f"{mb / 1024:.2f} GB" if mb >= 1024 else f"{mb:.0f} MB"
@@ -590,25 +606,36 @@ def correctness(tool: str, run: dict, exact: dict | None) -> str:
     return "; ".join(parts)
 
 
+def _spread(runs: list[dict]) -> str:
+    """How far apart the values of runs of the same job are (the cold runs and the capped one)."""
+    vals = [r["result"]["values"] for r in runs if r.get("result") and not r.get("failed")]
+    if len(vals) < 2:
+        return ""
+    d, col = max((max(v[c] for v in vals) - min(v[c] for v in vals), c) for c in COLUMNS)
+    return f"values of this run and the cold runs within {d:.4f} of each other ({col})"
+
+
 def table(res: dict) -> str:
     """The markdown table of one run of the benchmark."""
     t = res["timeout"]
-    lines = ["| tool | rows | run | seconds | x pandas+scipy | CPU s | peak RSS | warehouse s | correctness |",
-             "|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| tool | rows | run | seconds | x pandas+scipy | CPU s | x pandas+scipy (CPU) | peak RSS | "
+             "warehouse s | correctness |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for rows in res["rows"]:
         size = res["sizes"].get(str(rows), {})
         exact = None
-        base = None
+        base = base_cpu = None
         if size.get("pandas"):
             p = size["pandas"]
             base = _secs(p, t)[1]
+            base_cpu = _cpu_val(p)
             exact = None if p[0].get("failed") else p[0].get("result")
         for tool in TOOLS:
             if tool not in size:
                 continue
             if tool == "telltale":
                 variants = [("cold", "cold (fresh store)"), ("warm", "warm (daily; store holds days 0..28)"),
-                            ("cold_capped", f"cold, DuckDB memory_limit {MEMORY_LIMIT}")]
+                            ("cold_capped", f"cold, DuckDB memory_limit {res.get('memory_limit', '256MB')}")]
                 for key, label in variants:
                     runs = size["telltale"][key]
                     txt, s = _secs(runs, t)
@@ -617,17 +644,16 @@ def table(res: dict) -> str:
                     wh = f"{statistics.median(r['result']['warehouse_s'] for r in good):.2f}" if good else ""
                     corr = correctness("telltale", runs[0], exact)
                     if key == "cold_capped" and not runs[0].get("failed"):
-                        same = (runs[0].get("result") or {}).get("values") == \
-                            (size["telltale"]["cold"][0].get("result") or {}).get("values")
-                        corr = "same values as the cold run" if same else "values differ from the cold run"
+                        corr = _spread(runs + size["telltale"]["cold"])
                     lines.append(f"| {'**telltale**' if key == 'cold' else 'telltale'} | {rows:,} | {label} | "
-                                 f"{txt} | {ratio} | {_cpu_s(runs)} | {_rss(runs)} | {wh} | {corr} |")
+                                 f"{txt} | {ratio} | {_cpu_s(runs)} | {_cpu_ratio(runs, base_cpu)} | {_rss(runs)} | "
+                                 f"{wh} | {corr} |")
                 continue
             runs = size[tool]
             txt, s = _secs(runs, t)
             ratio = "1.00" if tool == "pandas" else (f"{s / base:.2f}" if s is not None and base else "")
             lines.append(f"| {LABELS[tool]} | {rows:,} | whole process | {txt} | {ratio} | {_cpu_s(runs)} | "
-                         f"{_rss(runs)} | | "
+                         f"{_cpu_ratio(runs, base_cpu)} | {_rss(runs)} | | "
                          f"{correctness(tool, runs[0], exact)} |")
     return "\n".join(lines)
 
@@ -642,8 +668,11 @@ def floors(res: dict) -> list[str]:
             base = _secs(size["pandas"], res["timeout"])[1]
             if cold and base:
                 ok = cold <= base / frac
+                cc, bc = _cpu_val(size["telltale"]["cold"]), _cpu_val(size["pandas"])
+                cpu = f"; in CPU seconds {cc:.1f} vs {bc:.1f} = {cc / bc:.2f}x" if cc and bc else ""
                 out.append(f"cold run <= 1/{frac} of pandas + scipy at {rows:,} rows: {cold:.2f} s vs "
-                           f"{base / frac:.2f} s allowed ({cold / base:.2f}x pandas): **{'met' if ok else 'not met'}**")
+                           f"{base / frac:.2f} s allowed ({cold / base:.2f}x pandas{cpu}): "
+                           f"**{'met' if ok else 'not met'}**")
     size = res["sizes"].get(str(10_000_000), {})
     if "telltale" in size:
         warm = _secs(size["telltale"]["warm"], res["timeout"])[1]
@@ -654,7 +683,7 @@ def floors(res: dict) -> list[str]:
             if "telltale" in res["sizes"].get(str(rows), {})
             and not any(r["timed_out"] or r.get("failed") for r in res["sizes"][str(rows)]["telltale"]["cold_capped"])]
     if len(caps) >= 2:
-        out.append("telltale's memory with DuckDB capped at " + MEMORY_LIMIT + ": " +
+        out.append(f"telltale's memory with DuckDB capped at {res.get('memory_limit', '256MB')}: " +
                    ", ".join(f"{mb:.0f} MB at {rows:,} rows" for rows, mb in caps) +
                    f" (x{caps[-1][1] / caps[0][1]:.2f} for x{caps[-1][0] / caps[0][0]:.0f} rows)")
     return out
@@ -722,13 +751,22 @@ def profile(rows: int) -> str:
         proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], capture_output=True, text=True)
         wall = time.perf_counter() - t
         top: dict[str, float] = {}        # own (self) import seconds summed per top-level package
+        entries = []
         for line in proc.stderr.splitlines():
             if line.startswith("import time:") and line.count("|") == 2:
-                own, _, name = line[len("import time:"):].split("|")
+                own, cum, name = line[len("import time:"):].split("|")
                 if own.strip().isdigit():
                     root = name.strip().split(".")[0]
                     top[root] = top.get(root, 0.0) + int(own) / 1e6
-        (RESULTS / f"importtime_cold_{rows}.txt").write_text(proc.stderr, encoding="utf-8")
+                    entries.append((int(cum) / 1e6, name.rstrip()))
+        with open(RESULTS / f"importtime_cold_{rows}.txt", "w", encoding="utf-8") as f:
+            f.write(f"# `python -X importtime`, telltale cold run, {rows:,} rows, whole process {wall:.2f} s; {now()}\n")
+            f.write(f"# own import seconds per top-level package (sum {sum(top.values()):.3f} s)\n")
+            for k, v in sorted(top.items(), key=lambda kv: -kv[1])[:30]:
+                f.write(f"{v:8.3f}  {k}\n")
+            f.write("\n# the 60 imports with the largest cumulative seconds (indentation = nesting)\n")
+            for cum_s, name in sorted(entries, key=lambda e: -e[0])[:60]:
+                f.write(f"{cum_s:8.3f} |{name}\n")
         (proj / "state.db").unlink(missing_ok=True)
         prof = proj / "cold.prof"
         t = time.perf_counter()
@@ -742,17 +780,14 @@ def profile(rows: int) -> str:
             st.sort_stats("cumulative").print_stats(25)
             f.write("\n# top 25 by own (tottime)\n")
             st.sort_stats("tottime").print_stats(25)
+            f.write("\n# telltale's own functions (src/telltale, connectors, metric_dsl), top 40 cumulative\n")
+            st.sort_stats("cumulative").print_stats(r"src/telltale/|/connectors/|/metric_dsl/", 40)
     total_imports = sum(top.values())
     out.append(f"Whole process {wall:.2f} s with `-X importtime`; imports {total_imports:.2f} s in all "
                f"(`bench/results/importtime_cold_{rows}.txt`); own import time per top-level package: " + ", ".join(f"{k} {v:.2f} s" for k, v in
                                                     sorted(top.items(), key=lambda kv: -kv[1])[:10]))
     out.append(f"cProfile (top 25 cumulative and top 25 own time): `{txt.relative_to(HERE.parent)}`")
     return "\n".join(out)
-
-
-def _profile_md(res: dict) -> str:
-    return (f"\nProfile of a telltale cold run at {res['profile_rows']:,} rows:\n\n"
-            + "\n".join(f"- {x}" for x in res["profile"].splitlines()) + "\n")
 
 
 # ------------------------------------------------------------------------------ main
@@ -772,11 +807,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a tool's process is killed")
     ap.add_argument("--mem-cap", type=float, default=16.0,
                     help="GB of resident memory at which a peer's process is killed (0 = no cap; default 16)")
+    ap.add_argument("--memory-limit", default=MEMORY_LIMIT,
+                    help=f"DuckDB memory_limit of telltale's memory-capped cold run (default {MEMORY_LIMIT})")
     ap.add_argument("--write", action="store_true", help="write the table into bench/BENCHMARKS.md")
     ap.add_argument("--json", help="also write the raw measurements to this file")
     ap.add_argument("--from-json", help="render (and with --write, write) a saved --json result instead of running")
     ap.add_argument("--profile", action="store_true",
-                    help="also profile a telltale cold run at the smallest size (bench/results/)")
+                    help="instead of the benchmark: profile a telltale cold run at the smallest --rows "
+                         "(import times and cProfile, written to bench/results/)")
     ap.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -793,27 +831,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_json:
         res = json.loads(Path(args.from_json).read_text())
         block = render(res, res.get("command", "python bench/peers.py"))
-        if res.get("profile"):
-            block += _profile_md(res)
         print(block)
         if args.write:
             write_md(block)
             log(f"wrote {MD}")
         return 0
-    command = "python bench/peers.py " + " ".join(a for a in argv if a not in ("--write",))
-    res = run_all(rows_list, tools, args.repeat, args.telltale_repeat or args.repeat, args.timeout, args.mem_cap,
-                  args.json)
-    res["command"] = command.strip()
-    block = render(res, res["command"])
     if args.profile:
         log(f"profiling a cold run at {min(rows_list):,} rows ...")
-        res["profile"] = profile(min(rows_list))
-        res["profile_rows"] = min(rows_list)
-        block += _profile_md(res)
-    for rows in res["sizes"].values():       # keep the raw JSON small: no stdout dumps
-        for runs in rows.values():
-            for r in (runs if isinstance(runs, list) else [x for v in runs.values() for x in v]):
-                r.pop("stdout", None)
+        print(profile(min(rows_list)))
+        return 0
+    command = "python bench/peers.py " + " ".join(a for a in argv if a not in ("--write",))
+    res = run_all(rows_list, tools, args.repeat, args.telltale_repeat or args.repeat, args.timeout, args.mem_cap,
+                  args.json, args.memory_limit)
+    res["command"] = command.strip()
+    block = render(res, res["command"])
     print(block)
     _save(res, args.json)
     if args.write:
