@@ -1,7 +1,7 @@
 """Semantic checks. Every message says what to write instead.
 
 * schema-free checks of a set of definitions (`check_definitions`, run by load_library):
-  duplicates and shadowed built-ins, parameters, unknown names and functions, unknown
+  duplicates and built-in names reused, parameters, unknown names and functions, unknown
   keywords, field groups, metrics used before they are defined, cycles;
 * checks against a model (used by the compiler): unknown fields, comparisons of
   incompatible kinds, functions not available for the model type;
@@ -124,7 +124,7 @@ def _check_body(d: ast.MetricDef, index: Mapping[str, int], pos_of: Mapping[str,
             return error_at(node.pos, unknown_name_message(name, is_call, params,
                                                            [n for n, i in index.items() if i < order],
                                                            builtins))
-        if is_call:
+        if isinstance(node, ast.Call):
             if user_known and not stdlib:
                 from telltale.metric_dsl.library import def_signature
 
@@ -151,6 +151,15 @@ def unknown_name_message(name: str, is_call: bool, params: Iterable[str], metric
             "built-in; fields are written with their group, e.g. features.x")
 
 
+def builtin_name_message(name: str, impls: Sequence[Impl]) -> str:
+    """`f1 is a built-in metric; ...`: user metrics cannot take a built-in's name."""
+    is_metric = any(i.definition is not None or (i.spec is not None and i.spec.level == "model")
+                    for i in impls)
+    what = "metric" if is_metric else "function"
+    return (f"{name} is a built-in {what}; built-ins cannot be redefined, so choose another "
+            f"name such as my_{name}")
+
+
 def check_definitions(defs: Sequence[ast.MetricDef], builtins: Mapping[str, Sequence[Impl]],
                       *, stdlib: bool = False) -> list[DSLError]:
     """Every schema-free error of a sequence of definitions, at most one per definition."""
@@ -158,13 +167,14 @@ def check_definitions(defs: Sequence[ast.MetricDef], builtins: Mapping[str, Sequ
     index: dict[str, int] = {}
     pos_of: dict[str, ast.MetricDef] = {}
     for i, d in enumerate(defs):
-        if stdlib or d.name not in index:
+        if stdlib or d.name not in builtins:   # a user's built-in name is an error below
             index.setdefault(d.name, i)
             pos_of.setdefault(d.name, d)
     refs = {d.name: {n for n, _, _ in _references(d)} for d in defs}
     for i, d in enumerate(defs):
-        # a user metric may take a built-in's name (DESIGN's own example defines r2): the
-        # user's definition wins wherever the project's metrics are compiled
+        if not stdlib and d.name in builtins:
+            errors.append(error_at(d.pos, builtin_name_message(d.name, builtins[d.name])))
+            continue
         if not stdlib and index[d.name] != i:
             first = pos_of[d.name].pos
             errors.append(error_at(d.pos, f"metric {d.name} is defined twice (first at {first}); "

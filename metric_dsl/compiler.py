@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from telltale.metric_dsl import ast, final
 from telltale.metric_dsl.diagnostics import error_at
 from telltale.metric_dsl.elaborate import Elaborator, Scope
+from telltale.metric_dsl.final import Outcome
 from telltale.metric_dsl.library import MetricLibrary, stdlib_library
 from telltale.metric_dsl.parser import parse_expression
 from telltale.metric_dsl.schema import ModelSchema
@@ -28,6 +29,10 @@ class CompiledMetric:
     def evaluate(self, values: PartialValues) -> float | None:
         """The metric over merged partial values; None when undefined (e.g. division by zero)."""
         return self.final.evaluate(values)
+
+    def explain(self, values: PartialValues) -> Outcome:
+        """The value, or why there is none: null (no_data) or an error (overflow, domain)."""
+        return self.final.explain(values)
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ from telltale.metric_dsl.signature import (
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value, const_kind
 
 from telltale.errors import DSLError
-from telltale.planner.partials import Partial
+from telltale.planner.partials import Partial, PartialValues
 
 MAX_DEPTH = 64
 
@@ -183,11 +183,18 @@ class Elaborator:
                        f"boolean field, and/or/not), got {v.describe()}{hint}", scope)
 
     # ------------------------------------------------------------ names and calls
+    def _user(self, scope: Scope) -> Mapping[str, ast.MetricDef]:
+        """The user's metrics visible in `scope`: none inside a built-in's body, so that a
+        user file can never change what a built-in means."""
+        if scope.frame is not None and scope.frame.builtin:
+            return {}
+        return self.library.user
+
     def name(self, node: ast.Name, scope: Scope) -> Value:
         """A parameter, a metric defined earlier, or a built-in used without ()."""
         if node.name in scope.params:
             return scope.params[node.name]
-        if node.name in self.library.user or node.name in self.library.builtins:
+        if node.name in self._user(scope) or node.name in self.library.builtins:
             return self.call(ast.Call(node.name, (), (), node.pos), scope, bare=True)
         if node.name in LITERAL_HINTS:
             self.fail(node.pos, f"unknown name {node.name}; write {LITERAL_HINTS[node.name]}", scope)
@@ -198,7 +205,7 @@ class Elaborator:
         if node.name in scope.params:
             self.fail(node.pos, f"{node.name} is a parameter, not a function; write it without "
                                 "parentheses", scope)
-        user = self.library.user.get(node.name)
+        user = self._user(scope).get(node.name)
         if user is not None:
             return def_signature(user), None, user
         impls = self.library.builtins.get(node.name)
@@ -309,10 +316,11 @@ class Elaborator:
         b = self._numeric(self.value(node.right, scope), node.right.pos, node.op, scope)
         self._mix(a, b, node.pos, scope)
         if isinstance(a, Const) and isinstance(b, Const):
-            r = final.Binary(node.op, final.Const(a.value), final.Const(b.value)).evaluate(_EMPTY)
+            out = final.Binary(node.op, final.Const(a.value), final.Const(b.value)).explain(PartialValues({}))
+            r = out.value
             if r is None:
-                self.fail(node.pos, f"{a.value} {node.op} {b.value} is undefined (a division by zero "
-                                    "or an overflow); change the constants", scope)
+                self.fail(node.pos, f"{a.value} {node.op} {b.value} is undefined ({out.reason}); "
+                                    "change the constants", scope)
             return Const(int(r) if isinstance(a.value, int) and isinstance(b.value, int)
                          and node.op in "+-*" and float(r).is_integer() else r, "number")
         if isinstance(a, Agg) or isinstance(b, Agg):
@@ -443,14 +451,3 @@ def _as_row(v: Value) -> Row:
         return v
     assert isinstance(v, Const)
     return Row(sqlbuild.literal(v.value), "numeric", (), repr(v.value))
-
-
-class _Empty:
-    def get(self, key):  # pragma: no cover - constants read no partials
-        return None
-
-    def grid(self, key):  # pragma: no cover
-        return None
-
-
-_EMPTY = _Empty()

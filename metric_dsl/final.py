@@ -2,8 +2,18 @@
 
 Two-phase aggregation: the warehouse returns partial values per bucket, the buckets of a
 window are merged (telltale.planner.partials), and this tree turns the merged values into
-the metric. Division by zero, an empty histogram or a math domain error give None, and
-None propagates through every operator.
+the metric.
+
+A metric can lack a value for two kinds of reasons, and `explain` says which:
+
+* null (SQL semantics, `no_data` in a monitor): a division by zero, a partial over no
+  rows (the min of nothing), an empty histogram. Null propagates through every operator;
+  `coalesce` replaces it.
+* error: an overflow (`mean(x) ** 1000`), a math function outside its domain
+  (`sqrt` of a negative number, `ln` of a number <= 0), a partial that is NaN or infinite.
+  An error is never replaced by `coalesce`.
+
+`evaluate` returns the value or None for both (the compile-time and legacy callers).
 """
 
 from __future__ import annotations
@@ -30,15 +40,91 @@ def as_number(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+class Undefined(ArithmeticError):
+    """Why a final expression has no value: `error` False for null, True for an error."""
+
+    def __init__(self, reason: str, error: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.error = reason, error
+
+
 @dataclass(frozen=True)
-class Const:
+class Outcome:
+    """A metric's value, or why it has none (`error`: overflow or outside a domain)."""
+
+    value: float | None
+    reason: str | None = None
+    error: bool = False
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def _finite(r: Any, what: str) -> float:
+    """`r` as a finite float, else an overflow error naming `what`."""
+    if isinstance(r, complex):
+        raise Undefined(f"undefined: {what} is not a real number", error=True)
+    try:
+        f = float(r)
+    except OverflowError:
+        raise Undefined(f"overflow: {what} is too large for a float", error=True) from None
+    if math.isnan(f):
+        raise Undefined(f"undefined: {what} is not a number", error=True)
+    if math.isinf(f):
+        raise Undefined(f"overflow: {what} is too large for a float", error=True)
+    return f
+
+
+class _Node:
+    """What every node of the tree offers: compute (raises Undefined), evaluate, explain."""
+
+    def compute(self, values: PartialValues) -> float:   # pragma: no cover - every node overrides
+        """The value, or Undefined saying why there is none."""
+        raise NotImplementedError
+
+    def describe(self) -> str:   # pragma: no cover - every node overrides
+        """A short text of the node, for reasons."""
+        raise NotImplementedError
+
+    def evaluate(self, values: PartialValues) -> float | None:
+        """The value; None when it is null or an error (see `explain` for why)."""
+        try:
+            return self.compute(values)
+        except Undefined:
+            return None
+
+    def explain(self, values: PartialValues) -> Outcome:
+        """The value, or why there is none and whether that is an error."""
+        try:
+            return Outcome(self.compute(values))
+        except Undefined as u:
+            return Outcome(None, u.reason, u.error)
+
+
+def key_text(key: str) -> str:
+    """A partial key as readable text: `count|"x"|where "y" > 1` -> `count("x") where "y" > 1`."""
+    kind, _, rest = key.partition("|")
+    parts = rest.split("|where ", 1)
+    text = f"{kind}({parts[0].replace('|', ', ')})"
+    return text + (f" where {parts[1]}" if len(parts) > 1 else "")
+
+
+@dataclass(frozen=True)
+class Const(_Node):
     """A constant."""
 
     value: float | None
 
-    def evaluate(self, values: PartialValues) -> float | None:
-        """The constant itself."""
-        return as_number(self.value)
+    def compute(self, values: PartialValues) -> float:
+        """The constant itself (None is null)."""
+        if self.value is None:
+            raise Undefined("None (a null constant)")
+        return _finite(self.value, _fmt(float(self.value)))
+
+    def describe(self) -> str:
+        """The constant as text."""
+        return "None" if self.value is None else _fmt(float(self.value))
 
     def refs(self) -> Iterator[str]:
         """Partial keys read (none)."""
@@ -46,14 +132,25 @@ class Const:
 
 
 @dataclass(frozen=True)
-class Ref:
+class Ref(_Node):
     """The merged value of one scalar partial (count, sum, min or max)."""
 
     key: str
 
-    def evaluate(self, values: PartialValues) -> float | None:
-        """The partial's merged value as a number."""
-        return as_number(values.get(self.key))
+    def compute(self, values: PartialValues) -> float:
+        """The partial's merged value as a number (null over no rows; NaN/inf an error)."""
+        raw = values.get(self.key)
+        if raw is None:
+            raise Undefined(f"{self.describe()} has no value (no rows with a value)")
+        v = as_number(raw)
+        if v is None:
+            raise Undefined(f"{self.describe()} is {raw!r}, not a finite number (the column "
+                            "holds NaN or infinite values, or their sum overflowed)", error=True)
+        return v
+
+    def describe(self) -> str:
+        """The partial as text."""
+        return key_text(self.key)
 
     def refs(self) -> Iterator[str]:
         """The one partial key read."""
@@ -61,56 +158,67 @@ class Ref:
 
 
 @dataclass(frozen=True)
-class Neg:
+class Neg(_Node):
     """-operand."""
 
     operand: Final
 
-    def evaluate(self, values: PartialValues) -> float | None:
-        """Minus the operand (None stays None)."""
-        v = self.operand.evaluate(values)
-        return None if v is None else -v
+    def compute(self, values: PartialValues) -> float:
+        """Minus the operand."""
+        return -self.operand.compute(values)
+
+    def describe(self) -> str:
+        """-operand as text."""
+        return f"-{_wrap(self.operand)}"
 
     def refs(self) -> Iterator[str]:
         """Partial keys read by the operand."""
         return self.operand.refs()
 
 
-def _pow(a: float, b: float) -> float | None:
-    try:
-        r = a ** b
-    except (OverflowError, ZeroDivisionError):
-        return None
-    return r if isinstance(r, float | int) else None   # a complex result is undefined
+def _wrap(node: Final) -> str:
+    text = node.describe()
+    return f"({text})" if isinstance(node, (Binary, Neg)) else text
 
 
 @dataclass(frozen=True)
-class Binary:
-    """left op right, op in + - * / **; x / 0 is None."""
+class Binary(_Node):
+    """left op right, op in + - * / **; x / 0 is null, an overflow is an error."""
 
     op: str
     left: Final
     right: Final
 
-    def evaluate(self, values: PartialValues) -> float | None:
-        """Apply the operator; None when either side is None or the result is undefined."""
-        a = self.left.evaluate(values)
-        b = self.right.evaluate(values)
-        if a is None or b is None:
-            return None
+    def compute(self, values: PartialValues) -> float:
+        """Apply the operator (null when either side is null)."""
+        a = self.left.compute(values)
+        b = self.right.compute(values)
+        what = f"{_fmt(a)} {self.op} {_fmt(b)}"
         if self.op == "+":
-            r: float | None = a + b
+            r: Any = a + b
         elif self.op == "-":
             r = a - b
         elif self.op == "*":
             r = a * b
         elif self.op == "/":
-            r = None if b == 0 else a / b
+            if b == 0:
+                raise Undefined("division by zero" if isinstance(self.right, Const)
+                                else f"division by zero ({self.right.describe()} is 0)")
+            r = a / b
         elif self.op == "**":
-            r = _pow(a, b)
+            try:
+                r = a ** b
+            except OverflowError:
+                raise Undefined(f"overflow: {what} is too large for a float", error=True) from None
+            except ZeroDivisionError:
+                raise Undefined(f"division by zero ({what})") from None
         else:  # pragma: no cover - the compiler only builds the five operators
             raise ValueError(f"unknown operator {self.op}")
-        return as_number(r)
+        return _finite(r, what)
+
+    def describe(self) -> str:
+        """The operation as text."""
+        return f"{_wrap(self.left)} {self.op} {_wrap(self.right)}"
 
     def refs(self) -> Iterator[str]:
         """Partial keys read by both sides."""
@@ -118,19 +226,23 @@ class Binary:
         yield from self.right.refs()
 
 
-def _math(fn: str, args: list[float]) -> float | None:
+def _math(fn: str, args: list[float]) -> float:
     x = args[0]
     if fn == "abs":
         return abs(x)
     if fn == "sqrt":
-        return math.sqrt(x) if x >= 0 else None
+        if x < 0:
+            raise Undefined(f"undefined: sqrt of a negative number ({_fmt(x)})", error=True)
+        return math.sqrt(x)
     if fn == "ln":
-        return math.log(x) if x > 0 else None
+        if x <= 0:
+            raise Undefined(f"undefined: ln of a number that is not positive ({_fmt(x)})", error=True)
+        return math.log(x)
     if fn == "exp":
         try:
             return math.exp(x)
         except OverflowError:
-            return None
+            raise Undefined(f"overflow: exp({_fmt(x)}) is too large for a float", error=True) from None
     if fn == "greatest":
         return max(args)
     if fn == "least":
@@ -141,20 +253,31 @@ def _math(fn: str, args: list[float]) -> float | None:
 
 
 @dataclass(frozen=True)
-class Math:
+class Math(_Node):
     """A math function of aggregates: abs sqrt ln exp greatest least clip coalesce."""
 
     fn: str
     args: tuple[Final, ...]
 
-    def evaluate(self, values: PartialValues) -> float | None:
-        """The function's value; None for a None argument or outside its domain."""
-        vals = [a.evaluate(values) for a in self.args]
+    def compute(self, values: PartialValues) -> float:
+        """The function's value; null for a null argument, an error outside its domain."""
         if self.fn == "coalesce":
-            return next((v for v in vals if v is not None), None)
-        if any(v is None for v in vals):
-            return None
-        return as_number(_math(self.fn, vals))  # type: ignore[arg-type]
+            last: Undefined | None = None
+            for a in self.args:
+                try:
+                    return a.compute(values)
+                except Undefined as u:
+                    if u.error:
+                        raise
+                    last = u
+            assert last is not None
+            raise last
+        vals = [a.compute(values) for a in self.args]
+        return _finite(_math(self.fn, vals), self.describe())
+
+    def describe(self) -> str:
+        """The call as text."""
+        return f"{self.fn}({', '.join(a.describe() for a in self.args)})"
 
     def refs(self) -> Iterator[str]:
         """Partial keys read by the arguments."""
@@ -163,7 +286,7 @@ class Math:
 
 
 @dataclass(frozen=True)
-class Quantile:
+class Quantile(_Node):
     """The q-quantile from a `hist` partial plus `min`/`max` partials (approximate)."""
 
     hist: str
@@ -172,16 +295,26 @@ class Quantile:
     vmax: str
     q: float
 
-    def evaluate(self, values: PartialValues) -> float | None:
-        """Interpolated inside the histogram bin holding the quantile; None when empty."""
+    def compute(self, values: PartialValues) -> float:
+        """Interpolated inside the histogram bin holding the quantile; null when empty."""
         from telltale.stats.histogram import quantile_from_hist
 
         grid = values.grid(self.grid)
         counts = values.get(self.hist) or {}
-        if grid is None or not any(counts.values()):
-            return None
-        return as_number(quantile_from_hist(grid, counts, as_number(values.get(self.vmin)),
-                                            as_number(values.get(self.vmax)), self.q))
+        if grid is None:
+            raise Undefined(f"{self.describe()} has no histogram grid (the baseline has no values "
+                            "to place its bins)")
+        if not any(counts.values()):
+            raise Undefined(f"{self.describe()} has no values in the window")
+        r = quantile_from_hist(grid, counts, as_number(values.get(self.vmin)),
+                               as_number(values.get(self.vmax)), self.q)
+        if r is None:
+            raise Undefined(f"{self.describe()} has no values in the window")
+        return _finite(r, self.describe())
+
+    def describe(self) -> str:
+        """quantile(x, q) as text."""
+        return f"quantile({key_text(self.hist).removeprefix('hist(').rstrip(')')}, {self.q:g})"
 
     def refs(self) -> Iterator[str]:
         """The histogram and min/max partial keys."""
@@ -189,15 +322,19 @@ class Quantile:
 
 
 @dataclass(frozen=True)
-class CountDistinct:
+class CountDistinct(_Node):
     """The number of distinct non-null values in a `values` partial."""
 
     values_key: str
 
-    def evaluate(self, values: PartialValues) -> float | None:
+    def compute(self, values: PartialValues) -> float:
         """Keys with a positive count (a null key never counts)."""
         counts = values.get(self.values_key) or {}
         return float(sum(1 for k, n in counts.items() if k is not None and (n or 0) > 0))
+
+    def describe(self) -> str:
+        """count_distinct(x) as text."""
+        return "count_distinct" + key_text(self.values_key).removeprefix("values")
 
     def refs(self) -> Iterator[str]:
         """The values partial key."""
@@ -205,21 +342,29 @@ class CountDistinct:
 
 
 @dataclass(frozen=True)
-class AucRoc:
+class AucRoc(_Node):
     """ROC AUC from two `hist` partials of the score: rows labelled positive and negative."""
 
     pos: str
     neg: str
     grid: str
 
-    def evaluate(self, values: PartialValues) -> float | None:
+    def compute(self, values: PartialValues) -> float:
         """Area under the ROC curve of the binned scores (ties within a bin count half)."""
         from telltale.stats.classification import auc_from_hists
 
         grid = values.grid(self.grid)
         if grid is None:
-            return None
-        return as_number(auc_from_hists(grid, values.get(self.pos) or {}, values.get(self.neg) or {}))
+            raise Undefined("auc_roc has no histogram grid for the score (the baseline has no "
+                            "scores to place its bins)")
+        r = auc_from_hists(grid, values.get(self.pos) or {}, values.get(self.neg) or {})
+        if r is None:
+            raise Undefined("auc_roc needs rows of both labels (positive and negative) with a score")
+        return _finite(r, "auc_roc")
+
+    def describe(self) -> str:
+        """auc_roc as text."""
+        return "auc_roc"
 
     def refs(self) -> Iterator[str]:
         """Both histogram keys."""
@@ -227,7 +372,7 @@ class AucRoc:
 
 
 @dataclass(frozen=True)
-class Multiclass:
+class Multiclass(_Node):
     """accuracy/precision/recall/f1 from a `crosstab(prediction, label)` partial."""
 
     crosstab: str
@@ -235,7 +380,7 @@ class Multiclass:
     cls: str | None
     average: str
 
-    def evaluate(self, values: PartialValues) -> float | None:
+    def compute(self, values: PartialValues) -> float:
         """The metric from the confusion counts {(predicted, actual): n} (pairs with a null skipped)."""
         from telltale.stats.classification import multiclass_metric
 
@@ -249,8 +394,18 @@ class Multiclass:
             pair = (str(normalize_value(p)), str(normalize_value(a)))
             confusion[pair] = confusion.get(pair, 0) + int(n)
         if not confusion:
-            return None
-        return as_number(multiclass_metric(confusion, self.metric, self.cls, self.average))
+            raise Undefined(f"{self.describe()} has no rows with both a prediction and a label")
+        r = multiclass_metric(confusion, self.metric, self.cls, self.average)
+        if r is None:
+            raise Undefined(f"{self.describe()} is undefined: a division by zero (no row "
+                            f"{'of class ' + repr(self.cls) + ' ' if self.cls is not None else ''}"
+                            "in its denominator)")
+        return _finite(r, self.describe())
+
+    def describe(self) -> str:
+        """The multiclass metric as text."""
+        cls = f", class={self.cls!r}" if self.cls is not None else ""
+        return f"{self.metric}(average={self.average!r}{cls})"
 
     def refs(self) -> Iterator[str]:
         """The crosstab key."""

@@ -1,14 +1,26 @@
-"""Shared pieces of the monitor types: reading config, choosing segments, building results."""
+"""Shared pieces of the monitor types: reading config, choosing segments, building results.
+
+Every result is right or says why not. `make_result` turns a value into `ok`/`alert` only
+when the value can be judged; otherwise the result is `no_data` with the reason, checked
+here for every monitor type:
+
+* `min_rows`: fewer rows in the window (of the segment) than the monitor asks for;
+* no rows at all in the window (a value that is None there);
+* no baseline for the segment: a segment value absent from the baseline (drift, new
+  values, value_range with a margin, `change` detection) or from the anomaly history;
+* `compare_segment` against a segment with no rows in the window.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, cast
 
 from telltale.monitors.context import EvalContext, Field
-from telltale.monitors.detection import Verdict, absolute, anomaly, change
-from telltale.planner.partials import PartialValues
+from telltale.monitors.detection import MIN_HISTORY, Verdict, absolute, anomaly, change
+from telltale.planner.partials import Partial, PartialValues, count_rows
 from telltale.planner.segkey import segment_label, segment_text
 from telltale.runner.results import TRAINING, MonitorResult, Status
 from telltale.timeutil import TimeRange
@@ -49,14 +61,21 @@ def detection_of(cfg: Any) -> tuple[str, dict[str, Any]] | None:
 
 
 def segments_for(cfg: Any, ctx: EvalContext) -> list[dict[str, str | None] | None]:
-    """None (all rows) plus, for `segment: all`, one entry per value of each segment column."""
+    """None (all rows) plus, for `segment: all`, one entry per value of each segment column
+    seen in the focal window or the baseline window: a value that vanished is reported too
+    (no rows in the window), a new one says it has no baseline."""
     seg = plain(opt(cfg, "segment"))
     if seg is None:
         return [None]
     if seg == "all" or (isinstance(seg, dict) and seg.get("all")):
+        seen: dict[str, set[str | None]] = {}
+        ranges = [ctx.focal] + ([ctx.baseline] if ctx.baseline not in (None, TRAINING) else [])
+        for rng in ranges:
+            for column, values in ctx.segment_values(rng).items():
+                seen.setdefault(column, set()).update(values)
         out: list[dict[str, str | None] | None] = [None]
-        for column, values in sorted(ctx.segment_values(ctx.focal).items()):
-            out += [{column: v} for v in sorted(values, key=lambda x: (x is None, x or ""))]
+        for column, found in sorted(seen.items()):
+            out += [{column: v} for v in sorted(found, key=lambda x: (x is None, x or ""))]
         return out
     if isinstance(seg, dict):
         return [{str(k): _seg_text(v) for k, v in seg.items()}]
@@ -73,16 +92,100 @@ def columns_of(cfg: Any, ctx: EvalContext, group: str) -> list[Field]:
     return list(ctx.monitor_columns(cfg))
 
 
+def has_rows(values: PartialValues) -> bool:
+    """True when the merged summaries saw at least one row: the row count when it was
+    computed, else any non-empty summary."""
+    rows = values.values.get(count_rows().key)
+    if rows is not None:
+        return bool(rows)
+    for key, v in values.values.items():
+        kind = key.split("|", 1)[0]
+        if kind in ("min", "max") and v is not None:
+            return True
+        if kind in ("hist", "values", "crosstab") and v and any(v.values()):
+            return True
+        if kind in ("count", "sum") and v:
+            return True
+    return False
+
+
+def span_text(rng: TimeRange) -> str:
+    """`2026-03-10 00:00 to 2026-03-11 00:00 UTC` (the training set: `the training set`)."""
+    if rng == TRAINING:
+        return "the training set"
+    return f"{rng.start:%Y-%m-%d %H:%M} to {rng.end:%Y-%m-%d %H:%M} UTC"
+
+
+def min_rows_of(cfg: Any) -> int:
+    """The monitor's `min_rows` (0: no minimum)."""
+    return int(opt(cfg, "min_rows", 0) or 0)
+
+
+def row_requests(cfg: Any) -> set[Partial]:
+    """The row count of every window and segment, which `min_rows` and the no-rows checks
+    read (it rides along the distribution scan, or is one more COUNT(*) in the scalar one)."""
+    return set() if cfg.type == "model_staleness" else {count_rows()}
+
+
+def _no_rows(ctx: EvalContext, segment: dict | None) -> str:
+    where = f" of segment {segment_label(segment)}" if segment else ""
+    return f"no rows{where} in the window ({span_text(ctx.focal)})"
+
+
+def needs_baseline(cfg: Any) -> bool:
+    """True when the monitor compares each segment with the same segment in the baseline."""
+    if cfg.type in ("data_drift", "prediction_drift", "new_values"):
+        return True
+    if cfg.type == "value_range" and opt(cfg, "margin") is not None:
+        return True
+    det = detection_of(cfg)
+    return det is not None and det[0] == "change"
+
+
+def missing_baseline(ctx: EvalContext, segment: dict | None) -> str | None:
+    """Why the baseline cannot serve `segment` (None when it has rows of it)."""
+    if ctx.baseline is None:
+        return "the monitor has no baseline; set `baseline` on the model or the monitor"
+    if has_rows(ctx.values(ctx.baseline, segment)):
+        return None
+    where = ("the training set" if ctx.baseline == TRAINING
+             else f"the baseline window ({span_text(ctx.baseline)})")
+    if segment:
+        return f"segment {segment_label(segment)} has no baseline: {where} has no rows of it"
+    return f"there is no baseline: {where} has no rows"
+
+
+def unusable(cfg: Any, ctx: EvalContext, segment: dict | None, value: float | None) -> str | None:
+    """Why a value of this monitor and segment cannot be judged (None when it can)."""
+    if cfg.type == "model_staleness":
+        return None
+    focal = ctx.values(ctx.focal, segment)
+    limit = min_rows_of(cfg)
+    if limit > 0:
+        rows = int(focal.get(count_rows()) or 0)
+        if rows < limit:
+            where = f" of segment {segment_label(segment)}" if segment else ""
+            return (f"only {rows} row(s){where} in the window ({span_text(ctx.focal)}), fewer than "
+                    f"min_rows: {limit}")
+    if value is None and not has_rows(focal):
+        return _no_rows(ctx, segment)
+    if needs_baseline(cfg):
+        return missing_baseline(ctx, segment)
+    return None
+
+
 def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict | None,
                 metric: str, value: float | None, verdict: Verdict | None,
                 baseline: TimeRange | None = None, status: Status | None = None,
                 message: str | None = None, extra: dict[str, Any] | None = None,
-                error: str | None = None, note: str = "") -> MonitorResult:
+                error: str | None = None, note: str = "", reason: str | None = None) -> MonitorResult:
     """A MonitorResult with status and message derived from the verdict.
 
     A value that is NaN or infinite is never `ok`: the result is an `error` naming the
     metric (so is a verdict that could not be reached, e.g. a non-finite baseline value);
     only an infinite value whose verdict fires stays an alert (e.g. an infinite drift).
+    A value that cannot be judged (see `unusable`) gives `no_data` with the reason, never
+    an alert; a value of None gives `no_data` with `reason` (why the value is undefined).
     `note` is appended to the message (e.g. how many NaN/inf values were left out).
     """
     subject = f"{metric} of {column}" if column else metric
@@ -97,18 +200,33 @@ def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict
     elif verdict is not None and verdict.error and status is None:
         status = "error"
         error = error or f"{subject}: {verdict.error}"
+    if status != "error":
+        why = unusable(cfg, ctx, segment, value)
+        if why is not None:
+            status, value, verdict, message = "no_data", None, None, f"{subject}: {why}"
     if status is None:
-        status = "no_data" if value is None else "alert" if verdict and verdict.fired else "ok"
+        if value is None:
+            status = "no_data"
+        elif verdict is not None and verdict.status is not None:
+            status = cast(Status, verdict.status)
+        else:
+            status = "alert" if verdict and verdict.fired else "ok"
     if message is None:
-        if status == "error" and error:
+        if status == "error" and error and reason and reason in error:
+            message = f"{subject}: {reason}"     # the error names the metric; say why once
+        elif status == "error" and error:
             message = error if error.startswith(subject) else f"{subject}: {error}"
-        elif status == "no_data":
-            message = f"{subject}: no data in the window"
+        elif status == "error":
+            message = f"{subject}: {reason or 'could not be evaluated'}"
+        elif status == "no_data" and verdict is None:
+            message = f"{subject}: {reason or 'has no value in the window'}"
         elif verdict is not None:
             message = f"{subject}: {verdict.reason}"
         else:
             message = f"{subject} = {value}"
     message += note
+    if status == "no_data":
+        value = None
     return MonitorResult(
         monitor=cfg.name, model=ctx.model, type=cfg.type, column=column, segment=segment,
         metric=metric, value=value, threshold=verdict.threshold if verdict else None,
@@ -162,14 +280,32 @@ def detect(cfg: Any, ctx: EvalContext, fn: ValueFn, value: float, segment: dict 
         return verdict, ctx.baseline, {"baseline_value": _json_number(base)}
     if kind == "anomaly":
         windows = history_windows(ctx, params)
-        past = [fn(ctx.values(w, segment)) for w in windows]
-        verdict = anomaly(value, past, float(params.get("sensitivity", 3.0)), params.get("direction", "both"))
+        sides = [ctx.values(w, segment) for w in windows]
         span = TimeRange(windows[-1].start, ctx.focal.start) if windows else None
+        with_rows = sum(1 for v in sides if has_rows(v))
+        if with_rows < MIN_HISTORY:
+            where = f"segment {segment_label(segment)}" if segment else "the model"
+            return (Verdict(False, {"sensitivity": float(params.get("sensitivity", 3.0))},
+                            f"{where} has rows in {with_rows} of the {len(windows)} past window(s); "
+                            f"at least {MIN_HISTORY} are needed to judge anomalies",
+                            status="no_data"), span, {})
+        past = [fn(v) for v in sides]
+        verdict = anomaly(value, past, float(params.get("sensitivity", 3.0)), params.get("direction", "both"))
         return verdict, span, {}
     if kind == "compare_segment":
-        other = {str(params["column"]): _seg_text(params["value"])}
-        ref = fn(ctx.values(ctx.focal, other))
-        verdict = change(value, ref, float(params.get("percent", 0)), params.get("direction", "both"))
+        column, wanted = str(params["column"]), params["value"]
+        other = None if wanted == "all" else {column: _seg_text(wanted)}
+        name = "all rows" if other is None else f"segment {segment_label(other)}"
+        percent = float(params.get("percent", 0))
+        other_values = ctx.values(ctx.focal, other)
+        if not has_rows(other_values):
+            return (Verdict(False, {"percent": percent}, f"the compared {name} has no rows in the "
+                            f"window ({span_text(ctx.focal)})", status="no_data"), None, {})
+        ref = fn(other_values)
+        if ref is None:
+            return (Verdict(False, {"percent": percent}, f"the compared {name} has no value in the "
+                            "window", status="no_data"), None, {})
+        verdict = change(value, ref, percent, params.get("direction", "both"), source=name)
         return verdict, None, {"segment_value": _json_number(ref)}
     raise ValueError(f"unknown detection '{kind}'")
 

@@ -9,12 +9,16 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether a value fires, the threshold object of the JSON output, and why."""
+    """Whether a value fires, the threshold object of the JSON output, and why.
+
+    `status` overrides the status derived from `fired` (`no_data` when there is nothing to
+    compare the value with)."""
 
     fired: bool
     threshold: dict[str, Any]
     reason: str
     error: str | None = None    # set when no verdict can be reached (the result is an error)
+    status: str | None = None   # overrides the status derived from `fired` (no_data: nothing to compare)
 
 
 def _fmt(v: float | None) -> str:
@@ -33,11 +37,14 @@ def absolute(value: float, lo: float | None, hi: float | None) -> Verdict:
     return Verdict(False, threshold, f"{_fmt(value)} is within [{_fmt(lo)}, {_fmt(hi)}]")
 
 
-def change(value: float, baseline: float | None, percent: float, direction: str = "both") -> Verdict:
+def change(value: float, baseline: float | None, percent: float, direction: str = "both",
+           source: str | None = None) -> Verdict:
     """Fire when the value moved more than `percent` % away from the baseline's value
-    (`direction` up or down: only that way)."""
+    (`direction` up or down: only that way). `source` names where the compared value comes
+    from when it is not the baseline (e.g. `segment region='EU'`)."""
     if baseline is None:
-        return Verdict(False, {"percent": percent}, "the baseline has no value to compare with")
+        return Verdict(False, {"percent": percent}, "the baseline has no value to compare with",
+                       status="no_data")
     if not math.isfinite(baseline):
         return Verdict(False, {"percent": percent}, f"the baseline's value is {baseline}",
                        error=f"the baseline's value is {baseline}, not a finite number; nothing to "
@@ -47,19 +54,21 @@ def change(value: float, baseline: float | None, percent: float, direction: str 
                                  "percent": percent, "baseline_value": baseline}
     if direction != "both":
         threshold["direction"] = direction
+    allowed = f"allowed {percent:g}%{'' if direction == 'both' else ' ' + direction}"
+    moved_up = value > baseline
+    ref = f"the baseline's {_fmt(baseline)}" if source is None else f"{_fmt(baseline)} in {source}"
     if baseline == 0:
         fired = value != 0
-        moved = float("inf") if fired else 0.0
+        moved_text = (f"{_fmt(value)} differs from {ref} (any change from 0 exceeds a "
+                      f"percentage; {allowed})") if fired else f"0 equals {ref} ({allowed})"
     else:
         moved = abs(value - baseline) / abs(baseline) * 100.0
         fired = moved > percent
-    moved_up = value > baseline
+        moved_text = (f"{_fmt(value)} moved {'up' if moved_up else 'down'} {moved:.1f}% from "
+                      f"{ref} ({allowed})")
     if direction == "up" and not moved_up or direction == "down" and moved_up:
         fired = False
-    word = "up" if moved_up else "down"
-    reason = (f"{_fmt(value)} moved {word} {moved:.1f}% from the baseline's {_fmt(baseline)} "
-              f"(allowed {percent:g}%{'' if direction == 'both' else ' ' + direction})")
-    return Verdict(fired, threshold, reason)
+    return Verdict(fired, threshold, moved_text)
 
 
 MIN_HISTORY = 3
@@ -68,8 +77,8 @@ MIN_HISTORY = 3
 def anomaly(value: float, history: list[float | None], sensitivity: float, direction: str = "both") -> Verdict:
     """Fire when the value leaves mean ± sensitivity × std of its own history.
 
-    With fewer than 3 past values there is no verdict yet (the monitor reports ok and says
-    so). A history without spread fires on any change.
+    With fewer than 3 past values there is no verdict yet (`no_data`, saying so). A history
+    without spread fires on any change.
     """
     import statistics
 
@@ -78,7 +87,7 @@ def anomaly(value: float, history: list[float | None], sensitivity: float, direc
     if len(values) < MIN_HISTORY:
         return Verdict(False, {"sensitivity": sensitivity},
                        f"{_fmt(value)}: {len(values)} past value(s), at least {MIN_HISTORY} are needed "
-                       "to judge anomalies")
+                       "to judge anomalies", status="no_data")
     mean = statistics.fmean(values)
     std = statistics.stdev(values)
     lo, hi = mean - sensitivity * std, mean + sensitivity * std

@@ -85,7 +85,8 @@ def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
         kind = "numeric" if f.is_numeric else "categorical"
         if f.is_numeric and fv.grid(column_partials(f)["hist"]) is None:
             results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=None,
-                                       verdict=None, baseline=ctx.baseline))
+                                       verdict=None, baseline=ctx.baseline,
+                                       reason=f"{f.name} has no histogram grid: the baseline has no values of it"))
             continue
         focal_side = side(cfg, f, fv)
         dv = drift(method, kind, side(cfg, f, bv), focal_side)
@@ -102,5 +103,6 @@ def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
             note = (f"; NaN/infinite values left out: {bad_focal} in the window, "
                     f"{bad_base} in the baseline")
         results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=value,
-                                   verdict=verdict, baseline=ctx.baseline, extra=extra, note=note))
+                                   verdict=verdict, baseline=ctx.baseline, extra=extra, note=note,
+                                   reason=f"the window or the baseline has no values of {f.name}"))
     return results

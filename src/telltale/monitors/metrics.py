@@ -52,7 +52,8 @@ def metric_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
     results = []
     for seg in segments_for(cfg, ctx):
         focal = ctx.values(ctx.focal, seg)
-        value = fn(focal)
+        out = compiled.explain(focal)   # the value, or why there is none (null or an error)
+        value = out.value
         verdict, base_rng, extra = None, None, {}   # type: ignore[var-annotated]
         if value is not None and math.isfinite(value):
             verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg)
@@ -66,15 +67,18 @@ def metric_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
             why = (f"the window holds NaN/infinite values ({seen})" if seen
                    else "the computation overflows double precision or is undefined")
             error = f"metric {compiled.name} is {value}, not a finite number: {why}"
-        elif value is None and counts:
+        elif value is None and counts and out.error:
             # SQL aggregates turn NaN/inf into NaN/inf; the final expression has no value then
             status = "error"
             error = (f"metric {compiled.name} has no finite value: the window holds NaN/infinite "
                      f"values ({seen})")
+        elif out.error:          # an overflow, or a math function outside its domain
+            status = "error"
+            error = f"metric {compiled.name}: {out.reason}"
         note = "" if error or not seen else f"; NaN/infinite values in the window: {seen}"
         results.append(make_result(cfg, ctx, column=None, segment=seg, metric=compiled.name,
                                    value=value, verdict=verdict, baseline=base_rng, extra=extra,
-                                   error=error, status=status, note=note))
+                                   error=error, status=status, note=note, reason=out.reason))
     return results
 
 
@@ -166,5 +170,7 @@ def change_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
                 else non_finite_note(bad))
         results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=statistic,
                                    value=value, verdict=verdict, baseline=base_rng, extra=extra,
-                                   note=note, error=precision_error(f, statistic, focal)))
+                                   note=note, error=precision_error(f, statistic, focal),
+                                   reason=f"{f.name} has no values in the window"
+                                          + (" (variance and stddev need two)" if statistic in ("variance", "stddev") else "")))
     return results

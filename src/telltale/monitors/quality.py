@@ -81,7 +81,8 @@ def new_values_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
         total = sum(focal.values())
         if ctx.baseline is None or not total:
             results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="new_value_share",
-                                       value=None, verdict=None, baseline=ctx.baseline))
+                                       value=None, verdict=None, baseline=ctx.baseline,
+                                       reason=f"{f.name} has no values in the window"))
             continue
         base = ctx.values(ctx.baseline, seg).get(p)
         base_cut, focal_cut = bool(base.get(OTHER)), bool(focal.get(OTHER))
@@ -161,7 +162,9 @@ def range_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
         bounds = range_bounds(cfg, ctx, f, seg)
         if bounds is None or (lo_v is None and not bad):
             results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="range", value=None,
-                                       verdict=None, baseline=ctx.baseline if bounds is None else None))
+                                       verdict=None, baseline=ctx.baseline if bounds is None else None,
+                                       reason=f"the baseline has no values of {f.name}" if bounds is None
+                                       else f"{f.name} has no values in the window"))
             continue
         lo, hi, base_rng = bounds
         threshold = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}

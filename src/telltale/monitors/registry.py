@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from telltale.monitors import activity, drift, metrics, quality
+from telltale.monitors.common import row_requests
 from telltale.monitors.context import EvalContext
 from telltale.planner.partials import Partial
 from telltale.runner.results import MonitorResult
@@ -20,16 +21,27 @@ class MonitorType:
     needs_baseline: bool = False
 
 
+def _counting(requests: Callable[[Any, EvalContext], set[Partial]]) -> Callable[[Any, EvalContext], set[Partial]]:
+    """`requests` plus the row count that `min_rows` and the no-rows checks read (common.make_result)."""
+
+    def with_rows(cfg: Any, ctx: EvalContext) -> set[Partial]:
+        return requests(cfg, ctx) | row_requests(cfg)
+
+    with_rows.__doc__ = requests.__doc__
+    return with_rows
+
+
 MONITOR_TYPES: dict[str, MonitorType] = {
-    "data_drift": MonitorType(drift.requests, drift.evaluate, needs_baseline=True),
-    "prediction_drift": MonitorType(drift.requests, drift.evaluate, needs_baseline=True),
-    "missing_values": MonitorType(quality.missing_requests, quality.missing_evaluate),
-    "new_values": MonitorType(quality.new_values_requests, quality.new_values_evaluate, needs_baseline=True),
-    "value_range": MonitorType(quality.range_requests, quality.range_evaluate),
-    "model_activity": MonitorType(activity.requests, activity.evaluate),
-    "metric_change": MonitorType(metrics.change_requests, metrics.change_evaluate),
-    "custom_metric": MonitorType(metrics.metric_requests, metrics.metric_evaluate),
-    "performance_degradation": MonitorType(metrics.metric_requests, metrics.metric_evaluate),
+    "data_drift": MonitorType(_counting(drift.requests), drift.evaluate, needs_baseline=True),
+    "prediction_drift": MonitorType(_counting(drift.requests), drift.evaluate, needs_baseline=True),
+    "missing_values": MonitorType(_counting(quality.missing_requests), quality.missing_evaluate),
+    "new_values": MonitorType(_counting(quality.new_values_requests), quality.new_values_evaluate,
+                              needs_baseline=True),
+    "value_range": MonitorType(_counting(quality.range_requests), quality.range_evaluate),
+    "model_activity": MonitorType(_counting(activity.requests), activity.evaluate),
+    "metric_change": MonitorType(_counting(metrics.change_requests), metrics.change_evaluate),
+    "custom_metric": MonitorType(_counting(metrics.metric_requests), metrics.metric_evaluate),
+    "performance_degradation": MonitorType(_counting(metrics.metric_requests), metrics.metric_evaluate),
 }
 
 

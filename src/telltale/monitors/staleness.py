@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
 
 from sqlglot import exp
 
@@ -14,9 +15,22 @@ from telltale.planner.queries import PlannedQuery
 from telltale.planner.relation import col, model_relation
 from telltale.planner.spec import ModelSpec
 from telltale.runner.results import MonitorResult
-from telltale.timeutil import TimeRange, to_utc
+from telltale.timeutil import UTC, TimeRange, to_utc
 
 EPOCH = datetime(1970, 1, 1)
+
+
+def as_instant(value: Any) -> datetime | None:
+    """The newest time as an aware UTC datetime: TIMESTAMP (naive = UTC), TIMESTAMPTZ, or a
+    DATE taken as the start of its day; None when there is none. Any other type is an error."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return to_utc(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    raise ValueError(f"the timestamp column holds {type(value).__name__} values, "
+                     "not times; map `timestamp` to a DATE, TIMESTAMP or TIMESTAMPTZ column")
 
 
 def newest_query(spec: ModelSpec, connector: Any, at: datetime, on: str) -> PlannedQuery:
@@ -36,9 +50,8 @@ def newest_query(spec: ModelSpec, connector: Any, at: datetime, on: str) -> Plan
         rel = model_relation(spec, connector, set(), rng).subquery("m")
         tree = exp.select(exp.Max(this=ts).as_("newest")).from_(rel)
 
-    def decode(table) -> datetime | None:
-        v = table.column(0)[0].as_py() if table.num_rows else None
-        return to_utc(v) if isinstance(v, datetime) else None
+    def decode(table) -> Any:
+        return table.column(0)[0].as_py() if table.num_rows else None
 
     return PlannedQuery("staleness", tree, decode)
 
@@ -47,7 +60,8 @@ def evaluate(cfg: Any, ctx: EvalContext, spec: ModelSpec, connector: Any,
              execute: Callable[[PlannedQuery], Any]) -> list[MonitorResult]:
     """Age in seconds of the newest prediction/version at the run's time vs `max_age`."""
     on = str(opt(cfg, "on", "predictions"))
-    newest = execute(newest_query(spec, connector, ctx.at, on))
+    raw = execute(newest_query(spec, connector, ctx.at, on))
+    newest = as_instant(raw)
     limit = cfg.max_age.total_seconds()
     metric = "version_age_seconds" if on == "version" else "prediction_age_seconds"
     if newest is None:
@@ -55,6 +69,8 @@ def evaluate(cfg: Any, ctx: EvalContext, spec: ModelSpec, connector: Any,
                             message=f"{metric}: no predictions before {ctx.at:%Y-%m-%d %H:%M} UTC")]
     age = (ctx.at - newest).total_seconds()
     what = "newest model version first seen" if on == "version" else "newest prediction"
+    if not isinstance(raw, datetime):
+        what += f" (a DATE: {raw:%Y-%m-%d} is taken as the start of that day)"
     fired = age > limit
     reason = (f"{what} at {newest:%Y-%m-%d %H:%M} UTC is {age / 3600:.1f} h old "
               f"({'over' if fired else 'within'} the allowed {limit / 3600:.1f} h)")

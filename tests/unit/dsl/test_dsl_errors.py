@@ -86,6 +86,10 @@ CASES = [
     ("metric a = a + 1", "1:12", "metric a uses itself; a metric may only use metrics defined before it"),
     ("metric a = count()\nmetric a = sum(features.income)", "2:1",
      "metric a is defined twice (first at metrics/credit.metric:1:1); rename or remove one of them"),
+    ("metric f1 = count()", "1:1", "f1 is a built-in metric; built-ins cannot be redefined, "
+     "so choose another name such as my_f1"),
+    ("metric mean = count()", "1:1", "mean is a built-in metric; built-ins cannot be redefined"),
+    ("metric sum(x: numeric) = count(x)", "1:1", "sum is a built-in function; built-ins cannot be redefined"),
     ("metric a(x, x) = sum(x)", "1:13", "parameter x of a is listed twice"),
     ("metric a(x: numric) = sum(x)", "1:10", "unknown kind numric for parameter x (did you mean numeric?)"),
     ("metric a(x = features.age) = sum(x)", "1:14", "the default of parameter x must be a constant"),
@@ -193,16 +197,3 @@ def test_inline_metrics_report_their_place_in_the_config(binary_schema):
     assert str(info.value) == "telltale.yml:31:18: unknown field features.incme (did you mean income?)"
     with pytest.raises(DSLError, match="unknown name approval_rat; "):
         compile_expression("approval_rat", binary_schema)
-
-
-def test_user_metric_may_take_a_builtin_name() -> None:
-    """DESIGN.md's own example defines `r2` in a user file: the user's definition wins."""
-    from telltale.metric_dsl import ModelSchema, library_from_sources
-
-    lib = library_from_sources([("metrics/reg.metric",
-                                 "metric r2 = 1 - squared_error_sum(predictions.price, actuals.price)\n"
-                                 "              / (count(actuals.price) * variance(actuals.price))\n")])
-    schema = ModelSchema.from_kinds("regression", predictions={"price": "numeric"}, actuals={"price": "numeric"})
-    compiled = lib.compile("r2", schema)
-    assert compiled.name == "r2"
-    assert any(p.kind == "sum" for p in compiled.partials)
