@@ -249,7 +249,9 @@ def children(node: Expr) -> tuple[Expr, ...]:
 
 
 def walk(node: Expr):
-    """Every node of an expression, parents before children."""
-    yield node
-    for child in children(node):
-        yield from walk(child)
+    """Every node of an expression, parents before children, in source order (no recursion)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))

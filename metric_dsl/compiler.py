@@ -10,6 +10,7 @@ from telltale.metric_dsl.diagnostics import error_at
 from telltale.metric_dsl.elaborate import Elaborator, Scope
 from telltale.metric_dsl.final import Outcome
 from telltale.metric_dsl.library import MetricLibrary, stdlib_library
+from telltale.metric_dsl.limits import final_problem, sql_problem, too_large_message
 from telltale.metric_dsl.parser import parse_expression
 from telltale.metric_dsl.schema import ModelSchema
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
@@ -58,8 +59,14 @@ def all_partials(metrics: Iterable[CompiledMetric]) -> tuple[Partial, ...]:
 
 def _finish(name: str, v: Value, pos: ast.Pos, el: Elaborator) -> CompiledMetric:
     if isinstance(v, Agg):
+        problem = final_problem(v.final)
+        if problem:
+            raise error_at(pos, too_large_message(f"metric {name}", problem))
         used = set(v.final.refs())
         partials = tuple(p for k, p in el.partials.items() if k in used)
+        problem = sql_problem(e for p in partials for e in (p.expr, p.expr2, p.filter))
+        if problem:
+            raise error_at(pos, too_large_message(f"metric {name}", problem))
         return CompiledMetric(name, partials, v.final)
     if isinstance(v, Const) and v.kind == "number":
         return CompiledMetric(name, (), final.Const(v.value))
@@ -86,8 +93,12 @@ def compile_metric(library: MetricLibrary, name: str, schema: ModelSchema) -> Co
 
         raise DSLError(unknown_name_message(name, False, (), library.user, library.builtins),
                        file="<metric>", line=1, column=1)
-    value = el.call(ast.Call(name, (), (), pos), Scope(), bare=True, top=True)
-    return _finish(name, value, d.body.pos if d is not None else pos, el)
+    try:
+        value = el.call(ast.Call(name, (), (), pos), Scope(), bare=True, top=True)
+        return _finish(name, value, d.body.pos if d is not None else pos, el)
+    except RecursionError:  # a last guard: the limits in parser.py and limits.py come first
+        raise error_at(pos, too_large_message(f"metric {name}", "it nests too deeply to "
+                                                              "compile")) from None
 
 
 def compile_expression(text: str, schema: ModelSchema, *, source: str = "telltale.yml",
@@ -104,5 +115,9 @@ def compile_expression(text: str, schema: ModelSchema, *, source: str = "telltal
     padded = "\n" * max(line - 1, 0) + " " * max(column - 1, 0) + text
     node = parse_expression(padded, source)
     el = Elaborator(lib, schema)
-    value = el.value(node, Scope())
-    return _finish(text.strip(), value, node.pos, el)
+    try:
+        value = el.value(node, Scope())
+        return _finish(text.strip(), value, node.pos, el)
+    except RecursionError:  # a last guard: the limits in parser.py and limits.py come first
+        raise error_at(node.pos, too_large_message(f"metric {text.strip()[:40]}",
+                                                   "it nests too deeply to compile")) from None

@@ -24,6 +24,11 @@ from telltale.metric_dsl.checks import (
 )
 from telltale.metric_dsl.diagnostics import error_at
 from telltale.metric_dsl.library import Impl, MetricLibrary, def_signature
+from telltale.metric_dsl.limits import (
+    MAX_COMPILE_DEPTH,
+    too_large_message,
+    value_problem,
+)
 from telltale.metric_dsl.schema import ModelSchema
 from telltale.metric_dsl.signature import (
     ROW_PARAM_KINDS,
@@ -87,6 +92,7 @@ class Elaborator:
         self.library = library
         self.schema = schema
         self.partials: dict[str, Partial] = {}
+        self._active = 0   # how deep value() is, counting the metrics being expanded
 
     # ------------------------------------------------------------ plumbing
     def add(self, partial: Partial) -> Partial:
@@ -110,7 +116,17 @@ class Elaborator:
 
     # ------------------------------------------------------------ expressions
     def value(self, node: ast.Expr, scope: Scope) -> Value:
-        """The compile-time value of an expression."""
+        """The compile-time value of an expression (bounded depth, counting expanded metrics)."""
+        if self._active >= MAX_COMPILE_DEPTH:
+            self.fail(node.pos, f"expression nested deeper than {MAX_COMPILE_DEPTH} levels, counting "
+                                "the metrics it uses; split it or use fewer nested metrics", scope)
+        self._active += 1
+        try:
+            return self._value(node, scope)
+        finally:
+            self._active -= 1
+
+    def _value(self, node: ast.Expr, scope: Scope) -> Value:
         if isinstance(node, ast.Number):
             return Const(node.value, "number")
         if isinstance(node, ast.String):
@@ -245,7 +261,7 @@ class Elaborator:
             filters = filters + self.condition(bound.filter, scope)
         if impl is not None and impl.spec is not None:
             ctx = _Ctx(node.name, self.schema, filters, self, node.pos, scope)
-            return impl.spec.handler(ctx, args)
+            return self._bounded(impl.spec.handler(ctx, args), node, scope)
         assert definition is not None
         frame = scope.frame
         if definition.builtin and (frame is None or not frame.builtin):
@@ -253,9 +269,20 @@ class Elaborator:
         elif frame is None and not top:
             frame = Frame(definition.name, node.pos, False)
         inner = Scope(args, filters, frame, scope.depth + 1)
-        result = self.value(definition.body, inner)
+        result = self._bounded(self.value(definition.body, inner), node, scope)
         if isinstance(result, Agg):
             return Agg(result.final, f"{node.name}(...)")
+        return result
+
+    def _bounded(self, result: Value, node: ast.Call, scope: Scope) -> Value:
+        """The result of a call, unless it grew too deep or too large to run.
+
+        Checked after every call: repeated arguments (`clip`, `if`, a parameter used twice)
+        can double a tree at each level of nesting.
+        """
+        problem = value_problem(result)
+        if problem:
+            self.fail(node.pos, too_large_message(f"{node.name}(...)", problem), scope)
         return result
 
     def _checked_arg(self, sig: Signature, p: ParamSig, v: Value, pos: ast.Pos, scope: Scope) -> Value:

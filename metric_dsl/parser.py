@@ -1,12 +1,24 @@
-"""Source text -> syntax tree, with the lark LALR parser built from grammar.lark."""
+"""Source text -> syntax tree, with the lark LALR parser built from grammar.lark.
+
+Nesting is bounded and long flat chains are cheap: the tree is built without recursion,
+chains of one operator (`a + b - c + ...`, `x * y * ...`, `p or q or ...`, `p and q and
+...`) longer than BALANCE_AT terms become balanced trees of depth log2(n), and anything
+nested deeper than MAX_NESTING levels (parentheses, brackets, unary operators, `**` and
+`/` chains, calls) is a DSLError at its place. Every later stage (checks, compiler, SQL
+generation, evaluation) recurses over the tree, so this bound is what keeps them safe.
+"""
 
 from __future__ import annotations
 
 import ast as pyast
+import math
+import warnings
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 from telltale.metric_dsl import ast
 from telltale.metric_dsl.syntax_errors import translate
@@ -14,6 +26,29 @@ from telltale.metric_dsl.syntax_errors import translate
 from telltale.errors import DSLError
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+
+# how deep an expression may nest (the checks, the compiler and SQL generation recurse)
+MAX_NESTING = 100
+# chains with more terms than this are rebuilt as balanced trees (shorter ones keep the
+# left-to-right shape they are written in, so their SQL does not change)
+BALANCE_AT = 16
+# largest whole-number literal (beyond it SQL engines disagree on the type)
+MAX_INT = 2**63 - 1
+
+# chain rule -> (family, operator); a rule's left operand may continue a chain of its family
+_CHAIN_RULES: dict[str, tuple[str, str]] = {
+    "add": ("+-", "+"), "sub": ("+-", "-"), "mul": ("*", "*"),
+    "or_": ("or", "or"), "and_": ("and", "and"),
+}
+# rules that group or decorate without adding a level of nesting
+_FLAT_RULES = {"start", "inline", "definition", "params", "param", "type_union", "items",
+               "arguments", "keyword", "field_name"}
+
+
+def nesting_message(limit: int = MAX_NESTING) -> str:
+    """The error for an expression nested too deeply."""
+    return (f"expression nested deeper than {limit} levels (parentheses, brackets, calls and "
+            "operators each add one); split it into smaller metrics defined one after another")
 
 
 @lru_cache(maxsize=1)
@@ -44,34 +79,146 @@ def _parse(text: str, path: str, start: str):
 
 
 def _unquote_string(raw: str) -> str:
-    return pyast.literal_eval(raw)
+    """The value of a string literal; ValueError for an escape Python does not know."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # `"\d"` warns (invalid escape) but means backslash-d
+        try:
+            value = pyast.literal_eval(raw)
+        except (SyntaxError, ValueError, MemoryError) as e:
+            raise ValueError(str(getattr(e, "msg", None) or e)) from None
+    return str(value)
 
 
 def _number(raw: str) -> float | int:
+    """The value of a numeric literal; ValueError when it does not fit."""
     if raw.isdigit():
+        if len(raw.lstrip("0")) > len(str(MAX_INT)) or int(raw) > MAX_INT:
+            raise ValueError(f"the whole number {_short(raw)} is too large (at most {MAX_INT}); "
+                             "write it with an exponent, e.g. 1e30")
         return int(raw)
-    return float(raw)
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {_short(raw)} is too large (at most about 1.8e308)")
+    return value
+
+
+def _short(raw: str, limit: int = 24) -> str:
+    return raw if len(raw) <= limit else raw[:limit] + "..."
+
+
+@dataclass
+class _Chain:
+    """A flat chain `t0 op1 t1 op2 t2 ...` of one operator family, built up left to right."""
+
+    family: str
+    items: list[tuple[str, Any]]   # (operator before the term, term); items[0] has the family's own
 
 
 @v_args(inline=True)
-class _Builder(Transformer):
-    """lark tree -> frozen dataclasses, every node with its file:line:col."""
+class _Builder(Transformer_NonRecursive):
+    """lark tree -> frozen dataclasses, every node with its file:line:col.
+
+    Built bottom-up without recursion. Each result's nesting level is tracked by id (the
+    objects are kept alive in `_levels`, so ids are not reused during one build).
+    """
 
     def __init__(self, path: str, builtin: bool) -> None:
         super().__init__()
         self.path = path
         self.builtin = builtin
+        self._levels: dict[int, tuple[object, int]] = {}
 
     def transform(self, tree):  # type: ignore[override]
         try:
-            return super().transform(tree)
+            result = super().transform(tree)
         except VisitError as e:  # a DSLError raised inside a callback
             if isinstance(e.orig_exc, DSLError):
                 raise e.orig_exc from None
             raise
+        finally:
+            self._levels.clear()
+        if isinstance(result, _Chain):  # pragma: no cover - `inline`/`definition` close chains
+            result = self._close(result)
+        return result
+
+    # -- nesting and chains
+    def _level(self, obj: object) -> int:
+        if obj is None or isinstance(obj, Token):
+            return 0
+        if isinstance(obj, _Chain):
+            return max(self._level(t) for _, t in obj.items)
+        entry = self._levels.get(id(obj))
+        return entry[1] if entry is not None and entry[0] is obj else 0
+
+    def _set_level(self, obj: object, level: int, line: int, column: int) -> None:
+        if level > MAX_NESTING:
+            raise DSLError(nesting_message(), file=self.path, line=line, column=column)
+        self._levels[id(obj)] = (obj, level)
+
+    def _call_userfunc(self, tree, new_children=None):
+        """Close finished chains, extend open ones, and check every result's nesting."""
+        children = list(new_children if new_children is not None else tree.children)
+        chain = _CHAIN_RULES.get(tree.data)
+        for i, c in enumerate(children):
+            if isinstance(c, _Chain) and not (i == 0 and chain is not None and c.family == chain[0]):
+                children[i] = self._close(c)
+        line, column = getattr(tree.meta, "line", 0) or 0, getattr(tree.meta, "column", 0) or 0
+        if chain is not None:
+            left, _op, right = children
+            if isinstance(left, _Chain):
+                left.items.append((chain[1], right))
+                return left
+            first = "+" if chain[0] == "+-" else chain[1]
+            return _Chain(chain[0], [(first, left), (chain[1], right)])
+        result = super()._call_userfunc(tree, children)
+        inner = max((self._level(c) for c in children), default=0)
+        level = inner if tree.data in _FLAT_RULES else inner + 1
+        if not isinstance(result, (str, int, float)) and result is not None:
+            self._set_level(result, level, line, column)
+        return result
+
+    def _close(self, chain: _Chain) -> Any:
+        """The chain as a tree: left-nested when short, balanced when long."""
+        items = chain.items
+        if len(items) <= BALANCE_AT:
+            node = items[0][1]
+            for op, term in items[1:]:
+                node = self._join(chain.family, op, node, term)
+            return node
+        return self._balanced(chain.family, items)
+
+    def _balanced(self, family: str, items: list[tuple[str, Any]]) -> Any:
+        """A balanced tree of `items` (recursion depth log2(n)).
+
+        For + and -, `a - b + c` becomes `a - (b - c)`: the right half's signs flip when it
+        follows a minus, so the value is the same.
+        """
+        if len(items) == 1:
+            return items[0][1]
+        mid = len(items) // 2
+        left = self._balanced(family, items[:mid])
+        op, first = items[mid]
+        rest = items[mid + 1:]
+        if family == "+-" and op == "-":
+            rest = [("-" if o == "+" else "+", t) for o, t in rest]
+        right = self._balanced(family, [("+" if family == "+-" else op, first)] + rest)
+        return self._join(family, op, left, right)
+
+    def _join(self, family: str, op: str, left: Any, right: Any) -> Any:
+        node: Any
+        if family in ("or", "and"):
+            node = ast.BoolOp(op, left, right, left.pos)
+        else:
+            node = ast.BinOp(op, left, right, left.pos)
+        self._set_level(node, max(self._level(left), self._level(right)) + 1,
+                        left.pos.line, left.pos.column)
+        return node
 
     def _pos(self, tok: Token) -> ast.Pos:
         return ast.Pos(self.path, tok.line or 0, tok.column or 0)
+
+    def _invalid(self, tok: Token, message: str) -> DSLError:
+        return DSLError(message, file=self.path, line=tok.line or 0, column=tok.column or 0)
 
     # -- files and definitions
     def start(self, *defs):
@@ -92,13 +239,7 @@ class _Builder(Transformer):
     def type_union(self, *items):
         return tuple(str(t) for t in items if isinstance(t, Token) and t.type == "NAME")
 
-    # -- boolean logic
-    def or_(self, left, _op, right):
-        return ast.BoolOp("or", left, right, left.pos)
-
-    def and_(self, left, _op, right):
-        return ast.BoolOp("and", left, right, left.pos)
-
+    # -- boolean logic (`or_`/`and_` chains are built by _call_userfunc)
     def not_(self, kw, operand):
         return ast.Not(operand, self._pos(kw))
 
@@ -124,15 +265,7 @@ class _Builder(Transformer):
     def _bin(self, op: str, left, right):
         return ast.BinOp(op, left, right, left.pos)
 
-    def add(self, left, _op, right):
-        return self._bin("+", left, right)
-
-    def sub(self, left, _op, right):
-        return self._bin("-", left, right)
-
-    def mul(self, left, _op, right):
-        return self._bin("*", left, right)
-
+    # (`add`/`sub`/`mul` chains are built by _call_userfunc)
     def div(self, left, _op, right):
         return self._bin("/", left, right)
 
@@ -152,10 +285,17 @@ class _Builder(Transformer):
 
     # -- atoms
     def number(self, tok):
-        return ast.Number(_number(str(tok)), self._pos(tok))
+        try:
+            return ast.Number(_number(str(tok)), self._pos(tok))
+        except ValueError as e:
+            raise self._invalid(tok, str(e)) from None
 
     def string(self, tok):
-        return ast.String(_unquote_string(str(tok)), self._pos(tok))
+        try:
+            return ast.String(_unquote_string(str(tok)), self._pos(tok))
+        except ValueError as e:
+            raise self._invalid(tok, f"invalid string {_short(str(tok))}: {e}; write a backslash "
+                                     "as \\\\ and use only the escapes \\n \\t \\\" \\' \\\\") from None
 
     def true(self, tok):
         return ast.Bool(True, self._pos(tok))

@@ -112,17 +112,39 @@ def _cond_paren(e: exp.Expression) -> exp.Expression:
     return exp.Paren(this=e) if isinstance(e, exp.Or) else e
 
 
+# more conditions than this are ANDed as a balanced tree (SQL generation recurses on depth)
+BALANCE_AT = 16
+
+
 def and_all(conditions: Iterable[exp.Expression]) -> exp.Expression | None:
-    """All conditions ANDed (duplicates dropped, order kept), or None for none."""
+    """All conditions ANDed (duplicates dropped, order kept), or None for none.
+
+    A few conditions are ANDed left to right; many (a long chain of filtered terms) as a
+    balanced tree, so the SQL stays shallow.
+    """
     seen: set[str] = set()
-    out: exp.Expression | None = None
+    unique: list[exp.Expression] = []
     for c in conditions:
         key = expr_key(c)
         if key in seen:
             continue
         seen.add(key)
-        out = c.copy() if out is None else and_(out, c)
+        unique.append(c)
+    if not unique:
+        return None
+    if len(unique) > BALANCE_AT:
+        return _balanced_and(unique)
+    out = unique[0].copy()
+    for c in unique[1:]:
+        out = and_(out, c)
     return out
+
+
+def _balanced_and(conditions: list[exp.Expression]) -> exp.Expression:
+    if len(conditions) == 1:
+        return conditions[0].copy()
+    mid = len(conditions) // 2
+    return and_(_balanced_and(conditions[:mid]), _balanced_and(conditions[mid:]))
 
 
 def case_when(condition: exp.Expression, then: exp.Expression,
