@@ -70,7 +70,7 @@ def _with_text(warehouse: str, edit, why: str, invalid: bool | None = True) -> C
 def _with_monitor(warehouse: str, why: str, **fields) -> Case:
     data = _valid_config(warehouse)
     data["monitors"][0].update(fields)
-    return Case(dump(data), {METRIC_FILE: b"metric m0 = count()\n"}, True, "telltale.yml", why)
+    return Case(dump(_drop_none(data)), {METRIC_FILE: b"metric m0 = count()\n"}, True, "telltale.yml", why)
 
 
 def _with_source(warehouse: str, sql: str) -> Case:
