@@ -22,7 +22,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     """Say which known-open problems were left out of the generated cases, and the profile."""
     open_ = fuzz_harness.open_problems()
     if fuzz_harness._HANDLED or PROFILE != "default":
-        terminalreporter.write_line(f"fuzz profile: {PROFILE}; cases run: {fuzz_harness.CASES_RUN}")
+        terminalreporter.write_line(f"fuzz profile: {PROFILE}; CLI cases run: {fuzz_harness.CASES_RUN}")
     if open_:
         terminalreporter.write_line("fuzz: known-open problems not generated (their reproducers "
                                     "still fail): " + ", ".join(open_))
