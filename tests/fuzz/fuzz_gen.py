@@ -226,7 +226,7 @@ DURATIONS = ["1d", "12h", "2d", "1w", "90m"]
 DETECTIONS = [
     {"absolute": {"max": 0.5}}, {"absolute": {"min": 0, "max": 1000}}, {"absolute": {"min": -1}},
     {"change": {"percent": 25}}, {"change": {"percent": 10, "direction": "up"}},
-    {"anomaly": {"sensitivity": 3, "history": "5d"}},
+    {"anomaly": {"sensitivity": 3, "history": "28d"}},
     {"compare_segment": {"column": "cat", "value": "a", "percent": 20}},
 ]
 

@@ -4,6 +4,7 @@ printed, and nothing but SELECTs reaching the warehouse."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from fuzz_warehouse import AT
 from sqlglot import exp
 from telltale.connectors.duckdb import DuckDBConnector
 from telltale.connectors.safety import ensure_select
+from telltale.errors import UnsafeQueryError
 from typer.testing import CliRunner, Result
 
 from telltale.cli.main import app
@@ -34,28 +36,29 @@ COMMANDS = (("validate",), ("run", "--json", "--at", AT), ("compile", "--at", AT
 
 
 class Spy:
-    """Records every tree the DuckDB connector is asked to execute."""
+    """Records every tree the DuckDB connector is asked to execute, and whether its own guard
+    refused it (then nothing was sent to DuckDB)."""
 
     def __init__(self) -> None:
-        self.trees: list[exp.Expression] = []
+        self.calls: list[tuple[exp.Expression, bool]] = []
 
     def problems(self) -> list[str]:
-        """What reached the connector and should not have."""
+        """What reached the connector, or DuckDB, and should not have."""
         out = []
-        for tree in self.trees:
+        for tree, refused in self.calls:
             if not isinstance(tree, exp.Query):
-                out.append(f"{type(tree).__name__}: {tree.sql()[:200]}")
+                out.append(f"not a query, {type(tree).__name__}: {tree.sql()[:200]}")
+                continue
+            if refused:
                 continue
             try:
                 ensure_select(tree)
-            except Exception as e:  # noqa: BLE001 - any refusal is a finding here
-                out.append(f"guard refuses an executed tree ({e}): {tree.sql()[:200]}")
-            for node in tree.find_all(exp.Func, exp.Table):
-                name = node.name.lower() if isinstance(node, exp.Func) else ""
-                if isinstance(node, exp.Anonymous):
-                    name = str(node.this).lower()
-                if name in FILE_FUNCTIONS:
-                    out.append(f"file function {name} reached the warehouse: {tree.sql()[:200]}")
+            except UnsafeQueryError as e:
+                out.append(f"sent to DuckDB though the guard refuses it ({e}): {tree.sql()[:200]}")
+            for node in tree.find_all(exp.Func):
+                name = str(node.this) if isinstance(node, exp.Anonymous) else node.sql_name()
+                if name.lower() in FILE_FUNCTIONS:
+                    out.append(f"file function {name} sent to DuckDB: {tree.sql()[:200]}")
         return out
 
 
@@ -66,8 +69,13 @@ def spying() -> Iterator[Spy]:
     original = DuckDBConnector.execute
 
     def execute(self, query):
-        spy.trees.append(query)
-        return original(self, query)
+        try:
+            result = original(self, query)
+        except UnsafeQueryError:
+            spy.calls.append((query, True))
+            raise
+        spy.calls.append((query, False))
+        return result
 
     with mock.patch.object(DuckDBConnector, "execute", execute):
         yield spy
@@ -114,6 +122,7 @@ def check(case: Case) -> dict[str, int]:
                 if case.secret:
                     assert case.secret not in res.output, "a secret was printed" + info
                 codes[cmd[0]] = res.exit_code
+        _log(case, codes)
         assert not spy.problems(), f"{spy.problems()}{info}"
         if case.invalid:
             assert codes["validate"] == 2, describe(case, "validate", res)
@@ -128,6 +137,14 @@ def check(case: Case) -> dict[str, int]:
         return codes
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _log(case: Case, codes: dict[str, int]) -> None:
+    """One line per case in $TELLTALE_FUZZ_LOG, if set (progress of a long run)."""
+    path = os.environ.get("TELLTALE_FUZZ_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{codes.get('validate')} {codes.get('run')} {codes.get('compile')} {case.why}\n")
 
 
 def _tb(res: Result) -> str:
