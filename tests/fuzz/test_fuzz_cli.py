@@ -30,6 +30,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 SECRET = "S3cr3tHMAC"
+PARAMETERISED = b"metric lift(x: numeric, base: number = 1) = mean(x) / base\n"
 # what YAML's reader refuses (yaml.reader.Reader.NON_PRINTABLE)
 NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
@@ -124,6 +125,11 @@ REPRODUCERS = {
     "histogram of a constant": lambda wh: Case(
         metric_config(wh, ("m0",)), {METRIC_FILE: b"metric m0 = quantile(features.x * 0, 0.5)\n"},
         False, why="histogram of a constant"),
+    # validate: a metric with required parameters (docs/dsl.md's `lift`) fails validate
+    "parameterised metric in validate": lambda wh: Case(
+        metric_config(wh, ("m0",)),
+        {METRIC_FILE: PARAMETERISED + b"metric m0 = lift(features.x)\n"}, False,
+        why="parameterised metric"),
     # cli: the SELECT guard's refusal of a source.sql has no file:line in `run` and `compile`
     "source.sql refusal located": lambda wh: _with_source(wh, "delete from events"),
     # cli: the refusal of a file-like table name has no file:line in `compile`
@@ -155,6 +161,10 @@ def metric_case(draw, warehouse: str) -> Case:
     cfg = metric_config(warehouse, names)
     mode = draw(st.sampled_from(["valid", "valid", "bad", "bad", "random", "bytes"]))
     if mode == "valid":
+        if draw(st.booleans()) and _open("parameterised metric in validate", warehouse):
+            uses = draw(st.sampled_from(["features.x", "features.n * 2", "predictions.score"]))
+            source = PARAMETERISED.decode() + source + f"metric p0 = lift({uses}, base=2)\n"
+            cfg = metric_config(warehouse, (*names, "p0"))
         return _valid(Case(cfg, {METRIC_FILE: source.encode()}, False, why="valid metrics"), source, warehouse)
     if mode == "bad":
         why = draw(st.sampled_from(sorted(BAD_METRICS)))
