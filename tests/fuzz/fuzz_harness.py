@@ -69,13 +69,14 @@ def spying() -> Iterator[Spy]:
     original = DuckDBConnector.execute
 
     def execute(self, query):
+        refused = False
         try:
-            result = original(self, query)
+            return original(self, query)
         except UnsafeQueryError:
-            spy.calls.append((query, True))
+            refused = True
             raise
-        spy.calls.append((query, False))
-        return result
+        finally:   # recorded however it ended: a query DuckDB rejected still reached it
+            spy.calls.append((query, refused))
 
     with mock.patch.object(DuckDBConnector, "execute", execute):
         yield spy
