@@ -146,9 +146,9 @@ def aggregate(draw, names: tuple[str, ...] = (), depth: int = 3) -> str:
         k = draw(st.integers(2, 300))
         return " + ".join(draw(st.sampled_from(["count()", "sum(features.x)", "mean(features.n)"]))
                           for _ in range(k))
-    if kind == 15:   # nested parentheses and minus signs within the limit (each `-(` is 2 levels)
-        k = draw(st.integers(1, 25))
-        return "-(" * k + draw(sub) + ")" * k
+    if kind == 15:   # nested parentheses and minus signs within the limit (each `-(` is 2 levels;
+        k = draw(st.integers(1, 25))   # the inner aggregate is shallow, so two never stack past 100)
+        return "-(" * k + draw(aggregate(names, 0)) + ")" * k
     return f"-{draw(sub)}"
 
 
