@@ -125,7 +125,11 @@ class _Builder:
                 return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
             finally:
                 self.open.discard(id(node))
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError):   # e.g. an integer of more digits than Python converts
+            raise _TooBig(node, f"the value '{str(node.value)[:20]}...' is not a usable number "
+                                f"({len(str(node.value))} characters); write a shorter value") from None
 
     def _key_text(self, node: Node, path: Path_) -> str | None:
         if isinstance(node, ScalarNode):

@@ -31,9 +31,10 @@ class Grid:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.lo) and math.isfinite(self.hi)):
             raise ValueError("grid bounds must be finite")
-        if self.hi <= self.lo:
-            # a constant column: one cell of width 1 around the value
-            object.__setattr__(self, "hi", self.lo + 1.0)
+        if _degenerate(self.lo, self.hi, self.bins):
+            # a constant column (or bounds closer than a bin can resolve, as approximate
+            # quantiles of all-zero data give: 0 .. 2.2e-308): one wide cell from the value
+            object.__setattr__(self, "hi", self.lo + max(1.0, abs(self.lo)))
 
     @property
     def width(self) -> float:
@@ -107,9 +108,18 @@ class Grid:
         hi = q_hi if q_hi is not None else vmax
         if lo is None or hi is None:
             return cls(0.0, 1.0, bins)
-        if hi <= lo and vmin is not None and vmax is not None and vmax > vmin:
+        if _degenerate(lo, hi, bins) and vmin is not None and vmax is not None \
+                and not _degenerate(vmin, vmax, bins):
             lo, hi = vmin, vmax
         return cls(float(lo), float(hi), bins)
+
+
+def _degenerate(lo: float, hi: float, bins: int) -> bool:
+    """True when [lo, hi) cannot hold `bins` distinct cells in floating point."""
+    if not hi > lo:
+        return True
+    width = (hi - lo) / bins
+    return not math.isfinite(bins / (hi - lo)) or lo + width == lo or hi - width == hi
 
 
 def _num(value: float) -> exp.Expression:

@@ -17,7 +17,9 @@ from telltale.connectors.safety import ensure_select
 from telltale.planner.edges import Grid
 from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.runner.metrics import MetricCompiler
+from telltale.errors import SchemaError, UnsafeQueryError
 from telltale.runner.run import ModelRun, select_monitors
+from telltale.runner.validate import ValidationProblems, source_sql_problems
 
 
 def compile_project(project: Any, *, model: str | None, dialect: str | None, at: datetime,
@@ -38,6 +40,9 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None, at:
     by_model: dict[str, list[Any]] = {}
     for m in monitors:
         by_model.setdefault(m.model, []).append(m)
+    problems = source_sql_problems(project, by_model)   # as a run checks them: located, exit 2
+    if problems:
+        raise ValidationProblems(problems)
     store = None if full else open_store_readonly(project.store_url)
     try:
         for name, mons in by_model.items():
@@ -46,7 +51,10 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None, at:
             connector = OfflineConnector(d)
             mr = ModelRun(project, name, mons, at, connector, store, compiler, None,  # type: ignore[arg-type]
                           "compile", to_utc(now or at), read_only=True)
-            out = [(kind, _sql(tree, d, pretty, connector)) for kind, tree in _statements(mr)]
+            try:
+                out = [(kind, _sql(tree, d, pretty, connector)) for kind, tree in _statements(mr)]
+            except (UnsafeQueryError, SchemaError) as exc:   # e.g. a table named like a file
+                raise ValidationProblems([f"{project.where('models', name, 'source')}: {exc}"]) from None
             if out:
                 yield name, out
     finally:

@@ -132,7 +132,12 @@ class MetricCompiler:
 
         problems = []
         models = list(self.project.config.models)
+        from telltale.metric_dsl.library import def_signature
+
         for name in self.library.names():
+            d = self.library.user.get(name)
+            if d is not None and not def_signature(d).all_defaulted():
+                continue   # a metric with required parameters is checked where it is used
             errors = []
             for model in models:
                 try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_project import AT, CONFIG
+from cli_project import AT, CONFIG, METRICS
 
 
 def test_validate_reports_config_dsl_and_warehouse_problems_together(cli, make_project) -> None:
@@ -40,7 +40,32 @@ def test_source_sql_must_be_one_select(cli, make_project, sql: str, expected: st
         assert "telltale.yml:9:19: " in res.output and expected in res.output, res.output
     res = cli("run", "--project", str(root), "--at", AT, code=2)
     assert expected in res.output
+    res = cli("compile", "--project", str(root), code=2)            # located in compile too
+    assert "telltale.yml:9:19: " in res.output and expected in res.output, res.output
     assert not (root / ".telltale").exists()                        # nothing stored
+
+
+def test_compile_locates_a_table_named_like_a_file(cli, make_project) -> None:
+    root = make_project(CONFIG.replace("source: {table: preds}", "source: {table: \"read_text('/etc/hostname')\"}"))
+    res = cli("compile", "--project", str(root), code=2)
+    assert "telltale.yml:9" in res.output and "looks like a file" in res.output, res.output
+
+
+def test_a_metric_with_required_parameters_passes_validate_and_runs(cli, make_project) -> None:
+    lift = "metric lift(x: numeric, base: number = 1) = mean(x) / base\n"   # docs/dsl.md's example
+    config = CONFIG.replace("metric: big_x_share", "metric: \"lift(features.x, 2)\"")
+    root = make_project(config, metrics={"m.metric": METRICS + lift})
+    cli("validate", "--project", str(root), code=0)
+    res = cli("run", "--project", str(root), "--at", AT, "--json", code=None)
+    import json
+    share = [r for r in json.loads(res.stdout)["results"] if r["monitor"] == "share"][0]
+    assert abs(share["value"] - 4.5 / 2) < 1e-12, share             # mean(x) = 4.5 each day
+
+
+def test_an_integer_too_long_to_convert_is_a_located_config_error(cli, make_project) -> None:
+    root = make_project(CONFIG.replace("version: 1", "version: 1" + "0" * 5000))
+    res = cli("validate", "--project", str(root), code=2)
+    assert "telltale.yml:1:10" in res.output and "not a usable number" in res.output
 
 
 @pytest.mark.parametrize("ts_type, kind", [("VARCHAR", "string"), ("BIGINT", "numeric")])

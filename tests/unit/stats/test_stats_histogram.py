@@ -130,3 +130,22 @@ def test_coarse_boundaries_shapes() -> None:
 def test_dense_keys_from_json() -> None:
     g = Grid(0.0, 1.0, 4)
     assert coarsen(g, {"-1": 1, "0": 2, "4": 3}, {0: 1})[0].sum() == 6
+
+
+def test_degenerate_grid_bounds_give_finite_bins() -> None:
+    """Approximate quantiles of all-zero data come back as 0 .. 2.2e-308: a bin that narrow
+    made the scale `inf`, which rendered into the SQL as a column named inf."""
+    import math
+
+    from sqlglot import exp
+
+    from telltale.planner.edges import Grid
+
+    for g in (Grid.from_quantiles(0.0, 2.2250738585072014e-308, 0.0, 0.0, 256), Grid(5.0, 5.0),
+              Grid(1e300, 1e300), Grid(-3.0, -3.0 + 1e-300)):
+        scale = g.bins / (g.hi - g.lo)
+        assert math.isfinite(scale) and g.lo + (g.hi - g.lo) / g.bins > g.lo, g
+        assert "inf" not in g.raw_bin_expr(exp.column("x")).sql().lower()
+        assert g.bin_of([g.lo])[0] == 0
+    # real spread in min/max wins over degenerate quantiles
+    assert Grid.from_quantiles(3.0, 3.0, 1.0, 9.0, 256) == Grid(1.0, 9.0, 256)
