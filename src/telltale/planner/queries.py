@@ -14,10 +14,12 @@ Only small per-bucket summaries come back. The decoder turns the Arrow results i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from telltale.connectors.base import Connector
@@ -96,12 +98,14 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange,
 
     def decode(table: pa.Table) -> Summaries:
         out: Summaries = {}
-        for row in table.to_pylist():
-            key = (_bucket_of(row.get(BUCKET, ALL_TIME)),
-                   segment_key_of(model.segments, [row[s] for s in model.segments]))
-            vals = out.setdefault(key, {})
-            for i, p in enumerate(partials):
-                vals[p.key] = scalar_value(p, row[f"p{i}"])
+        if table.num_rows == 0:
+            return out
+        gid, group_keys = _group_ids(table, model.segments)
+        columns = [table.column(f"p{i}").to_pylist() for i in range(len(partials))]
+        for j, g in enumerate(gid.tolist()):
+            vals = out.setdefault(group_keys[g], {})
+            for p, values in zip(partials, columns):
+                vals[p.key] = scalar_value(p, values[j])
         return out
 
     return PlannedQuery("scalar", tree, decode)
@@ -256,43 +260,46 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
     total = count_rows()
 
     def decode(table: pa.Table) -> Summaries:
-        # column-wise: one filter per set, then plain Python lists
-        import pyarrow.compute as pc
-
+        # column-wise: rows are grouped by (set, bucket, segments) with numpy, and each
+        # (group, partial) dict is built from two Python lists in one call
         out: Summaries = {}
-        set_col = table.column(SET)
-
-        def rows_where(mask: pa.Array, names: list[str]):
-            sub = table.filter(mask)
-            keys = [sub.column(k).to_pylist() for k in names]
-            buckets = (sub.column(BUCKET).to_pylist() if BUCKET in sub.column_names
-                       else [ALL_TIME] * sub.num_rows)
-            segs = [sub.column(sname).to_pylist() for sname in model.segments]
-            counts = sub.column(COUNT).to_pylist()
-            for j, bucket in enumerate(buckets):
-                key = (_bucket_of(bucket), segment_key_of(model.segments, [c[j] for c in segs]))
-                yield out.setdefault(key, {}), [k[j] for k in keys], int(counts[j])
-
+        if table.num_rows == 0:
+            return out
+        gid, group_keys = _group_ids(table, model.segments)
+        groups = [out.setdefault(k, {}) for k in group_keys]
+        set_ids = _np(table.column(SET)).astype(np.int64)
+        counts = table.column(COUNT)
         if with_total:
-            pnames = [f"p{j}" for j in range(len(scalars))]
-            for vals, ps, cnt in rows_where(pc.equal(set_col, -1), pnames):
-                vals[total.key] = vals.get(total.key, 0) + cnt
-                for q, v in zip(scalars, ps):
-                    vals[q.key] = scalar_value(q, v)
+            rows = np.flatnonzero(set_ids == -1)
+            pcols = [_take(table.column(f"p{j}"), rows) for j in range(len(scalars))]
+            for j, (g, cnt) in enumerate(zip(gid[rows].tolist(), _take(counts, rows))):
+                vals = groups[g]
+                vals[total.key] = vals.get(total.key, 0) + int(cnt or 0)
+                for q, col_vals in zip(scalars, pcols):
+                    vals[q.key] = scalar_value(q, col_vals[j])
         for i, (p, names) in enumerate(zip(partials, key_names)):
-            mask = pc.equal(set_col, i)
+            mask = set_ids == i
             for name in names:   # a null key: a null value, or a row outside the partial's filter
-                mask = pc.and_(mask, pc.is_valid(table.column(name)))
-            for vals, ks, cnt in rows_where(pc.fill_null(mask, False), names):
-                acc = vals.setdefault(p.key, {})
-                entry: Any
-                if p.kind == "hist":
-                    entry = int(ks[0])
-                elif p.kind == "values":
-                    entry = normalize_value(ks[0])
-                else:
-                    entry = (normalize_value(ks[0]), normalize_value(ks[1]))
-                acc[entry] = acc.get(entry, 0) + cnt
+                mask &= _np(table.column(name).is_valid())
+            rows = np.flatnonzero(mask)
+            if not len(rows):
+                continue
+            rows = rows[np.argsort(gid[rows], kind="stable")]
+            g_of = gid[rows]
+            cuts = np.flatnonzero(np.diff(g_of)) + 1
+            starts, ends = [0, *cuts.tolist()], [*cuts.tolist(), len(rows)]
+            keys = _keys(p, [_take(table.column(n), rows) for n in names])
+            cnts = [int(c) for c in _take(counts, rows)]
+            for a, b in zip(starts, ends):
+                vals = groups[int(g_of[a])]
+                part = dict(zip(keys[a:b], cnts[a:b]))
+                acc = vals.get(p.key)
+                if acc is None and len(part) == b - a:
+                    vals[p.key] = part
+                    continue
+                acc = vals.setdefault(p.key, {})   # keys that met after normalizing: summed
+                for k, c in zip(keys[a:b], cnts[a:b]):
+                    acc[k] = acc.get(k, 0) + c
         for vals in out.values():
             for p in partials:
                 vals.setdefault(p.key, {})
@@ -301,6 +308,85 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         return out
 
     return decode
+
+
+def _np(arr: Any) -> np.ndarray:
+    """A (chunked) Arrow array without nulls as a numpy array."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def _take(arr: Any, rows: np.ndarray) -> list[Any]:
+    """The values of some rows of an Arrow column, as a Python list."""
+    return arr.take(pa.array(rows, type=pa.int64())).to_pylist()
+
+
+def _keys(p: Partial, columns: list[list[Any]]) -> list[Any]:
+    """A distribution partial's dict keys from its key columns (nulls already left out)."""
+    if p.kind == "hist":
+        return [int(k) for k in columns[0]]
+    if p.kind == "values":
+        return [normalize_value(k) for k in columns[0]]
+    return [(normalize_value(a), normalize_value(b)) for a, b in zip(columns[0], columns[1])]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_UNIT_US = {"s": (1_000_000, 1), "ms": (1_000, 1), "us": (1, 1), "ns": (1, 1_000)}
+
+
+def _bucket_ints(arr: Any) -> tuple[np.ndarray, Callable[[int], datetime]]:
+    """A bucket column as int64 numpy values and the function turning one back into a UTC datetime.
+
+    Timestamps are read as integers so no Arrow-to-Python timestamp conversion runs per
+    row (pyarrow imports pandas for that)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    t = arr.type
+    if pa.types.is_timestamp(t):
+        mul, div = _UNIT_US[t.unit]
+        ints = arr.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return ints, lambda v: _EPOCH + timedelta(microseconds=v * mul // div)
+    if pa.types.is_date32(t):
+        ints = arr.cast(pa.int32()).cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return ints, lambda v: _EPOCH + timedelta(days=v)
+    if pa.types.is_date64(t):
+        ints = arr.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return ints, lambda v: _EPOCH + timedelta(milliseconds=v)
+    values = arr.to_pylist()   # anything else: as the warehouse returned it
+    uniq = sorted(set(values), key=repr)
+    index = {v: j for j, v in enumerate(uniq)}
+    return np.array([index[v] for v in values], dtype=np.int64), lambda j: _bucket_of(uniq[j])
+
+
+def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str]) -> tuple[np.ndarray, list[BucketKey]]:
+    """Per row, the index of its (bucket, segment key) group; and the groups' keys."""
+    n = table.num_rows
+    codes: list[np.ndarray] = []
+    decoders: list[Callable[[int], Any]] = []
+    if BUCKET in table.column_names:
+        ints, to_dt = _bucket_ints(table.column(BUCKET))
+        uniq, inv = np.unique(ints, return_inverse=True)
+        codes.append(inv.astype(np.int64))
+        decoders.append(lambda j, uniq=uniq, to_dt=to_dt: to_dt(int(uniq[j])))
+    else:
+        codes.append(np.zeros(n, dtype=np.int64))
+        decoders.append(lambda j: ALL_TIME)
+    for s in segments:
+        arr = table.column(s)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        enc = pc.dictionary_encode(arr, null_encoding="encode")
+        values = enc.dictionary.to_pylist()
+        codes.append(enc.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+        decoders.append(lambda j, values=values: values[j])
+    stacked = np.stack(codes, axis=1)
+    uniq_rows, gid = np.unique(stacked, axis=0, return_inverse=True)
+    keys = []
+    for row in uniq_rows.tolist():
+        keys.append((decoders[0](row[0]),
+                     segment_key_of(segments, [d(c) for d, c in zip(decoders[1:], row[1:])])))
+    return gid.reshape(-1).astype(np.int64), keys
 
 
 def count_query(model: ModelSpec, connector: Connector, rng: TimeRange) -> PlannedQuery:
