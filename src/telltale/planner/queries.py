@@ -19,7 +19,6 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlglot import exp
 
 from telltale.connectors.base import Connector
@@ -210,49 +209,63 @@ def _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_ke
 
 def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total,
                scalars):
+    # every node below is built fresh for the one place it is used, so the builders are
+    # called with copy=False (copying the growing UNION ALL cost a deep copy per branch)
     bucket = _bucket(model, connector)
-    bcols = [bucket.copy().as_(BUCKET)] if bucket is not None else []
+
+    def bucket_cols() -> list[exp.Expression]:
+        return [bucket.copy().as_(BUCKET, copy=False)] if bucket is not None else []
+
+    def bucket_group() -> list[exp.Expression]:
+        return ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
+
     pnames = [f"p{j}" for j in range(len(scalars))]
     branches: list[exp.Select] = []
     if with_total:   # COUNT(*) and the scalar partials per (bucket, segments)
         cols = referenced_columns([q.expr for q in scalars] + [q.filter for q in scalars])
-        rel = model_relation(model, connector, cols, rng).subquery("m")
-        total = exp.select(exp.Literal.number(-1).as_(SET), *[b.copy() for b in bcols], *_seg_cols(model),
-                           *[exp.Null().as_(k) for k in all_keys], exp.Count(this=exp.Star()).as_(COUNT),
-                           *[scalar_aggregate(q).as_(n) for q, n in zip(scalars, pnames)]).from_(rel)
-        groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
-        branches.append(total.group_by(*groups) if groups else total)
+        rel = model_relation(model, connector, cols, rng).subquery("m", copy=False)
+        total = exp.select(exp.Literal.number(-1).as_(SET, copy=False), *bucket_cols(), *_seg_cols(model),
+                           *[exp.Null().as_(k, copy=False) for k in all_keys],
+                           exp.Count(this=exp.Star()).as_(COUNT, copy=False),
+                           *[scalar_aggregate(q).as_(n, copy=False) for q, n in zip(scalars, pnames)],
+                           copy=False).from_(rel, copy=False)
+        groups = bucket_group()
+        branches.append(total.group_by(*groups, copy=False) if groups else total)
     targets = [(i, p, key_exprs[i], key_names[i]) for i, p in enumerate(partials)]
     for i, p, keys, names in targets:
-        rel = model_relation(model, connector, referenced_columns([p.expr, p.expr2, p.filter]), rng).subquery("m")
+        rel = model_relation(model, connector, referenced_columns([p.expr, p.expr2, p.filter]),
+                             rng).subquery("m", copy=False)
         where: exp.Expression | None = None
         if keys:
-            where = exp.and_(*[exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys])
+            where = exp.and_(*[exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys],
+                             copy=False)
         if p.kind == "hist" and p.expr is not None:
             # the branch's own WHERE keeps only the finite values its filter selects, so the
             # key per row is the bare bin (a CASE would be evaluated in WHERE, SELECT and GROUP BY)
             keys = [clamp[names[0]].raw_bin_expr(p.expr)]
-            where = exp.and_(*[c.copy() for c in (p.filter, finite_condition(p.expr)) if c is not None])
-        sel = exp.select(exp.Literal.number(i).as_(SET), *[b.copy() for b in bcols], *_seg_cols(model),
-                         *[k.as_(name) for k, name in zip(keys, names)],
-                         exp.Count(this=exp.Star()).as_(COUNT)).from_(rel)
+            where = exp.and_(*[c.copy() for c in (p.filter, finite_condition(p.expr)) if c is not None],
+                             copy=False)
+        sel = exp.select(exp.Literal.number(i).as_(SET, copy=False), *bucket_cols(), *_seg_cols(model),
+                         *[k.copy().as_(name, copy=False) for k, name in zip(keys, names)],
+                         exp.Count(this=exp.Star()).as_(COUNT, copy=False), copy=False).from_(rel, copy=False)
         if where is not None:
-            sel = sel.where(where)
-        groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model) + [k.copy() for k in keys]
-        grouped = sel.group_by(*groups) if groups else sel
+            sel = sel.where(where, copy=False)
+        groups = bucket_group() + [k.copy() for k in keys]
+        grouped = sel.group_by(*groups, copy=False) if groups else sel
         outer = [(_clamped(k, clamp.get(k)) if k in names else exp.Null()) for k in all_keys]
         bref = [exp.column(BUCKET)] if bucket is not None else []
-        branch = (exp.select(exp.column(SET), *[b.copy() for b in bref], *_seg_cols(model),
+        branch = (exp.select(exp.column(SET), *bref, *_seg_cols(model),
                              *[e.as_(k) for e, k in zip(outer, all_keys)],
-                             exp.Sum(this=exp.column(COUNT)).as_(COUNT), *[exp.Null().as_(n) for n in pnames])
-                  .from_(grouped.subquery(f"b{len(branches)}"))
+                             exp.Sum(this=exp.column(COUNT)).as_(COUNT, copy=False),
+                             *[exp.Null().as_(n, copy=False) for n in pnames], copy=False)
+                  .from_(grouped.subquery(f"b{len(branches)}", copy=False), copy=False)
                   .group_by(exp.column(SET), *[b.copy() for b in bref], *_seg_cols(model),
-                            *[e.copy() for e, k in zip(outer, all_keys) if k in names]))
+                            *[e.copy() for e, k in zip(outer, all_keys) if k in names], copy=False))
         branches.append(branch)
-    tree = branches[0]
+    tree: exp.Expression = branches[0]
     for b in branches[1:]:
-        tree = exp.union(tree, b, distinct=False)
-    return exp.select("*").from_(tree.subquery("u"))
+        tree = exp.union(tree, b, distinct=False, copy=False)
+    return exp.select("*").from_(tree.subquery("u", copy=False), copy=False)
 
 
 def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: list[list[str]],
@@ -267,12 +280,12 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
             return out
         gid, group_keys = _group_ids(table, model.segments)
         groups = [out.setdefault(k, {}) for k in group_keys]
-        set_ids = _np(table.column(SET)).astype(np.int64)
-        counts = table.column(COUNT)
+        columns = _Columns(table)
+        set_ids = np.array(columns[SET], dtype=np.int64)
         if with_total:
             rows = np.flatnonzero(set_ids == -1)
-            pcols = [_take(table.column(f"p{j}"), rows) for j in range(len(scalars))]
-            for j, (g, cnt) in enumerate(zip(gid[rows].tolist(), _take(counts, rows))):
+            pcols = [columns.take(f"p{j}", rows) for j in range(len(scalars))]
+            for j, (g, cnt) in enumerate(zip(gid[rows].tolist(), columns.take(COUNT, rows))):
                 vals = groups[g]
                 vals[total.key] = vals.get(total.key, 0) + int(cnt or 0)
                 for q, col_vals in zip(scalars, pcols):
@@ -280,7 +293,7 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         for i, (p, names) in enumerate(zip(partials, key_names)):
             mask = set_ids == i
             for name in names:   # a null key: a null value, or a row outside the partial's filter
-                mask &= _np(table.column(name).is_valid())
+                mask &= np.array(table.column(name).is_valid().to_pylist(), dtype=bool)
             rows = np.flatnonzero(mask)
             if not len(rows):
                 continue
@@ -288,8 +301,8 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
             g_of = gid[rows]
             cuts = np.flatnonzero(np.diff(g_of)) + 1
             starts, ends = [0, *cuts.tolist()], [*cuts.tolist(), len(rows)]
-            keys = _keys(p, [_take(table.column(n), rows) for n in names])
-            cnts = [int(c) for c in _take(counts, rows)]
+            keys = _keys(p, [columns.take(n, rows) for n in names])
+            cnts = [int(c) for c in columns.take(COUNT, rows)]
             for a, b in zip(starts, ends):
                 vals = groups[int(g_of[a])]
                 part = dict(zip(keys[a:b], cnts[a:b]))
@@ -310,16 +323,25 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
     return decode
 
 
-def _np(arr: Any) -> np.ndarray:
-    """A (chunked) Arrow array without nulls as a numpy array."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.to_numpy(zero_copy_only=False)
+class _Columns:
+    """A result's columns as Python lists, each converted once when first read.
 
+    Arrow-to-numpy conversions (`to_numpy`, `pa.array(ndarray)`, most compute calls) make
+    pyarrow import pandas (0.3 s); `to_pylist` of numbers and text does not."""
 
-def _take(arr: Any, rows: np.ndarray) -> list[Any]:
-    """The values of some rows of an Arrow column, as a Python list."""
-    return arr.take(pa.array(rows, type=pa.int64())).to_pylist()
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self.lists: dict[str, list[Any]] = {}
+
+    def __getitem__(self, name: str) -> list[Any]:
+        if name not in self.lists:
+            self.lists[name] = self.table.column(name).to_pylist()
+        return self.lists[name]
+
+    def take(self, name: str, rows: np.ndarray) -> list[Any]:
+        """The values of some rows of a column."""
+        values = self[name]
+        return [values[r] for r in rows.tolist()]
 
 
 def _keys(p: Partial, columns: list[list[Any]]) -> list[Any]:
@@ -345,13 +367,13 @@ def _bucket_ints(arr: Any) -> tuple[np.ndarray, Callable[[int], datetime]]:
     t = arr.type
     if pa.types.is_timestamp(t):
         mul, div = _UNIT_US[t.unit]
-        ints = arr.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        ints = np.array(arr.cast(pa.int64()).to_pylist(), dtype=np.int64)
         return ints, lambda v: _EPOCH + timedelta(microseconds=v * mul // div)
     if pa.types.is_date32(t):
-        ints = arr.cast(pa.int32()).cast(pa.int64()).to_numpy(zero_copy_only=False)
+        ints = np.array(arr.cast(pa.int32()).to_pylist(), dtype=np.int64)
         return ints, lambda v: _EPOCH + timedelta(days=v)
     if pa.types.is_date64(t):
-        ints = arr.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        ints = np.array(arr.cast(pa.int64()).to_pylist(), dtype=np.int64)
         return ints, lambda v: _EPOCH + timedelta(milliseconds=v)
     values = arr.to_pylist()   # anything else: as the warehouse returned it
     uniq = sorted(set(values), key=repr)
@@ -376,9 +398,10 @@ def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str]) -> tuple[
         arr = table.column(s)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        enc = pc.dictionary_encode(arr, null_encoding="encode")
-        values = enc.dictionary.to_pylist()
-        codes.append(enc.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+        raw = arr.to_pylist()   # few distinct values: coded in Python (no numpy interop)
+        index: dict[Any, int] = {}
+        codes.append(np.array([index.setdefault(v, len(index)) for v in raw], dtype=np.int64))
+        values = list(index)
         decoders.append(lambda j, values=values: values[j])
     stacked = np.stack(codes, axis=1)
     uniq_rows, gid = np.unique(stacked, axis=0, return_inverse=True)
