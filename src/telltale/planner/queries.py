@@ -403,13 +403,16 @@ def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str]) -> tuple[
         codes.append(np.array([index.setdefault(v, len(index)) for v in raw], dtype=np.int64))
         values = list(index)
         decoders.append(lambda j, values=values: values[j])
-    stacked = np.stack(codes, axis=1)
-    uniq_rows, gid = np.unique(stacked, axis=0, return_inverse=True)
+    # one code per row for the whole combination: mixed radix, compacted after each column
+    gid = codes[0]
+    for c in codes[1:]:
+        gid = np.unique(gid * (int(c.max()) + 1) + c, return_inverse=True)[1].reshape(-1)
+    first = np.unique(gid, return_index=True)[1]   # group g's first row (gid is dense, 0..G-1)
     keys = []
-    for row in uniq_rows.tolist():
-        keys.append((decoders[0](row[0]),
-                     segment_key_of(segments, [d(c) for d, c in zip(decoders[1:], row[1:])])))
-    return gid.reshape(-1).astype(np.int64), keys
+    for r in first.tolist():
+        keys.append((decoders[0](int(codes[0][r])),
+                     segment_key_of(segments, [d(int(c[r])) for d, c in zip(decoders[1:], codes[1:])])))
+    return gid.astype(np.int64), keys
 
 
 def count_query(model: ModelSpec, connector: Connector, rng: TimeRange) -> PlannedQuery:
