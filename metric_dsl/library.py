@@ -138,8 +138,10 @@ def _stdlib_cache_path(texts: list[str]) -> Path | None:
         return None
     here = Path(__file__).parent
     digest = hashlib.sha256(sys.version.encode())
-    for part in [*texts, *(here / f for f in ("grammar.lark", "parser.py", "ast.py", "signature.py"))]:
-        digest.update(part.encode() if isinstance(part, str) else part.read_bytes())
+    for text in texts:
+        digest.update(text.encode())
+    for name in ("grammar.lark", "parser.py", "ast.py", "signature.py"):
+        digest.update((here / name).read_bytes())
     try:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     except RuntimeError:

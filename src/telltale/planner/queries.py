@@ -13,6 +13,7 @@ Only small per-bucket summaries come back. The decoder turns the Arrow results i
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
@@ -23,7 +24,7 @@ from sqlglot import exp
 
 from telltale.connectors.base import Connector
 from telltale.planner.aggsql import as_double, filtered_key, finite_condition, scalar_aggregate
-from telltale.planner.dialects import bucket_expr, distribution_shape, quantile
+from telltale.planner.dialects import ROW_STRIDE, bucket_expr, distribution_shape, quantile
 from telltale.planner.edges import Grid
 from telltale.planner.partials import Partial, count_rows, expr_key, normalize_value
 from telltale.planner.relation import col, model_relation, referenced_columns
@@ -381,6 +382,10 @@ def _bucket_ints(arr: Any) -> tuple[np.ndarray, Callable[[int], datetime]]:
     return np.array([index[v] for v in values], dtype=np.int64), lambda j: _bucket_of(uniq[j])
 
 
+def _nth_bucket(uniq: np.ndarray, to_dt: Callable[[int], datetime], j: int) -> datetime:
+    return to_dt(int(uniq[j]))
+
+
 def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str]) -> tuple[np.ndarray, list[BucketKey]]:
     """Per row, the index of its (bucket, segment key) group; and the groups' keys."""
     n = table.num_rows
@@ -390,7 +395,7 @@ def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str]) -> tuple[
         ints, to_dt = _bucket_ints(table.column(BUCKET))
         uniq, inv = np.unique(ints, return_inverse=True)
         codes.append(inv.astype(np.int64))
-        decoders.append(lambda j, uniq=uniq, to_dt=to_dt: to_dt(int(uniq[j])))
+        decoders.append(functools.partial(_nth_bucket, uniq, to_dt))
     else:
         codes.append(np.zeros(n, dtype=np.int64))
         decoders.append(lambda j: ALL_TIME)
@@ -401,8 +406,7 @@ def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str]) -> tuple[
         raw = arr.to_pylist()   # few distinct values: coded in Python (no numpy interop)
         index: dict[Any, int] = {}
         codes.append(np.array([index.setdefault(v, len(index)) for v in raw], dtype=np.int64))
-        values = list(index)
-        decoders.append(lambda j, values=values: values[j])
+        decoders.append(list(index).__getitem__)
     # one code per row for the whole combination: mixed radix, compacted after each column
     gid = codes[0]
     for c in codes[1:]:
@@ -434,10 +438,19 @@ def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     rel = model_relation(model, connector, referenced_columns(exprs.values()), rng,
                          sample_percent).subquery("m")
     selects = []
+    # a deterministic row sample gets exact quantiles (an approximate quantile's merge of
+    # per-thread states varies from run to run): the same grid on every cold run
+    exact = sample_percent is not None and sample_percent < 100 and connector.dialect in ROW_STRIDE
+
+    def q_of(e: exp.Expression, q: float) -> exp.Expression:
+        if exact:
+            return exp.Anonymous(this="QUANTILE_CONT", expressions=[e, exp.Literal.number(q)])
+        return quantile(connector.dialect, e, q)
+
     for i, k in enumerate(keys):   # NaN and ±inf have no bin: the grid spans finite values
         e = exp.Case(ifs=[exp.If(this=finite_condition(exprs[k]), true=as_double(exprs[k]))])
-        selects += [quantile(connector.dialect, e.copy(), q_lo).as_(f"lo{i}"),
-                    quantile(connector.dialect, e.copy(), q_hi).as_(f"hi{i}"),
+        selects += [q_of(e.copy(), q_lo).as_(f"lo{i}"),
+                    q_of(e.copy(), q_hi).as_(f"hi{i}"),
                     exp.Min(this=e.copy()).as_(f"mn{i}"), exp.Max(this=e.copy()).as_(f"mx{i}")]
     tree = exp.select(*selects).from_(rel)
 

@@ -418,8 +418,13 @@ class ModelRun:
             return
         rows = self._execute(count_query(spec, self.connector, rng))  # type: ignore[arg-type]
         percent = 100.0 * GRID_SAMPLE_ROWS / rows if rows > GRID_SAMPLE_ROWS else None
-        grids = self._execute(grid_query(spec, self.connector, rng, missing,  # type: ignore[arg-type]
-                                         sample_percent=percent))
+        try:
+            grids = self._execute(grid_query(spec, self.connector, rng, missing,  # type: ignore[arg-type]
+                                             sample_percent=percent))
+        except TelltaleError:   # a source that cannot be sampled (a DuckDB view has no rowid): read it whole
+            if percent is None:
+                raise
+            percent, grids = None, self._execute(grid_query(spec, self.connector, rng, missing))  # type: ignore[arg-type]
         if percent is not None and any(g is None for g in grids.values()):
             retry = {k: missing[k] for k, g in grids.items() if g is None}
             grids.update(self._execute(grid_query(spec, self.connector, rng, retry)))  # type: ignore[arg-type]

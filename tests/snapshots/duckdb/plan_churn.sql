@@ -26,14 +26,14 @@ FROM (
 
 -- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
 SELECT
-  APPROX_QUANTILE(
+  QUANTILE_CONT(
     CASE
       WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
       THEN CAST("spend" AS DOUBLE)
     END,
     0.001
   ) AS lo0,
-  APPROX_QUANTILE(
+  QUANTILE_CONT(
     CASE
       WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
       THEN CAST("spend" AS DOUBLE)
@@ -52,14 +52,14 @@ SELECT
       THEN CAST("spend" AS DOUBLE)
     END
   ) AS mx0,
-  APPROX_QUANTILE(
+  QUANTILE_CONT(
     CASE
       WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
       THEN CAST("tenure" AS DOUBLE)
     END,
     0.001
   ) AS lo1,
-  APPROX_QUANTILE(
+  QUANTILE_CONT(
     CASE
       WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
       THEN CAST("tenure" AS DOUBLE)
@@ -84,10 +84,13 @@ FROM (
     "spend",
     "tenure",
     "ts"
-  FROM "events" AS "p" TABLESAMPLE SYSTEM (1.0 PERCENT) REPEATABLE (0)
+  FROM "events" AS "p"
   WHERE
-    "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+    "p"."rowid" // 2048 % 100 = 0
+    AND (
+      "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+      AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+    )
 ) AS m;
 
 -- fused scan
