@@ -100,7 +100,6 @@ FROM (
   SELECT
     -1 AS __set,
     CAST("ts" AS DATE) AS __bucket,
-    "plan",
     NULL AS k0,
     NULL AS k1,
     NULL AS k2,
@@ -134,7 +133,6 @@ FROM (
     ) AS p13
   FROM (
     SELECT
-      "p"."plan" AS "plan",
       "p"."spend" AS "spend",
       "p"."tenure" AS "tenure",
       "p"."ts" AS "ts",
@@ -158,13 +156,11 @@ FROM (
       AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
   ) AS m
   GROUP BY
-    CAST("ts" AS DATE),
-    "plan"
+    CAST("ts" AS DATE)
   UNION ALL
   SELECT
     __set,
     __bucket,
-    "plan",
     CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
     NULL AS k1,
     NULL AS k2,
@@ -187,14 +183,12 @@ FROM (
     SELECT
       0 AS __set,
       CAST("ts" AS DATE) AS __bucket,
-      "plan",
       FLOOR((
         CAST("spend" AS DOUBLE) - 0.0
       ) * 256.0) AS k0,
       COUNT(*) AS __n
     FROM (
       SELECT
-        "plan",
         "spend",
         "ts"
       FROM "events" AS "p"
@@ -206,7 +200,6 @@ FROM (
       ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
     GROUP BY
       CAST("ts" AS DATE),
-      "plan",
       FLOOR((
         CAST("spend" AS DOUBLE) - 0.0
       ) * 256.0)
@@ -214,13 +207,11 @@ FROM (
   GROUP BY
     __set,
     __bucket,
-    "plan",
     CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END
   UNION ALL
   SELECT
     __set,
     __bucket,
-    "plan",
     NULL AS k0,
     CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
     NULL AS k2,
@@ -243,14 +234,12 @@ FROM (
     SELECT
       1 AS __set,
       CAST("ts" AS DATE) AS __bucket,
-      "plan",
       FLOOR((
         CAST("tenure" AS DOUBLE) - 0.0
       ) * 256.0) AS k1,
       COUNT(*) AS __n
     FROM (
       SELECT
-        "plan",
         "tenure",
         "ts"
       FROM "events" AS "p"
@@ -262,7 +251,6 @@ FROM (
       ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
     GROUP BY
       CAST("ts" AS DATE),
-      "plan",
       FLOOR((
         CAST("tenure" AS DOUBLE) - 0.0
       ) * 256.0)
@@ -270,13 +258,11 @@ FROM (
   GROUP BY
     __set,
     __bucket,
-    "plan",
     CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END
   UNION ALL
   SELECT
     __set,
     __bucket,
-    "plan",
     NULL AS k0,
     NULL AS k1,
     k2 AS k2,
@@ -299,7 +285,6 @@ FROM (
     SELECT
       2 AS __set,
       CAST("ts" AS DATE) AS __bucket,
-      "plan",
       "plan" AS k2,
       COUNT(*) AS __n
     FROM (
@@ -315,12 +300,10 @@ FROM (
       NOT "plan" IS NULL
     GROUP BY
       CAST("ts" AS DATE),
-      "plan",
       "plan"
   ) AS b3
   GROUP BY
     __set,
     __bucket,
-    "plan",
     k2
 ) AS u;
