@@ -279,31 +279,45 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         out: Summaries = {}
         if table.num_rows == 0:
             return out
+        # each set's rows side by side, so a set's key columns are converted for its rows only
+        table = table.sort_by([(SET, "ascending")])
         gid, group_keys = _group_ids(table, model.segments)
         groups = [out.setdefault(k, {}) for k in group_keys]
-        columns = _Columns(table)
-        set_ids = np.array(columns[SET], dtype=np.int64)
+        set_ids = np.array(table.column(SET).to_pylist(), dtype=np.int64)
+
+        def span(i: int) -> tuple[int, int]:
+            return int(np.searchsorted(set_ids, i, "left")), int(np.searchsorted(set_ids, i, "right"))
+
+        def part_of(name: str, lo: int, hi: int) -> Any:
+            return table.column(name).slice(lo, hi - lo)
+
         if with_total:
-            rows = np.flatnonzero(set_ids == -1)
-            pcols = [columns.take(f"p{j}", rows) for j in range(len(scalars))]
-            for j, (g, cnt) in enumerate(zip(gid[rows].tolist(), columns.take(COUNT, rows))):
+            lo, hi = span(-1)
+            pcols = [part_of(f"p{j}", lo, hi).to_pylist() for j in range(len(scalars))]
+            for j, (g, cnt) in enumerate(zip(gid[lo:hi].tolist(), part_of(COUNT, lo, hi).to_pylist())):
                 vals = groups[g]
                 vals[total.key] = vals.get(total.key, 0) + int(cnt or 0)
                 for q, col_vals in zip(scalars, pcols):
                     vals[q.key] = scalar_value(q, col_vals[j])
         for i, (p, names) in enumerate(zip(partials, key_names)):
-            mask = set_ids == i
+            lo, hi = span(i)
+            if lo == hi:
+                continue
+            mask = np.ones(hi - lo, dtype=bool)
             for name in names:   # a null key: a null value, or a row outside the partial's filter
-                mask &= np.array(table.column(name).is_valid().to_pylist(), dtype=bool)
+                mask &= np.array(part_of(name, lo, hi).is_valid().to_pylist(), dtype=bool)
             rows = np.flatnonzero(mask)
             if not len(rows):
                 continue
-            rows = rows[np.argsort(gid[rows], kind="stable")]
-            g_of = gid[rows]
+            rows = rows[np.argsort(gid[lo:hi][rows], kind="stable")]
+            g_of = gid[lo:hi][rows]
             cuts = np.flatnonzero(np.diff(g_of)) + 1
             starts, ends = [0, *cuts.tolist()], [*cuts.tolist(), len(rows)]
-            keys = _keys(p, [columns.take(n, rows) for n in names])
-            cnts = [int(c) for c in columns.take(COUNT, rows)]
+            order = rows.tolist()
+            key_cols = [part_of(n, lo, hi).to_pylist() for n in names]
+            keys = _keys(p, [[c[r] for r in order] for c in key_cols])
+            count_col = part_of(COUNT, lo, hi).to_pylist()
+            cnts = [int(count_col[r]) for r in order]
             for a, b in zip(starts, ends):
                 vals = groups[int(g_of[a])]
                 part = dict(zip(keys[a:b], cnts[a:b]))
@@ -322,27 +336,6 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         return out
 
     return decode
-
-
-class _Columns:
-    """A result's columns as Python lists, each converted once when first read.
-
-    Arrow-to-numpy conversions (`to_numpy`, `pa.array(ndarray)`, most compute calls) make
-    pyarrow import pandas (0.3 s); `to_pylist` of numbers and text does not."""
-
-    def __init__(self, table: pa.Table) -> None:
-        self.table = table
-        self.lists: dict[str, list[Any]] = {}
-
-    def __getitem__(self, name: str) -> list[Any]:
-        if name not in self.lists:
-            self.lists[name] = self.table.column(name).to_pylist()
-        return self.lists[name]
-
-    def take(self, name: str, rows: np.ndarray) -> list[Any]:
-        """The values of some rows of a column."""
-        values = self[name]
-        return [values[r] for r in rows.tolist()]
 
 
 def _keys(p: Partial, columns: list[list[Any]]) -> list[Any]:
