@@ -113,12 +113,72 @@ class MetricLibrary:
 
 @lru_cache(maxsize=1)
 def stdlib_files() -> tuple[tuple[ast.MetricFile, frozenset[str] | None], ...]:
-    """The parsed stdlib files with the model types each applies to."""
-    out = []
-    for fname, types in STDLIB_FILES:
-        path = STDLIB_DIR / fname
-        out.append((parse_file(path.read_text(encoding="utf-8"), f"stdlib/{fname}", builtin=True), types))
-    return tuple(out)
+    """The parsed stdlib files with the model types each applies to (cached across runs)."""
+    texts = [(STDLIB_DIR / fname).read_text(encoding="utf-8") for fname, _ in STDLIB_FILES]
+    cache = _stdlib_cache_path(texts)
+    cached = _read_stdlib_cache(cache)
+    if cached is not None:
+        return cached
+    out = tuple((parse_file(text, f"stdlib/{fname}", builtin=True), types)
+                for text, (fname, types) in zip(texts, STDLIB_FILES))
+    _write_stdlib_cache(cache, out)
+    return out
+
+
+def _stdlib_cache_path(texts: list[str]) -> Path | None:
+    """Where the parsed stdlib is cached: keyed by the stdlib's text and the parser's sources.
+
+    Under `$XDG_CACHE_HOME/telltale` (else `~/.cache/telltale`); None when there is no
+    home folder. `TELLTALE_NO_CACHE=1` turns the cache off."""
+    import hashlib
+    import os
+    import sys
+
+    if os.environ.get("TELLTALE_NO_CACHE"):
+        return None
+    here = Path(__file__).parent
+    digest = hashlib.sha256(sys.version.encode())
+    for text in texts:
+        digest.update(text.encode())
+    for name in ("grammar.lark", "parser.py", "ast.py", "signature.py"):
+        digest.update((here / name).read_bytes())
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:
+        return None
+    return base / "telltale" / f"stdlib-{digest.hexdigest()[:32]}.pickle"
+
+
+def _read_stdlib_cache(path: Path | None) -> tuple[tuple[ast.MetricFile, frozenset[str] | None], ...] | None:
+    import pickle
+
+    if path is None:
+        return None
+    try:
+        value = pickle.loads(path.read_bytes())
+    except Exception:  # noqa: BLE001 - absent, unreadable or stale: parse again
+        return None
+    return value if isinstance(value, tuple) and len(value) == len(STDLIB_FILES) else None
+
+
+def _write_stdlib_cache(path: Path | None, value: object) -> None:
+    import os
+    import pickle
+    import tempfile
+
+    if path is None:
+        return
+    try:   # written to a temporary file, then renamed: a reader never sees half a file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".stdlib-", suffix=".tmp")
+    except OSError:
+        return   # a read-only home: parse on every run
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1)

@@ -43,6 +43,26 @@ TABLESAMPLE: dict[str, str] = {
 }
 
 
+# dialects where a sample is a deterministic stride of row vectors rather than TABLESAMPLE:
+# DuckDB's SYSTEM sample with REPEATABLE differs from run to run with several threads
+# (2.0: 73,728 vs 96,256 rows of the same statement), so grids would too
+ROW_STRIDE: dict[str, int] = {"duckdb": 2048}   # rows per vector
+
+
+def row_stride_sample(dialect: str, percent: float, rowid: exp.Expression) -> exp.Expression | None:
+    """A deterministic sample of about `percent` % of a table's rows, or None (use `table_sample`).
+
+    On DuckDB: one vector of 2048 consecutive rows out of every round(100 / percent),
+    `(rowid // 2048) % k = 0`, the same rows whatever the thread count (and as cheap as a
+    block sample: measured 0.37 s vs 0.39 s for the grid statement on 10M rows)."""
+    size = ROW_STRIDE.get(dialect)
+    if size is None:
+        return None
+    k = max(1, round(100.0 / percent))
+    block = exp.IntDiv(this=rowid, expression=exp.Literal.number(size))
+    return exp.EQ(this=exp.Mod(this=block, expression=exp.Literal.number(k)), expression=exp.Literal.number(0))
+
+
 def table_sample(dialect: str, percent: float) -> exp.TableSample | None:
     """A SYSTEM (block) sample of `percent` % of a table, or None where the dialect has none."""
     style = TABLESAMPLE.get(dialect)

@@ -13,16 +13,18 @@ Only small per-bucket summaries come back. The decoder turns the Arrow results i
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 
+import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
 from telltale.connectors.base import Connector
 from telltale.planner.aggsql import as_double, filtered_key, finite_condition, scalar_aggregate
-from telltale.planner.dialects import bucket_expr, distribution_shape, quantile
+from telltale.planner.dialects import ROW_STRIDE, bucket_expr, distribution_shape, quantile
 from telltale.planner.edges import Grid
 from telltale.planner.partials import Partial, count_rows, expr_key, normalize_value
 from telltale.planner.relation import col, model_relation, referenced_columns
@@ -96,12 +98,14 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange,
 
     def decode(table: pa.Table) -> Summaries:
         out: Summaries = {}
-        for row in table.to_pylist():
-            key = (_bucket_of(row.get(BUCKET, ALL_TIME)),
-                   segment_key_of(model.segments, [row[s] for s in model.segments]))
-            vals = out.setdefault(key, {})
-            for i, p in enumerate(partials):
-                vals[p.key] = scalar_value(p, row[f"p{i}"])
+        if table.num_rows == 0:
+            return out
+        gid, group_keys = _group_ids(table, model.segments)
+        columns = [table.column(f"p{i}").to_pylist() for i in range(len(partials))]
+        for j, g in enumerate(gid.tolist()):
+            vals = out.setdefault(group_keys[g], {})
+            for p, values in zip(partials, columns):
+                vals[p.key] = scalar_value(p, values[j])
         return out
 
     return PlannedQuery("scalar", tree, decode)
@@ -206,49 +210,63 @@ def _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_ke
 
 def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp, with_total,
                scalars):
+    # every node below is built fresh for the one place it is used, so the builders are
+    # called with copy=False (copying the growing UNION ALL cost a deep copy per branch)
     bucket = _bucket(model, connector)
-    bcols = [bucket.copy().as_(BUCKET)] if bucket is not None else []
+
+    def bucket_cols() -> list[exp.Expression]:
+        return [bucket.copy().as_(BUCKET, copy=False)] if bucket is not None else []
+
+    def bucket_group() -> list[exp.Expression]:
+        return ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
+
     pnames = [f"p{j}" for j in range(len(scalars))]
     branches: list[exp.Select] = []
     if with_total:   # COUNT(*) and the scalar partials per (bucket, segments)
         cols = referenced_columns([q.expr for q in scalars] + [q.filter for q in scalars])
-        rel = model_relation(model, connector, cols, rng).subquery("m")
-        total = exp.select(exp.Literal.number(-1).as_(SET), *[b.copy() for b in bcols], *_seg_cols(model),
-                           *[exp.Null().as_(k) for k in all_keys], exp.Count(this=exp.Star()).as_(COUNT),
-                           *[scalar_aggregate(q).as_(n) for q, n in zip(scalars, pnames)]).from_(rel)
-        groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
-        branches.append(total.group_by(*groups) if groups else total)
+        rel = model_relation(model, connector, cols, rng).subquery("m", copy=False)
+        total = exp.select(exp.Literal.number(-1).as_(SET, copy=False), *bucket_cols(), *_seg_cols(model),
+                           *[exp.Null().as_(k, copy=False) for k in all_keys],
+                           exp.Count(this=exp.Star()).as_(COUNT, copy=False),
+                           *[scalar_aggregate(q).as_(n, copy=False) for q, n in zip(scalars, pnames)],
+                           copy=False).from_(rel, copy=False)
+        groups = bucket_group()
+        branches.append(total.group_by(*groups, copy=False) if groups else total)
     targets = [(i, p, key_exprs[i], key_names[i]) for i, p in enumerate(partials)]
     for i, p, keys, names in targets:
-        rel = model_relation(model, connector, referenced_columns([p.expr, p.expr2, p.filter]), rng).subquery("m")
+        rel = model_relation(model, connector, referenced_columns([p.expr, p.expr2, p.filter]),
+                             rng).subquery("m", copy=False)
         where: exp.Expression | None = None
         if keys:
-            where = exp.and_(*[exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys])
+            where = exp.and_(*[exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null())) for k in keys],
+                             copy=False)
         if p.kind == "hist" and p.expr is not None:
             # the branch's own WHERE keeps only the finite values its filter selects, so the
             # key per row is the bare bin (a CASE would be evaluated in WHERE, SELECT and GROUP BY)
             keys = [clamp[names[0]].raw_bin_expr(p.expr)]
-            where = exp.and_(*[c.copy() for c in (p.filter, finite_condition(p.expr)) if c is not None])
-        sel = exp.select(exp.Literal.number(i).as_(SET), *[b.copy() for b in bcols], *_seg_cols(model),
-                         *[k.as_(name) for k, name in zip(keys, names)],
-                         exp.Count(this=exp.Star()).as_(COUNT)).from_(rel)
+            where = exp.and_(*[c.copy() for c in (p.filter, finite_condition(p.expr)) if c is not None],
+                             copy=False)
+        sel = exp.select(exp.Literal.number(i).as_(SET, copy=False), *bucket_cols(), *_seg_cols(model),
+                         *[k.copy().as_(name, copy=False) for k, name in zip(keys, names)],
+                         exp.Count(this=exp.Star()).as_(COUNT, copy=False), copy=False).from_(rel, copy=False)
         if where is not None:
-            sel = sel.where(where)
-        groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model) + [k.copy() for k in keys]
-        grouped = sel.group_by(*groups) if groups else sel
+            sel = sel.where(where, copy=False)
+        groups = bucket_group() + [k.copy() for k in keys]
+        grouped = sel.group_by(*groups, copy=False) if groups else sel
         outer = [(_clamped(k, clamp.get(k)) if k in names else exp.Null()) for k in all_keys]
         bref = [exp.column(BUCKET)] if bucket is not None else []
-        branch = (exp.select(exp.column(SET), *[b.copy() for b in bref], *_seg_cols(model),
+        branch = (exp.select(exp.column(SET), *bref, *_seg_cols(model),
                              *[e.as_(k) for e, k in zip(outer, all_keys)],
-                             exp.Sum(this=exp.column(COUNT)).as_(COUNT), *[exp.Null().as_(n) for n in pnames])
-                  .from_(grouped.subquery(f"b{len(branches)}"))
+                             exp.Sum(this=exp.column(COUNT)).as_(COUNT, copy=False),
+                             *[exp.Null().as_(n, copy=False) for n in pnames], copy=False)
+                  .from_(grouped.subquery(f"b{len(branches)}", copy=False), copy=False)
                   .group_by(exp.column(SET), *[b.copy() for b in bref], *_seg_cols(model),
-                            *[e.copy() for e, k in zip(outer, all_keys) if k in names]))
+                            *[e.copy() for e, k in zip(outer, all_keys) if k in names], copy=False))
         branches.append(branch)
-    tree = branches[0]
+    tree: exp.Expression = branches[0]
     for b in branches[1:]:
-        tree = exp.union(tree, b, distinct=False)
-    return exp.select("*").from_(tree.subquery("u"))
+        tree = exp.union(tree, b, distinct=False, copy=False)
+    return exp.select("*").from_(tree.subquery("u", copy=False), copy=False)
 
 
 def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: list[list[str]],
@@ -256,43 +274,60 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
     total = count_rows()
 
     def decode(table: pa.Table) -> Summaries:
-        # column-wise: one filter per set, then plain Python lists
-        import pyarrow.compute as pc
-
+        # column-wise: rows are grouped by (set, bucket, segments) with numpy, and each
+        # (group, partial) dict is built from two Python lists in one call
         out: Summaries = {}
-        set_col = table.column(SET)
+        if table.num_rows == 0:
+            return out
+        # each set's rows side by side, so a set's key columns are converted for its rows only
+        table = table.sort_by([(SET, "ascending")])
+        gid, group_keys = _group_ids(table, model.segments)
+        groups = [out.setdefault(k, {}) for k in group_keys]
+        set_ids = np.array(table.column(SET).to_pylist(), dtype=np.int64)
 
-        def rows_where(mask: pa.Array, names: list[str]):
-            sub = table.filter(mask)
-            keys = [sub.column(k).to_pylist() for k in names]
-            buckets = (sub.column(BUCKET).to_pylist() if BUCKET in sub.column_names
-                       else [ALL_TIME] * sub.num_rows)
-            segs = [sub.column(sname).to_pylist() for sname in model.segments]
-            counts = sub.column(COUNT).to_pylist()
-            for j, bucket in enumerate(buckets):
-                key = (_bucket_of(bucket), segment_key_of(model.segments, [c[j] for c in segs]))
-                yield out.setdefault(key, {}), [k[j] for k in keys], int(counts[j])
+        def span(i: int) -> tuple[int, int]:
+            return int(np.searchsorted(set_ids, i, "left")), int(np.searchsorted(set_ids, i, "right"))
+
+        def part_of(name: str, lo: int, hi: int) -> Any:
+            return table.column(name).slice(lo, hi - lo)
 
         if with_total:
-            pnames = [f"p{j}" for j in range(len(scalars))]
-            for vals, ps, cnt in rows_where(pc.equal(set_col, -1), pnames):
-                vals[total.key] = vals.get(total.key, 0) + cnt
-                for q, v in zip(scalars, ps):
-                    vals[q.key] = scalar_value(q, v)
+            lo, hi = span(-1)
+            pcols = [part_of(f"p{j}", lo, hi).to_pylist() for j in range(len(scalars))]
+            for j, (g, cnt) in enumerate(zip(gid[lo:hi].tolist(), part_of(COUNT, lo, hi).to_pylist())):
+                vals = groups[g]
+                vals[total.key] = vals.get(total.key, 0) + int(cnt or 0)
+                for q, col_vals in zip(scalars, pcols):
+                    vals[q.key] = scalar_value(q, col_vals[j])
         for i, (p, names) in enumerate(zip(partials, key_names)):
-            mask = pc.equal(set_col, i)
+            lo, hi = span(i)
+            if lo == hi:
+                continue
+            mask = np.ones(hi - lo, dtype=bool)
             for name in names:   # a null key: a null value, or a row outside the partial's filter
-                mask = pc.and_(mask, pc.is_valid(table.column(name)))
-            for vals, ks, cnt in rows_where(pc.fill_null(mask, False), names):
-                acc = vals.setdefault(p.key, {})
-                entry: Any
-                if p.kind == "hist":
-                    entry = int(ks[0])
-                elif p.kind == "values":
-                    entry = normalize_value(ks[0])
-                else:
-                    entry = (normalize_value(ks[0]), normalize_value(ks[1]))
-                acc[entry] = acc.get(entry, 0) + cnt
+                mask &= np.array(part_of(name, lo, hi).is_valid().to_pylist(), dtype=bool)
+            rows = np.flatnonzero(mask)
+            if not len(rows):
+                continue
+            rows = rows[np.argsort(gid[lo:hi][rows], kind="stable")]
+            g_of = gid[lo:hi][rows]
+            cuts = np.flatnonzero(np.diff(g_of)) + 1
+            starts, ends = [0, *cuts.tolist()], [*cuts.tolist(), len(rows)]
+            order = rows.tolist()
+            key_cols = [part_of(n, lo, hi).to_pylist() for n in names]
+            keys = _keys(p, [[c[r] for r in order] for c in key_cols])
+            count_col = part_of(COUNT, lo, hi).to_pylist()
+            cnts = [int(count_col[r]) for r in order]
+            for a, b in zip(starts, ends):
+                vals = groups[int(g_of[a])]
+                part = dict(zip(keys[a:b], cnts[a:b]))
+                acc = vals.get(p.key)
+                if acc is None and len(part) == b - a:
+                    vals[p.key] = part
+                    continue
+                acc = vals.setdefault(p.key, {})   # keys that met after normalizing: summed
+                for k, c in zip(keys[a:b], cnts[a:b]):
+                    acc[k] = acc.get(k, 0) + c
         for vals in out.values():
             for p in partials:
                 vals.setdefault(p.key, {})
@@ -301,6 +336,80 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         return out
 
     return decode
+
+
+def _keys(p: Partial, columns: list[list[Any]]) -> list[Any]:
+    """A distribution partial's dict keys from its key columns (nulls already left out)."""
+    if p.kind == "hist":
+        return [int(k) for k in columns[0]]
+    if p.kind == "values":
+        return [normalize_value(k) for k in columns[0]]
+    return [(normalize_value(a), normalize_value(b)) for a, b in zip(columns[0], columns[1])]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_UNIT_US = {"s": (1_000_000, 1), "ms": (1_000, 1), "us": (1, 1), "ns": (1, 1_000)}
+
+
+def _bucket_ints(arr: Any) -> tuple[np.ndarray, Callable[[int], datetime]]:
+    """A bucket column as int64 numpy values and the function turning one back into a UTC datetime.
+
+    Timestamps are read as integers so no Arrow-to-Python timestamp conversion runs per
+    row (pyarrow imports pandas for that)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    t = arr.type
+    if pa.types.is_timestamp(t):
+        mul, div = _UNIT_US[t.unit]
+        ints = np.array(arr.cast(pa.int64()).to_pylist(), dtype=np.int64)
+        return ints, lambda v: _EPOCH + timedelta(microseconds=v * mul // div)
+    if pa.types.is_date32(t):
+        ints = np.array(arr.cast(pa.int32()).to_pylist(), dtype=np.int64)
+        return ints, lambda v: _EPOCH + timedelta(days=v)
+    if pa.types.is_date64(t):
+        ints = np.array(arr.cast(pa.int64()).to_pylist(), dtype=np.int64)
+        return ints, lambda v: _EPOCH + timedelta(milliseconds=v)
+    values = arr.to_pylist()   # anything else: as the warehouse returned it
+    uniq = sorted(set(values), key=repr)
+    index = {v: j for j, v in enumerate(uniq)}
+    return np.array([index[v] for v in values], dtype=np.int64), lambda j: _bucket_of(uniq[j])
+
+
+def _nth_bucket(uniq: np.ndarray, to_dt: Callable[[int], datetime], j: int) -> datetime:
+    return to_dt(int(uniq[j]))
+
+
+def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str]) -> tuple[np.ndarray, list[BucketKey]]:
+    """Per row, the index of its (bucket, segment key) group; and the groups' keys."""
+    n = table.num_rows
+    codes: list[np.ndarray] = []
+    decoders: list[Callable[[int], Any]] = []
+    if BUCKET in table.column_names:
+        ints, to_dt = _bucket_ints(table.column(BUCKET))
+        uniq, inv = np.unique(ints, return_inverse=True)
+        codes.append(inv.astype(np.int64))
+        decoders.append(functools.partial(_nth_bucket, uniq, to_dt))
+    else:
+        codes.append(np.zeros(n, dtype=np.int64))
+        decoders.append(lambda j: ALL_TIME)
+    for s in segments:
+        arr = table.column(s)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        raw = arr.to_pylist()   # few distinct values: coded in Python (no numpy interop)
+        index: dict[Any, int] = {}
+        codes.append(np.array([index.setdefault(v, len(index)) for v in raw], dtype=np.int64))
+        decoders.append(list(index).__getitem__)
+    # one code per row for the whole combination: mixed radix, compacted after each column
+    gid = codes[0]
+    for c in codes[1:]:
+        gid = np.unique(gid * (int(c.max()) + 1) + c, return_inverse=True)[1].reshape(-1)
+    first = np.unique(gid, return_index=True)[1]   # group g's first row (gid is dense, 0..G-1)
+    keys = []
+    for r in first.tolist():
+        keys.append((decoders[0](int(codes[0][r])),
+                     segment_key_of(segments, [d(int(c[r])) for d, c in zip(decoders[1:], codes[1:])])))
+    return gid.astype(np.int64), keys
 
 
 def count_query(model: ModelSpec, connector: Connector, rng: TimeRange) -> PlannedQuery:
@@ -322,10 +431,19 @@ def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     rel = model_relation(model, connector, referenced_columns(exprs.values()), rng,
                          sample_percent).subquery("m")
     selects = []
+    # a deterministic row sample gets exact quantiles (an approximate quantile's merge of
+    # per-thread states varies from run to run): the same grid on every cold run
+    exact = sample_percent is not None and sample_percent < 100 and connector.dialect in ROW_STRIDE
+
+    def q_of(e: exp.Expression, q: float) -> exp.Expression:
+        if exact:
+            return exp.Anonymous(this="QUANTILE_CONT", expressions=[e, exp.Literal.number(q)])
+        return quantile(connector.dialect, e, q)
+
     for i, k in enumerate(keys):   # NaN and ±inf have no bin: the grid spans finite values
         e = exp.Case(ifs=[exp.If(this=finite_condition(exprs[k]), true=as_double(exprs[k]))])
-        selects += [quantile(connector.dialect, e.copy(), q_lo).as_(f"lo{i}"),
-                    quantile(connector.dialect, e.copy(), q_hi).as_(f"hi{i}"),
+        selects += [q_of(e.copy(), q_lo).as_(f"lo{i}"),
+                    q_of(e.copy(), q_hi).as_(f"hi{i}"),
                     exp.Min(this=e.copy()).as_(f"mn{i}"), exp.Max(this=e.copy()).as_(f"mx{i}")]
     tree = exp.select(*selects).from_(rel)
 

@@ -83,11 +83,13 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
     """
     needed = set(columns) | set(model.segments) | ({model.timestamp} if model.timestamp else set())
     source = aliased(connector.relation(model.source), "p")
+    stride: exp.Expression | None = None
     if sample_percent is not None and sample_percent < 100 and isinstance(source, exp.Table) \
             and isinstance(source.this, exp.Identifier):
-        from telltale.planner.dialects import table_sample
+        from telltale.planner.dialects import row_stride_sample, table_sample
 
-        sample = table_sample(connector.dialect, sample_percent)
+        stride = row_stride_sample(connector.dialect, sample_percent, col("rowid", "p"))
+        sample = table_sample(connector.dialect, sample_percent) if stride is None else None
         if sample is not None:
             source.set("sample", sample)
     if model.actuals is None or not (needed & model.actual_columns):
@@ -95,6 +97,8 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
         cols: list[exp.Expression] = [col(c) for c in sorted(needed)]
         cols = cols or [exp.alias_(exp.Literal.number(1), "__one")]  # type: ignore[list-item]  # COUNT(*) alone
         sel = exp.select(*cols).from_(source)
+        if stride is not None:
+            sel = sel.where(stride)
         return sel.where(time_filter(col(model.timestamp), rng)) if model.timestamp else sel
     from_labels = {c for c in needed if c in model.actual_columns}
     labels = labels_relation(model.actuals, connector, from_labels)
@@ -104,4 +108,6 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
     join_on = exp.and_(exp.EQ(this=col(pid, "p"), expression=col(model.actuals.id, "l")),
                        exp.EQ(this=col(LABEL_RANK, "l"), expression=exp.Literal.number(1)))
     sel = exp.select(*projections).from_(source).join(labels, on=join_on, join_type="left")
+    if stride is not None:
+        sel = sel.where(stride)
     return sel.where(time_filter(col(model.timestamp, "p"), rng)) if model.timestamp else sel

@@ -91,8 +91,8 @@ def _statements(mr: ModelRun) -> Iterator[tuple[str, Any]]:
         yield kind, g.tree
         for k in missing:   # placeholder edges: the real ones come from the grid query
             mr.book.grids[k] = Grid(0.0, 1.0, mr.spec.histogram_bins)
-    for group in mr.scans_needed(plan.needed, plan.ranges):
-        for q in plan_scans(mr.spec, mr.connector, group.rng, group.partials, mr.book.grids):
+    for group in mr.scans_needed(plan.needed, plan.ranges, {p.key for p in plan.segmented}):
+        for q in (q for _, qs in mr.scan_plans(group.rng, group.partials, group.segmented) for q in qs):
             yield q.kind + " scan", q.tree
     for src, wants in plan.training.values():
         tspec = _training_spec(mr, src)

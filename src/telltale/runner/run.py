@@ -121,6 +121,19 @@ class RunPlan:
     baselines: list[TimeRange] = field(default_factory=list)     # window baselines (grid edges)
     training: dict[str, tuple[Any, set[Partial]]] = field(default_factory=dict)
     label_readers: set[int] = field(default_factory=set)         # monitors reading separate labels
+    segmented: set[Partial] = field(default_factory=set)         # needed per segment combination
+
+
+def asks_for_segments(cfg: Any) -> bool:
+    """Whether a monitor reads values per segment (`segment:` or a `compare_segment`
+    detection); the partials of the others are scanned without the segment GROUP BY."""
+    from telltale.monitors.common import opt, plain
+
+    if plain(opt(cfg, "segment")) is not None:
+        return True
+    det = plain(opt(cfg, "detection"))
+    return isinstance(det, dict) and (det.get("kind") == "compare_segment"
+                                      or det.get("compare_segment") is not None)
 
 
 def duplicate_labels() -> Partial:
@@ -136,6 +149,7 @@ class ScanGroup:
 
     rng: TimeRange
     partials: list[Partial]
+    segmented: frozenset[str] = frozenset()   # keys of the partials to group by segments
 
 
 class ModelRun:
@@ -187,10 +201,13 @@ class ModelRun:
                 plan.direct.append((i, cfg, ctx))
                 continue
             wants = mt.requests(cfg, ctx)
-            plan.needed |= wants
+            asked = set(wants)
             if self.spec.actuals is not None and self.reads_labels(wants):
                 plan.label_readers.add(i)
-                plan.needed.add(duplicate_labels())
+                asked.add(duplicate_labels())
+            plan.needed |= asked
+            if self.spec.segments and asks_for_segments(cfg):
+                plan.segmented |= asked
             plan.ranges.append(ctx.focal)
             past = history_range(cfg, ctx.focal)
             if past is not None:
@@ -242,7 +259,7 @@ class ModelRun:
         if plan.contexts:
             try:
                 first = next(iter(plan.training.values()), (None, None))[0]
-                self.fetch(plan.needed, plan.ranges, plan.baselines, first)
+                self.fetch(plan.needed, plan.ranges, plan.baselines, first, plan.segmented)
                 for key, (src, wants) in plan.training.items():
                     self.fetch_training(key, src, wants)
             except TelltaleError as exc:
@@ -285,12 +302,16 @@ class ModelRun:
         return planned.decode(table)
 
     def fetch(self, needed: set[Partial], ranges: list[TimeRange], baselines: list[TimeRange],
-              training: Any = None) -> None:
-        """Load stored summaries, compute grids and what is missing or may still change, store it."""
+              training: Any = None, segmented: set[Partial] | None = None) -> None:
+        """Load stored summaries, compute grids and what is missing or may still change, store it.
+
+        `segmented`: the partials some monitor reads per segment (grouped by the model's
+        segment columns); the others are scanned over all rows."""
         spec, rng = self.grid_source(ranges, baselines, training)
         self.load_grids(needed, spec, rng)
-        for group in self.scans_needed(needed, ranges):
-            self.scan(group.rng, group.partials)
+        seg_keys = {p.key for p in segmented or ()}
+        for group in self.scans_needed(needed, ranges, seg_keys):
+            self.scan(group.rng, group.partials, group.segmented)
 
     def grid_source(self, ranges: list[TimeRange], baselines: list[TimeRange],
                     training: Any) -> tuple[ModelSpec, TimeRange | None]:
@@ -309,7 +330,8 @@ class ModelRun:
         late = max(self.spec.late_data, self.spec.late_labels)
         return key not in as_of or bucket + self.spec.step + late <= self.at
 
-    def scans_needed(self, needed: set[Partial], ranges: list[TimeRange]) -> list[ScanGroup]:
+    def scans_needed(self, needed: set[Partial], ranges: list[TimeRange],
+                     seg_keys: set[str] | None = None) -> list[ScanGroup]:
         """Read the stored summaries this run can reuse; return the scans for the rest.
 
         A stored summary is reused once it is final: its bucket ended more than `late_data`
@@ -317,13 +339,15 @@ class ModelRun:
         the same sources (the fingerprint), and for label summaries the run's `--at` is past
         the label deadline. What is left is grouped by the set of summaries each bucket
         lacks, usually two groups on a daily run (the new day: everything; the last days:
-        label summaries), one scan each.
+        label summaries), one scan each. A partial in `seg_keys` is needed per segment
+        combination; the others over all rows (per-segment values serve them too).
         """
         whole = covering(ranges)
+        seg_keys = seg_keys or set()
         needed = {p for p in needed if p.kind != "hist" or p.grid_key in self.book.grids}
         keys = {p.key for p in needed}
         as_of = {p.key for p in needed if self.as_of_labels(p)}
-        final: dict[datetime, set[str]] = {}
+        final: dict[tuple[datetime, bool], set[str]] = {}
         if self.store is not None:
             stored = self.store.get_partials(self.name, self.spec.granularity, whole.start, whole.end,
                                              partial_keys=keys, fingerprint=self.fingerprint)
@@ -331,10 +355,13 @@ class ModelRun:
             self.book.add({bs: kept for bs, vals in stored.values.items()
                            if (kept := {k: v for k, v in vals.items() if (*bs, k) in usable})})
             for b, _, k in usable:
-                final.setdefault(b, set()).add(k)
+                final.setdefault((b, False), set()).add(k)
+                final.setdefault((b, True), set()).add(k)   # narrowed by keys_in(segmented=True)
         groups: dict[frozenset[str], list[datetime]] = {}
         for b in whole.buckets(self.spec.step):
-            todo = frozenset(keys - (self.book.keys_in(b) & final.get(b, set())))
+            have = self.book.keys_in(b) & final.get((b, False), set())
+            have_seg = self.book.keys_in(b, segmented=True) & final.get((b, True), set())
+            todo = frozenset((keys - seg_keys - have) | (keys & seg_keys - have_seg))
             if todo:
                 groups.setdefault(todo, []).append(b)
         if len(groups) > 2:   # scattered gaps: one scan of everything over their span
@@ -342,22 +369,42 @@ class ModelRun:
             groups = {frozenset(keys): every}
         by_key = {p.key: p for p in needed}
         return [ScanGroup(TimeRange(min(buckets), max(buckets) + self.spec.step),
-                          [by_key[k] for k in todo]) for todo, buckets in groups.items()]
+                          [by_key[k] for k in todo], frozenset(todo & seg_keys))
+                for todo, buckets in groups.items()]
 
-    def scan(self, rng: TimeRange, partials: list[Partial]) -> None:
-        """Push down `partials` over `rng`, add the result to the book and the store."""
+    def scan(self, rng: TimeRange, partials: list[Partial], segmented: frozenset[str] = frozenset()) -> None:
+        """Push down `partials` over `rng`, add the result to the book and the store.
+
+        The partials in `segmented` are grouped by the model's segment columns (stored per
+        segment combination); the others are not (stored under the all-rows key "")."""
         computed: dict[Any, dict[str, Any]] = {}
-        for planned in plan_scans(self.spec, self.connector, rng, partials, self.book.grids):
-            for key, vals in self._execute(planned).items():
-                computed.setdefault(key, {}).update(vals)
-        # buckets with no rows at all still count as scanned (all-empty values)
-        seen = {b for (b, _) in computed}
-        for b in rng.buckets(self.spec.step):
-            if b not in seen:
-                computed[(b, "")] = {p.key: empty_value(p.kind) for p in partials}
+        for part, queries in self.scan_plans(rng, partials, segmented):
+            seen: set[datetime] = set()
+            for planned in queries:
+                for key, vals in self._execute(planned).items():
+                    computed.setdefault(key, {}).update(vals)
+                    seen.add(key[0])
+            # buckets with no rows at all still count as scanned (all-empty values)
+            for b in rng.buckets(self.spec.step):
+                if b not in seen:
+                    empty = computed.setdefault((b, ""), {})
+                    for p in part:
+                        empty.setdefault(p.key, empty_value(p.kind))
         self.book.add(computed)
         if self.store is not None and not self.read_only:
             self.save(computed, {p.key: p for p in partials})
+
+    def scan_plans(self, rng: TimeRange, partials: list[Partial], segmented: frozenset[str] = frozenset()
+                   ) -> list[tuple[list[Partial], list[Any]]]:
+        """The queries of one scan group: the partials needed over all rows without the
+        segment GROUP BY, those in `segmented` grouped by the segment columns."""
+        whole = replace(self.spec, segments=())
+        out = []
+        for spec, part in ((whole, [p for p in partials if p.key not in segmented]),
+                           (self.spec, [p for p in partials if p.key in segmented])):
+            if part:
+                out.append((part, plan_scans(spec, self.connector, rng, part, self.book.grids)))
+        return out
 
     def is_final(self, bucket: datetime, partial: Partial) -> bool:
         """Whether a summary computed now can no longer change (then it is stored as final).
@@ -418,8 +465,13 @@ class ModelRun:
             return
         rows = self._execute(count_query(spec, self.connector, rng))  # type: ignore[arg-type]
         percent = 100.0 * GRID_SAMPLE_ROWS / rows if rows > GRID_SAMPLE_ROWS else None
-        grids = self._execute(grid_query(spec, self.connector, rng, missing,  # type: ignore[arg-type]
-                                         sample_percent=percent))
+        try:
+            grids = self._execute(grid_query(spec, self.connector, rng, missing,  # type: ignore[arg-type]
+                                             sample_percent=percent))
+        except TelltaleError:   # a source that cannot be sampled (a DuckDB view has no rowid): read it whole
+            if percent is None:
+                raise
+            percent, grids = None, self._execute(grid_query(spec, self.connector, rng, missing))  # type: ignore[arg-type]
         if percent is not None and any(g is None for g in grids.values()):
             retry = {k: missing[k] for k, g in grids.items() if g is None}
             grids.update(self._execute(grid_query(spec, self.connector, rng, retry)))  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telltale.planner.edges import Grid
-from telltale.planner.partials import PartialValues, merge_values
+from telltale.planner.partials import PartialValues, empty_value, merge_values
 from telltale.planner.segkey import matches, parse_segment_key, segment_text
 from telltale.timeutil import TimeRange
 
@@ -24,17 +24,26 @@ class SummaryBook:
     buckets: dict[BucketKey, dict[str, Any]] = field(default_factory=dict)
     _cache: dict[tuple, PartialValues] = field(default_factory=dict, repr=False)
     _keys: dict[datetime, set[str]] = field(default_factory=dict, repr=False)
+    _seg_keys: dict[datetime, set[str]] = field(default_factory=dict, repr=False)
 
     def add(self, rows: dict[BucketKey, dict[str, Any]]) -> None:
-        """Add (or replace) summaries of some buckets."""
+        """Add (or replace) summaries of some buckets.
+
+        Two kinds of key live side by side: `(bucket, "")` holds values over all rows (a
+        scan without the segment GROUP BY, or a bucket without rows), `(bucket, "plan=a")`
+        values per segment combination. A value over all rows is the sum of its segments'."""
         for key, vals in rows.items():
             self.buckets.setdefault(key, {}).update(vals)
             self._keys.setdefault(key[0], set()).update(vals)
+            self._seg_keys.setdefault(key[0], set()).update(
+                k for k, v in vals.items() if key[1] or is_empty_value(k, v))
         self._cache.clear()
 
-    def keys_in(self, bucket: datetime) -> set[str]:
-        """Partial keys present for a bucket (in any segment combination)."""
-        return self._keys.get(bucket, set())
+    def keys_in(self, bucket: datetime, *, segmented: bool = False) -> set[str]:
+        """Partial keys present for a bucket: over all rows (any segment combination, or
+        none), or with `segmented` per segment combination (an empty value over all rows
+        serves both: a bucket without rows has no segments)."""
+        return (self._seg_keys if segmented else self._keys).get(bucket, set())
 
     def merged(self, rng: TimeRange, segment: dict[str, str | None] | None) -> PartialValues:
         """Partial values merged over the buckets of `rng` and the rows of `segment` (None: NULL)."""
@@ -47,9 +56,15 @@ class SummaryBook:
         for (bucket, seg), vals in sorted(self.buckets.items(), key=lambda kv: kv[0]):
             if not (rng.start <= bucket < rng.end):
                 continue
-            if segment and not matches(seg, segment):
-                continue
+            whole: dict[str, Any] = {}
+            if segment:
+                if not matches(seg, segment):
+                    continue
+            elif seg:   # all rows: a key held over all rows is not summed again from its segments
+                whole = self.buckets.get((bucket, ""), {})
             for key, value in vals.items():
+                if key in whole:
+                    continue
                 kind = key.split("|", 1)[0]
                 acc[key] = merge_values(kind, acc.get(key), value) if key in acc else value
         out = PartialValues(acc, self.grids)
@@ -64,3 +79,11 @@ class SummaryBook:
                 for k, v in parse_segment_key(seg).items():
                     out.setdefault(k, set()).add(v)
         return {k: sorted(v, key=lambda x: (x is None, x or "")) for k, v in out.items()}
+
+
+def is_empty_value(key: str, value: Any) -> bool:
+    """Whether a value over all rows says every segment's value is empty too: a count of 0,
+    an empty histogram / value count / crosstab, a min or max of no rows. (A sum of 0.0
+    does not: its segments may cancel.)"""
+    kind = key.split("|", 1)[0]
+    return kind != "sum" and bool(value == empty_value(kind))

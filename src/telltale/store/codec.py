@@ -48,11 +48,16 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({int, float, str, bool, type(None)})   # exact types JSON keeps as they are
+
+
 def _enc(value: Any) -> Any:
     value = _scalar(value)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, dict):
+        if _PLAIN.issuperset(map(type, value)) and _PLAIN.issuperset(map(type, value.values())):
+            return {_MAP: list(map(list, value.items()))}   # a histogram or count map: in bulk
         return {_MAP: [[_enc_key(k), _enc(v)] for k, v in value.items()]}
     if isinstance(value, tuple):
         return {_TUPLE: [_enc(v) for v in value]}
@@ -80,7 +85,14 @@ def _dec(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     if _MAP in value:
-        return {_dec_key(k): _dec(v) for k, v in value[_MAP]}
+        pairs = value[_MAP]
+        try:
+            plain = dict(pairs)   # a list key (a tuple) is unhashable: decoded pair by pair below
+        except TypeError:
+            plain = None
+        if plain is not None and len(plain) == len(pairs) and _PLAIN.issuperset(map(type, plain.values())):
+            return plain
+        return {_dec_key(k): _dec(v) for k, v in pairs}
     if _TUPLE in value:
         return tuple(_dec(v) for v in value[_TUPLE])
     if _DEC in value:

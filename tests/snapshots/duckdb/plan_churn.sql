@@ -26,14 +26,14 @@ FROM (
 
 -- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
 SELECT
-  APPROX_QUANTILE(
+  QUANTILE_CONT(
     CASE
       WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
       THEN CAST("spend" AS DOUBLE)
     END,
     0.001
   ) AS lo0,
-  APPROX_QUANTILE(
+  QUANTILE_CONT(
     CASE
       WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
       THEN CAST("spend" AS DOUBLE)
@@ -52,14 +52,14 @@ SELECT
       THEN CAST("spend" AS DOUBLE)
     END
   ) AS mx0,
-  APPROX_QUANTILE(
+  QUANTILE_CONT(
     CASE
       WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
       THEN CAST("tenure" AS DOUBLE)
     END,
     0.001
   ) AS lo1,
-  APPROX_QUANTILE(
+  QUANTILE_CONT(
     CASE
       WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
       THEN CAST("tenure" AS DOUBLE)
@@ -84,10 +84,13 @@ FROM (
     "spend",
     "tenure",
     "ts"
-  FROM "events" AS "p" TABLESAMPLE SYSTEM (1.0 PERCENT) REPEATABLE (0)
+  FROM "events" AS "p"
   WHERE
-    "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+    "p"."rowid" // 2048 % 100 = 0
+    AND (
+      "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+      AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+    )
 ) AS m;
 
 -- fused scan
@@ -97,7 +100,6 @@ FROM (
   SELECT
     -1 AS __set,
     CAST("ts" AS DATE) AS __bucket,
-    "plan",
     NULL AS k0,
     NULL AS k1,
     NULL AS k2,
@@ -131,7 +133,6 @@ FROM (
     ) AS p13
   FROM (
     SELECT
-      "p"."plan" AS "plan",
       "p"."spend" AS "spend",
       "p"."tenure" AS "tenure",
       "p"."ts" AS "ts",
@@ -155,13 +156,11 @@ FROM (
       AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
   ) AS m
   GROUP BY
-    CAST("ts" AS DATE),
-    "plan"
+    CAST("ts" AS DATE)
   UNION ALL
   SELECT
     __set,
     __bucket,
-    "plan",
     CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
     NULL AS k1,
     NULL AS k2,
@@ -184,14 +183,12 @@ FROM (
     SELECT
       0 AS __set,
       CAST("ts" AS DATE) AS __bucket,
-      "plan",
       FLOOR((
         CAST("spend" AS DOUBLE) - 0.0
       ) * 256.0) AS k0,
       COUNT(*) AS __n
     FROM (
       SELECT
-        "plan",
         "spend",
         "ts"
       FROM "events" AS "p"
@@ -203,7 +200,6 @@ FROM (
       ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
     GROUP BY
       CAST("ts" AS DATE),
-      "plan",
       FLOOR((
         CAST("spend" AS DOUBLE) - 0.0
       ) * 256.0)
@@ -211,13 +207,11 @@ FROM (
   GROUP BY
     __set,
     __bucket,
-    "plan",
     CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END
   UNION ALL
   SELECT
     __set,
     __bucket,
-    "plan",
     NULL AS k0,
     CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
     NULL AS k2,
@@ -240,14 +234,12 @@ FROM (
     SELECT
       1 AS __set,
       CAST("ts" AS DATE) AS __bucket,
-      "plan",
       FLOOR((
         CAST("tenure" AS DOUBLE) - 0.0
       ) * 256.0) AS k1,
       COUNT(*) AS __n
     FROM (
       SELECT
-        "plan",
         "tenure",
         "ts"
       FROM "events" AS "p"
@@ -259,7 +251,6 @@ FROM (
       ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
     GROUP BY
       CAST("ts" AS DATE),
-      "plan",
       FLOOR((
         CAST("tenure" AS DOUBLE) - 0.0
       ) * 256.0)
@@ -267,13 +258,11 @@ FROM (
   GROUP BY
     __set,
     __bucket,
-    "plan",
     CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END
   UNION ALL
   SELECT
     __set,
     __bucket,
-    "plan",
     NULL AS k0,
     NULL AS k1,
     k2 AS k2,
@@ -296,7 +285,6 @@ FROM (
     SELECT
       2 AS __set,
       CAST("ts" AS DATE) AS __bucket,
-      "plan",
       "plan" AS k2,
       COUNT(*) AS __n
     FROM (
@@ -312,12 +300,10 @@ FROM (
       NOT "plan" IS NULL
     GROUP BY
       CAST("ts" AS DATE),
-      "plan",
       "plan"
   ) AS b3
   GROUP BY
     __set,
     __bucket,
-    "plan",
     k2
 ) AS u;

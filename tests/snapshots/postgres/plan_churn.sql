@@ -85,7 +85,6 @@ FROM (
 -- scalar scan
 SELECT
   DATE_TRUNC('DAY', "ts") AS __bucket,
-  "plan",
   COUNT("spend") AS p0,
   COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
   COUNT("tenure") AS p2,
@@ -134,7 +133,6 @@ SELECT
   ) AS p13
 FROM (
   SELECT
-    "p"."plan" AS "plan",
     "p"."spend" AS "spend",
     "p"."tenure" AS "tenure",
     "p"."ts" AS "ts",
@@ -161,14 +159,12 @@ FROM (
     AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
 ) AS m
 GROUP BY
-  DATE_TRUNC('DAY', "ts"),
-  "plan";
+  DATE_TRUNC('DAY', "ts");
 
 -- distribution scan
 SELECT
   CASE WHEN g0 = 0 THEN 0 WHEN g1 = 0 THEN 1 WHEN g2 = 0 THEN 2 ELSE -1 END AS __set,
   __bucket,
-  "plan",
   CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
   CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
   k2 AS k2,
@@ -176,7 +172,6 @@ SELECT
 FROM (
   SELECT
     __bucket,
-    "plan",
     k0,
     k1,
     k2,
@@ -187,7 +182,6 @@ FROM (
   FROM (
     SELECT
       DATE_TRUNC('DAY', "ts") AS __bucket,
-      "plan",
       CASE
         WHEN ABS(CAST("spend" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
         THEN FLOOR((
@@ -215,15 +209,14 @@ FROM (
   ) AS s
   GROUP BY
     GROUPING SETS (
-      (__bucket, "plan", k0),
-      (__bucket, "plan", k1),
-      (__bucket, "plan", k2)
+      (__bucket, k0),
+      (__bucket, k1),
+      (__bucket, k2)
     )
 ) AS gs
 GROUP BY
   CASE WHEN g0 = 0 THEN 0 WHEN g1 = 0 THEN 1 WHEN g2 = 0 THEN 2 ELSE -1 END,
   __bucket,
-  "plan",
   CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END,
   CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END,
   k2;
