@@ -48,7 +48,7 @@ class Bench:
         from telltale.config import load_project
         from telltale.monitors.context import column_partials
         from telltale.runner.modelctx import model_fields, model_spec
-        from telltale.timeutil import TimeRange
+        from telltale.core.timeutil import TimeRange
 
         self.db = fs.ensure_data(rows)
         self.repeat = repeat
@@ -127,7 +127,7 @@ class Bench:
 
     def grids(self) -> dict:
         """Grids as the planner makes them, from quantiles of a 100k-row sample (fast)."""
-        from telltale.planner.edges import Grid
+        from telltale.core.grids import Grid
         keys = sorted(self.hist)
         sel = ", ".join(f"APPROX_QUANTILE({self.hist[k].sql('duckdb')}, [{LO_Q}, {HI_Q}]), "
                         f"MIN({self.hist[k].sql('duckdb')}), MAX({self.hist[k].sql('duckdb')})" for k in keys)

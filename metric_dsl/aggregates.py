@@ -15,7 +15,7 @@ from telltale.metric_dsl.diagnostics import did_you_mean
 from telltale.metric_dsl.rowfuncs import positive_sql
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
 
-from telltale.planner.partials import Partial
+from telltale.core.partials import Partial
 
 AVERAGES = ("macro", "micro", "weighted")
 

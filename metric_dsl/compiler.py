@@ -16,7 +16,7 @@ from telltale.metric_dsl.schema import ModelSchema
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
 
 from telltale.errors import DSLError
-from telltale.planner.partials import Partial, PartialValues
+from telltale.core.partials import Partial, PartialValues
 
 
 @dataclass(frozen=True)

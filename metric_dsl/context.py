@@ -9,7 +9,7 @@ from sqlglot import exp
 from telltale.metric_dsl.schema import ModelSchema
 from telltale.metric_dsl.values import Value
 
-from telltale.planner.partials import Partial
+from telltale.core.partials import Partial
 
 
 class CallContext(Protocol):

@@ -41,7 +41,7 @@ from telltale.metric_dsl.signature import (
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value, const_kind
 
 from telltale.errors import DSLError
-from telltale.planner.partials import Partial, PartialValues
+from telltale.core.partials import Partial, PartialValues
 
 MAX_DEPTH = 64
 

@@ -1,7 +1,7 @@
 """The final expression of a metric: a small tree evaluated in Python over merged partials.
 
 Two-phase aggregation: the warehouse returns partial values per bucket, the buckets of a
-window are merged (telltale.planner.partials), and this tree turns the merged values into
+window are merged (telltale.core.partials), and this tree turns the merged values into
 the metric.
 
 A metric can lack a value for two kinds of reasons, and `explain` says which:
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from telltale.planner.partials import PartialValues, normalize_value
+from telltale.core.partials import PartialValues, normalize_value
 
 
 def as_number(v: Any) -> float | None:

@@ -80,7 +80,7 @@ MATH_ARITY = {"abs": 1, "sqrt": 1, "ln": 1, "exp": 1, "greatest": 2, "least": 2,
 
 def _fold(fn: str, vals: list[float | None]) -> float | None:
     node = final.Math(fn, tuple(final.Const(v) for v in vals))
-    from telltale.planner.partials import PartialValues
+    from telltale.core.partials import PartialValues
 
     return node.evaluate(PartialValues({}))
 

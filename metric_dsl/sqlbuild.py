@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from telltale.planner.partials import expr_key
+from telltale.core.partials import expr_key
 
 _ATOMIC = (exp.Column, exp.Literal, exp.Boolean, exp.Null, exp.Paren, exp.Func, exp.Cast,
            exp.Case)

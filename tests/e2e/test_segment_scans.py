@@ -15,10 +15,10 @@ import duckdb
 import pytest
 
 from telltale.config import load_project
-from telltale.planner.partials import count_rows
+from telltale.core.partials import count_rows
 from telltale.runner.run import run_project
 from telltale.runner.summaries import SummaryBook
-from telltale.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange
 
 UTC = timezone.utc
 AT = datetime(2026, 3, 11, tzinfo=UTC)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from telltale.metric_dsl import FieldInfo, ModelSchema, library_from_sources
 
 from telltale.errors import DSLError
-from telltale.planner.partials import PartialValues
+from telltale.core.partials import PartialValues
 
 SCHEMA = ModelSchema("binary", {
     "features": {"x": FieldInfo("x", "numeric"), "n": FieldInfo("n", "numeric"),

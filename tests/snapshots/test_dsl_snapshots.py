@@ -21,8 +21,8 @@ from sqlglot import exp
 from telltale.metric_dsl import ModelSchema, all_partials, compile_expression
 
 from telltale.planner.aggsql import filtered_key, scalar_aggregate
-from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial
+from telltale.core.grids import Grid
+from telltale.core.partials import Partial
 
 HERE = Path(__file__).parent
 DIALECTS = ("duckdb", "postgres", "redshift", "snowflake", "bigquery", "athena", "trino", "databricks")

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Sequence
 from telltale.alerts.noise import AlertPolicy, NoiseGate
 from telltale.alerts.payload import build_payload, canonical_json
 from telltale.store import AlertKey, AlertRecord, OutboxMessage, Store
-from telltale.timeutil import UTC, to_utc
+from telltale.core.timeutil import UTC, to_utc
 
 if TYPE_CHECKING:
-    from telltale.runner.results import MonitorResult
+    from telltale.core.results import MonitorResult
 
 DEFAULT_POLICY = AlertPolicy()
 

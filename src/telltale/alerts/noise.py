@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from telltale.store import AlertKey, Store
-from telltale.timeutil import floor_time, parse_duration
+from telltale.core.timeutil import floor_time, parse_duration
 
 DAY = timedelta(days=1)
 

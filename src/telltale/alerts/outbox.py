@@ -24,7 +24,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_befo
 from telltale.alerts.channels.base import AlertMessage, Channel
 from telltale.errors import ChannelError
 from telltale.store import OutboxRow, Store
-from telltale.timeutil import UTC, to_utc
+from telltale.core.timeutil import UTC, to_utc
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class DeliveryReport:
     def note(self, row: OutboxRow, status: str, error: str | None = None,
              retry_at: datetime | None = None) -> None:
         """Record what happened to one notice."""
-        from telltale.timeutil import iso
+        from telltale.core.timeutil import iso
 
         self.notices.append({"channel": row.channel, "alert": row.alert_id, "notice": row.status,
                              "status": status, "error": error, "retry_at": iso(retry_at)})

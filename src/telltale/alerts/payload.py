@@ -14,10 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping
 
-from telltale.timeutil import iso
+from telltale.core.timeutil import iso
 
 if TYPE_CHECKING:
-    from telltale.runner.results import MonitorResult
+    from telltale.core.results import MonitorResult
 
 PAYLOAD_VERSION = 1
 FIELDS = ("version", "id", "status", "severity", "monitor", "model", "type", "column", "segment",

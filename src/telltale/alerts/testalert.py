@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from telltale.alerts.channels.base import AlertMessage, Channel
 from telltale.alerts.payload import PAYLOAD_VERSION, canonical_json, json_safe
-from telltale.timeutil import UTC, TimeRange, floor_time, iso, to_utc
+from telltale.core.timeutil import UTC, TimeRange, floor_time, iso, to_utc
 
 TEST_MONITOR = "telltale test"
 

@@ -94,7 +94,7 @@ def _show(report: Any, as_json: bool) -> None:
 
 
 def _at(text: Optional[str], option: str = "--at") -> datetime:
-    from telltale.timeutil import parse_time
+    from telltale.core.timeutil import parse_time
 
     if text is None:
         return datetime.now(timezone.utc)

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from telltale.planner.segkey import segment_label
+from telltale.core.segkey import segment_label
 
 STATUS_STYLE = {"ok": "green", "alert": "bold red", "no_data": "yellow", "error": "bold magenta"}
 DELIVERY_STYLE = {"sent": "green", "failed": "bold red", "pending": "yellow"}
@@ -77,7 +77,7 @@ def threshold_text(t: dict[str, Any] | None, monitor_type: str = "") -> str:
 def range_text(rng: Any) -> str:
     """A time range as people read it: `2026-03-12` (one day), `2026-03-06 .. 2026-03-12`
     (whole days, last day included), else `2026-03-12 06:00 .. 2026-03-12 12:00`."""
-    from telltale.runner.results import TRAINING
+    from telltale.core.results import TRAINING
 
     if rng is None:
         return "-"

@@ -16,7 +16,7 @@ from telltale.config.connections import (CONNECTION_TYPES, AthenaConnection, Big
 from telltale.config.detection import (AbsoluteRule, AnomalyRule, ChangeRule, CompareSegmentRule,
                                        Detection)
 from telltale.config.fields import default_columns, monitor_columns
-from telltale.config.models import (ActualsSource, BaselineConfig, FieldRef, FieldSpec,
+from telltale.config.models import (ActualsSource, BaselineConfig, FieldSpec,
                                     ModelConfig, SourceConfig, WindowBaseline)
 from telltale.config.monitors import (DRIFT_DEFAULT_THRESHOLDS, MONITOR_TYPES, CustomMetricMonitor,
                                       DataDriftMonitor, MetricChangeMonitor, MissingValuesMonitor,
@@ -33,7 +33,7 @@ __all__ = [
     "BigQueryConnection", "CHANNEL_TYPES", "CONFIG_FILE", "CONNECTION_TYPES", "ChangeRule",
     "Channel", "CompareSegmentRule", "ConfigProblems", "Connection", "ConnectionBase",
     "CustomMetricMonitor", "DEFAULT_STORE", "DRIFT_DEFAULT_THRESHOLDS", "DataDriftMonitor",
-    "DeltaConnection", "Detection", "DuckDBConnection", "FieldRef", "FieldSpec", "JiraChannel",
+    "DeltaConnection", "Detection", "DuckDBConnection", "FieldSpec", "JiraChannel",
     "MONITOR_TYPES", "MetricChangeMonitor", "MissingValuesMonitor", "ModelActivityMonitor",
     "ModelConfig", "ModelStalenessMonitor", "Monitor", "MonitorBase", "NewRelicChannel",
     "NewValuesMonitor", "ParsedConfig", "PerformanceDegradationMonitor", "PostgresConnection",

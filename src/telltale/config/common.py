@@ -9,10 +9,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic_core import PydanticCustomError
 
-from telltale.timeutil import MAX_DURATION, parse_duration
-
-Kind = Literal["numeric", "categorical", "boolean"]
-"""How a mapped field is summarised: histograms (numeric) or category counts."""
+from telltale.core.timeutil import MAX_DURATION, parse_duration
 
 Severity = Literal["low", "medium", "high"]
 Scalar = Union[bool, int, float, str]

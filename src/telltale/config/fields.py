@@ -17,7 +17,8 @@ chi2 on a numeric column is computed on its histogram bins (the same fixed edges
 
 from __future__ import annotations
 
-from telltale.config.models import FIELD_GROUPS, FieldRef, ModelConfig
+from telltale.config.models import ModelConfig
+from telltale.core.fields import FIELD_GROUPS, Field
 from telltale.config.monitors import (COLUMN_MONITORS, NUMERIC_ONLY_METHODS, DataDriftMonitor,
                                       MetricChangeMonitor, MissingValuesMonitor, MonitorBase,
                                       NewValuesMonitor, PredictionDriftMonitor, ValueRangeMonitor)
@@ -36,7 +37,7 @@ def takes_columns(monitor: MonitorBase) -> bool:
     return isinstance(monitor, COLUMN_MONITORS)
 
 
-def resolve_column(monitor: MonitorBase, model: ModelConfig, model_name: str, name: str) -> FieldRef:
+def resolve_column(monitor: MonitorBase, model: ModelConfig, model_name: str, name: str) -> Field:
     """The field a `columns` entry names; ColumnError with a did-you-mean if there is none."""
     type_name = getattr(monitor, "type", "monitor")
     group, dot, bare = name.partition(".")
@@ -73,7 +74,7 @@ def resolve_column(monitor: MonitorBase, model: ModelConfig, model_name: str, na
     raise ColumnError(f"model {model_name} has no field '{name}'{hint}; its {groups} are {listing}")
 
 
-def kind_error(monitor: MonitorBase, ref: FieldRef) -> str | None:
+def kind_error(monitor: MonitorBase, ref: Field) -> str | None:
     """Why a field's kind does not fit the monitor, or None if it fits."""
     if isinstance(monitor, (DataDriftMonitor, PredictionDriftMonitor)):
         if monitor.method in NUMERIC_ONLY_METHODS and ref.kind != "numeric":
@@ -94,7 +95,7 @@ def kind_error(monitor: MonitorBase, ref: FieldRef) -> str | None:
     return None
 
 
-def default_columns(monitor: MonitorBase, model: ModelConfig) -> list[FieldRef]:
+def default_columns(monitor: MonitorBase, model: ModelConfig) -> list[Field]:
     """The columns a monitor looks at when it lists none (see the module table)."""
     if isinstance(monitor, MissingValuesMonitor):
         pool = model.fields("features", "raw_inputs", "predictions")
@@ -103,7 +104,7 @@ def default_columns(monitor: MonitorBase, model: ModelConfig) -> list[FieldRef]:
     return [r for r in pool if kind_error(monitor, r) is None]
 
 
-def monitor_columns(monitor: MonitorBase, model: ModelConfig, model_name: str) -> list[FieldRef]:
+def monitor_columns(monitor: MonitorBase, model: ModelConfig, model_name: str) -> list[Field]:
     """The fields a monitor looks at: its `columns`, or the default ones; [] for model-level types."""
     if not takes_columns(monitor):
         return []

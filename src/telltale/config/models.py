@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from telltale.config.common import (Duration, Kind, Name, PositiveDuration, StrictModel, WholeNumber, fail,
+from telltale.config.common import (Duration, Name, PositiveDuration, StrictModel, WholeNumber, fail,
                                     str_tuple)
+from telltale.core.fields import FIELD_GROUPS, FieldGroup, Kind
+from telltale.core.fields import Field as MappedField
 
 ModelType = Literal["binary", "multiclass", "multilabel", "regression", "ranking"]
 Granularity = Literal["hour", "day"]
-FieldGroup = Literal["features", "raw_inputs", "predictions", "actuals"]
-FIELD_GROUPS: tuple[FieldGroup, ...] = ("features", "raw_inputs", "predictions", "actuals")
 
 
 class SourceConfig(StrictModel):
@@ -65,21 +64,6 @@ class FieldSpec(StrictModel):
     def kind(self) -> Kind:
         """Same as `type`: numeric, categorical or boolean."""
         return self.type
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    """A field of a model, resolved: its group, the name used in DSL and results, the real column."""
-
-    group: FieldGroup
-    name: str
-    column: str
-    kind: Kind
-
-    @property
-    def qualified(self) -> str:
-        """`features.income`: the name as the metric language writes it."""
-        return f"{self.group}.{self.name}"
 
 
 class ActualsSource(StrictModel):
@@ -194,23 +178,23 @@ class ModelConfig(StrictModel):
         """The fields of one group (`features`, `raw_inputs`, `predictions`, `actuals`)."""
         return getattr(self, group)
 
-    def fields(self, *groups: FieldGroup) -> list[FieldRef]:
+    def fields(self, *groups: FieldGroup) -> list[MappedField]:
         """Every mapped field of the given groups (all groups when none is given), in file order."""
-        out: list[FieldRef] = []
+        out: list[MappedField] = []
         for g in groups or FIELD_GROUPS:
-            out.extend(FieldRef(g, n, s.column, s.type) for n, s in self.group(g).items())
+            out.extend(MappedField(n, g, s.column, s.type) for n, s in self.group(g).items())
         return out
 
-    def field(self, name: str, groups: tuple[FieldGroup, ...] = FIELD_GROUPS) -> FieldRef | None:
+    def field(self, name: str, groups: tuple[FieldGroup, ...] = FIELD_GROUPS) -> MappedField | None:
         """A field by `name` or `group.name`, searched in `groups` in order; None if absent."""
         group, _, bare = name.partition(".")
         if bare and group in FIELD_GROUPS:
             spec = self.group(group).get(bare)  # type: ignore[arg-type]
             if spec is not None and group in groups:
-                return FieldRef(group, bare, spec.column, spec.type)  # type: ignore[arg-type]
+                return MappedField(bare, group, spec.column, spec.type)  # type: ignore[arg-type]
             return None
         for g in groups:
             spec = self.group(g).get(name)
             if spec is not None:
-                return FieldRef(g, name, spec.column, spec.type)
+                return MappedField(name, g, spec.column, spec.type)
         return None

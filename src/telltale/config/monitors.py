@@ -10,7 +10,8 @@ from pydantic import Field, field_validator, model_validator
 from telltale.config.common import (Cron, Duration, Name, Number, PositiveDuration, Scalar,
                                     Severity, StrictModel, WholeNumber, fail, str_tuple)
 from telltale.config.detection import DETECTION_KINDS, Detection, DetectionKind
-from telltale.config.models import BaselineConfig, FieldGroup
+from telltale.config.models import BaselineConfig
+from telltale.core.fields import FieldGroup
 from telltale.config.problems import one_of
 
 DriftMethod = Literal["psi", "js", "hellinger", "ks", "wasserstein", "chi2"]

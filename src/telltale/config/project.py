@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from telltale.config.connections import Connection
 from telltale.config.env import Redactions, interpolate
 from telltale.config.fields import monitor_columns
-from telltale.config.models import FieldRef, ModelConfig, SourceConfig
+from telltale.config.models import ModelConfig, SourceConfig
+from telltale.core.fields import Field
 from telltale.config.monitors import Monitor
 from telltale.config.problems import ConfigProblems, Path_, Problem
 from telltale.config.schema import TelltaleConfig
@@ -138,7 +139,7 @@ class Project:
         """The monitors, all or one model's, in file order."""
         return [m for m in self.config.monitors if model is None or m.model == model]
 
-    def monitor_columns(self, monitor: Monitor) -> list[FieldRef]:
+    def monitor_columns(self, monitor: Monitor) -> list[Field]:
         """The fields a monitor looks at ([] for model-level monitors); columns are already checked."""
         return monitor_columns(monitor, self.model(monitor.model), monitor.model)
 

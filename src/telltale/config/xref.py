@@ -13,7 +13,7 @@ from telltale.config.monitors import ModelStalenessMonitor, MonitorBase, Perform
 from telltale.config.problems import Path_, Problem, did_you_mean, one_of
 from telltale.config.schema import TelltaleConfig
 from telltale.config.yamlload import SourceMap
-from telltale.timeutil import format_duration
+from telltale.core.timeutil import format_duration
 
 
 class _Checker:

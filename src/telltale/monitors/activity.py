@@ -6,8 +6,8 @@ from typing import Any
 
 from telltale.monitors.common import detect, make_result, segments_for
 from telltale.monitors.context import EvalContext
-from telltale.planner.partials import Partial, PartialValues, count_rows
-from telltale.runner.results import MonitorResult
+from telltale.core.partials import Partial, PartialValues, count_rows
+from telltale.core.results import MonitorResult
 
 
 def requests(cfg: Any, ctx: EvalContext) -> set[Partial]:

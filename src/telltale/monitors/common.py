@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, cast
 
-from telltale.monitors.context import EvalContext, Field
+from telltale.core.fields import Field
+from telltale.monitors.context import EvalContext
 from telltale.monitors.detection import MIN_HISTORY, Verdict, absolute, anomaly, change
-from telltale.planner.partials import Partial, PartialValues, count_rows
-from telltale.planner.segkey import segment_label, segment_text
-from telltale.runner.results import TRAINING, MonitorResult, Status
-from telltale.timeutil import TimeRange
+from telltale.core.partials import Partial, PartialValues, count_rows
+from telltale.core.segkey import segment_label, segment_text
+from telltale.core.results import TRAINING, MonitorResult, Status
+from telltale.core.timeutil import TimeRange
 
 ValueFn = Callable[[PartialValues], "float | None"]
 

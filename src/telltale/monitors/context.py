@@ -9,29 +9,9 @@ from typing import Any, Callable, Mapping
 from sqlglot import exp
 
 from telltale.planner.aggsql import as_double, finite_condition
-from telltale.planner.partials import Partial, PartialValues, count_rows
-from telltale.planner.relation import col
-from telltale.timeutil import TimeRange
-
-
-@dataclass(frozen=True)
-class Field:
-    """One mapped column of a model: `features.income` -> column `income`, numeric."""
-
-    name: str
-    group: str          # features | raw_inputs | predictions | actuals
-    column: str
-    kind: str           # numeric | categorical | boolean
-
-    @property
-    def expr(self) -> exp.Column:
-        """The column as a quoted sqlglot reference."""
-        return col(self.column)
-
-    @property
-    def is_numeric(self) -> bool:
-        """Numeric fields get histograms; the rest get value counts."""
-        return self.kind == "numeric"
+from telltale.core.partials import Partial, PartialValues, count_rows
+from telltale.core.fields import Field
+from telltale.core.timeutil import TimeRange
 
 
 def column_partials(f: Field) -> dict[str, Partial]:

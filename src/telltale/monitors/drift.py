@@ -6,10 +6,11 @@ import math
 from typing import Any
 
 from telltale.monitors.common import columns_of, iter_targets, make_result, opt
-from telltale.monitors.context import EvalContext, Field, column_partials
+from telltale.core.fields import Field
+from telltale.monitors.context import EvalContext, column_partials
 from telltale.monitors.detection import at_least
-from telltale.planner.partials import Partial, PartialValues
-from telltale.runner.results import MonitorResult
+from telltale.core.partials import Partial, PartialValues
+from telltale.core.results import MonitorResult
 from telltale.stats.drift import NumericSummary, drift
 
 DEFAULT_THRESHOLDS = {"psi": 0.2, "js": 0.1, "hellinger": 0.1, "ks": 0.1, "wasserstein": 0.1, "chi2": 0.1}

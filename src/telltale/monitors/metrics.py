@@ -6,9 +6,10 @@ import math
 from typing import Any, Callable
 
 from telltale.monitors.common import columns_of, detect, iter_targets, make_result, opt, segments_for
-from telltale.monitors.context import EvalContext, Field, column_partials, non_finite, non_finite_note
-from telltale.planner.partials import Partial, PartialValues, count_rows
-from telltale.runner.results import MonitorResult, Status
+from telltale.core.fields import Field
+from telltale.monitors.context import EvalContext, column_partials, non_finite, non_finite_note
+from telltale.core.partials import Partial, PartialValues, count_rows
+from telltale.core.results import MonitorResult, Status
 from telltale.stats.moments import Variance, sample_variance
 
 STATISTICS = ("mean", "min", "max", "sum", "variance", "stddev", "missing_count")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from telltale.monitors.common import columns_of, detect, detection_of, iter_targets, make_result, opt
-from telltale.monitors.context import EvalContext, Field, column_partials, non_finite
+from telltale.core.fields import Field
+from telltale.monitors.context import EvalContext, column_partials, non_finite
 from telltale.monitors.detection import Verdict, above
-from telltale.planner.partials import Partial, PartialValues, count_rows
+from telltale.core.partials import Partial, PartialValues, count_rows
 from telltale.planner.queries import OTHER
-from telltale.runner.results import MonitorResult
-from telltale.timeutil import TimeRange
+from telltale.core.results import MonitorResult
+from telltale.core.timeutil import TimeRange
 
 
 def _all_fields(cfg: Any, ctx: EvalContext):

@@ -8,8 +8,8 @@ from typing import Any, Callable
 from telltale.monitors import activity, drift, metrics, quality
 from telltale.monitors.common import row_requests
 from telltale.monitors.context import EvalContext
-from telltale.planner.partials import Partial
-from telltale.runner.results import MonitorResult
+from telltale.core.partials import Partial
+from telltale.core.results import MonitorResult
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from telltale.monitors.detection import Verdict
 from telltale.planner.queries import PlannedQuery
 from telltale.planner.relation import col, model_relation
 from telltale.planner.spec import ModelSpec
-from telltale.runner.results import MonitorResult
-from telltale.timeutil import UTC, TimeRange, to_utc
+from telltale.core.results import MonitorResult
+from telltale.core.timeutil import UTC, TimeRange, to_utc
 
 EPOCH = datetime(1970, 1, 1)
 

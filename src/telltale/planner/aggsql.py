@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from telltale.planner.partials import Partial
+from telltale.core.partials import Partial
 
 MAX_DOUBLE = 1.7976931348623157e308   # the largest finite double
 

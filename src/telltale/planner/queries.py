@@ -25,12 +25,12 @@ from sqlglot import exp
 from telltale.connectors.base import Connector
 from telltale.planner.aggsql import as_double, filtered_key, finite_condition, scalar_aggregate
 from telltale.planner.dialects import ROW_STRIDE, bucket_expr, distribution_shape, quantile
-from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial, count_rows, expr_key, normalize_value
+from telltale.core.grids import Grid
+from telltale.core.partials import Partial, count_rows, expr_key, normalize_value
 from telltale.planner.relation import col, model_relation, referenced_columns
-from telltale.planner.segkey import segment_key_of
+from telltale.core.segkey import segment_key_of
 from telltale.planner.spec import ModelSpec
-from telltale.timeutil import TimeRange, to_utc
+from telltale.core.timeutil import TimeRange, to_utc
 
 BUCKET = "__bucket"
 SET = "__set"

@@ -7,7 +7,7 @@ from sqlglot import exp
 from telltale.connectors.base import Connector
 from telltale.connectors.relations import aliased
 from telltale.planner.spec import LABEL_ROWS, ActualsSpec, ModelSpec
-from telltale.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange
 
 
 def col(name: str, table: str | None = None) -> exp.Column:

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from telltale.errors import ConfigError
 from telltale.runner.run import RunReport, run_project, select_monitors
-from telltale.timeutil import floor_time, to_utc
+from telltale.core.timeutil import floor_time, to_utc
 
 
 def backfill_times(project: Any, start: datetime, end: datetime, model: str | None,

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from telltale.connectors.offline import OfflineConnector
 from telltale.connectors.safety import ensure_select
-from telltale.planner.edges import Grid
+from telltale.core.grids import Grid
 from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.runner.metrics import MetricCompiler
 from telltale.errors import SchemaError, UnsafeQueryError
@@ -31,7 +31,7 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None, at:
     statement exactly as a connector sends it (as `run --json` lists it).
     """
     from telltale.store import open_store_readonly
-    from telltale.timeutil import to_utc
+    from telltale.core.timeutil import to_utc
 
     at = to_utc(at)
     compiler = MetricCompiler(project)

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from telltale.monitors.context import Field
+from telltale.core.fields import Field
 from telltale.planner.spec import LABEL_ROWS, ActualsSpec, ModelSpec
 
 
@@ -35,7 +35,7 @@ def model_spec(project: Any, name: str) -> ModelSpec:
 def model_fields(project: Any, name: str) -> dict[str, Field]:
     """Every mapped field, keyed `group.name`."""
     m = project.model(name)
-    return {f"{f.group}.{f.name}": Field(f.name, f.group, f.column, f.kind) for f in m.fields()}
+    return {f.qualified: f for f in m.fields()}
 
 
 def model_schema(project: Any, name: str) -> Any:

@@ -21,16 +21,16 @@ from telltale.errors import ConfigError, TelltaleError
 from telltale.monitors.common import history_range, make_result
 from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import monitor_type
-from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial, count_rows, empty_value
+from telltale.core.grids import Grid
+from telltale.core.partials import Partial, count_rows, empty_value
 from telltale.planner.queries import count_query, grid_query, plan_scans
 from telltale.planner.relation import col, referenced_columns
 from telltale.planner.spec import LABEL_ROWS, ModelSpec
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.modelctx import model_fields, model_spec, summary_fingerprint
-from telltale.runner.results import TRAINING, MonitorResult
+from telltale.core.results import TRAINING, MonitorResult
 from telltale.runner.summaries import SummaryBook
-from telltale.timeutil import TimeRange, baseline_range, covering, focal_range, iso, to_utc
+from telltale.core.timeutil import TimeRange, baseline_range, covering, focal_range, iso, to_utc
 
 GRID_SAMPLE_ROWS = 100_000   # histogram edges come from a block sample of about this many rows
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from telltale.planner.edges import Grid
-from telltale.planner.partials import PartialValues, empty_value, merge_values
-from telltale.planner.segkey import matches, parse_segment_key, segment_text
-from telltale.timeutil import TimeRange
+from telltale.core.grids import Grid
+from telltale.core.partials import PartialValues, empty_value, merge_values
+from telltale.core.segkey import matches, parse_segment_key, segment_text
+from telltale.core.timeutil import TimeRange
 
 BucketKey = tuple[datetime, str]
 __all__ = ["SummaryBook", "parse_segment_key"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from telltale.planner.edges import Grid
+from telltale.core.grids import Grid
 from telltale.stats.errors import UnsupportedStatisticError
 from telltale.stats.histogram import Counts
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from telltale.planner.edges import Grid
+from telltale.core.grids import Grid
 from telltale.stats.errors import UnsupportedStatisticError
 from telltale.stats.histogram import (
     Counts,

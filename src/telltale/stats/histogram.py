@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from telltale.planner.edges import Grid
+from telltale.core.grids import Grid
 
 Counts = dict[int, int] | dict[str, int]
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from telltale.store.core import StoreBase
 from telltale.store.records import AlertKey, AlertRecord
 from telltale.store.schema import alerts
-from telltale.timeutil import to_utc
+from telltale.core.timeutil import to_utc
 
 _KEY_COLS = ("monitor", "model", "column", "segment_key")
 _MUTABLE = frozenset({"status", "severity", "resolved_at", "fired_at", "suppressed", "last_value",

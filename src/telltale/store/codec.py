@@ -116,7 +116,7 @@ def json_default(value: Any) -> Any:
     if item is not value:
         return item
     if isinstance(value, datetime):
-        from telltale.timeutil import iso
+        from telltale.core.timeutil import iso
         return iso(value)
     if isinstance(value, date):
         return value.isoformat()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from telltale.store.codec import decode_value, dumps_json, encode_value
-from telltale.timeutil import to_utc
+from telltale.core.timeutil import to_utc
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from telltale.store.core import StoreBase
 from telltale.store.records import MetricPoint
 from telltale.store.schema import metric_points
-from telltale.timeutil import to_utc
+from telltale.core.timeutil import to_utc
 
 if TYPE_CHECKING:
-    from telltale.runner.results import MonitorResult
+    from telltale.core.results import MonitorResult
 
 
 def points_from_results(run_id: str, at: datetime, results: Iterable[MonitorResult]) -> list[MetricPoint]:

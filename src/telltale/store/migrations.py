@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from telltale.errors import StoreError
 from telltale.store.coltypes import UTCDateTime
 from telltale.store.engine import begin
-from telltale.timeutil import UTC
+from telltale.core.timeutil import UTC
 
 Upgrade = Callable[[Connection], None]
 

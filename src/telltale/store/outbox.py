@@ -15,7 +15,7 @@ from telltale.store.engine import begin
 from telltale.store.records import OutboxMessage, OutboxRow
 from telltale.store.schema import outbox
 from telltale.store.sqlutil import insert_ignore
-from telltale.timeutil import to_utc
+from telltale.core.timeutil import to_utc
 
 
 @dataclass

@@ -11,7 +11,7 @@ from telltale.store.core import StoreBase
 from telltale.store.records import PartialRow, StoredPartials
 from telltale.store.schema import grids, partials
 from telltale.store.sqlutil import insert_ignore, upsert
-from telltale.timeutil import UTC, to_utc
+from telltale.core.timeutil import UTC, to_utc
 
 _IN_LIMIT = 500   # above this many keys, filter in Python rather than with a long IN list
 

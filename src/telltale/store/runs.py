@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from telltale.store.core import StoreBase
 from telltale.store.records import RunRecord
 from telltale.store.schema import runs
-from telltale.timeutil import UTC, to_utc
+from telltale.core.timeutil import UTC, to_utc
 
 
 def new_run_id(now: datetime) -> str:

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from telltale.alerts import RetrySettings
-from telltale.runner.results import MonitorResult
-from telltale.timeutil import TimeRange
+from telltale.core.results import MonitorResult
+from telltale.core.timeutil import TimeRange
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 13, 6, 0, tzinfo=UTC)

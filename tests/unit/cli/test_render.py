@@ -18,9 +18,9 @@ from telltale.cli.render import (
     strict_json,
     threshold_text,
 )
-from telltale.runner.results import TRAINING, MonitorResult
+from telltale.core.results import TRAINING, MonitorResult
 from telltale.runner.run import RunReport
-from telltale.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange
 
 UTC = timezone.utc
 FOCAL = TimeRange(datetime(2026, 3, 12, tzinfo=UTC), datetime(2026, 3, 13, tzinfo=UTC))

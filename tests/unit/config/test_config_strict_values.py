@@ -83,14 +83,14 @@ def test_port_true_is_not_one(error) -> None:
 @pytest.mark.parametrize("text", ["0001-01-01", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00",
                                   "9000-01-01", "0999-12-31T23:59:59Z"])
 def test_times_outside_the_calendar_telltale_can_subtract_from_are_refused(text: str) -> None:
-    from telltale.timeutil import parse_time
+    from telltale.core.timeutil import parse_time
 
     with pytest.raises(ValueError, match="out of range"):
         parse_time(text)
 
 
 def test_the_longest_window_fits_before_the_earliest_time() -> None:
-    from telltale.timeutil import (
+    from telltale.core.timeutil import (
         MAX_DURATION,
         MIN_TIME,
         baseline_range,

@@ -10,8 +10,8 @@ from sqlglot import exp
 
 from telltale.metric_dsl import FieldInfo, ModelSchema
 from telltale.planner.aggsql import filtered_key, scalar_aggregate
-from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial, PartialValues
+from telltale.core.grids import Grid
+from telltale.core.partials import Partial, PartialValues
 
 N_ROWS = 4000
 TABLE = "predictions"

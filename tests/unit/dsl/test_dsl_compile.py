@@ -16,7 +16,7 @@ from telltale.metric_dsl import final as F
 from telltale.metric_dsl.library import builtin_registry
 
 from telltale.errors import DSLError
-from telltale.planner.partials import PartialValues
+from telltale.core.partials import PartialValues
 
 
 def keys(text: str, schema) -> list[str]:

@@ -9,7 +9,7 @@ from telltale.metric_dsl import ModelSchema, compile_expression
 from telltale.metric_dsl import final as F
 
 from telltale.errors import DSLError
-from telltale.planner.partials import PartialValues
+from telltale.core.partials import PartialValues
 
 SUM, CNT, MIN = 'sum|"x"', 'count|"x"', 'min|"x"'
 SCHEMA = ModelSchema.from_kinds("regression", features={"x": "numeric"}, predictions={"p": "numeric"})

@@ -123,7 +123,7 @@ def test_metrics_using_metrics_cannot_nest_without_bound(binary_schema) -> None:
 
 
 def partial_values_none():
-    from telltale.planner.partials import PartialValues
+    from telltale.core.partials import PartialValues
 
     return PartialValues({"count|*": 5})
 

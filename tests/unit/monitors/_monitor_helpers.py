@@ -7,12 +7,13 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
 
-from telltale.monitors.context import EvalContext, Field, column_partials
-from telltale.planner.partials import count_rows, normalize_value
+from telltale.core.fields import Field
+from telltale.monitors.context import EvalContext, column_partials
+from telltale.core.partials import count_rows, normalize_value
 from telltale.planner.queries import top_values
-from telltale.planner.segkey import segment_key_of
+from telltale.core.segkey import segment_key_of
 from telltale.runner.summaries import SummaryBook
-from telltale.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange
 
 DAY = timedelta(days=1)
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from telltale.monitors.context import Field
+from telltale.core.fields import Field
 from telltale.monitors.quality import new_values_evaluate
-from telltale.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange
 
 from _monitor_helpers import context, day, key, monitor, values_summary
 

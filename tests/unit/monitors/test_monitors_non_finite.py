@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 
 from telltale.monitors.common import make_result
-from telltale.monitors.context import Field, column_partials
+from telltale.core.fields import Field
+from telltale.monitors.context import column_partials
 from telltale.monitors.detection import anomaly, change
 from telltale.monitors.drift import evaluate as drift_evaluate
 from telltale.monitors.metrics import change_evaluate
 from telltale.monitors.quality import missing_evaluate
-from telltale.planner.edges import Grid
-from telltale.timeutil import TimeRange
+from telltale.core.grids import Grid
+from telltale.core.timeutil import TimeRange
 
 from _monitor_helpers import context, day, key, monitor, numeric_summary
 

@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from telltale.monitors.activity import evaluate as activity_evaluate
-from telltale.planner.partials import count_rows
-from telltale.planner.segkey import encode_segment, parse_segment_key, segment_key_of
-from telltale.runner.results import segment_key
-from telltale.timeutil import TimeRange
+from telltale.core.partials import count_rows
+from telltale.core.segkey import encode_segment, parse_segment_key, segment_key_of
+from telltale.core.results import segment_key
+from telltale.core.timeutil import TimeRange
 
 from _monitor_helpers import context, day, key, monitor
 

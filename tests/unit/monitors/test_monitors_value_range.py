@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from telltale.monitors.context import Field
+from telltale.core.fields import Field
 from telltale.monitors.quality import range_evaluate
-from telltale.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange
 
 from _monitor_helpers import context, day, key, monitor, numeric_summary
 

@@ -15,11 +15,11 @@ from telltale.connectors.base import SourceSpec
 from telltale.connectors.duckdb import DuckDBConnector
 from telltale.connectors.safety import ensure_select
 from telltale.errors import UnsafeQueryError
-from telltale.planner.edges import Grid
-from telltale.planner.partials import Partial, count_rows, expr_key
+from telltale.core.grids import Grid
+from telltale.core.partials import Partial, count_rows, expr_key
 from telltale.planner.queries import plan_scans
 from telltale.planner.spec import ModelSpec
-from telltale.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange
 
 UTC = timezone.utc
 RNG = TimeRange(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 11, tzinfo=UTC))

@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 from scipy import stats as sps
 
-from telltale.planner.edges import DEFAULT_BINS, Grid
+from telltale.core.grids import DEFAULT_BINS, Grid
 from telltale.stats import NumericSummary
 
 Gen = Callable[[np.random.Generator], np.ndarray]

@@ -11,7 +11,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats.contingency import association
 
 from telltale.errors import TelltaleError
-from telltale.planner.edges import Grid
+from telltale.core.grids import Grid
 from telltale.stats import (
     PSI_EPSILON,
     DriftValue,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from _stats_samples import CASES, ref_deciles, samples, summaries
 
-from telltale.planner.edges import Grid
+from telltale.core.grids import Grid
 from telltale.stats import (
     cdf_at_edges,
     cdf_knots,
@@ -139,7 +139,7 @@ def test_degenerate_grid_bounds_give_finite_bins() -> None:
 
     from sqlglot import exp
 
-    from telltale.planner.edges import Grid
+    from telltale.core.grids import Grid
 
     for g in (Grid.from_quantiles(0.0, 2.2250738585072014e-308, 0.0, 0.0, 256), Grid(5.0, 5.0),
               Grid(1e300, 1e300), Grid(-3.0, -3.0 + 1e-300)):

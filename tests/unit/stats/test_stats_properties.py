@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from telltale.planner.edges import Grid
+from telltale.core.grids import Grid
 from telltale.stats import (
     NumericSummary,
     auc_from_hists,

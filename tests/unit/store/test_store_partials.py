@@ -9,7 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from telltale.planner.edges import Grid
+from telltale.core.grids import Grid
 from telltale.store import PartialRow
 from telltale.store.codec import decode_value, encode_value
 

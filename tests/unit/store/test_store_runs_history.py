@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from telltale.runner.results import MonitorResult
+from telltale.core.results import MonitorResult
 from telltale.store import AlertRecord, OutboxMessage, points_from_results
-from telltale.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange
 
 UTC = timezone.utc
 D0 = datetime(2026, 3, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ from telltale import __version__
 from telltale.alerts.channels import bounded
 from telltale.alerts.channels.base import AlertMessage, DeliveryError
 from telltale.errors import ConfigError
-from telltale.timeutil import parse_duration
+from telltale.core.timeutil import parse_duration
 
 SIGNATURE_HEADER = "X-Telltale-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"

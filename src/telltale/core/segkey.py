@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from telltale.planner.partials import normalize_value
+from telltale.core.partials import normalize_value
 
 NULL_MARK = "\\N"
 _SPECIAL = ("\\", ",", "=")

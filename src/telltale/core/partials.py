@@ -20,7 +20,7 @@ crosstab   COUNT(*) per pair (expr, expr2)               dict[tuple[str, str], i
 =========  ============================================  =======================
 
 `filter` narrows the rows of that one partial. `hist` bins come from a `Grid` fixed per
-expression (see planner/edges.py); its bins never change once stored, so buckets merge.
+expression (see core/grids.py); its bins never change once stored, so buckets merge.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any, Literal, Mapping
 
 from sqlglot import exp
 
-from telltale.timeutil import to_utc
+from telltale.core.timeutil import to_utc
 
 PartialKind = Literal["count", "sum", "min", "max", "hist", "values", "crosstab"]
 SCALAR_KINDS = frozenset({"count", "sum", "min", "max"})

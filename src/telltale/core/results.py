@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from telltale.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange
 
 Status = Literal["ok", "alert", "no_data", "error"]
 
@@ -74,7 +74,7 @@ def _finite(value: float | None) -> float | None:
 
 def segment_key(segment: dict[str, Any] | None) -> str:
     """Canonical text of a segment: "" for all rows, else escaped `col=value` pairs sorted by
-    column (`planner.segkey`: NULL, 'null' and '' stay distinct)."""
-    from telltale.planner.segkey import encode_segment
+    column (`core.segkey`: NULL, 'null' and '' stay distinct)."""
+    from telltale.core.segkey import encode_segment
 
     return encode_segment(segment)
