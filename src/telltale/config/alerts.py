@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator
 
-from telltale.config.common import HttpUrl, Name, StrictModel, Timeout
+from telltale.config.common import HttpUrl, Name, StrictModel, Timeout, union_types
 
 
 class WebhookChannel(StrictModel):
@@ -59,4 +59,4 @@ Channel = Annotated[
 ]
 """Any alert channel, chosen by its `type`."""
 
-CHANNEL_TYPES = ("webhook", "slack", "jira", "newrelic")
+CHANNEL_TYPES = union_types(Channel)

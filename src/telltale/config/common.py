@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import typing
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Union
 
@@ -137,3 +138,10 @@ def str_tuple(value: Any) -> Any:
     if isinstance(value, str):
         return [value]
     return value
+
+
+def union_types(union: Any) -> tuple[str, ...]:
+    """The `type` values of a discriminated union's members, in union order: the union is the
+    one list of a kind's config classes, and its type names are read from it."""
+    members = typing.get_args(typing.get_args(union)[0])
+    return tuple(typing.get_args(m.model_fields["type"].annotation)[0] for m in members)

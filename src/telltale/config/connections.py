@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, model_validator
 
-from telltale.config.common import StrictModel, Timeout, WholeNumber, fail
+from telltale.config.common import StrictModel, Timeout, WholeNumber, fail, union_types
 
 
 class ConnectionBase(StrictModel):
@@ -164,7 +164,7 @@ Connection = Annotated[
 ]
 """Any connection, chosen by its `type`."""
 
-CONNECTION_TYPES = ("duckdb", "postgres", "redshift", "snowflake", "bigquery", "athena", "s3", "delta")
+CONNECTION_TYPES = union_types(Connection)
 PATH_CONNECTIONS = ("s3", "delta")
 """Connections whose sources must be `{path: ...}`."""
 SQL_CONNECTIONS = ("postgres", "redshift", "snowflake", "bigquery", "athena")

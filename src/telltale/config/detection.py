@@ -53,11 +53,17 @@ def _seasonality(value: Any) -> Any:
     return value
 
 
+ANOMALY_SENSITIVITY = 3.0
+"""Standard deviations an anomaly detection allows when it gives no `sensitivity`."""
+ANOMALY_HISTORY = timedelta(days=28)
+"""How far back an anomaly detection looks when it gives no `history`."""
+
+
 class AnomalyRule(StrictModel):
     """Alert when the value leaves `sensitivity` standard deviations of its own `history`."""
 
-    sensitivity: Number = Field(3.0, gt=0)
-    history: PositiveDuration = timedelta(days=28)
+    sensitivity: Number = Field(ANOMALY_SENSITIVITY, gt=0)
+    history: PositiveDuration = ANOMALY_HISTORY
     seasonality: timedelta | None = None
     """None, or the period of a cycle (daily = 1d, weekly = 7d): compare like with like."""
     direction: Direction = "both"

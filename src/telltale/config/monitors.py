@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 from pydantic import Field, field_validator, model_validator
 
 from telltale.config.common import (Cron, Duration, Name, Number, PositiveDuration, Scalar,
-                                    Severity, StrictModel, WholeNumber, fail, str_tuple)
+                                    Severity, StrictModel, WholeNumber, fail, str_tuple, union_types)
 from telltale.config.detection import DETECTION_KINDS, Detection, DetectionKind
 from telltale.config.models import BaselineConfig
 from telltale.core.fields import FieldGroup
@@ -19,11 +19,12 @@ DRIFT_DEFAULT_THRESHOLDS: dict[str, float] = {
     "psi": 0.2, "js": 0.1, "hellinger": 0.1, "ks": 0.1, "wasserstein": 0.1, "chi2": 0.1,
 }
 """Threshold used when a drift monitor gives none (chi2 is judged on Cramér's V)."""
+DRIFT_DEFAULT_METHOD: DriftMethod = "psi"
+DRIFT_FALLBACK_THRESHOLD = 0.2
+"""Threshold of a method missing from DRIFT_DEFAULT_THRESHOLDS (never, once validated)."""
+DEFAULT_SEVERITY: Severity = "medium"
 NUMERIC_ONLY_METHODS = ("ks", "wasserstein")
 Statistic = Literal["mean", "min", "max", "sum", "variance", "stddev", "missing_count"]
-MONITOR_TYPES = ("data_drift", "prediction_drift", "missing_values", "new_values", "value_range",
-                 "model_activity", "model_staleness", "metric_change", "performance_degradation",
-                 "custom_metric")
 
 Segment = Union[Literal["all"], dict[str, Scalar], None]
 
@@ -45,7 +46,7 @@ class MonitorBase(StrictModel):
     model: Name
     window: PositiveDuration = timedelta(days=1)
     """The focal window, ending at the last complete bucket."""
-    severity: Severity = "medium"
+    severity: Severity = DEFAULT_SEVERITY
     schedule: Cron | None = None
     """Cron (UTC) for `telltale serve`; None = once per bucket of the model, after it closes."""
     notify: tuple[str, ...] = ()
@@ -102,7 +103,7 @@ class _ColumnsMixin(StrictModel):
 
 
 class _DriftBase(MonitorBase, _ColumnsMixin):
-    method: DriftMethod = "psi"
+    method: DriftMethod = DRIFT_DEFAULT_METHOD
     threshold: Number = Field(gt=0)
     """Alert when the distance is >= threshold (defaults per method: DRIFT_DEFAULT_THRESHOLDS)."""
 
@@ -110,8 +111,9 @@ class _DriftBase(MonitorBase, _ColumnsMixin):
     @classmethod
     def _default_threshold(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("threshold") is None:
-            method = data.get("method", "psi")
-            default = DRIFT_DEFAULT_THRESHOLDS.get(method, 0.2) if isinstance(method, str) else 0.2
+            method = data.get("method", DRIFT_DEFAULT_METHOD)
+            default = (DRIFT_DEFAULT_THRESHOLDS.get(method, DRIFT_FALLBACK_THRESHOLD)
+                       if isinstance(method, str) else DRIFT_FALLBACK_THRESHOLD)
             data = {**data, "threshold": default}
         return data
 
@@ -259,6 +261,9 @@ Monitor = Annotated[
     Field(discriminator="type"),
 ]
 """Any monitor, chosen by its `type`."""
+
+MONITOR_TYPES = union_types(Monitor)
+"""Every monitor type, in the order of the union."""
 
 COLUMN_MONITORS = (DataDriftMonitor, PredictionDriftMonitor, MissingValuesMonitor, NewValuesMonitor,
                    ValueRangeMonitor, MetricChangeMonitor)

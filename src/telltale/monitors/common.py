@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from typing import Any, cast
 
 from telltale.core.fields import Field
@@ -24,6 +23,8 @@ from telltale.monitors.detection import MIN_HISTORY, Verdict, absolute, anomaly,
 from telltale.core.partials import Partial, PartialValues, count_rows
 from telltale.core.segkey import segment_label, segment_text
 from telltale.core.results import TRAINING, MonitorResult, Status
+from telltale.config.detection import ANOMALY_HISTORY, ANOMALY_SENSITIVITY
+from telltale.config.monitors import DEFAULT_SEVERITY
 from telltale.core.timeutil import TimeRange
 
 ValueFn = Callable[[PartialValues], "float | None"]
@@ -53,8 +54,7 @@ def detection_of(cfg: Any) -> tuple[str, dict[str, Any]] | None:
         return None
     if isinstance(det, dict):
         if "kind" in det:
-            kind = det.pop("kind")
-            return kind, det
+            return det["kind"], {k: v for k, v in det.items() if k != "kind"}
         for kind in ("absolute", "change", "anomaly", "compare_segment"):
             if det.get(kind) is not None:
                 return kind, plain(det[kind]) or {}
@@ -231,7 +231,7 @@ def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict
     return MonitorResult(
         monitor=cfg.name, model=ctx.model, type=cfg.type, column=column, segment=segment,
         metric=metric, value=value, threshold=verdict.threshold if verdict else None,
-        status=status, severity=str(opt(cfg, "severity", "medium")), window=ctx.focal,
+        status=status, severity=str(opt(cfg, "severity", DEFAULT_SEVERITY)), window=ctx.focal,
         baseline=baseline, message=message, error=error, extra=extra or {})
 
 
@@ -286,12 +286,12 @@ def detect(cfg: Any, ctx: EvalContext, fn: ValueFn, value: float, segment: dict 
         with_rows = sum(1 for v in sides if has_rows(v))
         if with_rows < MIN_HISTORY:
             where = f"segment {segment_label(segment)}" if segment else "the model"
-            return (Verdict(False, {"sensitivity": float(params.get("sensitivity", 3.0))},
+            return (Verdict(False, {"sensitivity": float(params.get("sensitivity", ANOMALY_SENSITIVITY))},
                             f"{where} has rows in {with_rows} of the {len(windows)} past window(s); "
                             f"at least {MIN_HISTORY} are needed to judge anomalies",
                             status="no_data"), span, {})
         past = [fn(v) for v in sides]
-        verdict = anomaly(value, past, float(params.get("sensitivity", 3.0)), params.get("direction", "both"))
+        verdict = anomaly(value, past, float(params.get("sensitivity", ANOMALY_SENSITIVITY)), params.get("direction", "both"))
         return verdict, span, {}
     if kind == "compare_segment":
         column, wanted = str(params["column"]), params["value"]
@@ -321,13 +321,13 @@ def history_range(cfg: Any, focal: TimeRange) -> TimeRange | None:
     det = detection_of(cfg)
     if det is None or det[0] != "anomaly":
         return None
-    history = det[1].get("history") or timedelta(days=28)
+    history = det[1].get("history") or ANOMALY_HISTORY
     return TimeRange(focal.start - history, focal.start)
 
 
 def history_windows(ctx: EvalContext, params: dict[str, Any]) -> list[TimeRange]:
     """Past windows like the focal one: one window back at a time, or one season back."""
-    history = params.get("history") or timedelta(days=28)
+    history = params.get("history") or ANOMALY_HISTORY
     season = params.get("seasonality")
     shift = max(season, ctx.focal.length) if season else ctx.focal.length
     out, k = [], 1

@@ -11,9 +11,9 @@ from telltale.monitors.context import EvalContext, column_partials
 from telltale.monitors.detection import at_least
 from telltale.core.partials import Partial, PartialValues
 from telltale.core.results import MonitorResult
+from telltale.config.monitors import DRIFT_DEFAULT_METHOD, DRIFT_DEFAULT_THRESHOLDS, DRIFT_FALLBACK_THRESHOLD
 from telltale.stats.drift import NumericSummary, drift
 
-DEFAULT_THRESHOLDS = {"psi": 0.2, "js": 0.1, "hellinger": 0.1, "ks": 0.1, "wasserstein": 0.1, "chi2": 0.1}
 
 
 def _group(cfg: Any) -> str:
@@ -73,8 +73,8 @@ def _num(v: Any) -> float | None:
 
 def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
     """One result per column and segment: the drift distance vs the threshold."""
-    method = opt(cfg, "method", "psi")
-    threshold = opt(cfg, "threshold", DEFAULT_THRESHOLDS.get(method, 0.2))
+    method = opt(cfg, "method", DRIFT_DEFAULT_METHOD)
+    threshold = opt(cfg, "threshold", DRIFT_DEFAULT_THRESHOLDS.get(method, DRIFT_FALLBACK_THRESHOLD))
     results = []
     for f, seg in iter_targets(cfg, ctx, columns_of(cfg, ctx, _group(cfg))):
         if ctx.baseline is None:

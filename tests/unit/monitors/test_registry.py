@@ -1,0 +1,66 @@
+"""Every kind of plug-in is registered: monitor, channel and connection types of the config
+have an implementation (or a clear "not yet"), and the config lists match DESIGN.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from telltale.alerts.channels import CHANNEL_TYPES as CHANNEL_IMPLEMENTATIONS
+from telltale.config import CONNECTION_TYPES, MONITOR_TYPES
+from telltale.config.alerts import CHANNEL_TYPES
+from telltale.connectors import REGISTRY as CONNECTORS
+from telltale.errors import ConfigError
+from telltale.monitors.registry import MONITOR_TYPES as IMPLEMENTATIONS
+from telltale.monitors.registry import MonitorType, monitor_type
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "monitors.md"
+STATUSES = {"ok", "alert", "no_data", "error"}
+# Evaluated by the runner's own staleness query rather than from summaries (runner/run.py).
+RUNNER_EVALUATED = {"model_staleness"}
+
+
+def documented_monitor_types() -> set[str]:
+    """The first column of docs/monitors.md's table of monitor types (`a`, `b` rows included)."""
+    cells = re.findall(r"^\| ((?:`[a-z_]+`(?:, )?)+) \|", DOCS.read_text(), re.M)
+    return {name for cell in cells for name in re.findall(r"`([a-z_]+)`", cell)} - STATUSES
+
+
+def test_every_documented_monitor_type_has_a_config_class() -> None:
+    documented = documented_monitor_types()
+    assert {"data_drift", "prediction_drift", "custom_metric"} <= documented
+    assert documented == set(MONITOR_TYPES)
+
+
+def test_every_config_monitor_type_has_one_implementation() -> None:
+    assert set(IMPLEMENTATIONS) | RUNNER_EVALUATED == set(MONITOR_TYPES)
+    assert not set(IMPLEMENTATIONS) & RUNNER_EVALUATED
+    for name in IMPLEMENTATIONS:
+        impl = monitor_type(name)
+        assert isinstance(impl, MonitorType) and callable(impl.requests) and callable(impl.evaluate)
+
+
+def test_an_unknown_monitor_type_has_no_implementation() -> None:
+    assert monitor_type("no_such_monitor") is None
+
+
+def test_baseline_monitors_are_marked() -> None:
+    needs = {name for name, impl in IMPLEMENTATIONS.items() if impl.needs_baseline}
+    assert needs == {"data_drift", "prediction_drift", "new_values"}
+
+
+def test_channel_types_match_their_implementations() -> None:
+    assert set(CHANNEL_IMPLEMENTATIONS) == set(CHANNEL_TYPES)
+
+
+@pytest.mark.parametrize("kind", ["slack", "jira", "newrelic"])
+def test_a_planned_channel_says_so(kind: str) -> None:
+    with pytest.raises(ConfigError, match="not implemented yet"):
+        CHANNEL_IMPLEMENTATIONS[kind]("ops", {"type": kind})
+
+
+def test_every_connector_is_a_config_connection_type() -> None:
+    assert "duckdb" in CONNECTORS
+    assert set(CONNECTORS) <= set(CONNECTION_TYPES)
