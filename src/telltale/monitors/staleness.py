@@ -56,11 +56,16 @@ def newest_query(spec: ModelSpec, connector: Any, at: datetime, on: str) -> Plan
     return PlannedQuery("staleness", tree, decode)
 
 
+def query(cfg: Any, ctx: EvalContext, spec: ModelSpec, connector: Any) -> PlannedQuery:
+    """The one query of a staleness monitor (the registry's query hook; `compile` prints it)."""
+    return newest_query(spec, connector, ctx.at, str(opt(cfg, "on", "predictions")))
+
+
 def evaluate(cfg: Any, ctx: EvalContext, spec: ModelSpec, connector: Any,
              execute: Callable[[PlannedQuery], Any]) -> list[MonitorResult]:
     """Age in seconds of the newest prediction/version at the run's time vs `max_age`."""
     on = str(opt(cfg, "on", "predictions"))
-    raw = execute(newest_query(spec, connector, ctx.at, on))
+    raw = execute(query(cfg, ctx, spec, connector))
     newest = as_instant(raw)
     limit = cfg.max_age.total_seconds()
     metric = "version_age_seconds" if on == "version" else "prediction_age_seconds"

@@ -64,14 +64,14 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None, at:
 
 def _statements(mr: ModelRun) -> Iterator[tuple[str, Any]]:
     """The (kind, sqlglot tree) of each statement of one model's run, in the run's order."""
-    from telltale.monitors import staleness
-    from telltale.monitors.common import opt
+    from telltale.monitors.registry import DirectMonitorType, monitor_type
 
     plan = mr.plan()
-    for _, cfg, ctx in plan.direct:   # model_staleness reads MAX(timestamp) first
-        if cfg.type == "model_staleness":
+    for _, cfg, ctx in plan.direct:   # monitors with a query of their own (model_staleness) first
+        mt = monitor_type(cfg.type)
+        if isinstance(mt, DirectMonitorType):
             try:
-                q = staleness.newest_query(mr.spec, mr.connector, ctx.at, str(opt(cfg, "on", "predictions")))
+                q = mt.query(cfg, ctx, mr.spec, mr.connector)
             except ValueError:
                 continue
             yield q.kind, q.tree

@@ -20,7 +20,7 @@ from sqlglot import exp
 from telltale.errors import ConfigError, TelltaleError
 from telltale.monitors.common import history_range, make_result
 from telltale.monitors.context import EvalContext
-from telltale.monitors.registry import monitor_type
+from telltale.monitors.registry import DirectMonitorType, monitor_type
 from telltale.core.grids import Grid
 from telltale.core.partials import Partial, count_rows, empty_value
 from telltale.planner.queries import count_query, grid_query, plan_scans
@@ -197,7 +197,7 @@ class ModelRun:
         for i, cfg in enumerate(self.monitors):
             mt = monitor_type(cfg.type)
             ctx = self.context(cfg)
-            if mt is None:
+            if mt is None or isinstance(mt, DirectMonitorType):
                 plan.direct.append((i, cfg, ctx))
                 continue
             wants = mt.requests(cfg, ctx)
@@ -253,7 +253,8 @@ class ModelRun:
         plan = self.plan()
         slots: dict[int, list[MonitorResult]] = {}
         for i, cfg, ctx in plan.direct:
-            slots[i] = (self.staleness(cfg, ctx) if cfg.type == "model_staleness" else
+            mt = monitor_type(cfg.type)
+            slots[i] = (self.direct(mt, cfg, ctx) if isinstance(mt, DirectMonitorType) else
                         [self.failed(cfg, ctx, f"monitor type {cfg.type} is not available in this release")])
         fetch_error = None
         if plan.contexts:
@@ -287,12 +288,10 @@ class ModelRun:
         return make_result(cfg, ctx, column=None, segment=None, metric=cfg.type, value=None,
                            verdict=None, status="error", error=error)
 
-    def staleness(self, cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
-        """model_staleness reads MAX(timestamp) directly: it is not a per-bucket summary."""
-        from telltale.monitors import staleness
-
+    def direct(self, mt: DirectMonitorType, cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
+        """A monitor with a query of its own (model_staleness reads MAX(timestamp), not a summary)."""
         try:
-            return staleness.evaluate(cfg, ctx, self.spec, self.connector, self._execute)
+            return mt.evaluate(cfg, ctx, self.spec, self.connector, self._execute)
         except (TelltaleError, ValueError) as exc:
             return [self.failed(cfg, ctx, str(exc))]
 
