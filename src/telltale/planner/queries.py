@@ -421,7 +421,8 @@ def count_query(model: ModelSpec, connector: Connector, rng: TimeRange) -> Plann
 
 def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
                exprs: Mapping[str, exp.Expression], q_lo: float = 0.001,
-               q_hi: float = 0.999, sample_percent: float | None = None) -> PlannedQuery:
+               q_hi: float = 0.999, sample_percent: float | None = None,
+               exact: bool | None = None) -> PlannedQuery:
     """Low/high quantiles and min/max of each numeric expression over the baseline range.
 
     The bins only need edges near the baseline's 0.1% and 99.9% quantiles, so on a large
@@ -433,7 +434,10 @@ def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     selects = []
     # a deterministic row sample gets exact quantiles (an approximate quantile's merge of
     # per-thread states varies from run to run): the same grid on every cold run
-    exact = sample_percent is not None and sample_percent < 100 and connector.dialect in ROW_STRIDE
+    # (`exact=True` asks for exact quantiles on an unsampled read of a small baseline too)
+    if exact is None:
+        exact = sample_percent is not None and sample_percent < 100 and connector.dialect in ROW_STRIDE
+    exact = exact and connector.dialect in ROW_STRIDE
 
     def q_of(e: exp.Expression, q: float) -> exp.Expression:
         if exact:

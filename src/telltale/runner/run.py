@@ -32,6 +32,7 @@ from telltale.core.results import TRAINING, MonitorResult
 from telltale.runner.summaries import SummaryBook
 from telltale.core.timeutil import TimeRange, baseline_range, covering, focal_range, iso, to_utc
 
+EXACT_GRID_ROWS = 2_000_000  # a source that cannot be sampled gets exact (repeatable) edges up to this
 GRID_SAMPLE_ROWS = 100_000   # histogram edges come from a block sample of about this many rows
 
 
@@ -470,7 +471,10 @@ class ModelRun:
         except TelltaleError:   # a source that cannot be sampled (a DuckDB view has no rowid): read it whole
             if percent is None:
                 raise
-            percent, grids = None, self._execute(grid_query(spec, self.connector, rng, missing))  # type: ignore[arg-type]
+            # exact quantiles (repeatable from run to run) while the whole read stays small
+            exact = rows <= EXACT_GRID_ROWS
+            percent, grids = None, self._execute(grid_query(spec, self.connector, rng, missing,  # type: ignore[arg-type]
+                                                            exact=exact))
         if percent is not None and any(g is None for g in grids.values()):
             retry = {k: missing[k] for k, g in grids.items() if g is None}
             grids.update(self._execute(grid_query(spec, self.connector, rng, retry)))  # type: ignore[arg-type]
