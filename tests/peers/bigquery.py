@@ -19,14 +19,12 @@ emulator for a `with` block. One server per process, as in postgres.py.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from peers.harness import PeerUnavailable, RunnerProcess, Venv, ensure_venv, start_runner
+from peers.harness import PeerSlot, PeerUnavailable, RunnerProcess, Venv, ensure_venv, start_runner
 
 NAME = "bqemulator"
 PROJECT = "telltale-test"
@@ -113,45 +111,14 @@ def _start_server() -> BigQueryEmulator:
     return BigQueryEmulator(runner, env.created_in_s)
 
 
-@contextlib.contextmanager
-def serving() -> Iterator[BigQueryEmulator]:
-    """A private emulator for a `with` block, stopped at its end (even on failure)."""
-    srv = _start_server()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-_server: BigQueryEmulator | None = None
-_failure: PeerUnavailable | None = None
-
-
-def server() -> BigQueryEmulator:
-    """The running emulator of this process, started on first use."""
-    global _server, _failure
-    if _server is not None:
-        return _server
-    if _failure is not None:
-        raise _failure
-    try:
-        _server = _start_server()
-    except PeerUnavailable as exc:
-        _failure = exc
-        raise
-    atexit.register(stop)
-    return _server
+_slot: PeerSlot[BigQueryEmulator] = PeerSlot(_start_server)
+server = _slot.get
+stop = _slot.stop
+serving = _slot.private
 
 
 def start() -> str:
     """Start the emulator once per process (or reuse it) and return its REST URL."""
     return server().url
 
-
-def stop() -> None:
-    """Stop the emulator of this process, if one runs; safe to call more than once."""
-    global _server
-    if _server is not None:
-        srv, _server = _server, None
-        srv.stop()
 

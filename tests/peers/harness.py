@@ -19,6 +19,7 @@ SIGKILL), the runner asks the kernel for SIGKILL when its parent dies (PR_SET_PD
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -34,7 +35,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generic, Iterator, Protocol, TypeVar
 
 # Bump to rebuild every environment (e.g. when the way they are built changes).
 HARNESS_VERSION = "1"
@@ -49,6 +50,55 @@ UNUSED_DAYS = 14  # an environment of other pins that no run used this long is r
 
 class PeerUnavailable(RuntimeError):
     """A test peer cannot be started here; the message says why."""
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+S = TypeVar("S", bound=Stoppable)
+
+
+class PeerSlot(Generic[S]):
+    """The one server of a kind in this test process: started on first use, stopped at exit.
+
+    A failure to start is remembered and raised again (with its reason) on every later
+    use, so a peer that cannot run here costs one attempt, not one per test.
+    """
+
+    def __init__(self, start: Callable[[], S]) -> None:
+        self._start, self._server, self._failure = start, None, None  # type: ignore[var-annotated]
+        self._server: S | None
+        self._failure: PeerUnavailable | None
+
+    def get(self) -> S:
+        """The running server, started on first use."""
+        if self._server is not None:
+            return self._server
+        if self._failure is not None:
+            raise self._failure
+        try:
+            self._server = self._start()
+        except PeerUnavailable as exc:
+            self._failure = exc
+            raise
+        atexit.register(self.stop)
+        return self._server
+
+    def stop(self) -> None:
+        """Stop the server of this process, if one runs; safe to call more than once."""
+        if self._server is not None:
+            srv, self._server = self._server, None
+            srv.stop()
+
+    @contextlib.contextmanager
+    def private(self) -> Iterator[S]:
+        """A server of its own for a `with` block, stopped at its end (even on failure)."""
+        srv = self._start()
+        try:
+            yield srv
+        finally:
+            srv.stop()
 
 
 def cache_root() -> Path:

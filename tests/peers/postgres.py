@@ -18,7 +18,6 @@ able to read the wheel's binaries (read and traverse bits are added where missin
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import ctypes
 import importlib.util
@@ -36,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from peers.harness import PeerSlot, PeerUnavailable
+
 SYSTEM_USER = "telltale-pg"
 FOLDER_PREFIX = "telltale-pg-"
 DB_USER = "postgres"
@@ -46,10 +47,6 @@ HOST = "127.0.0.1"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0
 _PR_SET_PDEATHSIG = 1
-
-
-class PeerUnavailable(RuntimeError):
-    """PostgreSQL cannot be started here; the message says why."""
 
 
 @dataclass
@@ -102,10 +99,6 @@ class PostgresServer:
         shutil.rmtree(self.base_dir, ignore_errors=True)
 
 
-_server: PostgresServer | None = None
-_failure: PeerUnavailable | None = None
-
-
 def start() -> str:
     """Start the server once per process (or reuse it) and return the URL of its `postgres` database.
 
@@ -114,28 +107,6 @@ def start() -> str:
     return server().url()
 
 
-def server() -> PostgresServer:
-    """The running server of this process, started on first use."""
-    global _server, _failure
-    if _server is not None:
-        return _server
-    if _failure is not None:
-        raise _failure
-    try:
-        _server = _start_server()
-    except PeerUnavailable as exc:
-        _failure = exc
-        raise
-    atexit.register(stop)
-    return _server
-
-
-def stop() -> None:
-    """Stop the server of this process, if one runs; safe to call more than once."""
-    global _server
-    if _server is not None:
-        srv, _server = _server, None
-        srv.stop()
 
 
 # --- starting ---------------------------------------------------------------------------
@@ -299,3 +270,8 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> str
             if time.monotonic() > deadline:
                 return f"not accepting connections after {START_TIMEOUT_S:.0f} s ({exc}); log:\n{_tail(log_path)}"
         time.sleep(0.05)
+
+
+_slot: PeerSlot[PostgresServer] = PeerSlot(_start_server)
+server = _slot.get      # the running server of this process, started on first use
+stop = _slot.stop       # safe to call more than once

@@ -15,7 +15,6 @@ canned. `set_athena_results()` preloads the rows that the next query returns (PO
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
 import logging
@@ -26,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from peers.harness import PeerUnavailable
+from peers.harness import PeerSlot, PeerUnavailable
 
 REGION = "us-east-1"
 ACCESS_KEY = "telltale-test-key"
@@ -167,44 +166,13 @@ def _start_server() -> MotoServer:
     return MotoServer(srv, f"http://{host}:{port}", time.monotonic() - t0)
 
 
-@contextlib.contextmanager
-def serving() -> Iterator[MotoServer]:
-    """A private moto server for a `with` block (sharing moto's in-process state), stopped at its end."""
-    srv = _start_server()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-_server: MotoServer | None = None
-_failure: PeerUnavailable | None = None
-
-
-def server() -> MotoServer:
-    """The running server of this process, started on first use."""
-    global _server, _failure
-    if _server is not None:
-        return _server
-    if _failure is not None:
-        raise _failure
-    try:
-        _server = _start_server()
-    except PeerUnavailable as exc:
-        _failure = exc
-        raise
-    atexit.register(stop)
-    return _server
+_slot: PeerSlot[MotoServer] = PeerSlot(_start_server)
+server = _slot.get
+stop = _slot.stop
+serving = _slot.private
 
 
 def start() -> str:
     """Start the server once per process (or reuse it) and return its endpoint URL."""
     return server().endpoint_url
 
-
-def stop() -> None:
-    """Stop the server of this process, if one runs; safe to call more than once."""
-    global _server
-    if _server is not None:
-        srv, _server = _server, None
-        srv.stop()

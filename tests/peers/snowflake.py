@@ -17,12 +17,11 @@ back as a DOUBLE; a NULL TIMESTAMP is stored as NULL (`IS NULL` is true) but fet
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
-from peers.harness import PeerUnavailable, RunnerProcess, Venv, ensure_venv, start_runner
+from peers.harness import PeerSlot, PeerUnavailable, RunnerProcess, Venv, ensure_venv, start_runner
 
 NAME = "fakesnow"
 REQUIREMENTS = (
@@ -102,44 +101,13 @@ def _start_server() -> FakesnowServer:
     return FakesnowServer(start_runner(NAME, env, "_fakesnow_runner.py", ["0"]), env.created_in_s)
 
 
-@contextlib.contextmanager
-def serving() -> Iterator[FakesnowServer]:
-    """A private fakesnow server for a `with` block, stopped at its end (even on failure)."""
-    srv = _start_server()
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-_server: FakesnowServer | None = None
-_failure: PeerUnavailable | None = None
-
-
-def server() -> FakesnowServer:
-    """The running server of this process, started on first use."""
-    global _server, _failure
-    if _server is not None:
-        return _server
-    if _failure is not None:
-        raise _failure
-    try:
-        _server = _start_server()
-    except PeerUnavailable as exc:
-        _failure = exc
-        raise
-    atexit.register(stop)
-    return _server
+_slot: PeerSlot[FakesnowServer] = PeerSlot(_start_server)
+server = _slot.get
+stop = _slot.stop
+serving = _slot.private
 
 
 def start() -> dict[str, Any]:
     """Start the server once per process (or reuse it) and return its connection kwargs."""
     return server().connection_kwargs()
 
-
-def stop() -> None:
-    """Stop the server of this process, if one runs; safe to call more than once."""
-    global _server
-    if _server is not None:
-        srv, _server = _server, None
-        srv.stop()
