@@ -27,6 +27,11 @@ def _fmt(v: float | None) -> str:
     return f"{v:.4g}"
 
 
+def _pct(p: float) -> str:
+    """A percentage with one decimal, or in 3 significant digits when it is huge (1e+300%)."""
+    return f"{p:.1f}" if p < 1e6 else f"{p:.3g}"
+
+
 def absolute(value: float, lo: float | None, hi: float | None) -> Verdict:
     """Fire when the value is below `lo` or above `hi`."""
     threshold = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
@@ -64,7 +69,7 @@ def change(value: float, baseline: float | None, percent: float, direction: str 
     else:
         moved = abs(value - baseline) / abs(baseline) * 100.0
         fired = moved > percent
-        moved_text = (f"{_fmt(value)} moved {'up' if moved_up else 'down'} {moved:.1f}% from "
+        moved_text = (f"{_fmt(value)} moved {'up' if moved_up else 'down'} {_pct(moved)}% from "
                       f"{ref} ({allowed})")
     if direction == "up" and not moved_up or direction == "down" and moved_up:
         fired = False

@@ -42,7 +42,10 @@ def validate_project(project: Any, *, warehouse: bool = True) -> list[str]:
     notes = [(f"{len(project.config.models)} model(s), {len(project.config.monitors)} monitor(s), "
               f"{len(project.metric_files)} metric file(s) parsed")]
     if warehouse:
-        found, checked = warehouse_problems(project, project.config.models, runtime_errors=True)
+        # a model whose source.sql was refused above is not sent to the warehouse again
+        # (the same problem would be listed twice, once per location)
+        readable = [n for n in project.config.models if not source_sql_problems(project, [n])]
+        found, checked = warehouse_problems(project, readable, runtime_errors=True)
         problems += found
         notes += [f"model {name}: {n} mapped column(s) found in the warehouse" for name, n in checked]
     if problems:
