@@ -109,16 +109,24 @@ def data_path(rows: int) -> Path:
 
 def ensure_data(rows: int) -> Path:
     """Generate the warehouse file once (inside DuckDB, with SQL); reuse it afterwards."""
+    return write_predictions(data_path(rows), rows, [f"CAST({sql} AS DOUBLE) AS {name}"
+                                                     for name, sql in FEATURE_SQL])
+
+
+def write_predictions(path: Path, rows: int, columns: list[str]) -> Path:
+    """A `predictions` table of `rows` rows over DAYS days from START (id, ts, `columns`,
+    score), generated deterministically inside DuckDB; written once, then reused.
+
+    `columns` are SELECT items over `i` (the row number) and `d` (1 on the last day, where
+    drift is injected); the file appears only once complete (written under another name)."""
     import duckdb
 
-    path = data_path(rows)
     if path.exists():
         return path
-    DATA.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     for p in (tmp, Path(str(tmp) + ".wal")):
-        if p.exists():
-            p.unlink()
+        p.unlink(missing_ok=True)
     started = time.perf_counter()
     print(f"generating {rows:,} rows into {path} ...", file=sys.stderr, flush=True)
     con = duckdb.connect(str(tmp))
@@ -127,7 +135,7 @@ def ensure_data(rows: int) -> Path:
         for m in MACROS:
             con.execute(m)
         span_us = DAYS * 86_400_000_000
-        feats = ",\n  ".join(f"CAST({sql} AS DOUBLE) AS {name}" for name, sql in FEATURE_SQL)
+        selects = ",\n  ".join(columns)
         con.execute(f"""
 CREATE TABLE predictions AS
 WITH r AS (
@@ -139,7 +147,7 @@ WITH r AS (
   SELECT i, ts, CASE WHEN day = {DAYS - 1} THEN 1 ELSE 0 END AS d FROM r
 )
 SELECT i AS prediction_id, ts,
-  {feats},
+  {selects},
   CAST(u(i, 99) AS DOUBLE) AS score
 FROM x ORDER BY i
 """)

@@ -111,52 +111,14 @@ def data_path(rows: int) -> Path:
 
 def ensure_data(rows: int) -> Path:
     """Generate the warehouse file once (inside DuckDB, deterministic); reuse it afterwards."""
-    import duckdb
-
     sys.path.insert(0, str(HERE))
-    from fused_scan import FEATURE_SQL, MACROS   # the same 20 numeric features
+    from fused_scan import FEATURE_SQL, write_predictions   # the same 20 numeric features
 
-    path = data_path(rows)
-    if path.exists():
-        return path
-    DATA.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    for p in (tmp, Path(str(tmp) + ".wal")):
-        p.unlink(missing_ok=True)
-    started = time.perf_counter()
-    log(f"generating {rows:,} rows into {path} ...")
-    con = duckdb.connect(str(tmp))
-    try:
-        con.execute("SET enable_progress_bar = false")
-        for m in MACROS:
-            con.execute(m)
-        span_us = DAYS * 86_400_000_000
-        feats = ",\n  ".join(f"CAST({sql} AS DOUBLE) AS {name}" for name, sql in FEATURE_SQL)
-        cats = ",\n  ".join(f"CAST({sql} AS VARCHAR) AS {name}" for name, sql in CATEGORICAL_SQL)
-        con.execute(f"""
-CREATE TABLE predictions AS
-WITH r AS (
-  SELECT i,
-         CAST(i * {DAYS} // {rows} AS INTEGER) AS day,
-         TIMESTAMP '{START:%Y-%m-%d}' + to_microseconds(CAST(i * ({span_us} / {rows}) AS BIGINT)) AS ts
-  FROM range({rows}) t(i)
-), x AS (
-  SELECT i, ts, CASE WHEN day = {DAYS - 1} THEN 1 ELSE 0 END AS d FROM r
-)
-SELECT i AS prediction_id, ts,
-  {feats},
-  {cats},
-  CAST(u(i, 99) AS DOUBLE) AS score
-FROM x ORDER BY i
-""")
-        n = con.execute("SELECT COUNT(*) FROM predictions").fetchall()[0][0]
-        assert n == rows, (n, rows)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    tmp.rename(path)
-    log(f"generated in {time.perf_counter() - started:.1f} s ({path.stat().st_size / 1e9:.2f} GB)")
-    return path
+    if DAYS != 30 or START != datetime(2025, 1, 1):
+        raise SystemExit("peers.py shares fused_scan.py's 30 days from 2025-01-01")
+    columns = [f"CAST({sql} AS DOUBLE) AS {name}" for name, sql in FEATURE_SQL]
+    columns += [f"CAST({sql} AS VARCHAR) AS {name}" for name, sql in CATEGORICAL_SQL]
+    return write_predictions(data_path(rows), rows, columns)
 
 
 def _ts(t: datetime) -> str:
