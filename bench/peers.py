@@ -21,8 +21,9 @@ Tools (`--tools`, comma-separated; default all):
   run scans days 0..27 and 29); `warm` = the daily run on a store already holding days
   0..28 (filled once by the runs at 2025-01-29 and 2025-01-30 and copied before each
   repetition), so only day 29 is scanned. `cold, DuckDB memory_limit` = the cold run with
-  `memory_limit: 128MB` (`--memory-limit`) on the connection: DuckDB's buffers are capped, so its peak RSS
-  at 1M and 10M rows shows how telltale's own memory grows with the row count.
+  `memory_limit: 128MB` (`--memory-limit`) on the connection: DuckDB's buffers are
+  capped, so its peak RSS at 1M and 10M rows shows how telltale's own memory grows with
+  the row count.
   Warehouse seconds = the sum of `queries[].seconds` of the JSON output.
 * `pandas`: pandas + scipy exact: the 29 days read into one DataFrame with DuckDB's
   `.df()`, `scipy.stats.ks_2samp` per numeric column and `scipy.stats.chi2_contingency`
@@ -37,7 +38,9 @@ Tools (`--tools`, comma-separated; default all):
 NannyML and Evidently each get a virtual environment created on first use under
 `bench/.venvs/` (gitignored), with the same DuckDB version as this interpreter, so their
 pins never touch telltale's dependencies. Every tool process is killed after `--timeout`
-seconds (default 600) and reported as `> 600 s`.
+seconds (default 600) and reported as `> 600 (killed)`; a peer whose resident memory
+passes `--mem-cap` GB (default 16) is killed too, so a shared machine is not pushed into
+swap. A tool that fails is reported as failed, with its last error line, and the run goes on.
 
 Data: `bench/data/peers_<rows>.duckdb` (gitignored), generated once inside DuckDB with SQL
 (hash-based random numbers: deterministic; about 50 s for 10M rows) and reused. Table
