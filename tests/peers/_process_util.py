@@ -1,7 +1,12 @@
-"""Helpers of the peer tests: is a process still alive, and wait until it is gone."""
+"""Helpers of the peer tests: is a process still alive, wait until it is gone, does a server
+die with the test process that started it."""
 
 from __future__ import annotations
 
+import shutil
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -43,3 +48,29 @@ def listening_hosts(port: int) -> set[str]:
             else:
                 hosts.add("::1" if address == "00000000000000000000000001000000" else f"ipv6:{address}")
     return hosts
+
+
+def assert_dies_with_its_test_process(module: str, pid_and_folder: str) -> None:
+    """Start `peers.<module>`'s server in a child Python process, SIGKILL that process, and
+    assert the server goes away too. `pid_and_folder` is an expression over the server `s`
+    giving `(pid, folder)`; the folder is removed afterwards."""
+    code = (f"import time; from peers import {module} as p; s = p.server(); "
+            f"pid, folder = {pid_and_folder}; print(pid, folder, flush=True); time.sleep(600)")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parents[1])
+    folder = None
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline().split()
+        assert line, "the child process could not start its server"
+        pid, folder = int(line[0]), Path(line[1])
+        assert alive(pid)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert wait_gone(pid), f"the {module} server outlived its killed test process"
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)

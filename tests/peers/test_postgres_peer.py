@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from peers import postgres as pg_peer
-
-
-def _alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
-
-
-def _wait_gone(pid: int, limit_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + limit_s
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return not _alive(pid)
+from peers._process_util import alive, assert_dies_with_its_test_process, wait_gone
 
 
 def test_fresh_databases_are_isolated_and_dropped(postgres_server: pg_peer.PostgresServer) -> None:
@@ -63,34 +43,15 @@ def test_stop_ends_the_server_and_removes_its_folder(postgres_server: pg_peer.Po
     try:
         assert other.port != postgres_server.port
         pid, folder = other.process.pid, other.base_dir
-        assert _alive(pid) and folder.is_dir()
+        assert alive(pid) and folder.is_dir()
     finally:
         other.stop()
-    assert _wait_gone(pid)
+    assert wait_gone(pid)
     assert not folder.exists()
 
 
 def test_server_stops_when_the_test_process_is_killed(postgres_server: pg_peer.PostgresServer) -> None:
-    code = ("import sys, time; from peers import postgres as p; s = p.server(); "
-            "print(s.process.pid, s.base_dir, flush=True); time.sleep(600)")
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                             cwd=Path(__file__).resolve().parents[1])
-    folder = None
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline().split()
-        assert line, "the child process could not start its server"
-        pid, folder = int(line[0]), Path(line[1])
-        assert _alive(pid)
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        assert _wait_gone(pid), "the server outlived its killed test process"
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+    assert_dies_with_its_test_process("postgres", "s.process.pid, s.base_dir")
 
 
 def test_unavailable_postgres_is_reported_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import signal
-import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +11,7 @@ from typing import Any
 import pytest
 
 from peers import snowflake as sf_peer
-from peers._process_util import alive, listening_hosts, wait_gone
+from peers._process_util import alive, assert_dies_with_its_test_process, listening_hosts, wait_gone
 from peers.harness import import_client
 
 snowflake_connector = import_client("snowflake.connector")
@@ -70,23 +67,5 @@ def test_stop_ends_the_server(fakesnow_server: sf_peer.FakesnowServer) -> None:
 
 
 def test_server_stops_when_the_test_process_is_killed(fakesnow_server: sf_peer.FakesnowServer) -> None:
-    code = ("import time; from peers import snowflake as p; s = p.server(); "
-            "print(s.runner.pid, s.runner.log_path.parent, flush=True); time.sleep(600)")
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                             cwd=Path(__file__).resolve().parents[1])
-    folder = None
-    try:
-        assert child.stdout is not None
-        line = child.stdout.readline().split()
-        assert line, "the child process could not start its server"
-        pid, folder = int(line[0]), Path(line[1])
-        assert alive(pid)
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        assert wait_gone(pid), "the fakesnow server outlived its killed test process"
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if folder is not None:  # its log folder (a later start removes such folders after 10 minutes)
-            shutil.rmtree(folder, ignore_errors=True)
+    # the folder is the runner's log folder (a later start removes such folders after 10 minutes)
+    assert_dies_with_its_test_process("snowflake", "s.runner.pid, s.runner.log_path.parent")
