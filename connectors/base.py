@@ -1,9 +1,9 @@
 """The connector protocol: what telltale needs from a warehouse, and nothing more.
 
-A connector names its sqlglot dialect, declares capabilities as data, runs one SELECT
-(a sqlglot tree, checked before it leaves) and returns a small Arrow table, and
-describes the columns of a source. Backend differences live in `Capabilities`, not in
-subclasses.
+A connector holds its engine's `Dialect` (the SQL differences, as data), runs one
+SELECT (a sqlglot tree, checked before it leaves) and returns a small Arrow table, and
+describes the columns of a source. Backend differences live in the `Dialect` value, not
+in subclasses.
 """
 
 from __future__ import annotations
@@ -14,20 +14,21 @@ from typing import Any, Protocol, runtime_checkable
 import pyarrow as pa
 from sqlglot import exp
 
+from telltale.connectors.dialect import Dialect
+
 # The kinds a warehouse column type is reduced to.
 COLUMN_KINDS = ("numeric", "boolean", "string", "timestamp", "date", "other")
 
 
 @dataclass(frozen=True)
-class Capabilities:
-    """What a warehouse's SQL can do, as flags the planner reads."""
+class ConnectorRef:
+    """Where a connection type's connector lives: `module:Class`, its pip extra and the
+    vendor module that extra brings (imported first, so a missing extra gets a clear error)."""
 
-    grouping_sets: bool = True          # GROUP BY GROUPING SETS (...)
-    grouping_function: bool = True      # GROUPING(col) in the select list
-    tablesample: bool = True            # TABLESAMPLE / USING SAMPLE for grid edges
-    approx_quantile: bool = True        # an approximate quantile aggregate exists
-    count_if: bool = False              # COUNT_IF(cond)
-    max_group_by_columns: int = 1000    # hard limit, if any
+    module: str
+    cls: str
+    extra: str
+    vendor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,7 @@ class Connector(Protocol):
     """A warehouse connection. Implementations are small modules in `telltale.connectors`."""
 
     name: str
-    dialect: str
-    capabilities: Capabilities
+    dialect: Dialect
 
     def relation(self, source: SourceSpec) -> exp.Expression:
         """A FROM-able sqlglot expression (table or subquery) for a source."""

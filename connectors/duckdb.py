@@ -12,14 +12,18 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from telltale.connectors.base import Capabilities, QueryStats, SourceSpec
+from telltale.connectors.base import QueryStats, SourceSpec
+from telltale.connectors.dialect import Dialect
 from telltale.connectors.relations import aliased, sql_relation, table_relation
 from telltale.connectors.safety import FileRead, ensure_select
 from telltale.connectors.types import kind_of_arrow_type
 from telltale.errors import ConfigError, ConnectorError, SchemaError
 
-CAPABILITIES = Capabilities(grouping_sets=True, grouping_function=True, tablesample=True,
-                            approx_quantile=True, count_if=True)
+DIALECT = Dialect(name="duckdb", exact_quantile=True, sample="row_stride", day_bucket="cast_date",
+                  scan="union_all")
+"""A deterministic row-stride sample with exact quantiles for bin edges; CAST(ts AS DATE)
+buckets (cheaper than DATE_TRUNC); one UNION ALL statement per model and window (it
+streams each key, as fast as GROUPING SETS here, and carries the scalar partials)."""
 
 # The settings telltale owns: every connection it opens is sandboxed with them.
 SANDBOX_SETTINGS = ("enable_external_access", "allowed_paths", "allowed_directories",
@@ -40,8 +44,7 @@ class DuckDBConnector:
     """
 
     name = "duckdb"
-    dialect = "duckdb"
-    capabilities = CAPABILITIES
+    dialect = DIALECT
 
     def __init__(self, database: str = ":memory:", *, base_dir: Path | None = None,
                  options: dict[str, Any] | None = None, connection: Any = None,
@@ -103,9 +106,9 @@ class DuckDBConnector:
     def relation(self, source: SourceSpec) -> exp.Expression:
         """A FROM-able expression for a table, a SELECT, or Parquet/CSV/JSON files."""
         if source.table:
-            return table_relation(source.table, self.dialect)
+            return table_relation(source.table, self.dialect.name)
         if source.sql:
-            return sql_relation(source.sql, self.dialect)
+            return sql_relation(source.sql, self.dialect.name)
         if source.path:
             fmt = (source.format or "parquet").lower()
             if fmt not in _FILE_READERS:
@@ -132,7 +135,7 @@ class DuckDBConnector:
     def execute(self, query: exp.Expression) -> tuple[pa.Table, QueryStats]:
         """Run one checked SELECT and return its result as Arrow."""
         ensure_select(query, allowed_reads=self._reads)
-        sql = query.sql(dialect=self.dialect)
+        sql = self.dialect.render(query)
         start = time.perf_counter()
         try:
             table = self._con.sql(sql).to_arrow_table()
@@ -165,6 +168,7 @@ def sandbox(con: Any, allowed: set[str]) -> None:
         # the lock; if it is not installed, the query fails with DuckDB's message saying so
         with contextlib.suppress(Exception):
             con.execute("LOAD httpfs")
+    con.execute("SET TimeZone = 'UTC'")   # TIMESTAMPTZ buckets and bounds in UTC, whatever the host's zone
     con.execute("SET allowed_directories = $1", [folders])
     con.execute("SET allowed_paths = $1", [files])
     con.execute("SET enable_external_access = false")

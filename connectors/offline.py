@@ -6,23 +6,19 @@ from typing import Any
 
 from sqlglot import exp
 
-from telltale.connectors.base import Capabilities, SourceSpec
+from telltale.connectors.base import SourceSpec
+from telltale.connectors.dialect import Dialect
 from telltale.connectors.relations import sql_relation, table_relation
 from telltale.connectors.safety import FileRead
 from telltale.errors import ConnectorError
-
-DIALECTS = ("duckdb", "postgres", "redshift", "snowflake", "bigquery", "athena", "trino", "databricks")
 
 
 class OfflineConnector:
     """Builds relations for a dialect; executing is refused."""
 
     name = "offline"
-    capabilities = Capabilities()
 
-    def __init__(self, dialect: str) -> None:
-        if dialect not in DIALECTS:
-            raise ConnectorError(f"unknown dialect '{dialect}'; use one of {', '.join(DIALECTS)}")
+    def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self._reads: set[FileRead] = set()
 
@@ -34,9 +30,9 @@ class OfflineConnector:
     def relation(self, source: SourceSpec) -> exp.Expression:
         """Tables and SELECTs as written; file paths as a DuckDB-style reader call."""
         if source.table:
-            return table_relation(source.table, self.dialect)
+            return table_relation(source.table, self.dialect.name)
         if source.sql:
-            return sql_relation(source.sql, self.dialect)
+            return sql_relation(source.sql, self.dialect.name)
         reader = {"csv": "read_csv_auto", "jsonl": "read_json_auto"}.get(source.format or "", "read_parquet")
         self._reads.add((reader, source.path or ""))
         return exp.Table(this=exp.Anonymous(this=reader, expressions=[exp.Literal.string(source.path or "")]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
+from telltale.connectors.dialect import USER_SQL
 from telltale.connectors.safety import ensure_select
 from telltale.errors import ConfigError
 
@@ -28,7 +29,9 @@ def sql_relation(sql: str, dialect: str) -> exp.Expression:
         tree = sqlglot.parse_one(sql, read=dialect)
     except sqlglot.errors.ParseError as exc:
         raise ConfigError(f"source.sql does not parse as {dialect} SQL: {exc}") from exc
-    return ensure_select(tree).subquery()
+    sub = ensure_select(tree).subquery()
+    sub.meta[USER_SQL] = True   # its identifiers stay as the user wrote them (see Dialect.render)
+    return sub
 
 
 def aliased(relation: exp.Expression, alias: str) -> exp.Expression:

@@ -143,11 +143,11 @@ def compile_(project: Path = ProjectOpt,
              at: Optional[str] = typer.Option(None, "--at", help="Plan the windows as of this time."),
              full: bool = typer.Option(False, "--full", help="The first run's plan, as on a fresh store.")) -> None:
     """Print exactly the SQL the next run would push down (--full: as on a fresh store)."""
-    from telltale.connectors.offline import DIALECTS
+    from telltale.connectors import DIALECT_MODULES
     from telltale.runner.compile import compile_project
 
-    if dialect is not None and dialect not in DIALECTS:
-        _error_line(f"--dialect: unknown dialect '{dialect}'; use one of {', '.join(DIALECTS)}", 2)
+    if dialect is not None and dialect not in DIALECT_MODULES:
+        _error_line(f"--dialect: unknown dialect '{dialect}'; use one of {', '.join(DIALECT_MODULES)}", 2)
     when = _at(at)
     with _errors():
         for name, queries in compile_project(_load(project), model=model, dialect=dialect, at=when,

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
 
 from telltale.config.common import StrictModel, Timeout, WholeNumber, fail, union_types
+from telltale.connectors.base import ConnectorRef
+
+if TYPE_CHECKING:
+    from telltale.connectors.base import Connector
+
+SourceKinds = Literal["any", "sql", "path"]
 
 
 class ConnectionBase(StrictModel):
-    """Keys every connection takes: `endpoint`, `options` and `timeout`."""
+    """Keys every connection takes: `endpoint`, `options` and `timeout`.
+
+    Each connection type is registered here and only here: its class names the connector
+    that opens it (`CONNECTOR`), the SQL dialect of its `source.sql` (`SQL_DIALECT`) and
+    the sources it reads (`SOURCES`: tables and SELECTs, file paths, or both).
+    """
+
+    CONNECTOR: ClassVar[ConnectorRef]
+    SQL_DIALECT: ClassVar[str]
+    SOURCES: ClassVar[SourceKinds] = "sql"
 
     endpoint: str | None = None
     """Endpoint override (emulators, private endpoints): S3/Athena/Glue URL, BigQuery API
@@ -28,11 +44,25 @@ class ConnectionBase(StrictModel):
     def params(self) -> dict[str, Any]:
         """The keyword arguments for a connector: keys as written (`schema`), no `type`,
         unset keys left out, `timeout` in seconds."""
-        return self.model_dump(by_alias=True, exclude={"type"}, exclude_none=True)
+        params = self.model_dump(by_alias=True, exclude={"type", "timeout"}, exclude_none=True)
+        if self.timeout is not None:
+            params["timeout"] = self.timeout_seconds
+        return params
+
+    def open(self, base_dir: Path | None = None) -> Connector:
+        """Open this connection's connector (a clear error when its extra is not installed)."""
+        from telltale.connectors import open_connector
+
+        type_: str = self.type
+        return open_connector(type_, self.CONNECTOR, self.params(), base_dir=base_dir)
 
 
 class DuckDBConnection(ConnectionBase):
     """An embedded DuckDB database file (relative to the project) or `:memory:`."""
+
+    CONNECTOR = ConnectorRef("telltale.connectors.duckdb", "DuckDBConnector", "duckdb", "duckdb")
+    SQL_DIALECT = "duckdb"
+    SOURCES = "any"
 
     type: Literal["duckdb"]
     database: str = ":memory:"
@@ -40,6 +70,10 @@ class DuckDBConnection(ConnectionBase):
 
 class PostgresConnection(ConnectionBase):
     """PostgreSQL: host/port/database/user/password, or one `url`."""
+
+    CONNECTOR = ConnectorRef("telltale.connectors.postgres", "PostgresConnector", "postgres", "psycopg")
+    SQL_DIALECT = "postgres"
+    SOURCES = "sql"
 
     type: Literal["postgres"]
     url: str | None = None
@@ -71,6 +105,10 @@ class RedshiftIAM(StrictModel):
 class RedshiftConnection(ConnectionBase):
     """Amazon Redshift through redshift_connector or psycopg."""
 
+    CONNECTOR = ConnectorRef("telltale.connectors.redshift", "RedshiftConnector", "redshift", None)
+    SQL_DIALECT = "redshift"
+    SOURCES = "sql"
+
     type: Literal["redshift"]
     host: str | None = None
     port: WholeNumber = 5439
@@ -93,6 +131,10 @@ class RedshiftConnection(ConnectionBase):
 class SnowflakeConnection(ConnectionBase):
     """Snowflake: password or key-pair authentication."""
 
+    CONNECTOR = ConnectorRef("telltale.connectors.snowflake", "SnowflakeConnector", "snowflake", "snowflake.connector")
+    SQL_DIALECT = "snowflake"
+    SOURCES = "sql"
+
     type: Literal["snowflake"]
     account: str
     user: str | None = None
@@ -114,6 +156,10 @@ class SnowflakeConnection(ConnectionBase):
 class BigQueryConnection(ConnectionBase):
     """Google BigQuery; without credentials_file, application default credentials are used."""
 
+    CONNECTOR = ConnectorRef("telltale.connectors.bigquery", "BigQueryConnector", "bigquery", "google.cloud.bigquery")
+    SQL_DIALECT = "bigquery"
+    SOURCES = "sql"
+
     type: Literal["bigquery"]
     project: str | None = None
     dataset: str | None = None
@@ -125,6 +171,10 @@ class BigQueryConnection(ConnectionBase):
 
 class AthenaConnection(ConnectionBase):
     """Amazon Athena over the Glue catalog."""
+
+    CONNECTOR = ConnectorRef("telltale.connectors.athena", "AthenaConnector", "athena", "pyathena")
+    SQL_DIALECT = "athena"
+    SOURCES = "sql"
 
     type: Literal["athena"]
     region: str | None = None
@@ -145,6 +195,10 @@ class AthenaConnection(ConnectionBase):
 class S3Connection(ConnectionBase):
     """Files on S3 (parquet, csv, jsonl) read in place; sources are `{path, format, partitioning}`."""
 
+    CONNECTOR = ConnectorRef("telltale.connectors.s3", "S3Connector", "s3", "pyarrow")
+    SQL_DIALECT = "duckdb"
+    SOURCES = "path"
+
     type: Literal["s3"]
     region: str | None = None
     profile: str | None = None
@@ -152,6 +206,10 @@ class S3Connection(ConnectionBase):
 
 class DeltaConnection(ConnectionBase):
     """Delta Lake tables read with deltalake; sources are `{path}`."""
+
+    CONNECTOR = ConnectorRef("telltale.connectors.delta", "DeltaConnector", "delta", "deltalake")
+    SQL_DIALECT = "duckdb"
+    SOURCES = "path"
 
     type: Literal["delta"]
     storage_options: dict[str, str] = Field(default_factory=dict)
@@ -165,7 +223,3 @@ Connection = Annotated[
 """Any connection, chosen by its `type`."""
 
 CONNECTION_TYPES = union_types(Connection)
-PATH_CONNECTIONS = ("s3", "delta")
-"""Connections whose sources must be `{path: ...}`."""
-SQL_CONNECTIONS = ("postgres", "redshift", "snowflake", "bigquery", "athena")
-"""Connections whose sources must be `{table: ...}` or `{sql: ...}`."""

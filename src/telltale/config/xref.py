@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from telltale.config.connections import PATH_CONNECTIONS, SQL_CONNECTIONS
 from telltale.config.detection import CompareSegmentRule
 from telltale.config.fields import ColumnError, kind_error, monitor_columns, resolve_column, takes_columns
 from telltale.config.models import BaselineConfig, ModelConfig, SourceConfig
@@ -30,10 +29,10 @@ class _Checker:
         conn = self.cfg.connections.get(conn_name)
         if conn is None:
             return
-        if conn.type in PATH_CONNECTIONS and source.path is None:
+        if conn.SOURCES == "path" and source.path is None:
             example = "s3://bucket/prefix/, format: parquet" if conn.type == "s3" else "s3://bucket/table"
             self.add(path, f"{conn.type} connection '{conn_name}' reads files: write {{path: {example}}}")
-        if conn.type in SQL_CONNECTIONS and source.path is not None:
+        if conn.SOURCES == "sql" and source.path is not None:
             self.add(path + ("path",), f"{conn.type} connection '{conn_name}' reads tables: write "
                      "{table: schema.table} or {sql: \"select ...\"}, "
                      "or use an s3, delta or duckdb connection")

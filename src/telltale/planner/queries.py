@@ -24,7 +24,6 @@ from sqlglot import exp
 
 from telltale.connectors.base import Connector
 from telltale.planner.aggsql import as_double, filtered_key, finite_condition, scalar_aggregate
-from telltale.planner.dialects import ROW_STRIDE, bucket_expr, distribution_shape, quantile
 from telltale.core.grids import Grid
 from telltale.core.partials import Partial, count_rows, expr_key, normalize_value
 from telltale.planner.relation import col, model_relation, referenced_columns
@@ -76,7 +75,7 @@ def _bucket(model: ModelSpec, connector: Connector) -> exp.Expression | None:
     """The bucket expression, or None for a data set without a time column."""
     if model.timestamp is None:
         return None
-    return bucket_expr(col(model.timestamp), model.granularity, connector.dialect)
+    return connector.dialect.bucket(col(model.timestamp), model.granularity)
 
 
 def _seg_cols(model: ModelSpec) -> list[exp.Expression]:
@@ -142,7 +141,7 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
                        with_total: bool = True, scalars: list[Partial] | None = None) -> PlannedQuery:
     """Counts per bucket, segments and each histogram / value / crosstab key, in one statement.
 
-    Two shapes, chosen per dialect (`dialects.DISTRIBUTION_SHAPE`): GROUPING SETS (one
+    Two shapes, chosen by the dialect (`Dialect.scan`): GROUPING SETS (one
     set per key) or UNION ALL of one GROUP BY per key (DuckDB: as fast, and it streams
     instead of materializing every key of every row). Both return the same columns:
     `__set` (the partial's index, -1 for the row-count set), `__bucket`, the segment
@@ -163,7 +162,7 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     clamp = {k: grids[p.grid_key] for p, names in zip(partials, key_names) if p.kind == "hist"
              for k in names}
     scalars = scalars or []
-    if distribution_shape(connector.dialect) == "union_all":
+    if connector.dialect.scan == "union_all":
         tree = _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp,
                           with_total or bool(scalars), scalars)
     elif scalars:
@@ -435,14 +434,15 @@ def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     # a deterministic row sample gets exact quantiles (an approximate quantile's merge of
     # per-thread states varies from run to run): the same grid on every cold run
     # (`exact=True` asks for exact quantiles on an unsampled read of a small baseline too)
+    stride = connector.dialect.sample == "row_stride"
     if exact is None:
-        exact = sample_percent is not None and sample_percent < 100 and connector.dialect in ROW_STRIDE
-    exact = exact and connector.dialect in ROW_STRIDE
+        exact = sample_percent is not None and sample_percent < 100 and stride
+    exact = exact and stride
 
     def q_of(e: exp.Expression, q: float) -> exp.Expression:
         if exact:
-            return exp.Anonymous(this="QUANTILE_CONT", expressions=[e, exp.Literal.number(q)])
-        return quantile(connector.dialect, e, q)
+            return connector.dialect.exact_quantile_of(e, q)
+        return connector.dialect.quantile_of(e, q)
 
     for i, k in enumerate(keys):   # NaN and ±inf have no bin: the grid spans finite values
         e = exp.Case(ifs=[exp.If(this=finite_condition(exprs[k]), true=as_double(exprs[k]))])
@@ -466,6 +466,18 @@ def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     return PlannedQuery("grid", tree, decode)
 
 
+def grid_queries(model: ModelSpec, connector: Connector, rng: TimeRange,
+                 exprs: Mapping[str, exp.Expression], **kwargs: Any) -> list[PlannedQuery]:
+    """`grid_query` split into as many statements as the dialect needs (Redshift: one
+    column's quantiles per statement); each decodes to its own columns' grids."""
+    limit = connector.dialect.quantile_columns_per_statement
+    keys = sorted(exprs)
+    if not limit or len(keys) <= limit:
+        return [grid_query(model, connector, rng, exprs, **kwargs)]
+    return [grid_query(model, connector, rng, {k: exprs[k] for k in keys[i:i + limit]}, **kwargs)
+            for i in range(0, len(keys), limit)]
+
+
 def plan_scans(model: ModelSpec, connector: Connector, rng: TimeRange, partials: Iterable[Partial],
                grids: Mapping[str, Grid]) -> list[PlannedQuery]:
     """The fused queries for every partial of one model over one range (one or two scans)."""
@@ -476,7 +488,7 @@ def plan_scans(model: ModelSpec, connector: Connector, rng: TimeRange, partials:
     with_total = False
     if dists and scalars == [total]:
         scalars, with_total = [], True      # the row count rides along the distribution scan
-    if scalars and dists and distribution_shape(connector.dialect) == "union_all":
+    if scalars and dists and connector.dialect.scan == "union_all":
         return [distribution_query(model, connector, rng, dists, grids, True, scalars)]   # one statement
     out: list[PlannedQuery] = []
     if scalars:

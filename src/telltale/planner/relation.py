@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from telltale.connectors.base import Connector
+from telltale.connectors.dialect import Dialect
 from telltale.connectors.relations import aliased
 from telltale.planner.spec import LABEL_ROWS, ActualsSpec, ModelSpec
 from telltale.core.timeutil import TimeRange
@@ -15,15 +16,10 @@ def col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table=exp.to_identifier(table, quoted=True) if table else None, quoted=True)
 
 
-def ts_literal(value) -> exp.Expression:
-    """A UTC timestamp literal: CAST('2026-03-12 00:00:00' AS TIMESTAMP)."""
-    return exp.cast(exp.Literal.string(value.strftime("%Y-%m-%d %H:%M:%S")), exp.DataType.Type.TIMESTAMP)
-
-
-def time_filter(ts: exp.Expression, rng: TimeRange) -> exp.Condition:
-    """`ts >= start AND ts < end`."""
-    return exp.and_(exp.GTE(this=ts.copy(), expression=ts_literal(rng.start)),
-                    exp.LT(this=ts, expression=ts_literal(rng.end)))
+def time_filter(ts: exp.Expression, rng: TimeRange, dialect: Dialect) -> exp.Condition:
+    """`ts >= start AND ts < end`: the bare column against literals, so partitions prune."""
+    return exp.and_(exp.GTE(this=ts.copy(), expression=dialect.time_value(rng.start)),
+                    exp.LT(this=ts, expression=dialect.time_value(rng.end)))
 
 
 def referenced_columns(exprs) -> set[str]:
@@ -67,7 +63,7 @@ def labels_relation(actuals: ActualsSpec, connector: Connector, columns: set[str
     sel = exp.select(*projections).from_(aliased(connector.relation(actuals.source), "l0"))
     if actuals.timestamp and actuals.as_of is not None:
         ts = col(actuals.timestamp)
-        sel = sel.where(exp.or_(exp.LTE(this=ts, expression=ts_literal(actuals.as_of)),
+        sel = sel.where(exp.or_(exp.LTE(this=ts, expression=connector.dialect.time_value(actuals.as_of)),
                                 exp.Is(this=ts.copy(), expression=exp.Null())))
     return sel.subquery(exp.to_identifier("l", quoted=True))
 
@@ -86,10 +82,8 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
     stride: exp.Expression | None = None
     if sample_percent is not None and sample_percent < 100 and isinstance(source, exp.Table) \
             and isinstance(source.this, exp.Identifier):
-        from telltale.planner.dialects import row_stride_sample, table_sample
-
-        stride = row_stride_sample(connector.dialect, sample_percent, col("rowid", "p"))
-        sample = table_sample(connector.dialect, sample_percent) if stride is None else None
+        stride = connector.dialect.row_stride(sample_percent, col("rowid", "p"))
+        sample = connector.dialect.table_sample(sample_percent) if stride is None else None
         if sample is not None:
             source.set("sample", sample)
     if model.actuals is None or not (needed & model.actual_columns):
@@ -99,7 +93,7 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
         sel = exp.select(*cols).from_(source)
         if stride is not None:
             sel = sel.where(stride)
-        return sel.where(time_filter(col(model.timestamp), rng)) if model.timestamp else sel
+        return sel.where(time_filter(col(model.timestamp), rng, connector.dialect)) if model.timestamp else sel
     from_labels = {c for c in needed if c in model.actual_columns}
     labels = labels_relation(model.actuals, connector, from_labels)
     projections = [col(c, "p").as_(c, quoted=True) for c in sorted(needed - from_labels)]
@@ -110,4 +104,4 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
     sel = exp.select(*projections).from_(source).join(labels, on=join_on, join_type="left")
     if stride is not None:
         sel = sel.where(stride)
-    return sel.where(time_filter(col(model.timestamp, "p"), rng)) if model.timestamp else sel
+    return sel.where(time_filter(col(model.timestamp, "p"), rng, connector.dialect)) if model.timestamp else sel

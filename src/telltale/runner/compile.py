@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterator
 
+from telltale.connectors import Dialect, dialect_named
 from telltale.connectors.offline import OfflineConnector
 from telltale.connectors.safety import ensure_select
 from telltale.core.grids import Grid
-from telltale.planner.queries import count_query, grid_query, plan_scans
+from telltale.planner.queries import count_query, grid_queries, plan_scans
 from telltale.runner.metrics import MetricCompiler
 from telltale.errors import SchemaError, UnsafeQueryError
 from telltale.runner.run import ModelRun, select_monitors
@@ -46,8 +47,7 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None, at:
     store = None if full else open_store_readonly(project.store_url)
     try:
         for name, mons in by_model.items():
-            d = dialect or project.connection(project.model(name).connection).type
-            d = {"s3": "duckdb", "delta": "duckdb"}.get(d, d)
+            d = dialect_named(dialect or project.connection(project.model(name).connection).SQL_DIALECT)
             connector = OfflineConnector(d)
             mr = ModelRun(project, name, mons, at, connector, store, compiler, None,  # type: ignore[arg-type]
                           "compile", to_utc(now or at), read_only=True)
@@ -85,10 +85,10 @@ def _statements(mr: ModelRun) -> Iterator[tuple[str, Any]]:
     missing = mr.stored_grids(plan.needed)
     if missing:
         yield ("grid size (first run only)", count_query(spec, mr.connector, rng).tree)  # type: ignore[arg-type]
-        g = grid_query(spec, mr.connector, rng, missing, sample_percent=1.0)  # type: ignore[arg-type]
         kind = ("grid (first run only: histogram bins from a block sample of the baseline, "
                 "the percent is sized from the count)")
-        yield kind, g.tree
+        for g in grid_queries(spec, mr.connector, rng, missing, sample_percent=1.0):  # type: ignore[arg-type]
+            yield kind, g.tree
         for k in missing:   # placeholder edges: the real ones come from the grid query
             mr.book.grids[k] = Grid(0.0, 1.0, mr.spec.histogram_bins)
     for group in mr.scans_needed(plan.needed, plan.ranges, {p.key for p in plan.segmented}):
@@ -113,6 +113,6 @@ def _training_spec(mr: ModelRun, source: Any) -> Any:
         return replace(mr.spec, source=mr.project.source_spec(source), timestamp=None, actuals=None)
 
 
-def _sql(tree: Any, dialect: str, pretty: bool, connector: OfflineConnector) -> str:
+def _sql(tree: Any, dialect: Dialect, pretty: bool, connector: OfflineConnector) -> str:
     ensure_select(tree, allowed_reads=connector.file_reads)
-    return tree.sql(dialect=dialect, pretty=pretty)
+    return dialect.render(tree, pretty=pretty)

@@ -23,7 +23,7 @@ from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import DirectMonitorType, monitor_type
 from telltale.core.grids import Grid
 from telltale.core.partials import Partial, count_rows, empty_value
-from telltale.planner.queries import count_query, grid_query, plan_scans
+from telltale.planner.queries import count_query, grid_queries, plan_scans
 from telltale.planner.relation import col, referenced_columns
 from telltale.planner.spec import LABEL_ROWS, ModelSpec
 from telltale.runner.metrics import MetricCompiler
@@ -458,6 +458,14 @@ class ModelRun:
             self.book.grids[k] = Grid.from_json(g)
         return {k: e for k, e in hist.items() if k not in self.book.grids}
 
+    def _grids(self, spec: ModelSpec, rng: TimeRange | None, exprs: dict[str, Any],
+               **kwargs: Any) -> dict[str, Any]:
+        """The grids of `exprs`, in as many statements as the dialect needs."""
+        out: dict[str, Any] = {}
+        for planned in grid_queries(spec, self.connector, rng, exprs, **kwargs):  # type: ignore[arg-type]
+            out.update(self._execute(planned))
+        return out
+
     def load_grids(self, needed: set[Partial], spec: ModelSpec, rng: TimeRange | None) -> None:
         """Histogram grids: stored ones, else computed once from the baseline and stored."""
         missing = self.stored_grids(needed)
@@ -466,18 +474,16 @@ class ModelRun:
         rows = self._execute(count_query(spec, self.connector, rng))  # type: ignore[arg-type]
         percent = 100.0 * GRID_SAMPLE_ROWS / rows if rows > GRID_SAMPLE_ROWS else None
         try:
-            grids = self._execute(grid_query(spec, self.connector, rng, missing,  # type: ignore[arg-type]
-                                             sample_percent=percent))
+            grids = self._grids(spec, rng, missing, sample_percent=percent)
         except TelltaleError:   # a source that cannot be sampled (a DuckDB view has no rowid): read it whole
             if percent is None:
                 raise
             # exact quantiles (repeatable from run to run) while the whole read stays small
             exact = rows <= EXACT_GRID_ROWS
-            percent, grids = None, self._execute(grid_query(spec, self.connector, rng, missing,  # type: ignore[arg-type]
-                                                            exact=exact))
+            percent, grids = None, self._grids(spec, rng, missing, exact=exact)
         if percent is not None and any(g is None for g in grids.values()):
             retry = {k: missing[k] for k, g in grids.items() if g is None}
-            grids.update(self._execute(grid_query(spec, self.connector, rng, retry)))  # type: ignore[arg-type]
+            grids.update(self._grids(spec, rng, retry))
         for k, g in grids.items():
             if g is None:
                 continue
@@ -497,7 +503,6 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
     With `alerts=False` (backfill) results and summaries are stored but alerts are left
     alone: history is filled without notifying anyone about the past.
     """
-    from telltale.connectors import connect
     from telltale.store.runs import new_run_id
 
     started = time.perf_counter()
@@ -533,9 +538,7 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
             conn_name = project.model(name).connection
             try:
                 if conn_name not in connectors:
-                    conn = project.connection(conn_name)
-                    params = conn.model_dump(exclude={"type"}, exclude_none=True)
-                    connectors[conn_name] = connect(conn.type, params, base_dir=project.root)
+                    connectors[conn_name] = project.connection(conn_name).open(project.root)
                 connector = connectors[conn_name]
             except TelltaleError as exc:
                 for cfg in mons:

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
 TIME_KINDS = ("timestamp", "date")
-SQL_DIALECT = {"s3": "duckdb", "delta": "duckdb"}
-"""Connection type -> the sqlglot dialect its `source.sql` is written in (else the type)."""
 
 
 class ValidationProblems(ConfigError):
@@ -119,8 +117,8 @@ def check_before_run(project: Any, models: Iterable[str], connectors: dict[str, 
 
 
 def _dialect(project: Any, model: str) -> str:
-    kind = project.connection(project.model(model).connection).type
-    return SQL_DIALECT.get(kind, kind)
+    dialect: str = project.connection(project.model(model).connection).SQL_DIALECT
+    return dialect
 
 
 def _sources(project: Any, name: str) -> list[tuple[tuple[str | int, ...], Any]]:
@@ -179,7 +177,6 @@ def warehouse_problems(project: Any, models: Iterable[str], *, connectors: dict[
     Connection failures and failed queries (exit code 3) are problems only with
     `runtime_errors` (validate); a run reports them itself.
     """
-    from telltale.connectors import connect
 
     own = connectors is None
     pool: dict[str, Any] = {} if connectors is None else connectors
@@ -191,8 +188,7 @@ def warehouse_problems(project: Any, models: Iterable[str], *, connectors: dict[
             try:
                 if m.connection not in pool:
                     conn = project.connection(m.connection)
-                    pool[m.connection] = connect(conn.type, conn.model_dump(exclude={"type"}, exclude_none=True),
-                                                 base_dir=project.root)
+                    pool[m.connection] = conn.open(project.root)
                 c = pool[m.connection]
             except TelltaleError as exc:
                 if runtime_errors or exc.exit_code != 3:
@@ -205,7 +201,7 @@ def warehouse_problems(project: Any, models: Iterable[str], *, connectors: dict[
                 if runtime_errors or exc.exit_code != 3:
                     problems.append(f"{project.where('models', name, 'source')}: cannot read the source: {exc}")
                 continue
-            problems += _column_problems(project, name, m, columns, label_cols, c.dialect)
+            problems += _column_problems(project, name, m, columns, label_cols, c.dialect.name)
             checked.append((name, len(m.fields())))
     finally:
         if own:

@@ -7,8 +7,7 @@ FROM (
     `ts`
   FROM `events` AS `p`
   WHERE
-    `ts` >= CAST('1970-01-01 00:00:00' AS DATETIME)
-    AND `ts` < CAST('2026-03-13 00:00:00' AS DATETIME)
+    `ts` >= '1970-01-01' AND `ts` < '2026-03-13'
 ) AS m;
 
 -- grid size (first run only)
@@ -20,8 +19,7 @@ FROM (
     `ts`
   FROM `events` AS `p`
   WHERE
-    `ts` >= CAST('2026-02-05 00:00:00' AS DATETIME)
-    AND `ts` < CAST('2026-03-11 00:00:00' AS DATETIME)
+    `ts` >= '2026-02-05' AND `ts` < '2026-03-11'
 ) AS m;
 
 -- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
@@ -86,13 +84,12 @@ FROM (
     `ts`
   FROM `events` AS `p` TABLESAMPLE SYSTEM (1.0 PERCENT)
   WHERE
-    `ts` >= CAST('2026-02-05 00:00:00' AS DATETIME)
-    AND `ts` < CAST('2026-03-11 00:00:00' AS DATETIME)
+    `ts` >= '2026-02-05' AND `ts` < '2026-03-11'
 ) AS m;
 
 -- scalar scan
 SELECT
-  TIMESTAMP_TRUNC(`ts`, DAY) AS __bucket,
+  CAST(`ts` AS DATE) AS __bucket,
   COUNT(`spend`) AS p0,
   COUNT(CASE WHEN `spend` > 100 THEN `spend` END) AS p1,
   COUNT(`tenure`) AS p2,
@@ -137,15 +134,14 @@ FROM (
       COUNT(*) OVER (PARTITION BY `event_id`) AS `__telltale_label_rows`
     FROM `labels` AS `l0`
     WHERE
-      `labeled_at` <= CAST('2026-03-13 00:00:00' AS DATETIME) OR `labeled_at` IS NULL
+      `labeled_at` <= '2026-03-13' OR `labeled_at` IS NULL
   ) AS `l`
     ON `p`.`event_id` = `l`.`event_id` AND `l`.`__telltale_label_rank` = 1
   WHERE
-    `p`.`ts` >= CAST('2026-02-05 00:00:00' AS DATETIME)
-    AND `p`.`ts` < CAST('2026-03-13 00:00:00' AS DATETIME)
+    `p`.`ts` >= '2026-02-05' AND `p`.`ts` < '2026-03-13'
 ) AS m
 GROUP BY
-  TIMESTAMP_TRUNC(`ts`, DAY);
+  CAST(`ts` AS DATE);
 
 -- distribution scan
 SELECT
@@ -167,7 +163,7 @@ FROM (
     COUNT(*) AS __n
   FROM (
     SELECT
-      TIMESTAMP_TRUNC(`ts`, DAY) AS __bucket,
+      CAST(`ts` AS DATE) AS __bucket,
       CASE
         WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308
         THEN FLOOR((
@@ -189,8 +185,7 @@ FROM (
         `ts`
       FROM `events` AS `p`
       WHERE
-        `ts` >= CAST('2026-02-05 00:00:00' AS DATETIME)
-        AND `ts` < CAST('2026-03-13 00:00:00' AS DATETIME)
+        `ts` >= '2026-02-05' AND `ts` < '2026-03-13'
     ) AS m
   ) AS s
   GROUP BY

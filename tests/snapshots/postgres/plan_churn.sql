@@ -7,8 +7,7 @@ FROM (
     "ts"
   FROM "events" AS "p"
   WHERE
-    "ts" >= CAST('1970-01-01 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+    "ts" >= '1970-01-01' AND "ts" < '2026-03-13'
 ) AS m;
 
 -- grid size (first run only)
@@ -20,8 +19,7 @@ FROM (
     "ts"
   FROM "events" AS "p"
   WHERE
-    "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+    "ts" >= '2026-02-05' AND "ts" < '2026-03-11'
 ) AS m;
 
 -- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
@@ -78,8 +76,7 @@ FROM (
     "ts"
   FROM "events" AS "p" TABLESAMPLE SYSTEM (1.0) REPEATABLE (0)
   WHERE
-    "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+    "ts" >= '2026-02-05' AND "ts" < '2026-03-11'
 ) AS m;
 
 -- scalar scan
@@ -151,12 +148,11 @@ FROM (
       COUNT(*) OVER (PARTITION BY "event_id") AS "__telltale_label_rows"
     FROM "labels" AS "l0"
     WHERE
-      "labeled_at" <= CAST('2026-03-13 00:00:00' AS TIMESTAMP) OR "labeled_at" IS NULL
+      "labeled_at" <= '2026-03-13' OR "labeled_at" IS NULL
   ) AS "l"
     ON "p"."event_id" = "l"."event_id" AND "l"."__telltale_label_rank" = 1
   WHERE
-    "p"."ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-    AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+    "p"."ts" >= '2026-02-05' AND "p"."ts" < '2026-03-13'
 ) AS m
 GROUP BY
   DATE_TRUNC('DAY', "ts");
@@ -203,8 +199,7 @@ FROM (
         "ts"
       FROM "events" AS "p"
       WHERE
-        "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-        AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+        "ts" >= '2026-02-05' AND "ts" < '2026-03-13'
     ) AS m
   ) AS s
   GROUP BY

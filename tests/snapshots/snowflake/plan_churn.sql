@@ -1,14 +1,13 @@
 -- staleness
 SELECT
-  MAX("ts") AS newest
+  MAX("TS") AS newest
 FROM (
   SELECT
-    "plan",
-    "ts"
-  FROM "events" AS "p"
+    "PLAN",
+    "TS"
+  FROM "EVENTS" AS "P"
   WHERE
-    "ts" >= CAST('1970-01-01 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+    "TS" >= '1970-01-01' AND "TS" < '2026-03-13'
 ) AS m;
 
 -- grid size (first run only)
@@ -16,139 +15,136 @@ SELECT
   COUNT(*) AS __n
 FROM (
   SELECT
-    "plan",
-    "ts"
-  FROM "events" AS "p"
+    "PLAN",
+    "TS"
+  FROM "EVENTS" AS "P"
   WHERE
-    "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+    "TS" >= '2026-02-05' AND "TS" < '2026-03-11'
 ) AS m;
 
 -- grid (first run only: histogram bins from a block sample of the baseline, the percent is sized from the count)
 SELECT
   APPROX_PERCENTILE(
     CASE
-      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN CAST("spend" AS DOUBLE)
+      WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("SPEND" AS DOUBLE)
     END,
     0.001
   ) AS lo0,
   APPROX_PERCENTILE(
     CASE
-      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN CAST("spend" AS DOUBLE)
+      WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("SPEND" AS DOUBLE)
     END,
     0.999
   ) AS hi0,
   MIN(
     CASE
-      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN CAST("spend" AS DOUBLE)
+      WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("SPEND" AS DOUBLE)
     END
   ) AS mn0,
   MAX(
     CASE
-      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN CAST("spend" AS DOUBLE)
+      WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("SPEND" AS DOUBLE)
     END
   ) AS mx0,
   APPROX_PERCENTILE(
     CASE
-      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN CAST("tenure" AS DOUBLE)
+      WHEN ABS(CAST("TENURE" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("TENURE" AS DOUBLE)
     END,
     0.001
   ) AS lo1,
   APPROX_PERCENTILE(
     CASE
-      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN CAST("tenure" AS DOUBLE)
+      WHEN ABS(CAST("TENURE" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("TENURE" AS DOUBLE)
     END,
     0.999
   ) AS hi1,
   MIN(
     CASE
-      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN CAST("tenure" AS DOUBLE)
+      WHEN ABS(CAST("TENURE" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("TENURE" AS DOUBLE)
     END
   ) AS mn1,
   MAX(
     CASE
-      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN CAST("tenure" AS DOUBLE)
+      WHEN ABS(CAST("TENURE" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("TENURE" AS DOUBLE)
     END
   ) AS mx1
 FROM (
   SELECT
-    "plan",
-    "spend",
-    "tenure",
-    "ts"
-  FROM "events" AS "p" TABLESAMPLE SYSTEM (1.0) SEED (0)
+    "PLAN",
+    "SPEND",
+    "TENURE",
+    "TS"
+  FROM "EVENTS" AS "P" TABLESAMPLE SYSTEM (1.0) SEED (0)
   WHERE
-    "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-    AND "ts" < CAST('2026-03-11 00:00:00' AS TIMESTAMP)
+    "TS" >= '2026-02-05' AND "TS" < '2026-03-11'
 ) AS m;
 
 -- scalar scan
 SELECT
-  DATE_TRUNC('DAY', "ts") AS __bucket,
-  COUNT("spend") AS p0,
-  COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
-  COUNT("tenure") AS p2,
-  COUNT(CASE WHEN "will_churn" AND "churned" THEN "will_churn" END) AS p3,
-  COUNT(CASE WHEN "will_churn" AND NOT "churned" THEN "will_churn" END) AS p4,
-  COUNT(CASE WHEN NOT "will_churn" AND "churned" THEN "will_churn" END) AS p5,
+  DATE_TRUNC('DAY', "TS") AS __bucket,
+  COUNT("SPEND") AS p0,
+  COUNT(CASE WHEN "SPEND" > 100 THEN "SPEND" END) AS p1,
+  COUNT("TENURE") AS p2,
+  COUNT(CASE WHEN "WILL_CHURN" AND "CHURNED" THEN "WILL_CHURN" END) AS p3,
+  COUNT(CASE WHEN "WILL_CHURN" AND NOT "CHURNED" THEN "WILL_CHURN" END) AS p4,
+  COUNT(CASE WHEN NOT "WILL_CHURN" AND "CHURNED" THEN "WILL_CHURN" END) AS p5,
   COUNT(*) AS p6,
-  COUNT(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p7,
-  COUNT(CASE WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p8,
+  COUNT(CASE WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p7,
+  COUNT(CASE WHEN ABS(CAST("TENURE" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p8,
   MAX(
-    CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
+    CASE WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "SPEND" END
   ) AS p9,
   MIN(
-    CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
+    CASE WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "SPEND" END
   ) AS p10,
   SUM(
-    CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
+    CAST(CASE WHEN "__TELLTALE_LABEL_ROWS" > 1 THEN "__TELLTALE_LABEL_ROWS" - 1 END AS DOUBLE)
   ) AS p11,
   SUM(
-    CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
+    CAST(CASE WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "SPEND" END AS DOUBLE)
   ) AS p12,
   SUM(
     CASE
-      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
+      WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN CAST("SPEND" AS DOUBLE) * CAST("SPEND" AS DOUBLE)
     END
   ) AS p13
 FROM (
   SELECT
-    "p"."spend" AS "spend",
-    "p"."tenure" AS "tenure",
-    "p"."ts" AS "ts",
-    "p"."will_churn" AS "will_churn",
-    "l"."__telltale_label_rows" AS "__telltale_label_rows",
-    "l"."churned" AS "churned"
-  FROM "events" AS "p"
+    "P"."SPEND" AS "SPEND",
+    "P"."TENURE" AS "TENURE",
+    "P"."TS" AS "TS",
+    "P"."WILL_CHURN" AS "WILL_CHURN",
+    "L"."__TELLTALE_LABEL_ROWS" AS "__TELLTALE_LABEL_ROWS",
+    "L"."CHURNED" AS "CHURNED"
+  FROM "EVENTS" AS "P"
   LEFT JOIN (
     SELECT
-      "event_id",
-      "churned",
+      "EVENT_ID",
+      "CHURNED",
       ROW_NUMBER() OVER (
-        PARTITION BY "event_id"
-        ORDER BY "labeled_at" DESC NULLS LAST, "churned" DESC NULLS LAST
-      ) AS "__telltale_label_rank",
-      COUNT(*) OVER (PARTITION BY "event_id") AS "__telltale_label_rows"
-    FROM "labels" AS "l0"
+        PARTITION BY "EVENT_ID"
+        ORDER BY "LABELED_AT" DESC NULLS LAST, "CHURNED" DESC NULLS LAST
+      ) AS "__TELLTALE_LABEL_RANK",
+      COUNT(*) OVER (PARTITION BY "EVENT_ID") AS "__TELLTALE_LABEL_ROWS"
+    FROM "LABELS" AS "L0"
     WHERE
-      "labeled_at" <= CAST('2026-03-13 00:00:00' AS TIMESTAMP) OR "labeled_at" IS NULL
-  ) AS "l"
-    ON "p"."event_id" = "l"."event_id" AND "l"."__telltale_label_rank" = 1
+      "LABELED_AT" <= '2026-03-13' OR "LABELED_AT" IS NULL
+  ) AS "L"
+    ON "P"."EVENT_ID" = "L"."EVENT_ID" AND "L"."__TELLTALE_LABEL_RANK" = 1
   WHERE
-    "p"."ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-    AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+    "P"."TS" >= '2026-02-05' AND "P"."TS" < '2026-03-13'
 ) AS m
 GROUP BY
-  DATE_TRUNC('DAY', "ts");
+  DATE_TRUNC('DAY', "TS");
 
 -- distribution scan
 SELECT
@@ -170,30 +166,29 @@ FROM (
     COUNT(*) AS __n
   FROM (
     SELECT
-      DATE_TRUNC('DAY', "ts") AS __bucket,
+      DATE_TRUNC('DAY', "TS") AS __bucket,
       CASE
-        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+        WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308
         THEN FLOOR((
-          CAST("spend" AS DOUBLE) - 0.0
+          CAST("SPEND" AS DOUBLE) - 0.0
         ) * 256.0)
       END AS k0,
       CASE
-        WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+        WHEN ABS(CAST("TENURE" AS DOUBLE)) <= 1.7976931348623157e+308
         THEN FLOOR((
-          CAST("tenure" AS DOUBLE) - 0.0
+          CAST("TENURE" AS DOUBLE) - 0.0
         ) * 256.0)
       END AS k1,
-      "plan" AS k2
+      "PLAN" AS k2
     FROM (
       SELECT
-        "plan",
-        "spend",
-        "tenure",
-        "ts"
-      FROM "events" AS "p"
+        "PLAN",
+        "SPEND",
+        "TENURE",
+        "TS"
+      FROM "EVENTS" AS "P"
       WHERE
-        "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-        AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+        "TS" >= '2026-02-05' AND "TS" < '2026-03-13'
     ) AS m
   ) AS s
   GROUP BY

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from telltale.alerts.channels import CHANNEL_TYPES as CHANNEL_IMPLEMENTATIONS
-from telltale.config import CONNECTION_TYPES, MONITOR_TYPES
+from telltale.config import MONITOR_TYPES
 from telltale.config.alerts import CHANNEL_TYPES
-from telltale.connectors import REGISTRY as CONNECTORS
 from telltale.errors import ConfigError
 from telltale.monitors.registry import MONITOR_TYPES as IMPLEMENTATIONS
 from telltale.monitors.registry import DirectMonitorType, MonitorType, monitor_type
@@ -63,6 +62,3 @@ def test_a_planned_channel_says_so(kind: str) -> None:
         CHANNEL_IMPLEMENTATIONS[kind]("ops", {"type": kind})
 
 
-def test_every_connector_is_a_config_connection_type() -> None:
-    assert "duckdb" in CONNECTORS
-    assert set(CONNECTORS) <= set(CONNECTION_TYPES)

@@ -1,0 +1,152 @@
+"""A warehouse's SQL differences as data: one `Dialect` value per engine, read by the planner.
+
+Each connector module owns its engine's `DIALECT` (sqlglot style: the differences are
+fields, not subclasses). The planner asks the dialect how to take quantiles, sample a
+table, bucket time, write a timestamp literal and shape the distribution scan; the
+connector asks it how to render a tree (identifier case) and how to name the result's
+columns. `docs/connectors.md` has the table of every engine's choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import pyarrow as pa
+from sqlglot import exp
+
+Quantile = Literal["approx", "within_group"]
+Sample = Literal["row_stride", "seeded", "unseeded", "none"]
+Bucket = Literal["cast_date", "date_trunc"]
+Scan = Literal["union_all", "grouping_sets"]
+Case = Literal["preserve", "upper"]
+TimeLiteral = Literal["cast", "string"]
+
+ROW_VECTOR = 2048   # DuckDB's rows per vector: the unit of its deterministic row-stride sample
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one engine's SQL differs, as plain fields (see `docs/connectors.md`)."""
+
+    name: str
+    """The sqlglot dialect the SQL is rendered in."""
+    quantile: Quantile = "approx"
+    """Bin-edge quantiles: an approximate aggregate (APPROX_QUANTILE, APPROX_PERCENTILE...)
+    or the exact `PERCENTILE_CONT(q) WITHIN GROUP (ORDER BY x)`."""
+    quantile_columns_per_statement: int | None = None
+    """At most this many columns' quantiles in one statement (Redshift rejects
+    PERCENTILE_CONT with different ORDER BY columns in one statement: 1); None = no limit."""
+    exact_quantile: bool = False
+    """An exact QUANTILE_CONT(x, q) aggregate exists (used on deterministic samples)."""
+    sample: Sample = "none"
+    """How the grid's baseline read is sampled: DuckDB's row stride (deterministic), a
+    seeded or unseeded TABLESAMPLE SYSTEM, or none (the whole baseline is read)."""
+    day_bucket: Bucket = "date_trunc"
+    """A daily bucket as CAST(ts AS DATE) or DATE_TRUNC('DAY', ts)."""
+    scan: Scan = "grouping_sets"
+    """The distribution statement: UNION ALL of one GROUP BY per key (scalar partials ride
+    along, one statement per model and window) or GROUPING SETS."""
+    identifier_case: Case = "preserve"
+    """How names written in the config are matched: exactly as written (quoted), or as the
+    engine resolves an unquoted name (Snowflake: upper case)."""
+    time_literal: TimeLiteral = "cast"
+    """A time boundary as CAST('...' AS TIMESTAMP), or a bare string literal that the engine
+    coerces to the column's own type (TIMESTAMP, TIMESTAMPTZ, DATETIME or DATE), so the
+    comparison needs no cast of the column and partitions still prune."""
+    bytes_scanned: bool = False
+    """The engine reports bytes scanned per query."""
+
+    # -- planner questions ----------------------------------------------------------------
+
+    def quantile_of(self, x: exp.Expression, q: float) -> exp.Expression:
+        """The q-quantile aggregate of x."""
+        if self.quantile == "within_group":
+            return exp.WithinGroup(this=exp.PercentileCont(this=exp.Literal.number(q)),
+                                   expression=exp.Order(expressions=[exp.Ordered(this=x)]))
+        return exp.ApproxQuantile(this=x, quantile=exp.Literal.number(q))
+
+    def exact_quantile_of(self, x: exp.Expression, q: float) -> exp.Expression:
+        """An exact q-quantile (QUANTILE_CONT where it exists, else `quantile_of`)."""
+        if self.exact_quantile:
+            return exp.Anonymous(this="QUANTILE_CONT", expressions=[x, exp.Literal.number(q)])
+        return self.quantile_of(x, q)
+
+    def row_stride(self, percent: float, rowid: exp.Expression) -> exp.Expression | None:
+        """A deterministic sample of about `percent` % of a table's rows, or None.
+
+        On DuckDB: one vector of 2048 consecutive rows out of every round(100 / percent),
+        `(rowid // 2048) % k = 0`, the same rows whatever the thread count (DuckDB's SYSTEM
+        sample with REPEATABLE differs from run to run with several threads)."""
+        if self.sample != "row_stride":
+            return None
+        k = max(1, round(100.0 / percent))
+        block = exp.IntDiv(this=rowid, expression=exp.Literal.number(ROW_VECTOR))
+        return exp.EQ(this=exp.Mod(this=block, expression=exp.Literal.number(k)),
+                      expression=exp.Literal.number(0))
+
+    def table_sample(self, percent: float) -> exp.TableSample | None:
+        """A SYSTEM (block) sample of `percent` % of a table, or None."""
+        if self.sample not in ("seeded", "unseeded"):
+            return None
+        seed = exp.Literal.number(0) if self.sample == "seeded" else None
+        return exp.TableSample(method=exp.var("SYSTEM"), percent=exp.Literal.number(round(percent, 4)),
+                               seed=seed)
+
+    def bucket(self, ts: exp.Expression, granularity: str) -> exp.Expression:
+        """The start of a row's time bucket (UTC)."""
+        if granularity == "day" and self.day_bucket == "cast_date":
+            return exp.cast(ts, exp.DataType.Type.DATE)
+        return exp.TimestampTrunc(this=ts, unit=exp.var(granularity.upper()))
+
+    def time_value(self, value: datetime) -> exp.Expression:
+        """A UTC time boundary to compare a time column with."""
+        text = value.strftime("%Y-%m-%d %H:%M:%S")
+        if value.microsecond:
+            text += f".{value.microsecond:06d}"
+        if self.time_literal == "string":
+            if text.endswith(" 00:00:00"):
+                text = text[:10]      # a date: coerces to DATE columns as well
+            return exp.Literal.string(text)
+        return exp.cast(exp.Literal.string(text), exp.DataType.Type.TIMESTAMP)
+
+    # -- connector questions ----------------------------------------------------------------
+
+    def render(self, tree: exp.Expression, pretty: bool = False) -> str:
+        """The SQL text of a checked tree in this engine's dialect and identifier case."""
+        if self.identifier_case == "upper":
+            tree = tree.transform(_upper_identifier)
+        return tree.sql(dialect=self.name, pretty=pretty)
+
+    def result_names(self, table: pa.Table, tree: exp.Expression) -> pa.Table:
+        """The result with its columns named as the tree asked (undoing case folding)."""
+        if self.identifier_case == "preserve":
+            return table
+        asked: dict[str, str] = {}
+        for ident in tree.find_all(exp.Identifier):
+            asked.setdefault(ident.name.upper(), ident.name)
+        return table.rename_columns([asked.get(n.upper(), n) for n in table.column_names])
+
+
+USER_SQL = "telltale_user_sql"
+"""`meta` mark on the subquery of a user's `source.sql`: its identifiers are left as written."""
+
+
+def _upper_identifier(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Identifier) and node.quoted and not _in_user_sql(node):
+        return exp.to_identifier(node.name.upper(), quoted=True)
+    return node
+
+
+def _in_user_sql(node: exp.Expression) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, exp.Subquery) and parent.meta.get(USER_SQL):
+            return True
+        parent = parent.parent
+    return False
+
+
+TRINO = Dialect(name="trino", quantile="approx", sample="unseeded", bytes_scanned=False)
+DATABRICKS = Dialect(name="databricks", quantile="approx", sample="seeded")
