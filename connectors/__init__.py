@@ -12,7 +12,7 @@ from typing import Any
 
 from telltale.connectors.base import Connector, ConnectorRef, QueryStats, SourceSpec
 from telltale.connectors.dialect import Dialect
-from telltale.errors import ConfigError, MissingExtraError
+from telltale.errors import ConfigError, ConnectorError, MissingExtraError
 
 # sqlglot dialect name -> the module whose DIALECT renders it (`telltale compile --dialect`)
 DIALECT_MODULES: dict[str, str] = {
@@ -38,8 +38,19 @@ def dialect_named(name: str) -> Dialect:
 
 
 def open_connector(type_: str, ref: ConnectorRef, params: dict[str, Any], *,
-                   base_dir: Path | None = None) -> Connector:
-    """Open the connector `ref` names with a connection's keys (a clear error if its extra is missing)."""
+                   base_dir: Path | None = None, name: str | None = None) -> Connector:
+    """Open the connector `ref` names with a connection's keys (a clear error if its extra is missing).
+
+    With the connection's `name`, the connector is wrapped so that every failure (opening
+    it included) names the connection: `connection 'wh' (postgres): ...`."""
+    if name is not None:
+        from telltale.connectors.named import NamedConnector, label
+
+        try:
+            inner = open_connector(type_, ref, params, base_dir=base_dir)
+        except ConnectorError as exc:
+            raise ConnectorError(f"{label(name, type_)}: {exc}") from exc
+        return NamedConnector(inner, name, type_)
     if ref.vendor:
         try:
             importlib.import_module(ref.vendor)

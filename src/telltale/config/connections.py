@@ -49,12 +49,13 @@ class ConnectionBase(StrictModel):
             params["timeout"] = self.timeout_seconds
         return params
 
-    def open(self, base_dir: Path | None = None) -> Connector:
-        """Open this connection's connector (a clear error when its extra is not installed)."""
+    def open(self, base_dir: Path | None = None, name: str | None = None) -> Connector:
+        """Open this connection's connector (a clear error when its extra is not installed);
+        with the connection's `name`, every failure names it."""
         from telltale.connectors import open_connector
 
-        type_: str = self.type
-        return open_connector(type_, self.CONNECTOR, self.params(), base_dir=base_dir)
+        type_ = str(getattr(self, "type"))  # noqa: B009  (each subclass declares its own Literal `type`)
+        return open_connector(type_, self.CONNECTOR, self.params(), base_dir=base_dir, name=name)
 
 
 class DuckDBConnection(ConnectionBase):

@@ -538,7 +538,7 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
             conn_name = project.model(name).connection
             try:
                 if conn_name not in connectors:
-                    connectors[conn_name] = project.connection(conn_name).open(project.root)
+                    connectors[conn_name] = project.connection(conn_name).open(project.root, name=conn_name)
                 connector = connectors[conn_name]
             except TelltaleError as exc:
                 for cfg in mons:

@@ -188,7 +188,7 @@ def warehouse_problems(project: Any, models: Iterable[str], *, connectors: dict[
             try:
                 if m.connection not in pool:
                     conn = project.connection(m.connection)
-                    pool[m.connection] = conn.open(project.root)
+                    pool[m.connection] = conn.open(project.root, name=m.connection)
                 c = pool[m.connection]
             except TelltaleError as exc:
                 if runtime_errors or exc.exit_code != 3:

@@ -7,11 +7,12 @@ import typing
 from pathlib import Path
 
 import pytest
+import sqlglot
 
 from telltale.config.connections import Connection, DuckDBConnection, PostgresConnection
 from telltale.connectors import DIALECT_MODULES, Dialect, dialect_named, open_connector
 from telltale.connectors.base import ConnectorRef
-from telltale.errors import ConfigError, MissingExtraError
+from telltale.errors import ConfigError, ConnectorError, MissingExtraError
 
 CLASSES = typing.get_args(typing.get_args(Connection)[0])
 
@@ -51,3 +52,15 @@ def test_an_unknown_dialect_names_the_known_ones() -> None:
     with pytest.raises(ConfigError, match="unknown dialect 'oracle'; use one of duckdb, postgres"):
         dialect_named("oracle")
     assert set(DIALECT_MODULES) >= {c.SQL_DIALECT for c in CLASSES}
+
+
+def test_failures_name_the_connection(tmp_path: Path) -> None:
+    with pytest.raises(ConnectorError, match=r"^connection 'wh' \(duckdb\): DuckDB database file .*missing.duckdb"):
+        DuckDBConnection(type="duckdb", database="missing.duckdb").open(tmp_path, name="wh")
+    conn = DuckDBConnection(type="duckdb").open(tmp_path, name="wh")
+    try:
+        with pytest.raises(ConnectorError, match=r"^connection 'wh' \(duckdb\): DuckDB query failed: .*no_table"):
+            conn.execute(sqlglot.parse_one("SELECT * FROM no_table"))
+        assert conn.dialect.name == "duckdb" and conn.file_reads == frozenset()
+    finally:
+        conn.close()
