@@ -181,9 +181,24 @@ def print_report(report: Any, console: Console | None = None) -> None:
     for r in report.results:
         counts[r.status] = counts.get(r.status, 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    scanned = [q["bytes_scanned"] for q in report.queries if q.get("bytes_scanned") is not None]
+    cost = f"{sum(q['seconds'] for q in report.queries):.3f} s in the warehouse"
+    if scanned:
+        cost += f", {_bytes(sum(scanned))} scanned"
+        if len(scanned) < len(report.queries):
+            cost += f" by {len(scanned)} of them"
     console.print(Text(f"{len(report.results)} results: {summary}; {len(report.queries)} queries pushed "
-                       f"down ({sum(q['seconds'] for q in report.queries):.3f} s in the warehouse)"),
-                  soft_wrap=True)
+                       f"down ({cost})"), soft_wrap=True)
+
+
+def _bytes(n: int) -> str:
+    """A byte count for people: 512 B, 1.5 MB, 2.0 GB."""
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
 
 
 def _non_finite(value: Any) -> bool:

@@ -42,10 +42,11 @@ class QueryLog:
 
     entries: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, connection: str, sql: str, seconds: float, rows: int, kind: str) -> None:
-        """Record one pushed-down query."""
+    def add(self, connection: str, sql: str, seconds: float, rows: int, kind: str,
+            bytes_scanned: int | None = None) -> None:
+        """Record one pushed-down query (`bytes_scanned` where the engine reports it, else None)."""
         self.entries.append({"connection": connection, "sql": sql, "seconds": round(seconds, 6),
-                             "rows": rows, "kind": kind})
+                             "rows": rows, "bytes_scanned": bytes_scanned, "kind": kind})
 
 
 @dataclass
@@ -298,7 +299,8 @@ class ModelRun:
 
     def _execute(self, planned: Any) -> Any:
         table, stats = self.connector.execute(planned.tree)
-        self.log.add(self.spec.connection, stats.sql, stats.seconds, stats.rows, planned.kind)
+        self.log.add(self.spec.connection, stats.sql, stats.seconds, stats.rows, planned.kind,
+                     stats.bytes_scanned)
         return planned.decode(table)
 
     def fetch(self, needed: set[Partial], ranges: list[TimeRange], baselines: list[TimeRange],

@@ -152,3 +152,12 @@ def test_strict_json_turns_non_finite_numbers_into_null_with_a_reason() -> None:
     assert second["value"] == 0.5 and second["message"] == "0.2 is above the maximum 0.05"
     assert list(data) == list(rep.as_json())            # same keys, same order
     assert data["delivery"] == []
+
+
+def test_the_summary_sums_the_bytes_scanned_where_engines_report_them() -> None:
+    rep = report([result()])
+    assert "scanned" not in render(rep)          # DuckDB reports no bytes: none are claimed
+    rep.queries = [{"connection": "bq", "sql": "select 1", "seconds": 0.5, "rows": 1, "bytes_scanned": 1_500_000},
+                   {"connection": "bq", "sql": "select 2", "seconds": 0.25, "rows": 1, "bytes_scanned": 500_000},
+                   {"connection": "wh", "sql": "select 3", "seconds": 0.25, "rows": 1, "bytes_scanned": None}]
+    assert "3 queries pushed down (1.000 s in the warehouse, 2.0 MB scanned by 2 of them)" in render(rep)
