@@ -65,6 +65,8 @@ class BigQueryConnector:
         self.max_bytes_billed = max_bytes_billed
         self.location = location
         self.endpoint = endpoint
+        self.last_job: Any = None
+        """The QueryJob of the last query, as the server answered it (job id, labels, statistics)."""
         self.client = _client(bigquery, base_dir or Path.cwd(), project, credentials_file, endpoint,
                               dict(options or {}))
         self.project: str = self.client.project
@@ -133,6 +135,7 @@ class BigQueryConnector:
 
     def _run(self, sql: str) -> tuple[Any, pa.Table]:
         job = self._submit(sql)
+        self.last_job = job
         try:
             rows = job.result(timeout=self.timeout, retry=None, job_retry=None)
         except concurrent.futures.TimeoutError:
