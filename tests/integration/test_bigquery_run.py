@@ -61,6 +61,8 @@ def test_cli_run_on_bigquery_gives_duckdbs_statuses_and_values(tmp_path: Path, p
     assert framework.differences(_keyed(got), _keyed(want)) == []
     assert {r["status"] for r in got["results"]} >= {"ok", "alert"}
     assert got["queries"] and all(q["connection"] == "wh" for q in got["queries"])
+    assert all(q["bytes_scanned"] == 0 for q in got["queries"])      # the emulator's report, passed through
+    assert all(q["bytes_scanned"] is None for q in want["queries"])   # DuckDB reports none
 
 
 def _two_connections(tmp_path: Path, peer_dataset, bq: dict) -> Path:
@@ -109,7 +111,8 @@ def test_an_unreachable_bigquery_fails_its_own_monitors_only(tmp_path: Path, pee
     root = _two_connections(tmp_path, peer_dataset, {"type": "bigquery", "project": "p",
                                                      "endpoint": f"http://127.0.0.1:{port}"})
     code, report = _run_json(root)
-    _check_only_remote_failed(root, code, report, f"cannot reach BigQuery at http://127.0.0.1:{port}")
+    _check_only_remote_failed(root, code, report,
+                              f"connection 'bq' (bigquery): cannot reach BigQuery at http://127.0.0.1:{port}")
 
 
 def test_missing_credentials_fail_with_the_fix_exit_3(tmp_path: Path, peer_dataset) -> None:
@@ -124,7 +127,7 @@ def test_missing_credentials_fail_with_the_fix_exit_3(tmp_path: Path, peer_datas
                            "--json"], capture_output=True, text=True, env=env, timeout=300)
     assert "Traceback" not in done.stderr, done.stderr
     _check_only_remote_failed(root, done.returncode, json.loads(done.stdout),
-                              "no Google credentials found: set `credentials_file`")
+                              "connection 'bq' (bigquery): no Google credentials found: set `credentials_file`")
 
 
 @pytest.fixture(autouse=True)
