@@ -203,3 +203,35 @@ def test_invalid_labels_are_config_errors_naming_the_line(tmp_path: Path, labels
 def test_valid_labels_pass(tmp_path: Path) -> None:
     project = load_project(_write(tmp_path, "{team: ml-ops, env: prod_1, owner: ''}"))
     assert project.connection("bq").labels == {"team": "ml-ops", "env": "prod_1", "owner": ""}
+
+
+def test_the_daily_run_reads_one_day_of_the_needed_columns(tmp_path: Path) -> None:
+    """Issue 7 item 4 on the predicate (the emulator reports no bytes): after a run the day before,
+    every scan of the daily run reads the table through one subquery per reference that names
+    its columns (no `*`) and bounds the bare time column to the focal day only, so a table
+    partitioned by day on it is read for that one partition. (The staleness query reads the
+    time column of every partition: MAX over all rows.)"""
+    from datetime import timedelta
+
+    from peers import dataset
+    from telltale.runner.run import run_project
+
+    root = framework.write_project(tmp_path / "p", framework.duckdb_target(tmp_path / "data", dataset.build()))
+    project = load_project(root)
+    run_project(project, at=framework.AT - timedelta(days=1), alerts=False)   # fills the store
+    day = (framework.AT - timedelta(days=1)).strftime("%Y-%m-%d"), framework.AT.strftime("%Y-%m-%d")
+    scans = 0
+    for model, stmts in compile_project(project, model=None, dialect="bigquery", at=framework.AT, pretty=False):
+        column = framework.MODELS[model]
+        for kind, sql in stmts:
+            if not kind.endswith("scan"):
+                continue
+            tree = sqlglot.parse_one(sql, read="bigquery")
+            for table in tree.find_all(exp.Table):
+                select = table.find_ancestor(exp.Select)
+                assert not any(isinstance(e, exp.Star) for e in select.expressions), sql
+                bounds = {(type(c).__name__, c.expression.name) for c in select.args["where"].find_all(exp.GTE, exp.LT)
+                          if isinstance(c.this, exp.Column) and c.this.name == column}
+                assert bounds == {("GTE", day[0]), ("LT", day[1])}, f"{model} {kind}: {sql}"
+                scans += 1
+    assert scans >= 4
