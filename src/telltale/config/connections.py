@@ -167,7 +167,33 @@ class BigQueryConnection(ConnectionBase):
     location: str | None = None
     credentials_file: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
+    """Job labels added to every query (telltale adds `tool: telltale` itself)."""
     max_bytes_billed: WholeNumber | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _bigquery_labels(self) -> BigQueryConnection:
+        for key, value in self.labels.items():
+            problem = _label_problem(key, value)
+            if problem:
+                raise fail(problem, at="labels")
+        return self
+
+
+def _label_problem(key: str, value: str) -> str | None:
+    """Why a BigQuery job label is invalid (BigQuery's rules), or None."""
+    def ok(ch: str) -> bool:
+        return ch in "_-" or ch.isdigit() or (ch.isalpha() and not ch.isupper())
+
+    if key == "tool":
+        return ("the label `tool` is set by telltale (tool: telltale) so administrators can find its jobs; "
+                "use another key")
+    if not key or len(key) > 63 or not (key[0].isalpha() and not key[0].isupper()) or not all(map(ok, key)):
+        return (f"label key '{key}' is not a BigQuery label: 1-63 lower-case letters, digits, `_` or `-`, "
+                "starting with a letter")
+    if len(value) > 63 or not all(map(ok, value)):
+        return (f"label value '{value}' (key '{key}') is not a BigQuery label value: at most 63 lower-case "
+                "letters, digits, `_` or `-`")
+    return None
 
 
 class AthenaConnection(ConnectionBase):
