@@ -22,6 +22,8 @@ Bucket = Literal["cast_date", "date_trunc"]
 Scan = Literal["union_all", "grouping_sets"]
 Case = Literal["preserve", "upper"]
 TimeLiteral = Literal["cast", "string"]
+BooleanNumber = Literal["cast", "via_int"]
+ConditionColumns = Literal["any", "boolean"]
 
 ROW_VECTOR = 2048   # DuckDB's rows per vector: the unit of its deterministic row-stride sample
 
@@ -57,6 +59,14 @@ class Dialect:
     comparison needs no cast of the column and partitions still prune."""
     bytes_scanned: bool = False
     """The engine reports bytes scanned per query."""
+    boolean_to_number: BooleanNumber = "cast"
+    """How a boolean becomes 0/1 to be summed: CAST(b AS DOUBLE), or through INTEGER,
+    CAST(CAST(b AS INT) AS DOUBLE), where the engine has no boolean-to-DOUBLE cast
+    (PostgreSQL, Redshift). A numeric field cannot live in a boolean column there."""
+    condition_columns: ConditionColumns = "any"
+    """Which columns a boolean field may be read from: `any` kind that `types.accepts` allows
+    (0/1 numbers and 'true'/'false' strings are coerced in conditions), or only BOOLEAN
+    columns (PostgreSQL, Redshift: an integer in `AND` or `CASE WHEN` is an error)."""
 
     # -- planner questions ----------------------------------------------------------------
 
