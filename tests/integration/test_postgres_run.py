@@ -85,18 +85,22 @@ def test_run_on_postgres_equals_run_on_duckdb(tmp_path: Path, pg_events: str) ->
 
 
 def test_unreachable_postgres_fails_only_its_monitors(tmp_path: Path) -> None:
+    """A broken network (nothing listens on the port) and a Redshift login without a password."""
     project = write_project(tmp_path / "two")
     cfg = CONFIG.replace(DUCK, DUCK + "  down: {type: postgres, host: 127.0.0.1, port: 1, database: x, "
-                                      "user: u, password: nope}\n")
-    cfg = cfg.replace("monitors:\n", """  elsewhere:
+                                      "user: u, password: nope}\n"
+                                      "  nopass: {type: redshift, host: 127.0.0.1, database: dev, user: u}\n")
+    models = "".join(f"""  {name}:
     type: binary
-    connection: down
-    source: {table: events}
+    connection: {conn}
+    source: {{table: events}}
     timestamp: ts
-    features: {spend: numeric}
-    predictions: {will_churn: boolean}
-monitors:
+    features: {{spend: numeric}}
+    predictions: {{will_churn: boolean}}
+""" for name, conn in (("elsewhere", "down"), ("redshifted", "nopass")))
+    cfg = cfg.replace("monitors:\n", models + """monitors:
   - {name: elsewhere volume, model: elsewhere, type: model_activity, detection: {absolute: {min: 1}}}
+  - {name: redshifted volume, model: redshifted, type: model_activity, detection: {absolute: {min: 1}}}
 """, 1)
     (project / "telltale.yml").write_text(cfg)
     code, out, text = _run(project)
@@ -104,6 +108,10 @@ monitors:
     (down,) = [r for r in out["results"] if r["model"] == "elsewhere"]
     assert down["status"] == "error"
     assert "cannot reach PostgreSQL at 127.0.0.1:1/x" in down["error"] and "check host, port" in down["error"]
+    assert "connection 'down' (postgres)" in down["error"]   # the runner names the connection
+    (nopass,) = [r for r in out["results"] if r["model"] == "redshifted"]
+    assert nopass["status"] == "error" and "connection 'nopass' (redshift)" in nopass["error"]
+    assert "has no password; set `password`" in nopass["error"]
     churn = [r for r in out["results"] if r["model"] == "churn"]
     assert churn and all(r["status"] in ("ok", "alert") for r in churn)
     from telltale.config import load_project
