@@ -49,6 +49,7 @@ _KINDS: dict[int, str] = {
 }
 # SQLSTATEs worth a retry: connection lost/refused, server shutting down or starting, too
 # many connections, serialization failure, deadlock
+_DRIVER_MODULES = ("psycopg", "redshift_connector")
 _TRANSIENT_STATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01")
 
 
@@ -183,7 +184,9 @@ class PgFamilyConnector:
             return with_retries(fn, is_transient)
         except ConnectorError:
             raise
-        except Exception as exc:  # the drivers raise many error types
+        except Exception as exc:  # noqa: BLE001 - the drivers raise many error types
+            if not type(exc).__module__.startswith(_DRIVER_MODULES):
+                raise                                  # a bug, not a warehouse failure
             if _broken(self._con):
                 self._close_quietly()
             raise ConnectorError(explain(exc, self.session, self.engine)) from exc

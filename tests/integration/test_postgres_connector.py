@@ -175,3 +175,34 @@ def test_dropped_connection_is_reconnected(connector: Any, pg: dict[str, Any]) -
     table, _ = connector.execute(sql("SELECT COUNT(*) AS n FROM predictions"))   # retried on a new session
     assert table.column("n")[0].as_py() == 2000
     assert isinstance(table, pa.Table)
+
+
+def test_validate_rejects_boolean_mismatches_with_the_fix(pg: dict[str, Any], tmp_path: Any) -> None:
+    """On PostgreSQL an INTEGER column mapped boolean fails in AND, and a BOOLEAN column mapped
+    numeric fails in CAST(... AS DOUBLE PRECISION): `validate` says so (exit 2) and how to fix."""
+    from typer.testing import CliRunner
+
+    from telltale.cli.main import app
+
+    (tmp_path / "telltale.yml").write_text(f"""version: 1
+connections:
+  pg: {{type: postgres, host: {pg['host']}, port: {pg['port']}, database: {pg['database']}, user: postgres}}
+models:
+  m:
+    type: binary
+    connection: pg
+    source: {{table: predictions}}
+    timestamp: ts
+    features: {{flag: numeric, n_int: numeric}}
+    predictions: {{score: numeric}}
+    actuals: {{label: boolean}}
+monitors:
+  - {{name: vol, model: m, type: model_activity, detection: {{absolute: {{min: 1}}}}}}
+""")
+    res = CliRunner().invoke(app, ["validate", "--project", str(tmp_path)])
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert "column 'flag' is boolean, which cannot be monitored as numeric on postgres" in text
+    assert "CAST(flag AS INT) AS flag_num" in text
+    assert "column 'label' is numeric, which cannot be monitored as boolean on postgres" in text
+    assert "label = 1 AS label_flag" in text
