@@ -20,7 +20,7 @@ Quantile = Literal["approx", "within_group"]
 Sample = Literal["row_stride", "seeded", "unseeded", "none"]
 Bucket = Literal["cast_date", "date_trunc"]
 Scan = Literal["union_all", "grouping_sets"]
-Case = Literal["preserve", "upper"]
+Case = Literal["preserve", "upper", "lower"]
 TimeLiteral = Literal["cast", "string"]
 BooleanNumber = Literal["cast", "via_int"]
 ConditionColumns = Literal["any", "boolean"]
@@ -52,7 +52,10 @@ class Dialect:
     along, one statement per model and window) or GROUPING SETS."""
     identifier_case: Case = "preserve"
     """How names written in the config are matched: exactly as written (quoted), or as the
-    engine resolves an unquoted name (Snowflake: upper case)."""
+    engine resolves an unquoted name (Snowflake: upper case), or sent as written to an engine
+    that folds even quoted names to lower case itself (Redshift, unless
+    `enable_case_sensitive_identifier`): result columns are matched back to the planner's
+    names whatever their case."""
     time_literal: TimeLiteral = "cast"
     """A time boundary as CAST('...' AS TIMESTAMP), or a bare string literal that the engine
     coerces to the column's own type (TIMESTAMP, TIMESTAMPTZ, DATETIME or DATE), so the

@@ -24,10 +24,11 @@ from telltale.errors import ConnectorError, MissingExtraError
 
 DIALECT = Dialect(name="redshift", quantile="within_group", quantile_columns_per_statement=1,
                   sample="none", time_literal="string", boolean_to_number="via_int",
-                  condition_columns="boolean")
+                  condition_columns="boolean", identifier_case="lower")
 """Redshift rejects PERCENTILE_CONT with different ORDER BY columns in one statement: one
 column's bin edges per statement; no TABLESAMPLE, so the baseline is read whole once;
-booleans become numbers through INTEGER; a boolean field must be a BOOLEAN column."""
+booleans become numbers through INTEGER; a boolean field must be a BOOLEAN column; names are
+sent as written and come back lower-cased (Redshift folds quoted names by default)."""
 
 
 class RedshiftConnector(PgFamilyConnector):

@@ -179,3 +179,16 @@ def test_which_errors_are_retried() -> None:
     assert not is_transient(OperationalError('FATAL: password authentication failed for user "u"'))
     assert not is_transient(_Err("statement timeout", "57014"))
     assert not is_transient(_Err("relation does not exist", "42P01"))
+
+
+def test_redshift_result_columns_come_back_under_the_asked_names() -> None:
+    """Redshift folds even quoted names to lower case (unless enable_case_sensitive_identifier);
+    PostgreSQL keeps them, so the peer cannot show it: the names are sent as written and the
+    lower-cased result columns are renamed back."""
+    import pyarrow as pa
+
+    tree = sqlglot.parse_one('SELECT "Plan", COUNT(*) AS p0 FROM "Events" GROUP BY "Plan"', read="redshift")
+    assert RS.render(tree) == 'SELECT "Plan", COUNT(*) AS p0 FROM "Events" GROUP BY "Plan"'
+    table = RS.result_names(pa.table({"plan": ["a"], "p0": [1]}), tree)
+    assert table.column_names == ["Plan", "p0"]
+    assert PG.result_names(pa.table({"plan": ["a"]}), tree).column_names == ["plan"]
