@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 from sqlglot import exp
@@ -39,6 +40,9 @@ TAG = "telltale"
 DEFAULT_TIMEOUT_S = 15 * 60
 """The statement timeout when the connection sets no `timeout:`."""
 CONNECT_TIMEOUT_S = 10
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10, "keepalives_count": 5}
+"""libpq TCP keepalives: a connection whose network broke mid-query fails (and is retried) within
+about two minutes instead of waiting on a dead socket."""
 
 # type OIDs (the same in PostgreSQL and Redshift) -> column kind
 _KINDS: dict[int, str] = {
@@ -278,7 +282,7 @@ class PostgresConnector(PgFamilyConnector):
         kwargs: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port if host else None),
                                                     ("dbname", database), ("user", user),
                                                     ("password", password), ("sslmode", sslmode)) if v}
-        kwargs.update(application_name=TAG, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True)
+        kwargs.update(application_name=TAG, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True, **KEEPALIVES)
         kwargs.update(options or {})
         conninfo = url.replace("postgresql+psycopg://", "postgresql://") if url else ""
         where = _where_of(conninfo, host, port, database)
@@ -291,8 +295,6 @@ class PostgresConnector(PgFamilyConnector):
 def _where_of(conninfo: str, host: str | None, port: int, database: str | None) -> str:
     """host:port/database for messages (a url's password left out)."""
     if conninfo:
-        from urllib.parse import urlsplit
-
         parts = urlsplit(conninfo)
         return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
     return f"{host}:{port}/{database or ''}"

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from telltale.connectors.dialect import Dialect
-from telltale.connectors.postgres import (CONNECT_TIMEOUT_S, DEFAULT_TIMEOUT_S, TAG, PgFamilyConnector,
-                                          Session, session_statements)
+from telltale.connectors.postgres import (CONNECT_TIMEOUT_S, DEFAULT_TIMEOUT_S, KEEPALIVES, TAG,
+                                          PgFamilyConnector, Session, session_statements)
 from telltale.errors import ConnectorError, MissingExtraError
 
 DIALECT = Dialect(name="redshift", quantile="within_group", quantile_columns_per_statement=1,
@@ -51,7 +51,7 @@ class RedshiftConnector(PgFamilyConnector):
         if driver == "psycopg":
             connect = _psycopg(host, port, database, user, password, options)
         else:
-            connect = _redshift_connector(host, port, database, user, password, iam, options)
+            connect = _redshift_connector(host, port, database, user, password, iam, options, timeout_s)
         super().__init__(connect, session)
 
 
@@ -61,17 +61,21 @@ def _psycopg(host: str | None, port: int, database: str, user: str | None, passw
 
     kwargs: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port), ("dbname", database),
                                                 ("user", user), ("password", password)) if v}
-    kwargs.update(application_name=TAG, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True)
+    kwargs.update(application_name=TAG, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True, **KEEPALIVES)
     kwargs.update(options or {})
     return lambda: psycopg.connect(**kwargs)
 
 
 def connect_kwargs(host: str | None, port: int, database: str, user: str | None, password: str | None,
-                   iam: dict[str, Any] | None, options: dict[str, Any] | None) -> dict[str, Any]:
+                   iam: dict[str, Any] | None, options: dict[str, Any] | None,
+                   timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
     """redshift_connector.connect's keyword arguments: password login, or IAM (`iam=True` with
-    the cluster, region and profile; `user` becomes the `db_user` the credentials are for)."""
+    the cluster, region and profile; `user` becomes the `db_user` the credentials are for).
+
+    Its `timeout` is the socket's, for every read (a running query included): the statement
+    timeout plus a margin, so the server's cancellation, with its clear message, comes first."""
     kwargs: dict[str, Any] = {"database": database, "port": port, "application_name": TAG,
-                              "timeout": CONNECT_TIMEOUT_S}
+                              "timeout": round(timeout_s) + CONNECT_TIMEOUT_S}
     if host:
         kwargs["host"] = host
     if iam is not None:
@@ -87,7 +91,7 @@ def connect_kwargs(host: str | None, port: int, database: str, user: str | None,
 
 def _redshift_connector(host: str | None, port: int, database: str, user: str | None,
                         password: str | None, iam: dict[str, Any] | None,
-                        options: dict[str, Any] | None) -> Callable[[], Any]:
+                        options: dict[str, Any] | None, timeout_s: float) -> Callable[[], Any]:
     try:
         import redshift_connector
     except ImportError as exc:
@@ -96,7 +100,7 @@ def _redshift_connector(host: str | None, port: int, database: str, user: str | 
         raise ConnectorError(f"the Redshift connection to {host}:{port}/{database} has no password; "
                              "set `password` (e.g. ${REDSHIFT_PASSWORD}) or use `iam: {cluster_identifier: "
                              "..., region: ...}`")
-    kwargs = connect_kwargs(host, port, database, user, password, iam, options)
+    kwargs = connect_kwargs(host, port, database, user, password, iam, options, timeout_s)
 
     def connect() -> Any:
         con = redshift_connector.connect(**kwargs)

@@ -135,7 +135,7 @@ def test_redshift_iam_goes_through_redshift_connector(monkeypatch: pytest.Monkey
     table, _ = c.execute(sqlglot.parse_one("SELECT COUNT(*) AS n FROM t", read="redshift"))
     assert table.column("n")[0].as_py() == 7
     assert rec.kwargs == {"database": "analytics", "port": 5439, "application_name": "telltale",
-                          "timeout": 10, "iam": True, "cluster_identifier": "prod",
+                          "timeout": 310, "iam": True, "cluster_identifier": "prod",
                           "region": "eu-west-1", "profile": "ops", "db_user": "monitor"}
     assert rec.statements[:4] == ["SET timezone TO 'UTC'", "SET statement_timeout TO 300000",
                                   "SET query_group TO 'telltale'", 'SET search_path TO "ml"']
@@ -144,7 +144,7 @@ def test_redshift_iam_goes_through_redshift_connector(monkeypatch: pytest.Monkey
 
 def test_password_login_kwargs() -> None:
     assert connect_kwargs("h", 5439, "dev", "u", "p", None, {"ssl": True}) == {
-        "database": "dev", "port": 5439, "application_name": "telltale", "timeout": 10, "host": "h",
+        "database": "dev", "port": 5439, "application_name": "telltale", "timeout": 910, "host": "h",
         "user": "u", "password": "p", "ssl": True}
 
 
