@@ -27,7 +27,7 @@ from telltale.connectors.safety import ensure_select
 from telltale.errors import ConfigError, ConnectorError
 
 DIALECT = Dialect(name="bigquery", sample="unseeded", day_bucket="cast_date", time_literal="string",
-                  bytes_scanned=True)
+                  bytes_scanned=True, boolean_to_number="via_int")
 """Time bounds as string literals, which BigQuery coerces to the column's own type (a
 CAST(... AS TIMESTAMP) renders as DATETIME and cannot be compared with a TIMESTAMP column);
 daily buckets as CAST(ts AS DATE), valid for TIMESTAMP, DATETIME and DATE columns."""

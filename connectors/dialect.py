@@ -20,8 +20,10 @@ Quantile = Literal["approx", "within_group"]
 Sample = Literal["row_stride", "seeded", "unseeded", "none"]
 Bucket = Literal["cast_date", "date_trunc"]
 Scan = Literal["union_all", "grouping_sets"]
-Case = Literal["preserve", "upper"]
+Case = Literal["preserve", "upper", "lower"]
 TimeLiteral = Literal["cast", "string"]
+BooleanNumber = Literal["cast", "via_int"]
+ConditionColumns = Literal["any", "boolean"]
 
 ROW_VECTOR = 2048   # DuckDB's rows per vector: the unit of its deterministic row-stride sample
 
@@ -50,13 +52,24 @@ class Dialect:
     along, one statement per model and window) or GROUPING SETS."""
     identifier_case: Case = "preserve"
     """How names written in the config are matched: exactly as written (quoted), or as the
-    engine resolves an unquoted name (Snowflake: upper case)."""
+    engine resolves an unquoted name (Snowflake: upper case), or sent as written to an engine
+    that folds even quoted names to lower case itself (Redshift, unless
+    `enable_case_sensitive_identifier`): result columns are matched back to the planner's
+    names whatever their case."""
     time_literal: TimeLiteral = "cast"
     """A time boundary as CAST('...' AS TIMESTAMP), or a bare string literal that the engine
     coerces to the column's own type (TIMESTAMP, TIMESTAMPTZ, DATETIME or DATE), so the
     comparison needs no cast of the column and partitions still prune."""
     bytes_scanned: bool = False
     """The engine reports bytes scanned per query."""
+    boolean_to_number: BooleanNumber = "cast"
+    """How a boolean becomes 0/1 to be summed: CAST(b AS DOUBLE), or through INTEGER,
+    CAST(CAST(b AS INT) AS DOUBLE), where the engine has no boolean-to-DOUBLE cast
+    (PostgreSQL, Redshift). A numeric field cannot live in a boolean column there."""
+    condition_columns: ConditionColumns = "any"
+    """Which columns a boolean field may be read from: `any` kind that `types.accepts` allows
+    (0/1 numbers and 'true'/'false' strings are coerced in conditions), or only BOOLEAN
+    columns (PostgreSQL, Redshift: an integer in `AND` or `CASE WHEN` is an error)."""
 
     # -- planner questions ----------------------------------------------------------------
 

@@ -8,10 +8,12 @@ field kind    column kinds it accepts
 ============  =====================================================================
 numeric       numeric (integers of any width, DECIMAL, REAL/DOUBLE); booleans, as
               0/1 after a cast to DOUBLE, only where the warehouse can cast them
-              (DuckDB, Trino/Athena, Databricks: see `BOOLEAN_TO_DOUBLE`; PostgreSQL,
-              Redshift and BigQuery refuse `CAST(boolean AS DOUBLE)`: map such a
-              column as boolean there)
-boolean       boolean, numeric (0/1), string ('true'/'false')
+              (`Dialect.boolean_to_number == "cast"`: DuckDB, Trino/Athena, Databricks;
+              PostgreSQL, Redshift and BigQuery refuse `CAST(boolean AS DOUBLE)`: map
+              such a column as boolean there)
+boolean       boolean, numeric (0/1), string ('true'/'false'); only boolean where the
+              engine refuses other types in conditions (`Dialect.condition_columns ==
+              "boolean"`: PostgreSQL, Redshift)
 categorical   string, numeric, boolean, date (values counted as text)
 ============  =====================================================================
 
@@ -22,10 +24,12 @@ of SQL type NULL (every value NULL) fits every field kind.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pyarrow as pa
 
-BOOLEAN_TO_DOUBLE = frozenset({"duckdb", "trino", "athena", "databricks", "spark"})
-"""Dialects whose CAST(boolean AS DOUBLE) works, so a boolean column can be a numeric field."""
+if TYPE_CHECKING:
+    from telltale.connectors.dialect import Dialect
 
 _FIELD_KIND_ACCEPTS = {
     "numeric": {"numeric", "boolean", "null"},
@@ -68,12 +72,36 @@ def kind_of_arrow_type(t: pa.DataType) -> str:
     return "other"
 
 
-def accepts(field_kind: str, column_kind: str, dialect: str | None = None) -> bool:
+def accepts(field_kind: str, column_kind: str, dialect: Dialect | str | None = None) -> bool:
     """Can a field declared `field_kind` (numeric|categorical|boolean) live in this column?
 
-    With the connection's `dialect`, a boolean column mapped as numeric is accepted only
-    where the warehouse can cast it to DOUBLE (without it, it is accepted).
+    With the connection's `dialect` (a `Dialect` or its name), a boolean column mapped as
+    numeric is accepted only where the engine casts booleans to DOUBLE, and a boolean field
+    only in a boolean column where the engine demands one in conditions (without it, both
+    are accepted).
     """
-    if field_kind == "numeric" and column_kind == "boolean" and dialect is not None:
-        return dialect in BOOLEAN_TO_DOUBLE
-    return column_kind in _FIELD_KIND_ACCEPTS.get(field_kind, set())
+    return why_not(field_kind, column_kind, dialect) is None
+
+
+def why_not(field_kind: str, column_kind: str, dialect: Dialect | str | None = None,
+            column: str = "col") -> str | None:
+    """None when the column fits the field kind; else what is wrong and how to fix it."""
+    if column_kind not in _FIELD_KIND_ACCEPTS.get(field_kind, set()):
+        return f"which cannot be monitored as {field_kind}"
+    if dialect is None or column_kind == "null":
+        return None
+    if isinstance(dialect, str):
+        from telltale.connectors import dialect_named
+
+        dialect = dialect_named(dialect)
+    if field_kind == "numeric" and column_kind == "boolean" and dialect.boolean_to_number != "cast":
+        return (f"which cannot be monitored as numeric on {dialect.name} (it has no boolean-to-DOUBLE "
+                "cast); map it as boolean, or convert it in the source, e.g. source: {sql: "
+                f"\"select *, CAST({column} AS INT) AS {column}_num from ...\"}}")
+    if field_kind == "boolean" and column_kind != "boolean" and dialect.condition_columns == "boolean":
+        example = f"{column} = 1" if column_kind == "numeric" else f"{column} = 'true'"
+        other = "numeric" if column_kind == "numeric" else "categorical"
+        return (f"which cannot be monitored as boolean on {dialect.name} (a {column_kind} column fails "
+                f"in AND and CASE WHEN there); map it as {other}, or convert it in the source, e.g. "
+                f"source: {{sql: \"select *, {example} AS {column}_flag from ...\"}}")
+    return None

@@ -201,7 +201,7 @@ def warehouse_problems(project: Any, models: Iterable[str], *, connectors: dict[
                 if runtime_errors or exc.exit_code != 3:
                     problems.append(f"{project.where('models', name, 'source')}: cannot read the source: {exc}")
                 continue
-            problems += _column_problems(project, name, m, columns, label_cols, c.dialect.name)
+            problems += _column_problems(project, name, m, columns, label_cols, c.dialect)
             checked.append((name, len(m.fields())))
     finally:
         if own:
@@ -211,9 +211,9 @@ def warehouse_problems(project: Any, models: Iterable[str], *, connectors: dict[
 
 
 def _column_problems(project: Any, name: str, m: Any, columns: dict[str, str],
-                     label_cols: dict[str, str], dialect: str | None = None) -> list[str]:
+                     label_cols: dict[str, str], dialect: Any = None) -> list[str]:
     """Mapped columns missing from the source, or of a kind they cannot be read as."""
-    from telltale.connectors.types import accepts
+    from telltale.connectors.types import why_not
 
     problems = []
     checks: list[tuple[tuple[str, ...], str | None, dict[str, str], tuple[str, ...] | None]] = [
@@ -242,7 +242,6 @@ def _column_problems(project: Any, name: str, m: Any, columns: dict[str, str],
         where = project.where("models", name, f.group, f.name)
         if f.column not in table:
             problems.append(f"{where}: column '{f.column}' of {f.group}.{f.name} is not in the source")
-        elif not accepts(f.kind, table[f.column], dialect):
-            problems.append(f"{where}: column '{f.column}' is {table[f.column]}, which cannot be "
-                            f"monitored as {f.kind}")
+        elif (problem := why_not(f.kind, table[f.column], dialect, f.column)) is not None:
+            problems.append(f"{where}: column '{f.column}' is {table[f.column]}, {problem}")
     return problems
