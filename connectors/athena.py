@@ -120,7 +120,10 @@ class AthenaConnector:
         sql = self.dialect.render(query)
         start = time.perf_counter()
         qid, stats = with_retries(lambda: self._run(sql), lambda e: isinstance(e, _RetryableQuery))
-        table = self.dialect.result_names(self._fetch(qid), query)
+        try:
+            table = self.dialect.result_names(self._fetch(qid), query)
+        except (ValueError, ArithmeticError, pa.ArrowException) as exc:
+            raise ConnectorError(f"Athena query {qid}: its result could not be read: {exc}") from exc
         scanned = stats.get("DataScannedInBytes")
         return table, QueryStats(sql=sql, seconds=time.perf_counter() - start, rows=table.num_rows,
                                  bytes_scanned=int(scanned) if scanned is not None else None)
