@@ -12,6 +12,7 @@ zone to set).
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from pathlib import Path
@@ -168,7 +169,7 @@ class AthenaConnector:
             kwargs: dict[str, Any] = {"QueryExecutionId": qid, "MaxResults": 1000}
             if token:
                 kwargs["NextToken"] = token
-            page = self._call(lambda: self.athena.get_query_results(**kwargs), "fetching the result")
+            page = self._call(functools.partial(self.athena.get_query_results, **kwargs), "fetching the result")
             result = page["ResultSet"]
             if not columns:
                 columns = result.get("ResultSetMetadata", {}).get("ColumnInfo", [])

@@ -67,7 +67,8 @@ def to_arrow(columns: Sequence[dict[str, Any]], rows: Sequence[Sequence[str | No
     arrays, names = [], []
     for i, info in enumerate(columns):
         typ, parse = _converter(str(info.get("Type", "varchar")))
-        values = [None if r[i] is None else parse(r[i]) for r in rows]
+        texts = [r[i] for r in rows]
+        values = [None if t is None else parse(t) for t in texts]
         if typ is None:   # DECIMAL(p, s): the declared precision when Athena gives one
             precision, scale = int(info.get("Precision") or 0), int(info.get("Scale") or 0)
             typ = pa.decimal128(precision, scale) if 0 < precision <= 38 else None
