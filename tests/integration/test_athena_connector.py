@@ -93,6 +93,18 @@ def test_describe_reads_glue_and_runs_no_query(s3_peer) -> None:
     conn.close()
 
 
+def test_a_select_source_is_described_by_a_limit_0_query(s3_peer) -> None:
+    conn = connector(s3_peer)
+    sent: list[str] = []
+    conn.athena.meta.events.register("provide-client-params.athena.StartQueryExecution",
+                                     lambda params, **_: sent.append(params["QueryString"]))
+    s3_peer.server.set_athena_results([("id", "bigint"), ("ts", "timestamp"), ("ok", "boolean"), ("c", "varchar")], [])
+    kinds = conn.describe(SourceSpec(sql="SELECT id, ts, ok, c FROM tt.predictions"))
+    assert kinds == {"id": "numeric", "ts": "timestamp", "ok": "boolean", "c": "string"}
+    assert sent == ['SELECT * FROM (SELECT id, ts, ok, c FROM tt.predictions) AS "s" LIMIT 0']
+    conn.close()
+
+
 def test_a_query_past_its_timeout_is_stopped(s3_peer) -> None:
     athena = s3_peer.server.client("athena")
     moto_api(s3_peer, "state-manager/set-transition",
