@@ -25,8 +25,9 @@ from telltale.connectors.athena_types import glue_kind, to_arrow
 from telltale.connectors.base import QueryStats, SourceSpec
 from telltale.connectors.dialect import Dialect
 from telltale.connectors.relations import aliased, sql_relation, table_relation
-from telltale.connectors.retry import with_retries
+from telltale.connectors.retry import ATTEMPTS, with_retries
 from telltale.connectors.safety import ensure_select
+from telltale.connectors.types import kind_of_arrow_type
 from telltale.errors import ConnectorError
 
 DIALECT = Dialect(name="athena", sample="unseeded", identifier_case="lower", bytes_scanned=True)
@@ -101,8 +102,6 @@ class AthenaConnector:
         if source.sql:
             query = exp.select("*").from_(aliased(self.relation(source), "s")).limit(0)
             table, _ = self.execute(query)
-            from telltale.connectors.types import kind_of_arrow_type
-
             return {f.name: kind_of_arrow_type(f.type) for f in table.schema}
         parts = [p.strip('"`').lower() for p in (source.table or "").split(".")]
         name, database = parts[-1], parts[-2] if len(parts) > 1 else self.database
@@ -120,7 +119,12 @@ class AthenaConnector:
         ensure_select(query)
         sql = self.dialect.render(query)
         start = time.perf_counter()
-        qid, stats = with_retries(lambda: self._run(sql), lambda e: isinstance(e, _RetryableQuery))
+        try:
+            qid, stats = with_retries(lambda: self._run(sql), lambda e: isinstance(e, _RetryableQuery))
+        except _RetryableQuery as exc:
+            raise ConnectorError(f"Athena failed the query {ATTEMPTS} times: {exc}; "
+                                 "Athena marked the error retryable (capacity or an internal error): "
+                                 "run again later") from exc
         try:
             table = self.dialect.result_names(self._fetch(qid), query)
         except (ValueError, ArithmeticError, pa.ArrowException) as exc:

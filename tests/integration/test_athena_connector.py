@@ -145,3 +145,36 @@ def test_an_unknown_profile_and_a_bad_option_are_clear(s3_peer) -> None:
         connector(s3_peer, profile="no-such-profile")
     with pytest.raises(ConnectorError, match="keywords of botocore.config.Config"):
         connector(s3_peer, options={"no_such_option": 1})
+
+
+def _failed(reason: str, retryable: bool) -> dict:
+    return {"QueryExecution": {"QueryExecutionId": "q", "Status": {
+        "State": "FAILED", "StateChangeReason": reason,
+        "AthenaError": {"ErrorCategory": 1 if retryable else 2, "Retryable": retryable}}}}
+
+
+def test_failed_queries_are_retried_only_when_athena_says_so(s3_peer, monkeypatch) -> None:
+    """Mocked with botocore's Stubber: no peer can make Athena fail a query (moto's executions
+    always succeed). A `Retryable` failure is started again; a user error is not, and says what to check."""
+    from botocore.stub import ANY, Stubber
+
+    monkeypatch.setattr("telltale.connectors.retry.wait_exponential", lambda **_: (lambda state: 0))
+    conn = connector(s3_peer)
+    start = {"QueryString": ANY, "ClientRequestToken": ANY, "WorkGroup": "primary",
+             "QueryExecutionContext": ANY, "ResultConfiguration": ANY}
+    with Stubber(conn.athena) as stub:
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q"}, start)
+        stub.add_response("get_query_execution", _failed("Internal error", True), {"QueryExecutionId": "q"})
+        stub.add_response("start_query_execution", {"QueryExecutionId": "q"}, start)
+        stub.add_response("get_query_execution",
+                          _failed("TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.tt.nope' does not exist",
+                                  False), {"QueryExecutionId": "q"})
+        with pytest.raises(ConnectorError, match="does not exist; check `source.table` and `database`"):
+            conn.execute(sqlglot.parse_one('SELECT 1 AS x FROM "nope"', read="athena"))
+        stub.assert_no_pending_responses()
+    with Stubber(conn.athena) as stub:
+        for _ in range(3):
+            stub.add_response("start_query_execution", {"QueryExecutionId": "q"}, start)
+            stub.add_response("get_query_execution", _failed("Internal error", True), {"QueryExecutionId": "q"})
+        with pytest.raises(ConnectorError, match="failed the query 3 times: Internal error.*run again later"):
+            conn.execute(sqlglot.parse_one("SELECT 1 AS x", read="athena"))
