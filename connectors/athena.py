@@ -32,8 +32,8 @@ from telltale.errors import ConnectorError
 
 DIALECT = Dialect(name="athena", sample="unseeded", identifier_case="lower", bytes_scanned=True)
 """approx_percentile for bin edges; time bounds as CAST('...' AS TIMESTAMP) (Trino does not
-coerce strings to timestamps); names matched case-insensitively (Glue stores them in lower
-case and Athena returns result columns in lower case)."""
+coerce strings to timestamps); names sent as written, result columns (which Athena returns in
+lower case, as Glue stores every name) matched back to the planner's names."""
 
 DEFAULT_TIMEOUT = 900.0
 """Seconds a query may run when the connection sets no `timeout` (15 minutes)."""

@@ -51,7 +51,7 @@ def test_a_query_is_started_tagged_polled_and_fetched(s3_peer) -> None:
     assert request["WorkGroup"] == "primary"
     assert request["QueryExecutionContext"] == {"Database": "tt"}
     assert request["ResultConfiguration"] == {"OutputLocation": f"s3://{s3_peer.bucket}/athena/"}
-    assert request["QueryString"] == stats.sql == 'SELECT COUNT(*) AS "n", AVG("x") AS "mean_x" FROM "predictions"'
+    assert request["QueryString"] == stats.sql == 'SELECT COUNT(*) AS "n", AVG("x") AS "Mean_X" FROM "predictions"'
     assert stats.bytes_scanned == 0 and stats.rows == 1   # moto's statistic: always 0, but read and reported
     conn.close()
 

@@ -5,8 +5,8 @@ Athena's engine (Trino) that moto cannot check are checked here on the generated
 statement the planner writes for athena parses with sqlglot's *trino* dialect, time bounds
 are typed TIMESTAMP literals against the bare column (Trino does not coerce strings to
 timestamps; no function wraps the column, so partitions prune), bin edges use
-approx_percentile, and names are matched in lower case. The meaning of that SQL is checked
-on DuckDB by the conformance suite (tests/conformance/target_athena.py).
+approx_percentile, and lower-case result names are matched back to the planner's.
+The meaning of that SQL is checked on DuckDB by the conformance suite (tests/conformance/target_athena.py).
 """
 
 from __future__ import annotations
@@ -55,12 +55,13 @@ def test_bin_edges_use_approx_percentile() -> None:
     assert sqlglot.parse_one(DIALECT.render(exp.select(q.as_("q"))), read="trino").find(exp.ApproxQuantile)
 
 
-def test_names_are_rendered_and_matched_in_lower_case_but_user_sql_is_left_alone() -> None:
+def test_names_are_sent_as_written_and_lower_case_results_matched_back() -> None:
+    """Athena folds every name to lower case itself (Glue stores them so; result columns come
+    back so): the SQL keeps the planner's names, the result's are matched back to them."""
     user = sql_relation('SELECT "Score" FROM "Sales"."Preds"', "athena")
     tree = exp.select(exp.column("Score", quoted=True).as_(exp.to_identifier("Mean_Score", quoted=True))
                       ).from_(user.as_("s"))
-    sql = DIALECT.render(tree)
-    assert sql == 'SELECT "score" AS "mean_score" FROM (SELECT "Score" FROM "Sales"."Preds") AS s'
+    assert DIALECT.render(tree) == 'SELECT "Score" AS "Mean_Score" FROM (SELECT "Score" FROM "Sales"."Preds") AS s'
     got = DIALECT.result_names(pa.table({"mean_score": [1.0]}), tree)
     assert got.column_names == ["Mean_Score"]
 
