@@ -55,7 +55,8 @@ class Dialect:
     engine resolves an unquoted name (Snowflake: upper case), or sent as written to an engine
     that folds even quoted names to lower case itself (Redshift, unless
     `enable_case_sensitive_identifier`): result columns are matched back to the planner's
-    names whatever their case."""
+    names whatever their case (Redshift; Athena, whose Glue names and result columns are
+    lower case)."""
     time_literal: TimeLiteral = "cast"
     """A time boundary as CAST('...' AS TIMESTAMP), or a bare string literal that the engine
     coerces to the column's own type (TIMESTAMP, TIMESTAMPTZ, DATETIME or DATE), so the

@@ -199,7 +199,7 @@ def _label_problem(key: str, value: str) -> str | None:
 class AthenaConnection(ConnectionBase):
     """Amazon Athena over the Glue catalog."""
 
-    CONNECTOR = ConnectorRef("telltale.connectors.athena", "AthenaConnector", "athena", "pyathena")
+    CONNECTOR = ConnectorRef("telltale.connectors.athena", "AthenaConnector", "athena", "boto3")
     SQL_DIALECT = "athena"
     SOURCES = "sql"
 
