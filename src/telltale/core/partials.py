@@ -122,10 +122,14 @@ def merge_values(kind: str, a: Any, b: Any) -> Any:
         return b if a is None else a if b is None else min(a, b)
     if kind == "max":
         return b if a is None else a if b is None else max(a, b)
-    out = dict(a or {})
+    return add_counts(dict(a or {}), b)
+
+
+def add_counts(acc: dict[Any, Any], b: Mapping[Any, Any] | None) -> dict[Any, Any]:
+    """Add the counts of `b` into `acc` in place (a hist/values/crosstab merge); return `acc`."""
     for k, v in (b or {}).items():
-        out[k] = out.get(k, 0) + v
-    return out
+        acc[k] = acc.get(k, 0) + v
+    return acc
 
 
 def merge_many(kind: str, values: list[Any]) -> Any:

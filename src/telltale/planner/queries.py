@@ -255,7 +255,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
         outer = [(_clamped(k, clamp.get(k)) if k in names else exp.Null()) for k in all_keys]
         bref = [exp.column(BUCKET)] if bucket is not None else []
         branch = (exp.select(exp.column(SET), *bref, *_seg_cols(model),
-                             *[e.as_(k) for e, k in zip(outer, all_keys)],
+                             *[e.as_(k, copy=False) for e, k in zip(outer, all_keys)],
                              exp.Sum(this=exp.column(COUNT)).as_(COUNT, copy=False),
                              *[exp.Null().as_(n, copy=False) for n in pnames], copy=False)
                   .from_(grouped.subquery(f"b{len(branches)}", copy=False), copy=False)
