@@ -312,8 +312,8 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
             at = perm[lo:hi]
             key_cols = [Column(table.column(name)) for name in names]
             mask = np.ones(hi - lo, dtype=bool)
-            for c in key_cols:   # a null key: a null value, or a row outside the partial's filter
-                mask &= c.valid[at]
+            for kc in key_cols:   # a null key: a null value, or a row outside the partial's filter
+                mask &= kc.valid[at]
             rows = np.flatnonzero(mask)
             if not len(rows):
                 continue

@@ -19,6 +19,7 @@ every branch.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,7 @@ def _kolmogn_dmtw(n: int, d: np.ndarray) -> np.ndarray:
     if nd <= 0.5:
         return np.clip(0.0, 0.0, 1.0)
     k = int(np.ceil(nd))
-    h = k - nd
+    h: Any = k - nd
     m = 2 * k - 1
     H = np.zeros([m, m])
     intm = np.arange(1, m + 1)
@@ -160,7 +161,7 @@ def _kolmogn_pomeranz(n: int, x: np.ndarray) -> np.ndarray:
     return np.clip(ans, 0.0, 1.0)
 
 
-def _kolmogn_pelz_good(n: int, x: np.ndarray) -> np.ndarray:
+def _kolmogn_pelz_good(n: int, x: np.ndarray) -> Any:
     """Pr(D_n <= x), the Pelz-Good (1976) approximation."""
     if x <= 0.0:
         return np.clip(0.0, 0.0, 1.0)
@@ -235,6 +236,7 @@ def _kolmogn_sf(n: int, x: np.ndarray) -> float:
         return 0.0
     if nxsquared >= 2.2:
         return float(np.clip(2 * _smirnov(n, x), 0.0, 1.0))
+    cdfprob: Any
     if nxsquared >= 18.0:
         cdfprob = np.float64(1.0)
     elif n <= 100000 and n * x ** 1.5 <= 1.4:
