@@ -7,13 +7,14 @@ import sys
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Iterator, NoReturn, Optional
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from telltale.errors import TelltaleError
+
+if TYPE_CHECKING:        # rich (0.05 s) is imported when something is printed for people
+    from rich.console import Console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Watch ML models where their predictions live: checks pushed down into the warehouse.")
@@ -40,6 +41,8 @@ def _err() -> Console:
 
 def _error_line(message: str, code: int) -> NoReturn:
     """Print `error: MESSAGE` (the message is shown as written, never read as markup) and exit."""
+    from rich.text import Text
+
     _err().print(Text.assemble(("error:", "bold red"), " ", message), soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
@@ -85,11 +88,13 @@ def _load(project: Path) -> Any:
 
 def _show(report: Any, as_json: bool) -> None:
     """One strict JSON object for machines, or the results table for people."""
-    from telltale.cli.render import print_report, strict_json
-
     if as_json:
+        from telltale.cli.jsonout import strict_json
+
         sys.stdout.write(json.dumps(strict_json(report), indent=2, default=str, allow_nan=False) + "\n")
     else:
+        from telltale.cli.render import print_report
+
         print_report(report, _out())
 
 
@@ -130,6 +135,8 @@ def validate(project: Path = ProjectOpt,
 
     with _errors():
         proj, notes = validate_folder(project, warehouse=warehouse)
+    from rich.text import Text
+
     out = _out()
     for note in notes:
         out.print(Text(note), soft_wrap=True)
@@ -193,6 +200,8 @@ def init(directory: Path = typer.Argument(..., help="A new or empty folder for t
 
     with _errors():
         written = write_starter(directory)
+    from rich.text import Text
+
     out = _out()
     for p in written:
         out.print(Text(f"wrote {p}"), soft_wrap=True)
@@ -211,6 +220,8 @@ def demo(directory: Optional[Path] = typer.Argument(
         report, at = run_demo(directory, console=None if as_json else _out())
     _show(report, as_json)
     if not as_json:
+        from rich.text import Text
+
         _out().print(Text(f"\nThe project is in {directory}/: edit telltale.yml and run "
                           f"`telltale run --project {directory} --at {at:%Y-%m-%dT%H:%M:%SZ}`"), soft_wrap=True)
     raise typer.Exit(0 if report.exit_code in (0, 1) else report.exit_code)
@@ -228,6 +239,8 @@ def alerts_test(channel: str = typer.Argument(..., help="A channel name from `al
         if channel not in proj.config.alerts:
             _error_line(f"no channel named '{channel}'; channels: {', '.join(proj.config.alerts) or 'none'}", 2)
         send_test_alert(build_channel(channel, proj.config.alerts[channel].model_dump(exclude_none=True)))
+    from rich.text import Text
+
     _out().print(Text.assemble(("sent", "green"), f" a test alert to {channel}"), soft_wrap=True)
 
 
@@ -246,6 +259,8 @@ def main() -> None:
         sys.exit(130)
     except BaseException as exc:  # noqa: BLE001 - the last line of defence
         reason = str(exc).splitlines()[0] if str(exc) else ""
+        from rich.text import Text
+
         _err().print(Text(f"internal error: {type(exc).__name__}: {reason} (this is a bug in telltale; "
                           "please report it with the command you ran)"), soft_wrap=True, highlight=False)
         sys.exit(3)

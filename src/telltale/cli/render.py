@@ -2,12 +2,12 @@
 
 Every text that comes from a user or a warehouse (names, values, messages) is shown as
 written, never read as rich markup. The JSON for machines is built by the runner;
-`strict_json` only makes sure it is strict JSON (no NaN or infinity tokens).
+`strict_json` (in `cli.jsonout`, which does not import rich) only makes sure it is strict
+JSON (no NaN or infinity tokens).
 """
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from telltale.cli.jsonout import strict_json  # noqa: F401 - re-exported for callers of render
 from telltale.core.segkey import segment_label
 
 STATUS_STYLE = {"ok": "green", "alert": "bold red", "no_data": "yellow", "error": "bold magenta"}
@@ -200,39 +201,3 @@ def _bytes(n: int) -> str:
         size /= 1000
     return f"{n} B"
 
-
-def _non_finite(value: Any) -> bool:
-    return isinstance(value, float) and not math.isfinite(value)
-
-
-def _clean(value: Any, path: str, found: list[str]) -> Any:
-    """`value` with every NaN or infinity replaced by None; their paths are added to `found`."""
-    if _non_finite(value):
-        found.append(f"{path} was {value}")
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
-    return value
-
-
-def strict_json(report: Any) -> dict[str, Any]:
-    """The run's JSON object with no NaN or infinity: such numbers become null, and the
-    result's message says which were replaced and what they were."""
-    data = report.as_json()
-    results = []
-    for i, item in enumerate(data.get("results", [])):
-        found: list[str] = []
-        original = report.results[i].value if i < len(report.results) else None
-        if _non_finite(original) and item.get("value") is None:
-            found.append(f"value was {original}")
-        cleaned = _clean(item, "", found)
-        if found:
-            note = "JSON has no NaN or infinity, so null is shown: " + "; ".join(found)
-            cleaned["message"] = f"{cleaned.get('message') or ''} ({note})".strip()
-        results.append(cleaned)
-    rest: list[str] = []
-    out = _clean({k: v for k, v in data.items() if k != "results"}, "", rest)
-    out["results"] = results
-    return {k: out[k] for k in data}

@@ -72,9 +72,11 @@ class Partial:
     filter: exp.Expression | None = None
     expr2: exp.Expression | None = None
     key: str = field(init=False, compare=True, hash=True)
+    _expr_key: str = field(init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
-        parts = [self.kind, expr_key(self.expr)]
+        object.__setattr__(self, "_expr_key", expr_key(self.expr))
+        parts = [self.kind, self._expr_key]
         if self.expr2 is not None:
             parts.append(expr_key(self.expr2))
         if self.filter is not None:
@@ -94,8 +96,8 @@ class Partial:
 
     @property
     def grid_key(self) -> str:
-        """For `hist`: the key of the expression whose grid bins it."""
-        return expr_key(self.expr)
+        """For `hist`: the key of the expression whose grid bins it (rendered once)."""
+        return self._expr_key
 
 
 def count_rows(filter: exp.Expression | None = None) -> Partial:
@@ -122,10 +124,14 @@ def merge_values(kind: str, a: Any, b: Any) -> Any:
         return b if a is None else a if b is None else min(a, b)
     if kind == "max":
         return b if a is None else a if b is None else max(a, b)
-    out = dict(a or {})
+    return add_counts(dict(a or {}), b)
+
+
+def add_counts(acc: dict[Any, Any], b: Mapping[Any, Any] | None) -> dict[Any, Any]:
+    """Add the counts of `b` into `acc` in place (a hist/values/crosstab merge); return `acc`."""
     for k, v in (b or {}).items():
-        out[k] = out.get(k, 0) + v
-    return out
+        acc[k] = acc.get(k, 0) + v
+    return acc
 
 
 def merge_many(kind: str, values: list[Any]) -> Any:

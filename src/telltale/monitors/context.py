@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
@@ -15,6 +16,18 @@ from telltale.core.timeutil import TimeRange
 
 
 def column_partials(f: Field) -> dict[str, Partial]:
+    """The standard summaries of one field, by role (see `_column_partials`).
+
+    Built once per field and process: a run asks for them about five times per column, and
+    rendering the keys of new partials (`Partial.key`) was 0.2-0.3 s of a daily run. The
+    dict is a fresh copy; the partials (and their sqlglot trees, which every user copies
+    before building SQL on them) are shared, as frozen values.
+    """
+    return dict(_column_partials(f))
+
+
+@lru_cache(maxsize=4096)
+def _column_partials(f: Field) -> dict[str, Partial]:
     """The standard summaries of one field, by role.
 
     Numeric fields: `count` is the non-null count; `finite` counts the finite values and

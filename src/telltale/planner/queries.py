@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from telltale.connectors.base import Connector
 from telltale.planner.aggsql import as_double, filtered_key, finite_condition, scalar_aggregate
+from telltale.planner.columns import Column, combined, fixed_values
 from telltale.core.grids import Grid
 from telltale.core.partials import Partial, count_rows, expr_key, normalize_value
 from telltale.planner.relation import col, model_relation, referenced_columns
@@ -99,7 +100,7 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange,
         out: Summaries = {}
         if table.num_rows == 0:
             return out
-        gid, group_keys = _group_ids(table, model.segments)
+        gid, group_keys = _group_ids(table, model.segments, np.arange(table.num_rows))
         columns = [table.column(f"p{i}").to_pylist() for i in range(len(partials))]
         for j, g in enumerate(gid.tolist()):
             vals = out.setdefault(group_keys[g], {})
@@ -255,7 +256,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
         outer = [(_clamped(k, clamp.get(k)) if k in names else exp.Null()) for k in all_keys]
         bref = [exp.column(BUCKET)] if bucket is not None else []
         branch = (exp.select(exp.column(SET), *bref, *_seg_cols(model),
-                             *[e.as_(k) for e, k in zip(outer, all_keys)],
+                             *[e.as_(k, copy=False) for e, k in zip(outer, all_keys)],
                              exp.Sum(this=exp.column(COUNT)).as_(COUNT, copy=False),
                              *[exp.Null().as_(n, copy=False) for n in pnames], copy=False)
                   .from_(grouped.subquery(f"b{len(branches)}", copy=False), copy=False)
@@ -278,22 +279,28 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         out: Summaries = {}
         if table.num_rows == 0:
             return out
-        # each set's rows side by side, so a set's key columns are converted for its rows only
-        table = table.sort_by([(SET, "ascending")])
-        gid, group_keys = _group_ids(table, model.segments)
+        # each set's rows side by side (a stable order by set): `perm[lo:hi]` are the rows of
+        # one set, and only those rows of its key columns are read (planner/columns.py)
+        set_ids = Column(table.column(SET)).take(np.arange(table.num_rows))
+        perm = np.argsort(np.array(set_ids, dtype=np.int64), kind="stable")
+        set_sorted = np.array(set_ids, dtype=np.int64)[perm]
+        gid, group_keys = _group_ids(table, model.segments, perm)
         groups = [out.setdefault(k, {}) for k in group_keys]
-        set_ids = np.array(table.column(SET).to_pylist(), dtype=np.int64)
+        counts = Column(table.column(COUNT))
 
         def span(i: int) -> tuple[int, int]:
-            return int(np.searchsorted(set_ids, i, "left")), int(np.searchsorted(set_ids, i, "right"))
+            return int(np.searchsorted(set_sorted, i, "left")), int(np.searchsorted(set_sorted, i, "right"))
 
-        def part_of(name: str, lo: int, hi: int) -> Any:
-            return table.column(name).slice(lo, hi - lo)
+        def counts_at(rows: np.ndarray) -> list[int]:
+            if counts.numeric is not None:
+                return counts.numeric[rows].tolist()
+            return [int(c or 0) for c in counts.take(rows)]
 
         if with_total:
             lo, hi = span(-1)
-            pcols = [part_of(f"p{j}", lo, hi).to_pylist() for j in range(len(scalars))]
-            for j, (g, cnt) in enumerate(zip(gid[lo:hi].tolist(), part_of(COUNT, lo, hi).to_pylist())):
+            at = perm[lo:hi]
+            pcols = [Column(table.column(f"p{j}")).take(at) for j in range(len(scalars))]
+            for j, (g, cnt) in enumerate(zip(gid[lo:hi].tolist(), counts_at(at))):
                 vals = groups[g]
                 vals[total.key] = vals.get(total.key, 0) + int(cnt or 0)
                 for q, col_vals in zip(scalars, pcols):
@@ -302,9 +309,11 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
             lo, hi = span(i)
             if lo == hi:
                 continue
+            at = perm[lo:hi]
+            key_cols = [Column(table.column(name)) for name in names]
             mask = np.ones(hi - lo, dtype=bool)
-            for name in names:   # a null key: a null value, or a row outside the partial's filter
-                mask &= np.array(part_of(name, lo, hi).is_valid().to_pylist(), dtype=bool)
+            for kc in key_cols:   # a null key: a null value, or a row outside the partial's filter
+                mask &= kc.valid[at]
             rows = np.flatnonzero(mask)
             if not len(rows):
                 continue
@@ -312,11 +321,8 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
             g_of = gid[lo:hi][rows]
             cuts = np.flatnonzero(np.diff(g_of)) + 1
             starts, ends = [0, *cuts.tolist()], [*cuts.tolist(), len(rows)]
-            order = rows.tolist()
-            key_cols = [part_of(n, lo, hi).to_pylist() for n in names]
-            keys = _keys(p, [[c[r] for r in order] for c in key_cols])
-            count_col = part_of(COUNT, lo, hi).to_pylist()
-            cnts = [int(count_col[r]) for r in order]
+            keys = _keys(p, key_cols, at[rows])
+            cnts = counts_at(at[rows])
             for a, b in zip(starts, ends):
                 vals = groups[int(g_of[a])]
                 part = dict(zip(keys[a:b], cnts[a:b]))
@@ -337,13 +343,19 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
     return decode
 
 
-def _keys(p: Partial, columns: list[list[Any]]) -> list[Any]:
-    """A distribution partial's dict keys from its key columns (nulls already left out)."""
+def _keys(p: Partial, columns: list[Column], rows: np.ndarray) -> list[Any]:
+    """A distribution partial's dict keys from its key columns at `rows` (not null there)."""
     if p.kind == "hist":
-        return [int(k) for k in columns[0]]
+        nums = columns[0].numeric
+        if nums is not None and pa.types.is_floating(columns[0].arr.type):
+            bins = nums[rows]     # FLOOR(...) clamped to [-1, bins]: whole numbers, as int() gives
+            if bool(np.all(np.isfinite(bins))):
+                return bins.astype(np.int64).tolist()
+        return [int(k) for k in columns[0].take(rows)]
     if p.kind == "values":
-        return [normalize_value(k) for k in columns[0]]
-    return [(normalize_value(a), normalize_value(b)) for a, b in zip(columns[0], columns[1])]
+        return [normalize_value(k) for k in columns[0].take(rows)]
+    return [(normalize_value(a), normalize_value(b))
+            for a, b in zip(columns[0].take(rows), columns[1].take(rows))]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -353,21 +365,18 @@ _UNIT_US = {"s": (1_000_000, 1), "ms": (1_000, 1), "us": (1, 1), "ns": (1, 1_000
 def _bucket_ints(arr: Any) -> tuple[np.ndarray, Callable[[int], datetime]]:
     """A bucket column as int64 numpy values and the function turning one back into a UTC datetime.
 
-    Timestamps are read as integers so no Arrow-to-Python timestamp conversion runs per
-    row (pyarrow imports pandas for that)."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    Timestamps and dates are read as the integers they are stored as (planner/columns.py),
+    so no Arrow-to-Python timestamp conversion runs per row (pyarrow imports pandas for that)."""
+    arr = combined(arr)
     t = arr.type
-    if pa.types.is_timestamp(t):
+    ints = fixed_values(arr) if arr.null_count == 0 else None
+    if ints is not None and pa.types.is_timestamp(t):
         mul, div = _UNIT_US[t.unit]
-        ints = np.array(arr.cast(pa.int64()).to_pylist(), dtype=np.int64)
-        return ints, lambda v: _EPOCH + timedelta(microseconds=v * mul // div)
-    if pa.types.is_date32(t):
-        ints = np.array(arr.cast(pa.int32()).to_pylist(), dtype=np.int64)
-        return ints, lambda v: _EPOCH + timedelta(days=v)
-    if pa.types.is_date64(t):
-        ints = np.array(arr.cast(pa.int64()).to_pylist(), dtype=np.int64)
-        return ints, lambda v: _EPOCH + timedelta(milliseconds=v)
+        return ints.astype(np.int64), lambda v: _EPOCH + timedelta(microseconds=v * mul // div)
+    if ints is not None and pa.types.is_date32(t):
+        return ints.astype(np.int64), lambda v: _EPOCH + timedelta(days=v)
+    if ints is not None and pa.types.is_date64(t):
+        return ints.astype(np.int64), lambda v: _EPOCH + timedelta(milliseconds=v)
     values = arr.to_pylist()   # anything else: as the warehouse returned it
     uniq = sorted(set(values), key=repr)
     index = {v: j for j, v in enumerate(uniq)}
@@ -378,24 +387,24 @@ def _nth_bucket(uniq: np.ndarray, to_dt: Callable[[int], datetime], j: int) -> d
     return to_dt(int(uniq[j]))
 
 
-def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str]) -> tuple[np.ndarray, list[BucketKey]]:
-    """Per row, the index of its (bucket, segment key) group; and the groups' keys."""
+def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str],
+               perm: np.ndarray) -> tuple[np.ndarray, list[BucketKey]]:
+    """Per row, in the order `perm`, the index of its (bucket, segment key) group; and the groups' keys."""
     n = table.num_rows
     codes: list[np.ndarray] = []
     decoders: list[Callable[[int], Any]] = []
     if BUCKET in table.column_names:
         ints, to_dt = _bucket_ints(table.column(BUCKET))
-        uniq, inv = np.unique(ints, return_inverse=True)
+        uniq, inv = np.unique(ints[perm], return_inverse=True)
         codes.append(inv.astype(np.int64))
         decoders.append(functools.partial(_nth_bucket, uniq, to_dt))
     else:
         codes.append(np.zeros(n, dtype=np.int64))
         decoders.append(lambda j: ALL_TIME)
+    order = perm.tolist() if segments else []
     for s in segments:
-        arr = table.column(s)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        raw = arr.to_pylist()   # few distinct values: coded in Python (no numpy interop)
+        full = combined(table.column(s)).to_pylist()
+        raw = [full[r] for r in order]   # few distinct values: coded in Python (no numpy interop)
         index: dict[Any, int] = {}
         codes.append(np.array([index.setdefault(v, len(index)) for v in raw], dtype=np.int64))
         decoders.append(list(index).__getitem__)

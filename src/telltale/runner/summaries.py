@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from telltale.core.grids import Grid
-from telltale.core.partials import PartialValues, empty_value, merge_values
+from telltale.core.partials import DISTRIBUTION_KINDS, PartialValues, add_counts, empty_value, merge_values
 from telltale.core.segkey import matches, parse_segment_key, segment_text
 from telltale.core.timeutil import TimeRange
 
@@ -51,6 +51,7 @@ class SummaryBook:
         if ckey in self._cache:
             return self._cache[ckey]
         acc: dict[str, Any] = {}
+        own: set[str] = set()   # keys whose dict in `acc` is this merge's copy (summed in place)
         # in a fixed order: floating-point sums come out the same whichever buckets were
         # read from the store and which were scanned (a dry run equals the stored run)
         for (bucket, seg), vals in sorted(self.buckets.items(), key=lambda kv: kv[0]):
@@ -65,8 +66,17 @@ class SummaryBook:
             for key, value in vals.items():
                 if key in whole:
                     continue
+                if key not in acc:
+                    acc[key] = value
+                    continue
                 kind = key.split("|", 1)[0]
-                acc[key] = merge_values(kind, acc.get(key), value) if key in acc else value
+                if kind in DISTRIBUTION_KINDS:   # as merge_values, without a copy per bucket
+                    if key not in own:
+                        acc[key] = dict(acc[key] or {})
+                        own.add(key)
+                    add_counts(acc[key], value)
+                else:
+                    acc[key] = merge_values(kind, acc[key], value)
         out = PartialValues(acc, self.grids)
         self._cache[ckey] = out
         return out

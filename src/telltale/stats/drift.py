@@ -24,6 +24,7 @@ import numpy as np
 
 from telltale.core.grids import Grid
 from telltale.stats.errors import UnsupportedStatisticError
+from telltale.stats.pvalues import chi2_independence, kstwo_sf
 from telltale.stats.histogram import (
     Counts,
     cdf_at_edges,
@@ -138,11 +139,9 @@ def chi2_from_counts(base: np.ndarray, focal: np.ndarray) -> DriftValue:
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2:
         return DriftValue(0.0, 1.0)
-    from scipy import stats as sps
-
-    res = sps.chi2_contingency(table, correction=False)
-    v = math.sqrt(float(res.statistic) / (n * (min(table.shape) - 1)))
-    return DriftValue(min(v, 1.0), float(res.pvalue))
+    statistic, pvalue = chi2_independence(table)     # = chi2_contingency(correction=False)
+    v = math.sqrt(statistic / (n * (min(table.shape) - 1)))
+    return DriftValue(min(v, 1.0), pvalue)
 
 
 # ---------------------------------------------------------------- inputs
@@ -207,11 +206,9 @@ def chi2(base: Side, focal: Side, *, n_bins: int = DEFAULT_COARSE_BINS) -> Drift
 
 def ks_pvalue(d: float, n1: int, n2: int) -> float:
     """Two-sided p-value of a two-sample KS statistic, as scipy's ks_2samp(method='asymp')."""
-    from scipy import stats as sps
-
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = max(float(np.round(m * n / (m + n))), 1.0)
-    return float(np.clip(sps.kstwo.sf(d, en), 0.0, 1.0))
+    return float(np.clip(kstwo_sf(d, en), 0.0, 1.0))     # = scipy.stats.kstwo.sf
 
 
 def _sum_of(side: NumericSummary) -> float | None:

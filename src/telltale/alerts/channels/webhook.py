@@ -8,10 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Mapping
 
-import httpx
-
 from telltale import __version__
-from telltale.alerts.channels import bounded
 from telltale.alerts.channels.base import AlertMessage, DeliveryError
 from telltale.errors import ConfigError
 from telltale.core.timeutil import parse_duration
@@ -71,6 +68,10 @@ class WebhookChannel:
     def send(self, message: AlertMessage) -> None:
         """POST the message body; raise DeliveryError on a network error, a non-2xx answer or
         when the whole request takes longer than `timeout` (a total deadline, not per read)."""
+        import httpx   # 0.1 s: imported when a notice is sent, not by every run
+
+        from telltale.alerts.channels import bounded
+
         where = f"webhook '{self.name}' ({httpx.URL(self.url).host})"
         try:
             resp = bounded.post(self.url, message.body, self.request_headers(message),
