@@ -154,11 +154,13 @@ def _upper_identifier(node: exp.Expression) -> exp.Expression:
 
 
 def _in_user_sql(node: exp.Expression) -> bool:
-    parent = node.parent
+    """Inside the user's SELECT (not the alias telltale gives that subquery, which its own
+    references such as "P"."ID" must match)."""
+    child, parent = node, node.parent
     while parent is not None:
         if isinstance(parent, exp.Subquery) and parent.meta.get(USER_SQL):
-            return True
-        parent = parent.parent
+            return child.arg_key != "alias"
+        child, parent = parent, parent.parent
     return False
 
 

@@ -129,6 +129,10 @@ class SnowflakeConnector:
             self._con = with_retries(lambda: snowflake.connector.connect(**self._kwargs), _transient)
         except snowflake.connector.errors.Error as exc:
             raise ConnectorError(explain(exc, self._where())) from exc
+        except (ValueError, TypeError) as exc:   # the key file cannot be read as a private key
+            raise ConnectorError(f"private_key_file {self._kwargs.get('private_key_file')} cannot be used: "
+                                 f"{exc}; give an unencrypted PKCS#8 PEM key, or its passphrase as "
+                                 "options: {private_key_file_pwd: ${SNOWFLAKE_KEY_PASSPHRASE}}") from exc
 
     @property
     def connection(self) -> Any:
@@ -153,16 +157,9 @@ class SnowflakeConnector:
         if source.table:
             rel = self.relation(source)
             assert isinstance(rel, exp.Table)
-            info = exp.Table(this=exp.to_identifier("COLUMNS"), db=exp.to_identifier("INFORMATION_SCHEMA"),
-                             catalog=rel.args.get("catalog"))
-            schema = exp.Literal.string(rel.db.upper()) if rel.db else exp.func("CURRENT_SCHEMA")
-            query = (exp.select("COLUMN_NAME", "DATA_TYPE").from_(info)
-                     .where(exp.column("TABLE_SCHEMA").eq(schema))
-                     .where(exp.column("TABLE_NAME").eq(exp.Literal.string(rel.name.upper())))
-                     .order_by("ORDINAL_POSITION"))
-            table, _ = self.execute(query)
+            table, _ = self.execute(columns_query(rel))
             if table.num_rows == 0:
-                raise ConnectorError(f"table {rel.sql(self.dialect.name)} is not in the database, or the role "
+                raise ConnectorError(f"table {self.dialect.render(rel)} is not in the database, or the role "
                                      "cannot see it; check `table:`, database/schema, and GRANT SELECT "
                                      "(names are matched in upper case, as Snowflake resolves unquoted names)")
             rows = zip(*(table.column(i).to_pylist() for i in range(2)))
@@ -212,6 +209,18 @@ class SnowflakeConnector:
             self._con.close()
         except Exception:  # noqa: BLE001 - closing a dead session must not hide the run's outcome
             pass
+
+
+def columns_query(rel: exp.Table) -> exp.Select:
+    """The INFORMATION_SCHEMA.COLUMNS rows of a table (names folded to upper case; the schema is
+    the table's own or the session's CURRENT_SCHEMA(); the database's INFORMATION_SCHEMA)."""
+    info = exp.Table(this=exp.to_identifier("COLUMNS"), db=exp.to_identifier("INFORMATION_SCHEMA"),
+                     catalog=rel.args.get("catalog"))
+    schema = exp.Literal.string(rel.db.upper()) if rel.db else exp.func("CURRENT_SCHEMA")
+    return (exp.select("COLUMN_NAME", "DATA_TYPE").from_(info)
+            .where(exp.column("TABLE_SCHEMA").eq(schema))
+            .where(exp.column("TABLE_NAME").eq(exp.Literal.string(rel.name.upper())))
+            .order_by("ORDINAL_POSITION"))
 
 
 def scan_bytes(answer: Any) -> int | None:
