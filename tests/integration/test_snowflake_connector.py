@@ -228,7 +228,7 @@ def test_a_missing_password_fails_its_own_monitors_with_exit_3(loaded: dict[str,
     assert code == 3
     errors = [r for r in report["results"] if r["model"] == "m"]
     assert errors and all(r["status"] == "error" for r in errors)
-    assert all("no password or private_key_file for user fake" in r["error"] and "sf" in r["error"]
+    assert all("no password or private_key_file for user fake" in r["error"] and "connection 'sf' (snowflake)" in r["error"]
                for r in errors), errors[0]["error"]
     local = [r for r in report["results"] if r["model"] == "m_local"]
     assert local and not any(r["status"] == "error" for r in local)
