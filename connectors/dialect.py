@@ -71,6 +71,11 @@ class Dialect:
     """Which columns a boolean field may be read from: `any` kind that `types.accepts` allows
     (0/1 numbers and 'true'/'false' strings are coerced in conditions), or only BOOLEAN
     columns (PostgreSQL, Redshift: an integer in `AND` or `CASE WHEN` is an error)."""
+    bucket_cast: exp.DataType.Type | None = None
+    """A type the time column is cast to inside a DATE_TRUNC bucket (only there: the time
+    filter keeps the bare column). Snowflake: TIMESTAMP_LTZ, so TIMESTAMP_TZ values carrying
+    any offset, TIMESTAMP_NTZ and DATE all fall in the session's (UTC) day; DATE_TRUNC of a
+    TIMESTAMP_TZ alone truncates in the value's own offset."""
 
     # -- planner questions ----------------------------------------------------------------
 
@@ -112,6 +117,8 @@ class Dialect:
         """The start of a row's time bucket (UTC)."""
         if granularity == "day" and self.day_bucket == "cast_date":
             return exp.cast(ts, exp.DataType.Type.DATE)
+        if self.bucket_cast is not None:
+            ts = exp.cast(ts, self.bucket_cast)
         return exp.TimestampTrunc(this=ts, unit=exp.var(granularity.upper()))
 
     def time_value(self, value: datetime) -> exp.Expression:

@@ -26,10 +26,12 @@ from telltale.connectors.safety import ensure_select
 from telltale.errors import ConnectorError
 
 DIALECT = Dialect(name="snowflake", sample="seeded", identifier_case="upper", time_literal="string",
-                  bytes_scanned=True, boolean_to_number="via_int")
+                  bytes_scanned=True, boolean_to_number="via_int",
+                  bucket_cast=exp.DataType.Type.TIMESTAMPLTZ)
 """Unquoted names fold to upper case in Snowflake: names in the config are matched the same
 way (a table created as `predictions` is PREDICTIONS); result columns come back under the
-planner's names."""
+planner's names. Buckets truncate the time as TIMESTAMP_LTZ, i.e. in the session's UTC (a
+TIMESTAMP_TZ keeps its own offset under DATE_TRUNC)."""
 
 DEFAULT_TIMEOUT_S = 900
 """STATEMENT_TIMEOUT_IN_SECONDS when the connection sets no `timeout` (15 minutes)."""

@@ -61,10 +61,22 @@ def test_segment_columns_are_grouped_by_their_upper_case_name() -> None:
     """A segment `category` is grouped as "CATEGORY" and comes back under `category`."""
     tree = scalar_query(_model(), CONN, RNG, [count_rows()]).tree
     sql = _sql(tree)
-    assert 'GROUP BY DATE_TRUNC(\'DAY\', "TS"), "CATEGORY"' in sql
+    assert 'GROUP BY DATE_TRUNC(\'DAY\', CAST("TS" AS TIMESTAMPLTZ)), "CATEGORY"' in sql
     # what Snowflake returns: unquoted aliases and quoted names, all upper case
     result = pa.table({"__BUCKET": [datetime(2024, 3, 10)], "CATEGORY": ["a"], "P0": [3]})
     assert DIALECT.result_names(result, tree).column_names == ["__bucket", "category", "p0"]
+
+
+def test_buckets_are_utc_days_whatever_the_offset_a_timestamp_tz_carries() -> None:
+    """DATE_TRUNC of a TIMESTAMP_TZ truncates in the value's own offset (23:30 -05:00 stays on
+    its local day); cast to TIMESTAMP_LTZ it truncates in the session's zone, UTC, as it does
+    for TIMESTAMP_NTZ and DATE. The time filter keeps the bare column (partitions prune).
+    fakesnow stores every TIMESTAMP_TZ in UTC, so only the SQL can show this."""
+    sql = _sql(scalar_query(_model(timestamp="ts_tz", segments=()), CONN, RNG, [count_rows()]).tree)
+    assert sql.startswith('SELECT DATE_TRUNC(\'DAY\', CAST("TS_TZ" AS TIMESTAMPLTZ)) AS __bucket')
+    assert '"TS_TZ" >= \'2024-03-10\' AND "TS_TZ" < \'2024-03-11\'' in sql
+    assert DIALECT.bucket(exp.column("d", quoted=True), "hour").sql("snowflake") == \
+        'DATE_TRUNC(\'HOUR\', CAST("d" AS TIMESTAMPLTZ))'
 
 
 def test_a_users_source_sql_keeps_its_own_identifiers() -> None:
