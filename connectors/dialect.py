@@ -15,6 +15,7 @@ from typing import Literal
 
 import pyarrow as pa
 from sqlglot import exp
+from sqlglot.expressions.datatypes import DType
 
 Quantile = Literal["approx", "within_group"]
 Sample = Literal["row_stride", "seeded", "unseeded", "none"]
@@ -71,7 +72,7 @@ class Dialect:
     """Which columns a boolean field may be read from: `any` kind that `types.accepts` allows
     (0/1 numbers and 'true'/'false' strings are coerced in conditions), or only BOOLEAN
     columns (PostgreSQL, Redshift: an integer in `AND` or `CASE WHEN` is an error)."""
-    bucket_cast: exp.DataType.Type | None = None
+    bucket_cast: DType | None = None
     """A type the time column is cast to inside a DATE_TRUNC bucket (only there: the time
     filter keeps the bare column). Snowflake: TIMESTAMP_LTZ, so TIMESTAMP_TZ values carrying
     any offset, TIMESTAMP_NTZ and DATE all fall in the session's (UTC) day; DATE_TRUNC of a
@@ -163,7 +164,8 @@ def _upper_identifier(node: exp.Expression) -> exp.Expression:
 def _in_user_sql(node: exp.Expression) -> bool:
     """Inside the user's SELECT (not the alias telltale gives that subquery, which its own
     references such as "P"."ID" must match)."""
-    child, parent = node, node.parent
+    child: exp.Expr = node
+    parent = node.parent
     while parent is not None:
         if isinstance(parent, exp.Subquery) and parent.meta.get(USER_SQL):
             return child.arg_key != "alias"

@@ -235,3 +235,17 @@ def test_a_missing_password_fails_its_own_monitors_with_exit_3(loaded: dict[str,
     with contextlib.closing(sqlite3.connect(root / ".telltale" / "state.db")) as db:
         stored = db.execute("SELECT COUNT(*) FROM metric_points WHERE model = 'm_local'").fetchone()[0]
     assert stored == len(local)
+
+
+def test_validate_matches_config_names_as_snowflake_resolves_them(loaded: dict[str, Any], tmp_path: Path) -> None:
+    """Lower-case names in telltale.yml find the upper-case columns; a missing one is named (exit 2)."""
+    from telltale.cli.main import app
+
+    root = _project(tmp_path / "p", {"wh": loaded}, {"m": "wh"})
+    ok = CliRunner().invoke(app, ["validate", "--project", str(root)])
+    assert ok.exit_code == 0, ok.output
+    text = (root / "telltale.yml").read_text().replace("amount: numeric", "amount: numeric\n      tier: categorical", 1)
+    (root / "telltale.yml").write_text(text)
+    bad = CliRunner().invoke(app, ["validate", "--project", str(root)])
+    assert bad.exit_code == 2 and "column 'tier'" in bad.output, bad.output
+    assert bad.output.count("is not in the source") == 1, bad.output
