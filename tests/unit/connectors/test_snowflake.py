@@ -220,3 +220,24 @@ def test_labels_joined_to_a_users_select_use_one_alias_spelling() -> None:
     sql = _sql(scalar_query(model, CONN, RNG, [count_rows(), Partial("sum", exp.column("label", quoted=True))]).tree)
     assert '(SELECT id, ts, "x" FROM raw.preds) AS "P"' in sql and '(SELECT id, label FROM raw.labels) AS "L0"' in sql
     assert '"P"."ID" = "L"."ID"' in sql and '"p"' not in sql and '"l0"' not in sql
+
+
+def test_only_failed_or_timed_out_requests_are_retried() -> None:
+    """A request lost on the way is tried again (with_retries); a refused login or an SQL error is not."""
+    from snowflake.connector import errors
+
+    from telltale.connectors.retry import with_retries
+    from telltale.connectors.snowflake import _transient
+
+    calls: list[int] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise errors.OperationalError(msg="Failed to execute request: Read timed out", errno=250003)
+        return "ok"
+
+    assert with_retries(flaky, _transient, max_wait=0.01) == "ok" and len(calls) == 3
+    assert not _transient(errors.DatabaseError(msg="Incorrect username or password", errno=390100))
+    assert not _transient(errors.ProgrammingError(msg="Object does not exist", errno=2003))
+    assert not _transient(errors.OperationalError(msg="Could not connect", errno=250001))
