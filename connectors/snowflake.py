@@ -132,6 +132,9 @@ class SnowflakeConnector:
         except snowflake.connector.errors.Error as exc:
             raise ConnectorError(explain(exc, self._where())) from exc
         except (ValueError, TypeError) as exc:   # the key file cannot be read as a private key
+            if "private_key_file" not in self._kwargs:
+                raise ConnectorError(f"cannot connect to Snowflake as {self._where()}: {exc}; check the "
+                                     "connection's keys and `options`") from exc
             raise ConnectorError(f"private_key_file {self._kwargs.get('private_key_file')} cannot be used: "
                                  f"{exc}; give an unencrypted PKCS#8 PEM key, or its passphrase as "
                                  "options: {private_key_file_pwd: ${SNOWFLAKE_KEY_PASSPHRASE}}") from exc
