@@ -15,6 +15,7 @@ from typing import Literal
 
 import pyarrow as pa
 from sqlglot import exp
+from sqlglot.expressions.datatypes import DType
 
 Quantile = Literal["approx", "within_group"]
 Sample = Literal["row_stride", "seeded", "unseeded", "none"]
@@ -71,6 +72,11 @@ class Dialect:
     """Which columns a boolean field may be read from: `any` kind that `types.accepts` allows
     (0/1 numbers and 'true'/'false' strings are coerced in conditions), or only BOOLEAN
     columns (PostgreSQL, Redshift: an integer in `AND` or `CASE WHEN` is an error)."""
+    bucket_cast: DType | None = None
+    """A type the time column is cast to inside a DATE_TRUNC bucket (only there: the time
+    filter keeps the bare column). Snowflake: TIMESTAMP_LTZ, so TIMESTAMP_TZ values carrying
+    any offset, TIMESTAMP_NTZ and DATE all fall in the session's (UTC) day; DATE_TRUNC of a
+    TIMESTAMP_TZ alone truncates in the value's own offset."""
 
     # -- planner questions ----------------------------------------------------------------
 
@@ -112,6 +118,8 @@ class Dialect:
         """The start of a row's time bucket (UTC)."""
         if granularity == "day" and self.day_bucket == "cast_date":
             return exp.cast(ts, exp.DataType.Type.DATE)
+        if self.bucket_cast is not None:
+            ts = exp.cast(ts, self.bucket_cast)
         return exp.TimestampTrunc(this=ts, unit=exp.var(granularity.upper()))
 
     def time_value(self, value: datetime) -> exp.Expression:
@@ -154,11 +162,14 @@ def _upper_identifier(node: exp.Expression) -> exp.Expression:
 
 
 def _in_user_sql(node: exp.Expression) -> bool:
+    """Inside the user's SELECT (not the alias telltale gives that subquery, which its own
+    references such as "P"."ID" must match)."""
+    child: exp.Expr = node
     parent = node.parent
     while parent is not None:
         if isinstance(parent, exp.Subquery) and parent.meta.get(USER_SQL):
-            return True
-        parent = parent.parent
+            return child.arg_key != "alias"
+        child, parent = parent, parent.parent
     return False
 
 

@@ -89,7 +89,7 @@ FROM (
 
 -- scalar scan
 SELECT
-  DATE_TRUNC('DAY', "TS") AS __bucket,
+  DATE_TRUNC('DAY', CAST("TS" AS TIMESTAMPLTZ)) AS __bucket,
   COUNT("SPEND") AS p0,
   COUNT(CASE WHEN "SPEND" > 100 THEN "SPEND" END) AS p1,
   COUNT("TENURE") AS p2,
@@ -144,7 +144,7 @@ FROM (
     "P"."TS" >= '2026-02-05' AND "P"."TS" < '2026-03-13'
 ) AS m
 GROUP BY
-  DATE_TRUNC('DAY', "TS");
+  DATE_TRUNC('DAY', CAST("TS" AS TIMESTAMPLTZ));
 
 -- distribution scan
 SELECT
@@ -166,7 +166,7 @@ FROM (
     COUNT(*) AS __n
   FROM (
     SELECT
-      DATE_TRUNC('DAY', "TS") AS __bucket,
+      DATE_TRUNC('DAY', CAST("TS" AS TIMESTAMPLTZ)) AS __bucket,
       CASE
         WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308
         THEN FLOOR((
