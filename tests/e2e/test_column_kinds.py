@@ -83,3 +83,20 @@ def test_validate_names_every_column_a_type_cannot_support(tmp_path: Path) -> No
         assert f"column '{column}' is {kind}, which cannot be monitored as {field_kind}" in res.output, res.output
     assert "c_int" not in res.output
     assert "Traceback" not in res.output
+
+
+def test_hourly_buckets_on_a_date_column_are_refused_naming_the_key(tmp_path: Path) -> None:
+    """A DATE has no hours: `granularity: hour` over it would compare hours with a day (and
+    BigQuery cannot coerce '2026-01-01 05:00:00' to a DATE)."""
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute("CREATE TABLE t AS SELECT DATE '2026-01-01' AS d, 1.0 AS x, 0.5 AS p")
+    con.close()
+    (tmp_path / "telltale.yml").write_text(
+        "version: 1\nconnections:\n  wh: {type: duckdb, database: wh.duckdb}\nmodels:\n  m:\n"
+        "    type: regression\n    connection: wh\n    source: {table: t}\n    timestamp: d\n"
+        "    granularity: hour\n    features: {x: numeric}\n    predictions: {p: numeric}\n"
+        "monitors:\n  - {name: v, model: m, type: model_activity, detection: {change: {percent: 20}}}\n")
+    res = runner.invoke(app, ["validate", "--project", str(tmp_path)])
+    assert res.exit_code == 2, res.output
+    assert "models.m.granularity" in res.output or "telltale.yml:10" in res.output, res.output
+    assert "hourly buckets need a timestamp, and column 'd' is a DATE; use granularity: day" in res.output

@@ -233,6 +233,9 @@ def _column_problems(project: Any, name: str, m: Any, columns: dict[str, str],
             problems.append(f"{where}: column '{column}' is {table[column]}, expected a timestamp or "
                             "date; convert it in the source, e.g. source: {sql: \"select *, "
                             f"{convert} AS {column}_ts from ...\"}} and {key[-1]}: {column}_ts")
+    if m.timestamp and columns.get(m.timestamp) == "date" and m.granularity != "day":
+        problems.append(f"{project.where('models', name, 'granularity')}: {m.granularity}ly buckets need "
+                        f"a timestamp, and column '{m.timestamp}' is a DATE; use granularity: day")
     for seg in m.segments:
         if seg not in columns:
             problems.append(f"{project.where('models', name, 'segments')}: segment column '{seg}' "
