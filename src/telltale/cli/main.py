@@ -194,6 +194,32 @@ def backfill(project: Path = ProjectOpt,
 
 
 @app.command()
+def history(project: Path = ProjectOpt,
+            model: Optional[str] = typer.Option(None, "--model", help="Only this model's series."),
+            monitor: Optional[str] = typer.Option(None, "--monitor", help="Only this monitor's series."),
+            column: Optional[str] = typer.Option(None, "--column", help="Only this column's series."),
+            since: Optional[str] = typer.Option(None, "--since", help="Only points evaluated at or after this UTC time."),
+            as_json: bool = typer.Option(False, "--json", help="Print a JSON list of points."),
+            as_csv: bool = typer.Option(False, "--csv", help="Print the points as CSV.")) -> None:
+    """Each monitor's stored values over time, with thresholds and statuses."""
+    from telltale.api.project import ApiProject
+    from telltale.cli.history import history_csv, history_json, print_history
+
+    if as_json and as_csv:
+        _error_line("--json and --csv: choose one", 2)
+    first = _at(since, "--since") if since is not None else None
+    with _errors():
+        rows = ApiProject(_load(project)).history_rows(model=model, monitor=monitor, since=first,
+                                                       column=column)
+    if as_json:
+        sys.stdout.write(history_json(rows))
+    elif as_csv:
+        sys.stdout.write(history_csv(rows))
+    else:
+        print_history(rows, _out())
+
+
+@app.command()
 def init(directory: Path = typer.Argument(..., help="A new or empty folder for the starter project.")) -> None:
     """Write a starter telltale.yml and metric file into a new or empty folder."""
     from telltale.config.starter import write_starter
