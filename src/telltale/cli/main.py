@@ -220,6 +220,28 @@ def history(project: Path = ProjectOpt,
 
 
 @app.command()
+def serve(project: Path = ProjectOpt,
+          host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (off loopback a token is required)."),
+          port: int = typer.Option(8765, "--port", help="Port to listen on."),
+          token: Optional[str] = typer.Option(None, "--token", envvar="TELLTALE_TOKEN", show_envvar=True,
+                                              help="Require Authorization: Bearer TOKEN on every route but /healthz."),
+          log_format: str = typer.Option("text", "--log-format", help="text, or json (one object per line)."),
+          interval: float = typer.Option(30.0, "--interval", help="Seconds between two scheduler ticks."),
+          scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler",
+                                         help="Run due monitors (--no-scheduler: dashboard only).")) -> None:
+    """Scheduler, dashboard, JSON API and Prometheus /metrics."""
+    from telltale.serve.server import serve as run_server
+
+    if log_format not in ("text", "json"):
+        _error_line(f"--log-format: '{log_format}' is not text or json", 2)
+    if interval <= 0:
+        _error_line("--interval: give a number of seconds above 0", 2)
+    with _errors():
+        run_server(_load(project), host=host, port=port, token=token, log_format=log_format,
+                   interval=interval, scheduler_on=scheduler)
+
+
+@app.command()
 def init(directory: Path = typer.Argument(..., help="A new or empty folder for the starter project.")) -> None:
     """Write a starter telltale.yml and metric file into a new or empty folder."""
     from telltale.config.starter import write_starter
