@@ -108,5 +108,9 @@ def drift_view(project: Any, store: Any, model: str) -> list[dict[str, Any]]:
                 item["histogram"] = _numeric(grid, fv, bv)
         else:
             item["histogram"] = _categorical(fv, bv)
+        if item["histogram"] and not (item["histogram"]["focal_count"] or item["histogram"]["baseline_count"]):
+            item["histogram"] = None
+            item["note"] = ("the summaries of this window are not stored for the current source "
+                            "(the project or its warehouse moved, or the source changed); the next run stores them")
         out.append(item)
     return out

@@ -99,7 +99,7 @@ def model_page(detail: dict[str, Any]) -> str:
             parts.append('<p class="muted">not evaluated yet</p>')
         for s in m["series"]:
             last = s["latest"]
-            title = " · ".join(x for x in (s["column"], seg(s["segment"]), s["metric"]) if x)
+            title = " · ".join(x for x in (s["column"], s["segment"] and seg(s["segment"]), s["metric"]) if x)
             parts.append(f'<div class="card series-card"><h4>{e(title)} {status(last["status"])}</h4>'
                          f'{line_chart(s["points"], m["name"] + " " + title)}'
                          f'<div class="muted">latest {e(last["value"])} at {e(last["at"])}: '
