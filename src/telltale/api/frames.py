@@ -78,7 +78,7 @@ def alert_rows(store: Any, status: str | None = None, limit: int = 1000) -> list
 def to_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str], times: Sequence[str] = ()) -> Any:
     """A pandas DataFrame of rows (the columns in this order, `times` parsed as UTC)."""
     try:
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped]
     except ImportError:
         raise MissingExtraError("telltale's Python API (DataFrames)", "pandas", "pandas") from None
     frame = pd.DataFrame(list(rows), columns=list(columns))

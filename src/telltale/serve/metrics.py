@@ -48,8 +48,8 @@ class StoreCollector:
                 value.add_metric([model, monitor, column, seg_label, metric], float(p.value))
             key = (model, monitor, column, seg_label)
             worst[key] = max(worst.get(key, 0), STATUS_CODES.get(p.status, 0))
-        for key, code in sorted(worst.items()):
-            status.add_metric(list(key), code)
+        for labels, code in sorted(worst.items()):
+            status.add_metric(list(labels), code)
         yield value
         yield status
         yield from self._runs()
