@@ -86,6 +86,12 @@ def test_delivery_totals_come_from_the_store_and_survive_a_restart(tmp_path: Pat
     sent = {(x.labels["channel"], x.labels["status"]): x.value for x in s.get("telltale_alerts_sent_total", [])}
     assert failures == {"hook": 1.0}                    # one failed delivery (3 quick tries)
     assert sent == {}                                   # the second notice waits behind the failed channel
+    from telltale.api.project import ApiProject
+
+    api = ApiProject(project)
+    failed, pending = api.alerts(status="failed"), api.alerts(status="pending")
+    assert len(failed) == 1 and failed.iloc[0]["delivery"][0]["error"]       # the 503, with its error
+    assert len(pending) == 1 and pending.iloc[0]["delivery"][0]["status"] == "pending"
     channels, _ = usable_channels({"hook": {"type": "webhook", "url": httpserver.url_for("/hook")}})
     deliver_pending(store, channels, datetime.now(timezone.utc), due_only=False)
     store.close()
@@ -94,6 +100,9 @@ def test_delivery_totals_come_from_the_store_and_survive_a_restart(tmp_path: Pat
     assert {(x.labels["channel"], x.labels["status"]): x.value for x in s["telltale_alerts_sent_total"]} == {
         ("hook", "firing"): 2.0}
     assert {x.labels["channel"]: x.value for x in s["telltale_alert_delivery_failures_total"]} == {"hook": 1.0}
+    assert len(api.alerts(status="failed")) == 0 and len(api.alerts(status="pending")) == 0
+    sent_rows = [d for ds in api.alerts(status="open")["delivery"] for d in ds]
+    assert sorted(d["status"] for d in sent_rows) == ["sent", "sent"]
 
 
 def _queries(node: object) -> list[str]:

@@ -100,3 +100,15 @@ def history_csv(rows: list[dict[str, Any]]) -> str:
                          "window_start": window.get("start") or "", "window_end": window.get("end") or "",
                          "message": r["message"] or ""})
     return buf.getvalue()
+
+
+def show_history(rows: list[dict[str, Any]], form: str, console: Console) -> None:
+    """Print the points as `json`, `csv` or a `table` for people."""
+    import sys
+
+    if form == "json":
+        sys.stdout.write(history_json(rows))
+    elif form == "csv":
+        sys.stdout.write(history_csv(rows))
+    else:
+        print_history(rows, console)

@@ -203,7 +203,7 @@ def history(project: Path = ProjectOpt,
             as_csv: bool = typer.Option(False, "--csv", help="Print the points as CSV.")) -> None:
     """Each monitor's stored values over time, with thresholds and statuses."""
     from telltale.api.project import ApiProject
-    from telltale.cli.history import history_csv, history_json, print_history
+    from telltale.cli.history import show_history
 
     if as_json and as_csv:
         _error_line("--json and --csv: choose one", 2)
@@ -211,12 +211,7 @@ def history(project: Path = ProjectOpt,
     with _errors():
         rows = ApiProject(_load(project)).history_rows(model=model, monitor=monitor, since=first,
                                                        column=column)
-    if as_json:
-        sys.stdout.write(history_json(rows))
-    elif as_csv:
-        sys.stdout.write(history_csv(rows))
-    else:
-        print_history(rows, _out())
+    show_history(rows, "json" if as_json else "csv" if as_csv else "table", _out())
 
 
 @app.command()
@@ -226,7 +221,7 @@ def serve(project: Path = ProjectOpt,
           token: Optional[str] = typer.Option(None, "--token", envvar="TELLTALE_TOKEN", show_envvar=True,
                                               help="Require Authorization: Bearer TOKEN on every route but /healthz."),
           log_format: str = typer.Option("text", "--log-format", help="text, or json (one object per line)."),
-          interval: float = typer.Option(30.0, "--interval", help="Seconds between two scheduler ticks."),
+          interval: float = typer.Option(30.0, "--interval", min=0.1, help="Seconds between two scheduler ticks."),
           scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler",
                                          help="Run due monitors (--no-scheduler: dashboard only).")) -> None:
     """Scheduler, dashboard, JSON API and Prometheus /metrics."""
@@ -234,8 +229,6 @@ def serve(project: Path = ProjectOpt,
 
     if log_format not in ("text", "json"):
         _error_line(f"--log-format: '{log_format}' is not text or json", 2)
-    if interval <= 0:
-        _error_line("--interval: give a number of seconds above 0", 2)
     with _errors():
         run_server(_load(project), host=host, port=port, token=token, log_format=log_format,
                    interval=interval, scheduler_on=scheduler)
