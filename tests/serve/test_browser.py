@@ -7,6 +7,7 @@ and kept as a screenshot under test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from serve_helpers import serve_process
@@ -28,9 +29,17 @@ def test_every_page_renders_the_demo(browser, demo: Path, screenshots: Path, tmp
             denied = page.goto(base + "/")
             assert denied is not None and denied.status == 401
             page.goto(base + "/?token=" + TOKEN)
+            # the scheduler's first tick runs what is due at start-up (this copy's summaries
+            # are stored under its own path): wait for it, so the drift view has them
+            deadline = time.monotonic() + 300
+            while page.request.get(base + "/api/scheduler").json()["scheduler"]["last_tick"] is None:
+                assert time.monotonic() < deadline, "the scheduler's first tick did not finish"
+                time.sleep(0.5)
+            page.reload()
             assert page.url.rstrip("/") == base and page.title() == "Models - telltale"
             row = page.locator("tr.model-row")
             assert row.count() == 1 and "credit" in row.inner_text() and "alert" in row.inner_text()
+            assert "next scheduled run" in page.inner_text("main")
             page.screenshot(path=str(screenshots / "overview.png"), full_page=True)
 
             page.click("text=credit")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from html import escape
 from typing import Any, Iterable
 from urllib.parse import quote
@@ -82,8 +81,12 @@ def overview_page(models: list[dict[str, Any]], scheduler: dict[str, Any] | None
     body = table(["model", "type", "status", "monitors", "series", "latest statuses", "open alerts",
                   "last evaluated", ""], rows, "model-row")
     if scheduler:
-        body += (f'<p class="muted">scheduler: last tick {e(scheduler.get("last_tick"))}, running '
-                 f'{e(json.dumps(scheduler["running"]) if scheduler.get("running") else None)}</p>')
+        run = scheduler.get("running")
+        now = (f'running {e(run["model"])} at {e(run["at"])} ({len(run["monitors"])} monitors)'
+               if run else "idle")
+        body += (f'<h2>Scheduler</h2><p class="muted">last tick {e(scheduler.get("last_tick"))}, {now}</p>'
+                 + table(["monitor", "next scheduled run"],
+                         [[e(name), e(at)] for name, at in sorted((scheduler.get("next") or {}).items())]))
     return layout("Models", body, "/api/models")
 
 
