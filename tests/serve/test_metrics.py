@@ -103,6 +103,8 @@ def test_delivery_totals_come_from_the_store_and_survive_a_restart(tmp_path: Pat
     assert len(api.alerts(status="failed")) == 0 and len(api.alerts(status="pending")) == 0
     sent_rows = [d for ds in api.alerts(status="open")["delivery"] for d in ds]
     assert sorted(d["status"] for d in sent_rows) == ["sent", "sent"]
+    page = TestClient(create_app(project, restarted)).get("/alerts").text
+    assert page.count('hook firing: <span class="sent">sent</span>') == 2
 
 
 def _queries(node: object) -> list[str]:
