@@ -21,10 +21,10 @@ def pick_monitors(project: Any, names: Sequence[str] | None) -> list[Any]:
         return list(project.config.monitors)
     if isinstance(names, str):
         names = [names]
-    known = {m.name for m in project.config.monitors}
+    known = [m.name for m in project.config.monitors]
     unknown = [n for n in names if n not in known]
-    if unknown:
-        raise ConfigError(f"no monitor named '{unknown[0]}'; monitors: {', '.join(sorted(known))}")
+    if unknown:   # the message of `telltale run --monitor`
+        raise ConfigError(f"no monitor named '{unknown[0]}'; monitors: {', '.join(known)}")
     chosen = set(names)
     return [m for m in project.config.monitors if m.name in chosen]
 
