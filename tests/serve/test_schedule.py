@@ -133,3 +133,17 @@ def test_a_stopping_scheduler_gives_its_leases_back(demo: Path, demo_end_time) -
     sched.stop.set()
     outcome = sched._run(group, ("feature drift",))
     assert outcome.run_id is None and store.lease_rows("credit") == []
+
+
+def test_a_run_whose_process_died_is_taken_over_after_the_lease_expires(demo: Path, demo_end_time) -> None:
+    project = load_project(demo)
+    store = open_store(project.store_url)
+    names = [m.name for m in project.config.monitors]
+    store.acquire_leases("credit", names, demo_end_time, holder="dead", now=demo_end_time,
+                         ttl=timedelta(minutes=10))          # taken, never finished
+    soon = demo_end_time + timedelta(minutes=5)
+    assert Scheduler(project, store, clock=lambda: soon).tick() == []        # still held
+    later = demo_end_time + timedelta(minutes=11)
+    [outcome] = Scheduler(project, store, holder="alive", clock=lambda: later).tick()
+    assert outcome.group.due_at == demo_end_time and sorted(outcome.taken) == sorted(names)
+    assert {r["holder"] for r in store.lease_rows("credit")} == {"alive"}

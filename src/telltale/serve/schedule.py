@@ -62,7 +62,7 @@ def due_groups(project: Any, store: Any, now: datetime) -> list[DueGroup]:
     groups: dict[tuple[str, datetime], list[str]] = {}
     for m in project.config.monitors:
         due = latest_fire(cron_of(m, project.model(m.model)), now)
-        last = store.last_scheduled(m.model, m.name)
+        last = store.last_scheduled(m.model, m.name, now)
         if last is None or last < due:
             groups.setdefault((m.model, due), []).append(m.name)
     return [DueGroup(model, due, tuple(names)) for (model, due), names in sorted(groups.items())]

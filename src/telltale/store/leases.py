@@ -64,12 +64,15 @@ class LeasesMixin(StoreBase):
                                             t.c.due_at == to_utc(due_at), t.c.holder == holder,
                                             t.c.state == "running"))
 
-    def last_scheduled(self, model: str, monitor: str) -> datetime | None:
-        """The latest scheduled time of a monitor that some process took (running or done)."""
+    def last_scheduled(self, model: str, monitor: str, now: datetime | None = None) -> datetime | None:
+        """The latest scheduled time of a monitor that was evaluated or is held by a live process
+        (with `now`, a running lease that expired does not count: its holder died)."""
         t = leases
+        q = sa.select(sa.func.max(t.c.due_at)).where(t.c.model == model, t.c.monitor == monitor)
+        if now is not None:
+            q = q.where(sa.or_(t.c.state == "done", t.c.expires_at >= to_utc(now)))
         with self._read() as conn:
-            value = conn.execute(sa.select(sa.func.max(t.c.due_at)).where(
-                t.c.model == model, t.c.monitor == monitor)).scalar()
+            value = conn.execute(q).scalar()
         if value is None:
             return None
         return to_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)

@@ -16,7 +16,9 @@ def test_lease_lifecycle(store) -> None:
     assert store.acquire_leases("m", ["a", "b"], T, holder="p1", now=T, ttl=TTL) == ["a", "b"]
     assert store.acquire_leases("m", ["a", "b", "c"], T, holder="p2", now=T, ttl=TTL) == ["c"]
     assert store.acquire_leases("m", ["a"], T + timedelta(days=1), holder="p2", now=T, ttl=TTL) == ["a"]
-    assert store.acquire_leases("m", ["a"], T, holder="p2", now=T + TTL + timedelta(seconds=1), ttl=TTL) == ["a"]
+    expired = T + TTL + timedelta(seconds=1)
+    assert store.last_scheduled("m", "b", T) == T and store.last_scheduled("m", "b", expired) is None
+    assert store.acquire_leases("m", ["a"], T, holder="p2", now=expired, ttl=TTL) == ["a"]
     store.finish_leases("m", ["a"], T, holder="p1", run_id="r1")      # p1 lost it: nothing changes
     assert {r["monitor"]: r["state"] for r in store.lease_rows("m") if r["due_at"] == T} == {
         "a": "running", "b": "running", "c": "running"}
