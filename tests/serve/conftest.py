@@ -71,9 +71,10 @@ def _install_chromium() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture()
 def browser() -> Iterator[object]:
-    """A headless Chromium (the system one)."""
+    """A headless Chromium (the system one), closed after the test: Playwright's sync API keeps
+    an asyncio loop running while it is open, which later tests must not inherit."""
     if not Path(CHROMIUM).exists():
         why = _install_chromium()
         if why is not None:
