@@ -113,8 +113,8 @@ def ensure_data(rows: int) -> Path:
                                                      for name, sql in FEATURE_SQL])
 
 
-def write_predictions(path: Path, rows: int, columns: list[str]) -> Path:
-    """A `predictions` table of `rows` rows over DAYS days from START (id, ts, `columns`,
+def write_predictions(path: Path, rows: int, columns: list[str], days: int = DAYS) -> Path:
+    """A `predictions` table of `rows` rows over `days` days from START (id, ts, `columns`,
     score), generated deterministically inside DuckDB; written once, then reused.
 
     `columns` are SELECT items over `i` (the row number) and `d` (1 on the last day, where
@@ -134,17 +134,17 @@ def write_predictions(path: Path, rows: int, columns: list[str]) -> Path:
         con.execute("SET enable_progress_bar = false")
         for m in MACROS:
             con.execute(m)
-        span_us = DAYS * 86_400_000_000
+        span_us = days * 86_400_000_000
         selects = ",\n  ".join(columns)
         con.execute(f"""
 CREATE TABLE predictions AS
 WITH r AS (
   SELECT i,
-         CAST(i * {DAYS} // {rows} AS INTEGER) AS day,
+         CAST(i * {days} // {rows} AS INTEGER) AS day,
          TIMESTAMP '{START:%Y-%m-%d}' + to_microseconds(CAST(i * ({span_us} / {rows}) AS BIGINT)) AS ts
   FROM range({rows}) t(i)
 ), x AS (
-  SELECT i, ts, CASE WHEN day = {DAYS - 1} THEN 1 ELSE 0 END AS d FROM r
+  SELECT i, ts, CASE WHEN day = {days - 1} THEN 1 ELSE 0 END AS d FROM r
 )
 SELECT i AS prediction_id, ts,
   {selects},

@@ -33,7 +33,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("config", "metric_dsl", "planner"),
     ("alerts", "monitors"),
     ("runner",),
-    ("demo",),
+    ("demo", "api"),
+    ("serve",),
     ("cli",),
 ]
 

@@ -559,7 +559,8 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
     report.seconds = time.perf_counter() - started
     if store is not None and not dry_run:
         store.finish_run(run_id, status="done", exit_code=report.exit_code,
-                         summary={"results": len(results), "alerts": len(report.alerts)})
+                         summary={"results": len(results), "alerts": len(report.alerts),
+                                  "seconds": round(report.seconds, 6), "queries": report.queries})
     return report
 
 

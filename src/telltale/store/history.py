@@ -94,6 +94,35 @@ class HistoryMixin(StoreBase):
             last[(p.at, p.metric)] = p
         return sorted(last.values(), key=lambda p: (p.at, p.metric))
 
+    def list_points(self, *, model: str | None = None, monitor: str | None = None,
+                    column: str | None = None, since: datetime | None = None,
+                    until: datetime | None = None) -> list[MetricPoint]:
+        """Stored points of every series matching the filters, by series then time.
+
+        A time evaluated more than once keeps only its latest point (reruns replace them
+        anyway; this also covers stores written before they did).
+        """
+        t = metric_points
+        q = sa.select(t)
+        if model is not None:
+            q = q.where(t.c.model == model)
+        if monitor is not None:
+            q = q.where(t.c.monitor == monitor)
+        if column is not None:
+            q = q.where(t.c["column"] == column)
+        if since is not None:
+            q = q.where(t.c.at >= to_utc(since))
+        if until is not None:
+            q = q.where(t.c.at < to_utc(until))
+        q = q.order_by(t.c.at, t.c.id)
+        with self._read() as conn:
+            points = [_point(r) for r in conn.execute(q).mappings()]
+        last: dict[tuple[Any, ...], MetricPoint] = {}
+        for p in points:
+            last[(p.model, p.monitor, p.column or "", p.segment_key, p.metric, p.at)] = p
+        return sorted(last.values(), key=lambda p: (p.model, p.monitor, p.column or "", p.segment_key,
+                                                   p.metric, p.at))
+
 
 def _point(row: Any) -> MetricPoint:
     return MetricPoint(run_id=row["run_id"], at=row["at"], model=row["model"], monitor=row["monitor"],

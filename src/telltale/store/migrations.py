@@ -179,9 +179,28 @@ def _v2_fingerprints(conn: Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE {name}_v2 RENAME TO {name}"))
 
 
+def _v3_leases(conn: Connection) -> None:
+    """v3: scheduler leases, one row per (model, monitor, scheduled time) a `serve` evaluates."""
+    ts = sa.DateTime(timezone=True)
+    md = sa.MetaData()
+    sa.Table(
+        "leases", md,
+        sa.Column("model", sa.String(200), primary_key=True),
+        sa.Column("monitor", sa.String(200), primary_key=True),
+        sa.Column("due_at", ts, primary_key=True),
+        sa.Column("holder", sa.String(200), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("acquired_at", ts, nullable=False),
+        sa.Column("expires_at", ts, nullable=False),
+        sa.Column("run_id", sa.String(64)),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: runs, partials, grids, metric_points, alerts, outbox", _v1_initial),
     Migration(2, "partials and grids keyed by a fingerprint of their source", _v2_fingerprints),
+    Migration(3, "scheduler leases: one evaluation per monitor and scheduled time", _v3_leases),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -97,3 +97,15 @@ outbox = sa.Table(
     sa.Column("delivered_at", UTCDateTime),
     sa.Column("last_error", sa.Text),
 )
+
+leases = sa.Table(
+    "leases", metadata,
+    sa.Column("model", sa.String(200), primary_key=True),
+    sa.Column("monitor", sa.String(200), primary_key=True),
+    sa.Column("due_at", UTCDateTime, primary_key=True),           # the scheduled (cron) time
+    sa.Column("holder", sa.String(200), nullable=False),          # which serve process holds it
+    sa.Column("state", sa.String(16), nullable=False),            # running | done
+    sa.Column("acquired_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),         # a crashed holder's lease lapses
+    sa.Column("run_id", sa.String(64)),
+)

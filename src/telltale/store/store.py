@@ -10,13 +10,14 @@ from sqlalchemy.engine import make_url
 from telltale.store.alert_state import AlertStateMixin
 from telltale.store.engine import DEFAULT_URL, create_store_engine
 from telltale.store.history import HistoryMixin
+from telltale.store.leases import LeasesMixin
 from telltale.store.migrations import MIGRATIONS, Migration, migrate
 from telltale.store.outbox import OutboxMixin
 from telltale.store.partials import PartialsMixin
 from telltale.store.runs import RunsMixin
 
 
-class Store(RunsMixin, PartialsMixin, HistoryMixin, AlertStateMixin, OutboxMixin):
+class Store(RunsMixin, PartialsMixin, HistoryMixin, AlertStateMixin, OutboxMixin, LeasesMixin):
     """The state store: runs, partials, grids, metric history, alerts and the outbox.
 
     Datetimes go in and come out as aware UTC (naive ones are taken as UTC). Each method

@@ -1,0 +1,137 @@
+"""`telltale.load(...)`: a project for notebooks and orchestrators (docs/python.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from telltale.api.frames import HISTORY_COLUMNS, alert_rows, history_rows, to_frame
+from telltale.api.select import pick_monitors, run_monitors
+from telltale.core.timeutil import parse_time
+from telltale.errors import ConfigError
+
+RESULT_COLUMNS = ("monitor", "model", "type", "column", "segment", "metric", "value", "threshold",
+                  "status", "severity", "window", "baseline", "message", "error",
+                  "window_start", "window_end")
+ALERT_COLUMNS = ("id", "monitor", "model", "column", "segment", "status", "severity", "opened_at",
+                 "resolved_at", "fired_at", "suppressed", "value", "metric", "message", "window", "delivery")
+
+
+def _time(value: str | datetime | None, what: str) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        return parse_time(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{what}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Report:
+    """One run's outcome: `exit_code` as the CLI's, results as a DataFrame, the `run --json` object."""
+
+    raw: Any
+
+    @property
+    def exit_code(self) -> int:
+        """0 nothing fired, 1 an alert fired, 3 a monitor failed (as `telltale run`)."""
+        code: int = self.raw.exit_code
+        return code
+
+    @property
+    def run_id(self) -> str:
+        """The run's id in the state store."""
+        rid: str = self.raw.run_id
+        return rid
+
+    @property
+    def results(self) -> list[Any]:
+        """The MonitorResults, one per monitor, column and segment."""
+        return list(self.raw.results)
+
+    def as_json(self) -> dict[str, Any]:
+        """The object `telltale run --json` prints."""
+        out: dict[str, Any] = self.raw.as_json()
+        return out
+
+    def to_pandas(self) -> Any:
+        """One row per result with the `run --json` fields (plus window_start/window_end as times)."""
+        rows = []
+        for r in self.as_json()["results"]:
+            window = r.get("window") or {}
+            rows.append({**r, "window_start": window.get("start"), "window_end": window.get("end")})
+        return to_frame(rows, RESULT_COLUMNS, times=("window_start", "window_end"))
+
+
+@dataclass(frozen=True)
+class ApiProject:
+    """A loaded, validated project."""
+
+    project: Any
+
+    @property
+    def root(self) -> Path:
+        """The project folder."""
+        root: Path = self.project.root
+        return root
+
+    def run(self, at: str | datetime | None = None, monitors: Sequence[str] | str | None = None,
+            dry_run: bool = False) -> Report:
+        """Evaluate the monitors (all, or those named) for the last complete window at `at` (default now)."""
+        when = _time(at, "at") or datetime.now(timezone.utc)
+        chosen = None if monitors is None else pick_monitors(self.project, monitors)
+        return Report(run_monitors(self.project, when, chosen, dry_run=dry_run))
+
+    def _store(self) -> Any:
+        from telltale.store import open_store_readonly
+
+        return open_store_readonly(self.project.store_url)
+
+    def history_rows(self, model: str | None = None, monitor: str | None = None,
+                     since: str | datetime | None = None, column: str | None = None) -> list[dict[str, Any]]:
+        """Stored points as dicts (the `history --json` objects)."""
+        self._check(model, monitor)
+        store = self._store()
+        try:
+            return history_rows(store, model=model, monitor=monitor, column=column,
+                                since=_time(since, "since"))
+        finally:
+            if store is not None:
+                store.close()
+
+    def history(self, model: str | None = None, monitor: str | None = None,
+                since: str | datetime | None = None, column: str | None = None) -> Any:
+        """A DataFrame of stored points: one row per monitor, column, segment, metric and time."""
+        return to_frame(self.history_rows(model, monitor, since, column), HISTORY_COLUMNS, times=("at",))
+
+    def alerts(self, status: str | None = None) -> Any:
+        """A DataFrame of alerts (open | resolved, or pending | failed delivery), newest first,
+        each with its notices' delivery state per channel (`delivery`)."""
+        if status not in (None, "open", "resolved", "pending", "failed"):
+            raise ConfigError(f"status: '{status}' is not one of open, resolved, pending, failed")
+        store = self._store()
+        try:
+            rows = alert_rows(store, status)
+        finally:
+            if store is not None:
+                store.close()
+        return to_frame(rows, ALERT_COLUMNS, times=("opened_at", "resolved_at", "fired_at"))
+
+    def _check(self, model: str | None, monitor: str | None) -> None:
+        cfg = self.project.config
+        if model is not None and model not in cfg.models:
+            raise ConfigError(f"no model named '{model}'; models: {', '.join(cfg.models)}")
+        if monitor is not None and cfg.monitor(monitor) is None:
+            raise ConfigError(f"no monitor named '{monitor}'; monitors: "
+                              f"{', '.join(m.name for m in cfg.monitors)}")
+
+
+def load(path: str | Path = ".", *, warehouse: bool = True) -> ApiProject:
+    """Load and validate a project folder as `telltale validate` does (with `warehouse=False`,
+    without checking the columns in the warehouse). Raises TelltaleError subclasses."""
+    from telltale.runner.validate import validate_folder
+
+    project, _notes = validate_folder(Path(path), warehouse=warehouse)
+    return ApiProject(project)

@@ -1,0 +1,106 @@
+"""Prometheus `/metrics` with DESIGN.md's names, read from the state store at each scrape.
+
+Totals (`..._total`) are counted from the outbox, so they are cumulative across runs,
+restarts and every `serve` process sharing the store. Values and statuses are each
+series' latest stored point; durations are those of the latest finished run.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+
+from telltale.core.results import STATUS_CODES
+from telltale.core.segkey import parse_segment_key
+
+EXPOSED = ("telltale_metric_value", "telltale_monitor_status", "telltale_run_duration_seconds",
+           "telltale_query_duration_seconds", "telltale_alerts_sent_total",
+           "telltale_alert_delivery_failures_total", "telltale_scheduler_last_tick_timestamp_seconds")
+"""Every metric name /metrics exposes (the Grafana dashboard may use only these)."""
+
+
+def _segment_label(key: str) -> str:
+    return ",".join(f"{k}={'NULL' if v is None else v}" for k, v in parse_segment_key(key).items())
+
+
+class StoreCollector:
+    """A prometheus_client collector that reads the store on each scrape."""
+
+    def __init__(self, store: Any, scheduler: Any = None) -> None:
+        self.store, self.scheduler = store, scheduler
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield every metric family."""
+        value = GaugeMetricFamily("telltale_metric_value", "Latest value of each monitored series.",
+                                  labels=["model", "monitor", "column", "segment", "metric"])
+        status = GaugeMetricFamily("telltale_monitor_status", "Latest status: 0 ok (or no data), 1 alert, 2 error.",
+                                   labels=["model", "monitor", "column", "segment"])
+        latest: dict[tuple[str, ...], Any] = {}
+        for p in self.store.list_points():
+            latest[(p.model, p.monitor, p.column or "", p.segment_key, p.metric)] = p   # oldest first
+        worst: dict[tuple[str, ...], int] = {}
+        for (model, monitor, column, seg, metric), p in sorted(latest.items()):
+            seg_label = _segment_label(seg)
+            if p.value is not None:
+                value.add_metric([model, monitor, column, seg_label, metric], float(p.value))
+            key = (model, monitor, column, seg_label)
+            worst[key] = max(worst.get(key, 0), STATUS_CODES.get(p.status, 0))
+        for labels, code in sorted(worst.items()):
+            status.add_metric(list(labels), code)
+        yield value
+        yield status
+        yield from self._runs()
+        yield from self._deliveries()
+        tick = GaugeMetricFamily("telltale_scheduler_last_tick_timestamp_seconds",
+                                 "Unix time of the scheduler's last tick (absent without a scheduler).")
+        last = getattr(self.scheduler, "last_tick", None)
+        if last is not None:
+            tick.add_metric([], last.timestamp())
+        yield tick
+
+    def _runs(self) -> Iterator[Metric]:
+        run = GaugeMetricFamily("telltale_run_duration_seconds", "Seconds the latest finished run took.")
+        query = GaugeMetricFamily("telltale_query_duration_seconds",
+                                  "Seconds the latest finished run's pushed-down queries took, per connection.",
+                                  labels=["connection"])
+        finished = next((r for r in self.store.recent_runs(20) if r.finished_at is not None), None)
+        if finished is not None:
+            summary = finished.summary or {}
+            if summary.get("seconds") is not None:
+                run.add_metric([], float(summary["seconds"]))
+            per: dict[str, float] = {}
+            for q in summary.get("queries") or []:
+                per[q.get("connection", "")] = per.get(q.get("connection", ""), 0.0) + float(q.get("seconds") or 0)
+            for conn, secs in sorted(per.items()):
+                query.add_metric([conn], secs)
+        yield run
+        yield query
+
+    def _deliveries(self) -> Iterator[Metric]:
+        sent = CounterMetricFamily("telltale_alerts_sent", "Alert notices delivered, per channel and status "
+                                   "(firing or resolved), since the store was created.", labels=["channel", "status"])
+        failed = CounterMetricFamily("telltale_alert_delivery_failures", "Failed delivery attempts per channel, "
+                                     "since the store was created.", labels=["channel"])
+        sent_n: dict[tuple[str, str], int] = {}
+        failed_n: dict[str, int] = {}
+        for row in self.store.outbox_messages():
+            if row.delivered_at is not None:
+                sent_n[(row.channel, row.status)] = sent_n.get((row.channel, row.status), 0) + 1
+            failures = row.attempts - (1 if row.delivered_at is not None else 0)
+            failed_n[row.channel] = failed_n.get(row.channel, 0) + max(0, failures)
+        for (channel, st), n in sorted(sent_n.items()):
+            sent.add_metric([channel, st], n)
+        for channel, n in sorted(failed_n.items()):
+            failed.add_metric([channel], n)
+        yield sent
+        yield failed
+
+
+def render_metrics(store: Any, scheduler: Any = None) -> bytes:
+    """The text exposition format of every metric."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(StoreCollector(store, scheduler))  # type: ignore[arg-type]
+    return generate_latest(registry)
