@@ -1,62 +1,43 @@
-"""Alert channels: webhook, Slack, JIRA and New Relic, a discriminated union on `type`."""
+"""Alert channels in telltale.yml: a discriminated union on `type`, read from the one list of
+channel types (`telltale.alerts.channels.CHANNELS`: each type's config class sits beside its
+sender), and `notify`, a monitor's channels (one list, or one list per severity)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated, Literal, Union
+from typing import Any, Mapping, Union
 
-from pydantic import Field, field_validator
+from telltale.alerts.channels import CHANNELS, ChannelUnion
+from telltale.alerts.channels.jira import JiraConfig as JiraChannel
+from telltale.alerts.channels.newrelic import NewRelicConfig as NewRelicChannel
+from telltale.alerts.channels.pagerduty import PagerDutyConfig as PagerDutyChannel
+from telltale.alerts.channels.slack import SlackConfig as SlackChannel
+from telltale.alerts.channels.webhook import WebhookConfig as WebhookChannel
+from telltale.config.common import Severity
 
-from telltale.config.common import HttpUrl, Name, StrictModel, Timeout, union_types
-
-
-class WebhookChannel(StrictModel):
-    """POST a signed JSON body to `url` (HMAC-SHA256 with `secret`)."""
-
-    type: Literal["webhook"]
-    url: HttpUrl
-    secret: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-    timeout: Timeout = timedelta(seconds=10)
-
-    @field_validator("secret", mode="before")
-    @classmethod
-    def _empty_secret(cls, value: object) -> object:
-        return None if value == "" else value
-
-
-class SlackChannel(StrictModel):
-    """A Slack incoming webhook."""
-
-    type: Literal["slack"]
-    webhook_url: HttpUrl
-
-
-class JiraChannel(StrictModel):
-    """Open (and comment on) a JIRA issue per alert."""
-
-    type: Literal["jira"]
-    url: HttpUrl
-    project: Name
-    user: Name
-    token: Name
-    issue_type: Name = "Bug"
-
-
-class NewRelicChannel(StrictModel):
-    """Send alerts as New Relic events."""
-
-    type: Literal["newrelic"]
-    license_key: Name
-    region: Literal["us", "eu"] = "us"
-    endpoint: HttpUrl | None = None
-    """Override the events API URL (tests, FedRAMP)."""
-
-
-Channel = Annotated[
-    Union[WebhookChannel, SlackChannel, JiraChannel, NewRelicChannel],
-    Field(discriminator="type"),
-]
+Channel: Any = ChannelUnion
 """Any alert channel, chosen by its `type`."""
 
-CHANNEL_TYPES = union_types(Channel)
+CHANNEL_TYPES: tuple[str, ...] = tuple(spec.type for spec in CHANNELS)
+
+Notify = Union[tuple[str, ...], dict[Severity, tuple[str, ...]]]
+"""`notify: [ops, jira]`, or by severity: `notify: {high: [pager], low: [team]}`."""
+
+
+def notify_before(value: Any) -> Any:
+    """Accept one name where a list is expected, at the top or per severity."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+    return value
+
+
+def notify_names(notify: Notify) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every channel name a `notify` lists, with its path under `notify` (for validation)."""
+    if isinstance(notify, Mapping):
+        return [((sev, j), name) for sev, names in notify.items() for j, name in enumerate(names)]
+    return [((j,), name) for j, name in enumerate(notify)]
+
+
+__all__ = ["CHANNEL_TYPES", "Channel", "JiraChannel", "NewRelicChannel", "Notify", "PagerDutyChannel",
+           "SlackChannel", "WebhookChannel", "notify_before", "notify_names"]
