@@ -144,7 +144,7 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> dict[str, Path]:
 @pytest.mark.parametrize("source", [
     "from telltale.runner.run import run\n",
     "def f():\n    import telltale.monitors.drift\n",
-    "from ..alerts import lifecycle\n",
+    "from ..monitors import drift\n",
     "from telltale import runner\n",
 ])
 def test_an_upward_import_fails(tmp_path: Path, source: str) -> None:

@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from telltale.core.configbase import HttpUrl, Name, StrictModel, Timeout, _positive, _to_duration
+from telltale.core.configbase import Duration, HttpUrl, Name, StrictModel, Timeout, _positive, _to_duration
 
-__all__ = ["HttpUrl", "Name", "StrictModel", "Timeout"]
+__all__ = ["Duration", "HttpUrl", "Name", "StrictModel", "Timeout"]
 
 Severity = Literal["low", "medium", "high"]
 Scalar = Union[bool, int, float, str]
@@ -39,9 +39,6 @@ def fail(message: str, at: str | None = None) -> PydanticCustomError:
     """A validation error with a ready-made message; `at` names a sub-key to point at."""
     return PydanticCustomError("telltale", message, {"at": at} if at else None)
 
-
-Duration = Annotated[timedelta, BeforeValidator(_to_duration)]
-"""A duration written `90s`, `15m`, `6h`, `28d` or `2w` (or 0)."""
 
 PositiveDuration = Annotated[timedelta, BeforeValidator(_to_duration), AfterValidator(_positive)]
 """A duration longer than zero."""

@@ -64,6 +64,9 @@ def _to_seconds(value: Any) -> Any:
     return _positive(_to_duration(value))
 
 
+Duration = Annotated[timedelta, BeforeValidator(_to_duration)]
+"""A duration written `90s`, `15m`, `6h`, `28d` or `2w` (or 0)."""
+
 Timeout = Annotated[timedelta, BeforeValidator(_to_seconds),
                     PlainSerializer(lambda v: v.total_seconds(), return_type=float)]
 """A timeout: a number of seconds (`30`) or a duration (`30s`, `2m`); dumps as float seconds."""

@@ -179,9 +179,27 @@ def _v2_fingerprints(conn: Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE {name}_v2 RENAME TO {name}"))
 
 
+def _v3_delivery_leases(conn: Connection) -> None:
+    """v3: outbox leases (claimed_by, lease_until: no lock is held while a notice is sent) and
+    alert_refs (each channel's external reference of an alert: JIRA issue key, dedup key)."""
+    ts = sa.DateTime(timezone=True).compile(dialect=conn.dialect)
+    conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN claimed_by VARCHAR(200)"))
+    conn.execute(sa.text(f"ALTER TABLE outbox ADD COLUMN lease_until {ts}"))
+    md = sa.MetaData()
+    sa.Table(
+        "alert_refs", md,
+        sa.Column("alert_id", sa.String(64), primary_key=True),
+        sa.Column("channel", sa.String(200), primary_key=True),
+        sa.Column("ref", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: runs, partials, grids, metric_points, alerts, outbox", _v1_initial),
     Migration(2, "partials and grids keyed by a fingerprint of their source", _v2_fingerprints),
+    Migration(3, "outbox leases and each channel's external reference of an alert", _v3_delivery_leases),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -36,8 +36,8 @@ def _versions(url: str) -> list[int]:
 
 
 def test_fresh_store_is_at_latest_version_and_matches_schema(store, store_url):
-    assert store.version == LATEST_VERSION == 2
-    assert _versions(store_url) == [1, 2]
+    assert store.version == LATEST_VERSION == 3
+    assert _versions(store_url) == [1, 2, 3]
     inspector = sa.inspect(store.engine)
     for table in metadata.sorted_tables:
         found = {c["name"] for c in inspector.get_columns(table.name)}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 from telltale.core.configbase import StrictModel
 from telltale.errors import ChannelError
 
 NOTICE_KINDS = ("firing", "update", "resolved")
-"""`update`: new evidence while an alert stays open (only for channels with `updates`)."""
+"""`update`: new evidence while an alert stays open (only for channels with `update_every`)."""
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,12 @@ class Channel(Protocol):
     ChannelError (ideally DeliveryError) when the sink is unreachable or refuses; it must
     not retry by itself (the outbox does). A channel with `grouped` also has
     `send_group(messages)`, one message for several notices of one delivery pass; a
-    channel with `updates` is also sent `update` notices.
+    channel with an `update_every` is also sent `update` notices, at most that often.
     """
 
     name: str
     grouped: bool
-    updates: bool
+    update_every: timedelta | None
 
     def send(self, message: AlertMessage) -> str | None:
         """Deliver one message (return its external reference, or None) or raise ChannelError."""

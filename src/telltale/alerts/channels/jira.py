@@ -20,7 +20,7 @@ from pydantic import Field
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import call, host_of, json_of
 from telltale.alerts.channels.text import details, number, title
-from telltale.core.configbase import HttpUrl, Name, Timeout
+from telltale.core.configbase import Duration, HttpUrl, Name, Timeout
 
 API = "/rest/api/2"
 LABEL_PREFIX = "telltale-"
@@ -45,6 +45,8 @@ class JiraConfig(ChannelConfig):
     """JIRA priority name per severity; `{}` sends no priority."""
     resolve_transition: Name | None = None
     """The workflow transition to apply on resolve (e.g. Done); none: comment only."""
+    update_every: Duration = timedelta(days=1)
+    """While an alert stays open, new evidence goes in as a comment at most this often (0: every run)."""
     timeout: Timeout = timedelta(seconds=15)
 
 
@@ -68,7 +70,7 @@ class JiraChannel:
     resolve_transition: str | None = None
     timeout: float = 15.0
     grouped: bool = False
-    updates: bool = True
+    update_every: timedelta | None = timedelta(days=1)
     type: str = "jira"
 
     @classmethod
@@ -76,7 +78,8 @@ class JiraChannel:
         """Build from a validated config."""
         return cls(name=name, url=cfg.url.rstrip("/"), project=cfg.project, token=cfg.token, user=cfg.user,
                    issue_type=cfg.issue_type, labels=tuple(cfg.labels), priorities=dict(cfg.priorities),
-                   resolve_transition=cfg.resolve_transition, timeout=cfg.timeout.total_seconds())
+                   resolve_transition=cfg.resolve_transition, timeout=cfg.timeout.total_seconds(),
+                   update_every=cfg.update_every)
 
     @property
     def _where(self) -> str:

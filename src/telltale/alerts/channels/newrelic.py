@@ -62,7 +62,7 @@ class NewRelicChannel:
     event_type: str = EVENT_TYPE
     timeout: float = 10.0
     grouped: bool = False
-    updates: bool = False
+    update_every: timedelta | None = None
     type: str = "newrelic"
 
     @classmethod

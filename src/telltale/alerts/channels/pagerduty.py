@@ -41,7 +41,7 @@ class PagerDutyChannel:
     base_url: str
     timeout: float = 10.0
     grouped: bool = False
-    updates: bool = False
+    update_every: timedelta | None = None
     type: str = "pagerduty"
 
     @classmethod

@@ -62,7 +62,7 @@ class SlackChannel:
     api_url: str | None = None
     timeout: float = 10.0
     grouped: bool = True
-    updates: bool = False
+    update_every: timedelta | None = None
     type: str = "slack"
 
     @classmethod

@@ -67,7 +67,7 @@ class WebhookChannel:
     timeout: float = DEFAULT_TIMEOUT_S
     verify: bool = True
     grouped: bool = False
-    updates: bool = False
+    update_every: timedelta | None = None
     type: str = "webhook"
 
     @classmethod
