@@ -154,6 +154,10 @@ def delivery_lines(report: Any) -> list[Text]:
     for n in notices:
         status = n.get("status", "?")
         text = f" {n.get('notice', 'notice')} of {n.get('alert')} to {n.get('channel')}"
+        if n.get("notice") == "metrics":
+            text = f" {n.get('points')} metric point(s) to {n.get('channel')}"
+        elif n.get("grouped"):
+            text += f" (one message for {n['grouped']} notices)"
         if status == "failed":
             text += f": {n.get('error')}"
             if n.get("retry_at"):

@@ -1,4 +1,4 @@
-"""Fixtures for the alerts tests: a store, a webhook on httpserver, a closed port."""
+"""Fixtures for the alerts tests: a store, a webhook on httpserver, a closed port, the API sinks."""
 
 from __future__ import annotations
 
@@ -48,3 +48,38 @@ def closed_port_url() -> str:
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/hook"
 
+
+
+@pytest.fixture
+def sinks():
+    """Local peers of the webhook, JIRA, PagerDuty, Slack and New Relic APIs (tests/peers/alert_sinks.py)."""
+    from peers.alert_sinks import AlertSinks
+
+    s = AlertSinks(secret=SECRET)
+    yield s
+    if s.hold is not None:
+        s.hold.release()
+    s.stop()
+
+
+@pytest.fixture
+def all_channels(sinks):
+    """One channel of every type, each pointed at the sinks."""
+    return channels_at(sinks)
+
+
+def channels_at(sinks, **extra):
+    """name -> channel for every type, at the sinks' base URL."""
+    base = sinks.url
+    cfgs = {
+        "ops": {"type": "webhook", "url": f"{base}/hook", "secret": SECRET, "timeout": 5},
+        "tickets": {"type": "jira", "url": base, "project": "ML", "user": "bot@acme.io", "token": "jt",
+                    "labels": ["telltale"], "resolve_transition": "Done", "timeout": 5},
+        "pager": {"type": "pagerduty", "routing_key": "pd-key", "endpoint": base, "timeout": 5},
+        "team": {"type": "slack", "webhook_url": f"{base}/services/T/B/X", "timeout": 5},
+        "nr": {"type": "newrelic", "license_key": "nr-key", "endpoint": f"{base}/v1/accounts/events",
+               "metric_endpoint": f"{base}/metric/v1", "metrics": True, "timeout": 5},
+    }
+    for name, changes in extra.items():
+        cfgs[name] = {**cfgs[name], **changes}
+    return {name: build_channel(name, cfg) for name, cfg in cfgs.items()}

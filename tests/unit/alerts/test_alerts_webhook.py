@@ -12,7 +12,7 @@ from werkzeug import Response
 
 from telltale.alerts import AlertMessage, DeliveryError, build_channel, build_payload, canonical_json, send_test_alert
 from telltale.alerts.channels import CHANNEL_TYPES, WebhookChannel
-from telltale.errors import ChannelError, ConfigError, TelltaleError
+from telltale.errors import ChannelError, ConfigError
 
 
 def _message(status: str = "firing") -> AlertMessage:

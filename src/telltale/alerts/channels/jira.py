@@ -24,7 +24,8 @@ from telltale.core.configbase import Duration, HttpUrl, Name, Timeout
 
 API = "/rest/api/2"
 LABEL_PREFIX = "telltale-"
-DEFAULT_PRIORITIES = {"high": "High", "medium": "Medium", "low": "Low"}
+Severity = Literal["low", "medium", "high"]
+DEFAULT_PRIORITIES: dict[Severity, str] = {"high": "High", "medium": "Medium", "low": "Low"}
 BIG_ANSWER = 256 * 1024
 
 
@@ -40,7 +41,7 @@ class JiraConfig(ChannelConfig):
     """The account's e-mail (Jira Cloud: basic auth with the token); leave out for a bearer PAT."""
     issue_type: Name = "Bug"
     labels: tuple[Name, ...] = ()
-    priorities: dict[Literal["low", "medium", "high"], Name] = Field(
+    priorities: dict[Severity, Name] = Field(
         default_factory=lambda: dict(DEFAULT_PRIORITIES))
     """JIRA priority name per severity; `{}` sends no priority."""
     resolve_transition: Name | None = None
@@ -77,7 +78,7 @@ class JiraChannel:
     def from_config(cls, name: str, cfg: JiraConfig) -> JiraChannel:
         """Build from a validated config."""
         return cls(name=name, url=cfg.url.rstrip("/"), project=cfg.project, token=cfg.token, user=cfg.user,
-                   issue_type=cfg.issue_type, labels=tuple(cfg.labels), priorities=dict(cfg.priorities),
+                   issue_type=cfg.issue_type, labels=tuple(cfg.labels), priorities={str(k): v for k, v in cfg.priorities.items()},
                    resolve_transition=cfg.resolve_transition, timeout=cfg.timeout.total_seconds(),
                    update_every=cfg.update_every)
 
@@ -137,13 +138,12 @@ class JiraChannel:
         return key
 
     def _transition(self, key: str) -> None:
+        wanted = str(self.resolve_transition).lower()
         issue = self._call("GET", f"/issue/{key}", params={"fields": "status"}) or {}
         status = (issue.get("fields") or {}).get("status") or {}
-        if str(status.get("name", "")).lower() == self.resolve_transition.lower() or \
-                (status.get("statusCategory") or {}).get("key") == "done":   # type: ignore[union-attr]
+        if str(status.get("name", "")).lower() == wanted or (status.get("statusCategory") or {}).get("key") == "done":
             return
         found = self._call("GET", f"/issue/{key}/transitions") or {}
-        wanted = self.resolve_transition.lower()   # type: ignore[union-attr]
         for t in found.get("transitions") or []:
             if str(t.get("name", "")).lower() == wanted or str((t.get("to") or {}).get("name", "")).lower() == wanted:
                 self._call("POST", f"/issue/{key}/transitions", json_body={"transition": {"id": str(t["id"])}})

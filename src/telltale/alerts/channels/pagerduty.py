@@ -42,6 +42,7 @@ class PagerDutyChannel:
     timeout: float = 10.0
     grouped: bool = False
     update_every: timedelta | None = None
+    resolve_test: bool = True
     type: str = "pagerduty"
 
     @classmethod

@@ -102,8 +102,8 @@ class SlackChannel:
             from slack_sdk import WebClient
             from slack_sdk.errors import SlackApiError
 
-            client = WebClient(token=self.bot_token, timeout=timeout,
-                               **({"base_url": self.api_url.rstrip("/") + "/"} if self.api_url else {}))
+            base = self.api_url.rstrip("/") + "/" if self.api_url else WebClient.BASE_URL
+            client = WebClient(token=self.bot_token, timeout=timeout, base_url=base)
             try:
                 answer = client.chat_postMessage(channel=str(self.channel), text=text, blocks=blocks,
                                                  thread_ts=thread_ts)
