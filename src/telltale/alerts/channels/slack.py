@@ -88,12 +88,12 @@ class SlackChannel:
         self._post(text, blocks, None)
 
     def _post(self, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str | None:
-        timeout = max(1, round(self.timeout))
+        timeout = max(1, round(self.timeout))     # the outbox retries: the client's own handlers are off
         try:
             if self.webhook_url:
                 from slack_sdk.webhook import WebhookClient
 
-                resp = WebhookClient(self.webhook_url, timeout=timeout).send(text=text, blocks=blocks)
+                resp = WebhookClient(self.webhook_url, timeout=timeout, retry_handlers=[]).send(text=text, blocks=blocks)
                 if resp.status_code != 200:
                     raise DeliveryError(f"{self._where} answered HTTP {resp.status_code}: {resp.body[:200]}",
                                         channel=self.name, status_code=resp.status_code,
@@ -103,7 +103,7 @@ class SlackChannel:
             from slack_sdk.errors import SlackApiError
 
             base = self.api_url.rstrip("/") + "/" if self.api_url else WebClient.BASE_URL
-            client = WebClient(token=self.bot_token, timeout=timeout, base_url=base)
+            client = WebClient(token=self.bot_token, timeout=timeout, base_url=base, retry_handlers=[])
             try:
                 answer = client.chat_postMessage(channel=str(self.channel), text=text, blocks=blocks,
                                                  thread_ts=thread_ts)
