@@ -65,6 +65,7 @@ class SinkState:
     """What the services behind the sink hold."""
 
     requests: list[Request] = field(default_factory=list)
+    answered: int = 0                 # requests whose answer was written completely
     webhook_processed: dict[str, bytes] = field(default_factory=dict)
     webhook_repeats: list[str] = field(default_factory=list)
     bad_signatures: int = 0
@@ -153,8 +154,11 @@ class AlertSinks:
             h.send_header("Content-Length", str(len(raw)))
             h.end_headers()
             h.wfile.write(raw)
+            h.wfile.flush()
         except OSError:          # the client went away (timed out or was killed)
-            pass
+            return
+        with self.lock:
+            self.state.answered += 1
 
     def _route(self, req: Request) -> tuple[int, Any]:
         p, m = req.path, req.method
