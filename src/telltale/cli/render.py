@@ -138,9 +138,9 @@ def alert_lines(report: Any) -> list[Text]:
         if a.get("suppressed"):
             to = f"held by {a['suppressed']}, sent later"
         elif channels:
-            to = "notify " + ", ".join(channels)
+            to = "queued for " + ", ".join(channels) + "; see Delivery"
         else:
-            to = "no channel in `notify:`, so nothing is sent"
+            to = "no channel in `notify:` for it, so nothing is sent"
         word, style = ("opened", "bold red") if status == "firing" else ("resolved", "green")
         out.append(Text.assemble((word, style), f" {what} ({to})"))
     return out
