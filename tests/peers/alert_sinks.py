@@ -3,7 +3,8 @@ channels use, with the state a real service keeps, so tests go through the real 
 
 - webhook: `POST /hook`; checks `X-Telltale-Signature` and processes each `Idempotency-Key`
   once (a repeat is answered 200 and dropped), as docs/alerts.md asks receivers to do;
-- JIRA REST v2: `GET /rest/api/2/search` (JQL `labels = "..."`), `POST /rest/api/2/issue`,
+- JIRA REST v2: `GET /rest/api/2/search` (JQL `labels = "..."`; `/search/jql` too, and with
+  `jira_cloud` the old route answers 410 as Jira Cloud does), `POST /rest/api/2/issue`,
   `POST /rest/api/2/issue/KEY/comment`, `GET /rest/api/2/issue/KEY`,
   `GET|POST /rest/api/2/issue/KEY/transitions`;
 - PagerDuty Events API v2: `POST /v2/enqueue` (one incident per open dedup key);
@@ -87,6 +88,7 @@ class AlertSinks:
         self.fail_next: list[int] = []
         self.delay = 0.0
         self.hold: Hold | None = None
+        self.jira_cloud = False          # True: /rest/api/2/search answers 410, as Jira Cloud does
         self.lock = threading.Lock()
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
@@ -207,7 +209,9 @@ class AlertSinks:
 
     def _jira(self, req: Request, p: str) -> tuple[int, Any]:
         st = self.state
-        if p == "/search" and req.method == "GET":
+        if p == "/search" and self.jira_cloud:
+            return 410, {"errorMessages": ["The requested API has been removed. Please migrate to /search/jql"]}
+        if p in ("/search", "/search/jql") and req.method == "GET":
             found = re.search(r'labels = "([^"]+)"', req.query.get("jql", ""))
             hits = [k for k, i in st.issues.items() if found and found.group(1) in i["fields"]["labels"]]
             limit = int(req.query.get("maxResults", "50"))

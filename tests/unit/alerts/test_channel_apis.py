@@ -72,7 +72,16 @@ def test_jira_looks_up_before_creating_comments_while_open_and_closes_on_resolve
         jira.send(_message("resolved", aid="al_2"))
 
 
-def test_jira_names_a_missing_transition_and_bad_credentials(sinks) -> None:
+def test_jira_cloud_lookup_uses_search_jql_when_search_is_gone(sinks, all_channels) -> None:
+    sinks.jira_cloud = True
+    jira = all_channels["tickets"]
+    assert jira.send(_message("firing")) == "ML-1"
+    assert jira.send(_message("firing")) == "ML-1"          # found through /search/jql
+    assert len(sinks.state.issues) == 1
+    assert [r.path for r in sinks.state.requests].count("/rest/api/2/search/jql") == 2
+
+
+def test_jira_names_a_missing_transition(sinks) -> None:
     chans = channels_at(sinks, tickets={"resolve_transition": "Closed"})
     key = chans["tickets"].send(_message("firing"))
     with pytest.raises(DeliveryError, match="no transition 'Closed' .available: Done.") as err:

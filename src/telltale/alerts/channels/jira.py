@@ -101,9 +101,15 @@ class JiraChannel:
     def find_issue(self, alert_id: str) -> str | None:
         """The key of the issue labelled for this alert, or None."""
         jql = f'project = "{self.project}" AND labels = "{label_of(alert_id)}" ORDER BY created ASC'
-        data = self._call("GET", "/search", params={"jql": jql, "fields": "status", "maxResults": "1"})
+        params = {"jql": jql, "fields": "status", "maxResults": "1"}
+        try:
+            data = self._call("GET", "/search", params=params)
+        except DeliveryError as exc:       # Jira Cloud retired /search for /search/jql
+            if exc.status_code not in (404, 410):
+                raise
+            data = self._call("GET", "/search/jql", params=params)
         issues = (data or {}).get("issues") or []
-        return str(issues[0]["key"]) if issues else None
+        return str(issues[0].get("key") or issues[0]["id"]) if issues else None
 
     def issue_fields(self, message: AlertMessage) -> dict[str, Any]:
         """The `fields` of a new issue: project, type, summary, description, labels, priority."""
