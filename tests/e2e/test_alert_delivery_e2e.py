@@ -186,3 +186,17 @@ def test_notify_by_severity_and_webhook_verify_load(churn_project, tmp_path, sin
     bad = _project(churn_project, tmp_path, sinks, notify="{high: [pagr]}")
     res = runner.invoke(app, ["run", "--project", str(bad), "--at", AT])
     assert res.exit_code == 2 and "unknown alert channel 'pagr' (did you mean 'pager'?)" in res.stderr
+
+
+def test_alerts_test_sends_to_the_channel_or_says_why_not(churn_project, tmp_path, sinks) -> None:
+    project = _project(churn_project, tmp_path, sinks)
+    res = runner.invoke(app, ["alerts", "test", "tickets", "--project", str(project)])
+    assert res.exit_code == 0 and "sent a test alert to tickets" in res.stdout
+    (issue,) = sinks.state.issues.values()
+    assert issue["fields"]["summary"] == "[FIRING] low: telltale test on telltale"
+    assert "*dashboard*: https://telltale.example" in issue["fields"]["description"]
+    res = runner.invoke(app, ["alerts", "test", "nope", "--project", str(project)])
+    assert res.exit_code == 2 and "no channel named 'nope'" in res.stderr
+    sinks.stop()
+    res = runner.invoke(app, ["alerts", "test", "ops", "--project", str(project)])
+    assert res.exit_code == 3 and "webhook 'ops' (127.0.0.1): could not deliver" in res.stderr
