@@ -4,7 +4,9 @@ sender), and `notify`, a monitor's channels (one list, or one list per severity)
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Union
+from typing import Annotated, Any, Mapping, Union, get_args
+
+from pydantic import BeforeValidator
 
 from telltale.alerts.channels import CHANNELS, ChannelUnion
 from telltale.alerts.channels.jira import JiraConfig as JiraChannel
@@ -14,22 +16,40 @@ from telltale.alerts.channels.slack import SlackConfig as SlackChannel
 from telltale.alerts.channels.webhook import WebhookConfig as WebhookChannel
 from telltale.config.common import Severity
 
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+
 Channel: Any = ChannelUnion
 """Any alert channel, chosen by its `type`."""
 
 CHANNEL_TYPES: tuple[str, ...] = tuple(spec.type for spec in CHANNELS)
 
-Notify = Union[tuple[str, ...], dict[Severity, tuple[str, ...]]]
-"""`notify: [ops, jira]`, or by severity: `notify: {high: [pager], low: [team]}`."""
-
 
 def notify_before(value: Any) -> Any:
-    """Accept one name where a list is expected, at the top or per severity."""
+    """Check and normalise `notify`: one name or a list, or a mapping severity -> names."""
+    if value is None:
+        return ()
     if isinstance(value, str):
         return [value]
     if isinstance(value, Mapping):
-        return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
-    return value
+        bad = [k for k in value if k not in SEVERITIES]
+        if bad:
+            raise ValueError(f"notify by severity takes the keys {', '.join(SEVERITIES)}, not {bad[0]!r}; "
+                             "write e.g. {high: [pager], low: [team]}")
+        return {k: _names(v) for k, v in value.items()}
+    return _names(value)
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError("expected a channel name or a list of them, e.g. [ops, team], "
+                     "or by severity: {high: [pager], low: [team]}")
+
+
+Notify = Annotated[Union[tuple[str, ...], dict[Severity, tuple[str, ...]]], BeforeValidator(notify_before)]
+"""`notify: [ops, jira]`, or by severity: `notify: {high: [pager], low: [team]}`."""
 
 
 def notify_names(notify: Notify) -> list[tuple[tuple[str | int, ...], str]]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from telltale.config.alerts import Notify, notify_before
+from telltale.config.alerts import Notify
 from telltale.config.common import (Cron, Duration, Name, Number, PositiveDuration, Scalar,
                                     Severity, StrictModel, WholeNumber, fail, str_tuple, union_types)
 from telltale.config.detection import DETECTION_KINDS, Detection, DetectionKind
@@ -71,7 +71,6 @@ class MonitorBase(StrictModel):
     """Groups a `group.name` column may name."""
 
     _segment_before = field_validator("segment", mode="before")(_segment)
-    _notify_before = field_validator("notify", mode="before")(notify_before)
 
     @property
     def detection_rule(self) -> Detection | None:
