@@ -40,9 +40,8 @@ def list_alerts(store: Store, configured: Collection[str], status: str | None = 
         pending = [r for r in pending if r.last_error]
     ids = {a.alert_id for a in alerts}
     notices: dict[str, list[dict[str, Any]]] = {}
-    for row in store.outbox_messages() if ids else []:
-        if row.alert_id in ids:
-            notices.setdefault(row.alert_id, []).append(notice_json(row, configured))
+    for row in store.outbox_messages(alert_ids=ids) if ids else []:
+        notices.setdefault(row.alert_id, []).append(notice_json(row, configured))
     refs = store.refs_of(ids)
     out_alerts = [{
         "id": a.alert_id, "monitor": a.monitor, "model": a.model, "column": a.column or None,

@@ -84,11 +84,14 @@ class OutboxMixin(StoreBase):
         with self._read() as conn:
             return [_row(r) for r in conn.execute(q.order_by(outbox.c.id)).mappings()]
 
-    def outbox_messages(self, *, alert_id: str | None = None, channel: str | None = None) -> list[OutboxRow]:
-        """Every notice (delivered or not), optionally for one alert or channel, by id."""
+    def outbox_messages(self, *, alert_id: str | None = None, channel: str | None = None,
+                        alert_ids: Iterable[str] | None = None) -> list[OutboxRow]:
+        """Every notice (delivered or not), optionally for one alert, some alerts or a channel, by id."""
         q = sa.select(outbox)
         if alert_id is not None:
             q = q.where(outbox.c.alert_id == alert_id)
+        if alert_ids is not None:
+            q = q.where(outbox.c.alert_id.in_(sorted(set(alert_ids))))
         if channel is not None:
             q = q.where(outbox.c.channel == channel)
         with self._read() as conn:

@@ -82,8 +82,9 @@ def test_jira_cloud_lookup_uses_search_jql_when_search_is_gone(sinks, all_channe
 
 
 def test_jira_names_a_missing_transition(sinks) -> None:
-    chans = channels_at(sinks, tickets={"resolve_transition": "Closed"})
+    chans = channels_at(sinks, tickets={"resolve_transition": "Closed", "user": None})
     key = chans["tickets"].send(_message("firing"))
+    assert sinks.state.requests[-1].headers["authorization"] == "Bearer jt"    # no user: a PAT
     with pytest.raises(DeliveryError, match="no transition 'Closed' .available: Done.") as err:
         chans["tickets"].send(_message("resolved", ref=key))
     assert not err.value.retryable
