@@ -39,7 +39,8 @@ def build_channel(name: str, cfg: ChannelConfig | Mapping[str, Any]) -> Channel:
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"][1:])
-            raise ConfigError(f"{first['msg']}", key=f"alerts.{name}" + (f".{where}" if where else "")) from exc
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ConfigError(message, key=f"alerts.{name}" + (f".{where}" if where else "")) from exc
     assert isinstance(cfg, ChannelConfig)
     return CHANNEL_TYPES[cfg.type].build(name, cfg)  # type: ignore[attr-defined]
 
