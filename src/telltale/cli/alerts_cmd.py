@@ -6,11 +6,13 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:        # rich is imported when something is printed for people
+    from rich.table import Table
+    from rich.text import Text
 
 alerts_app = typer.Typer(no_args_is_help=True, help="Alert channels, alerts and their delivery.")
 ProjectOpt = typer.Option(Path("."), "--project", "-p", help="The project folder (with telltale.yml).")
@@ -22,6 +24,8 @@ def alerts_test(channel: str = typer.Argument(..., help="A channel name from `al
     """Send a test alert to a channel (straight, not through the outbox)."""
     from telltale.alerts.channels import build_channel
     from telltale.alerts.testalert import send_test_alert
+    from rich.text import Text
+
     from telltale.cli.main import _error_line, _errors, _load, _out
 
     with _errors():
@@ -54,6 +58,8 @@ def alerts_list(project: Path = ProjectOpt,
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
+    from rich.text import Text
+
     out = _out()
     if status not in ("pending", "failed"):
         out.print(alerts_table(data["alerts"]))
@@ -84,6 +90,8 @@ def alerts_retry(project: Path = ProjectOpt,
         sys.stdout.write(json.dumps({"delivery": notices, "channel_errors": report.get("channel_errors", {})},
                                     indent=2) + "\n")
     else:
+        from rich.text import Text
+
         out = _out()
         for n in notices:
             out.print(Text("  ") + notice_line(n), soft_wrap=True, highlight=False)
@@ -99,6 +107,8 @@ STYLE = {"sent": "green", "failed": "bold red", "pending": "yellow"}
 
 def notice_line(n: dict[str, Any]) -> Text:
     """`failed firing of al_... to ops: <reason>; retried after <time>`."""
+    from rich.text import Text
+
     status = str(n.get("status"))
     text = f" {n.get('notice')} of {n.get('alert')} to {n.get('channel')}"
     if n.get("error"):
@@ -110,6 +120,9 @@ def notice_line(n: dict[str, Any]) -> Text:
 
 def alerts_table(alerts: list[dict[str, Any]]) -> Table:
     """One row per alert: id, monitor, where, status, severity, opened, and delivery per channel."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title="alerts")
     for name in ("id", "monitor", "column", "segment", "status", "severity", "opened", "delivery"):
         table.add_column(name, overflow="fold")

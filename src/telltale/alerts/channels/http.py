@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
-
-import httpx
+from typing import TYPE_CHECKING, Any, Mapping
+from urllib.parse import urlsplit
 
 from telltale import __version__
-from telltale.alerts.channels import bounded
 from telltale.alerts.channels.base import DeliveryError
+
+if TYPE_CHECKING:        # httpx (0.1 s) is imported when a notice is sent, not by every run
+    from telltale.alerts.channels.bounded import HttpAnswer
+
+MAX_BODY_BYTES = 4096
 
 RETRYABLE_STATUS = frozenset({408, 425, 429})
 USER_AGENT = f"telltale/{__version__}"
@@ -17,13 +20,16 @@ USER_AGENT = f"telltale/{__version__}"
 
 def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[str, str] | None = None,
          body: bytes | None = None, json_body: Any = None, params: Mapping[str, str] | None = None,
-         timeout: float, verify: bool = True,
-         max_bytes: int = bounded.MAX_BODY_BYTES) -> bounded.HttpAnswer:
+         timeout: float, verify: bool = True, max_bytes: int = MAX_BODY_BYTES) -> HttpAnswer:
     """Send one request; return the answer when it is 2xx, else raise DeliveryError.
 
     `where` names the sink in messages (e.g. "jira 'tickets' (jira.example)"). A timeout,
     a network error, a 5xx or 408/425/429 are retryable; other answers are not.
     """
+    import httpx
+
+    from telltale.alerts.channels import bounded
+
     hdrs = {"User-Agent": USER_AGENT, **dict(headers or {})}
     if json_body is not None:
         body = json.dumps(json_body, separators=(",", ":"), allow_nan=False).encode("utf-8")
@@ -45,7 +51,7 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
     return resp
 
 
-def json_of(answer: bounded.HttpAnswer, channel: str, where: str) -> Any:
+def json_of(answer: HttpAnswer, channel: str, where: str) -> Any:
     """The answer's body as JSON, or a DeliveryError saying it was not JSON."""
     try:
         return json.loads(answer.text)
@@ -56,4 +62,4 @@ def json_of(answer: bounded.HttpAnswer, channel: str, where: str) -> Any:
 
 def host_of(url: str) -> str:
     """The host of a URL, for messages."""
-    return httpx.URL(url).host or url
+    return urlsplit(url).hostname or url
