@@ -6,7 +6,9 @@ Per (monitor, model, column, segment):
   channel, unless a noise control holds it (cooldown or daily cap): then the alert is
   recorded open with `suppressed` set, and its firing notice goes out on a later run
   once the hold has passed (if the alert is still open then);
-- result `alert`, alert open: nothing is sent again (its last value is updated);
+- result `alert`, alert open: nothing is sent again (its last value is updated), except an
+  `update` notice (new evidence: a later window) to channels that take updates (JIRA
+  comments), at most once per channel's `update_every`;
 - result `ok`, alert open: resolve it and queue exactly one `resolved` notice per channel
   that got its firing notice (none when the firing notice was never sent);
 - result `error` or `no_data`: nothing changes.
@@ -20,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Sequence
 
 from telltale.alerts.noise import AlertPolicy, NoiseGate
@@ -88,16 +90,17 @@ def alert_id_for(key: AlertKey, opened_at: datetime, salt: int = 0) -> str:
 
 def apply_results(store: Store, results: Sequence[MonitorResult],
                   policies: Mapping[str, AlertPolicy], *, run_id: str,
-                  now: datetime | None = None) -> LifecycleOutcome:
+                  now: datetime | None = None, updates: Mapping[str, timedelta] | None = None) -> LifecycleOutcome:
     """Apply a run's results to the alert state (one transaction); return what changed.
 
     `policies` maps monitor name to its AlertPolicy (channels from `notify`, cooldown,
-    daily cap); a monitor without one records alerts but notifies nobody.
+    daily cap); a monitor without one records alerts but notifies nobody. `updates` maps
+    the channels that take `update` notices to their minimum time between two.
     """
     now = to_utc(now or datetime.now(UTC))
     outcome = LifecycleOutcome()
     with store.transaction():
-        step = _Step(store, NoiseGate(store, now), outcome, run_id, now)
+        step = _Step(store, NoiseGate(store, now), outcome, run_id, now, dict(updates or {}))
         open_alerts = store.open_alerts({r.monitor for r in results})
         for result in results:
             key = alert_key(result)
@@ -123,6 +126,7 @@ class _Step:
     outcome: LifecycleOutcome
     run_id: str
     now: datetime
+    updates: dict[str, timedelta] = field(default_factory=dict)
 
     def open(self, key: AlertKey, result: MonitorResult, policy: AlertPolicy) -> AlertRecord:
         """A new alert: fire it, or record it held by a noise control."""
@@ -133,12 +137,13 @@ class _Step:
             alert_id=aid, monitor=key.monitor, model=key.model, column=key.column,
             segment_key=key.segment_key, status="open", severity=result.severity, opened_at=self.now,
             fired_at=None if hold else self.now, suppressed=hold, last_value=_finite(result.value),
-            last_run_id=self.run_id, last_sent_at=None if hold or not policy.channels else self.now,
+            last_run_id=self.run_id,
+            last_sent_at=None if hold or not policy.channels_for(result.severity) else self.now,
             payload=payload)
         self.store.insert_alert(rec)
         channels: tuple[str, ...] = ()
         if hold is None:
-            channels = self._queue(aid, "firing", payload, policy.channels)
+            channels = self._queue(aid, "firing", payload, policy.channels_for(result.severity))
             self.gate.note_fired(key.monitor)
         self._note(rec, result, "firing", channels, hold)
         return rec
@@ -149,6 +154,7 @@ class _Step:
         if rec.suppressed is None:
             self.store.update_alert(rec.alert_id, **changes)
             self.outcome.still_open.append(rec.alert_id)
+            self._update(rec, result, policy)
             return
         hold = self.gate.hold_reason(rec.key, policy)
         if hold is not None:
@@ -156,7 +162,7 @@ class _Step:
             self.outcome.still_open.append(rec.alert_id)
             return
         payload = build_payload(rec.alert_id, "firing", result, fired_at=self.now, severity=rec.severity)
-        channels = self._queue(rec.alert_id, "firing", payload, policy.channels)
+        channels = self._queue(rec.alert_id, "firing", payload, policy.channels_for(rec.severity))
         self.store.update_alert(rec.alert_id, suppressed=None, fired_at=self.now, payload=payload,
                                 last_sent_at=self.now if channels else None, **changes)
         self.gate.note_fired(rec.monitor)
@@ -177,12 +183,28 @@ class _Step:
         self.store.update_alert(rec.alert_id, **changes)
         self._note(rec, result, "resolved", channels, rec.suppressed if rec.fired_at is None else None)
 
+    def _update(self, rec: AlertRecord, result: MonitorResult, policy: AlertPolicy) -> None:
+        """New evidence (a later window) for channels that take updates, at most once per their interval."""
+        fired = rec.payload or {}
+        window = result.window.as_json() if result.window else None
+        if rec.fired_at is None or window is None or window == fired.get("window"):
+            return
+        due = []
+        for ch in self.store.outbox_channels(rec.alert_id, "firing"):
+            every = self.updates.get(ch)
+            last = self.store.last_queued(rec.alert_id, ch) if every is not None else None
+            if every is not None and (last is None or self.now - last >= every):
+                due.append(ch)
+        if due:
+            payload = build_payload(rec.alert_id, "firing", result, fired_at=rec.fired_at, severity=rec.severity)
+            self._queue(rec.alert_id, "update", payload, due, key=f"{rec.alert_id}:update:{window['end']}")
+
     def _queue(self, alert_id: str, status: str, payload: dict[str, Any],
-               channels: Iterable[str]) -> tuple[str, ...]:
+               channels: Iterable[str], key: str | None = None) -> tuple[str, ...]:
         chans = tuple(dict.fromkeys(channels))
         body = canonical_json(payload).decode("ascii")
         self.outcome.queued += self.store.enqueue(
-            OutboxMessage(alert_id=alert_id, channel=ch, status=status, body=body, created_at=self.now)
+            OutboxMessage(alert_id=alert_id, channel=ch, status=status, body=body, created_at=self.now, key=key)
             for ch in chans)
         return chans
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from telltale.store import AlertKey, Store
 from telltale.core.timeutil import floor_time, parse_duration
@@ -16,6 +16,8 @@ DAY = timedelta(days=1)
 class AlertPolicy:
     """How one monitor notifies: its channels (`notify`), cooldown and daily cap.
 
+    `channels`: notified at every severity; `by_severity`: (severity, channels) pairs from
+    `notify: {high: [pager], low: [team]}` (an alert of a severity not listed notifies nobody).
     `cooldown`: after an alert of a (monitor, model, column, segment) resolved, a new one
     for the same key within this time is recorded but its firing notice is held.
     `daily_cap`: at most this many firing notices per monitor per UTC day (None: no cap).
@@ -24,16 +26,27 @@ class AlertPolicy:
     channels: tuple[str, ...] = ()
     cooldown: timedelta = timedelta(0)
     daily_cap: int | None = None
+    by_severity: tuple[tuple[str, tuple[str, ...]], ...] | None = None
 
     @classmethod
-    def of(cls, notify: Iterable[str] = (), cooldown: timedelta | str | None = None,
-           daily_cap: int | None = None) -> AlertPolicy:
-        """Build from config values (`cooldown` may be a duration text such as `6h`)."""
+    def of(cls, notify: Iterable[str] | Mapping[str, Iterable[str]] = (),
+           cooldown: timedelta | str | None = None, daily_cap: int | None = None) -> AlertPolicy:
+        """Build from config values (`notify` a list or a mapping severity -> list;
+        `cooldown` may be a duration text such as `6h`)."""
         if isinstance(cooldown, str):
             cooldown = parse_duration(cooldown)
         if daily_cap is not None and daily_cap < 0:
             raise ValueError("daily_cap must be 0 or more")
+        if isinstance(notify, Mapping):
+            pairs = tuple((str(k), tuple(v)) for k, v in notify.items())
+            return cls((), cooldown or timedelta(0), daily_cap, pairs)
         return cls(tuple(notify), cooldown or timedelta(0), daily_cap)
+
+    def channels_for(self, severity: str) -> tuple[str, ...]:
+        """The channels an alert of this severity notifies."""
+        if self.by_severity is None:
+            return self.channels
+        return dict(self.by_severity).get(severity, ())
 
 
 @dataclass

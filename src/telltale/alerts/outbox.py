@@ -3,9 +3,11 @@
 Guarantees (see docs/alerts.md):
 - nothing is lost: a notice stays pending until a channel accepts it; a failure records
   `attempts`, `last_error` and `next_attempt_at`, and a later call tries again;
-- nothing is sent twice once marked delivered: a notice is claimed, sent and marked in
-  one transaction (a crash between a channel's accept and the commit can repeat it; the
-  `Idempotency-Key` header lets the receiver drop that repeat);
+- nothing is sent twice once marked delivered: a notice is claimed with a lease (a short
+  transaction), sent with no store lock held, then marked delivered; a second process
+  skips a notice under a live lease. A crash between a channel's accept and the record
+  can repeat that one notice (the `Idempotency-Key`, JIRA's label lookup and PagerDuty's
+  dedup key make the repeat harmless; see docs/alerts.md);
 - order: by queue id; a notice never overtakes an earlier pending one of the same alert
   on the same channel (no `resolved` before its `firing`).
 """
@@ -17,14 +19,16 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_before_delay, wait_exponential
 
 from telltale.alerts.channels.base import AlertMessage, Channel
 from telltale.errors import ChannelError
-from telltale.store import OutboxRow, Store
-from telltale.core.timeutil import UTC, to_utc
+from telltale.core.timeutil import UTC, iso, to_utc
+from telltale.store import OutboxLease, OutboxRow, Store, new_owner, owner_alive
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,13 @@ class DeliveryReport:
     (sent|failed|pending), error and retry_at (the `delivery` list of `run --json`)."""
 
     def note(self, row: OutboxRow, status: str, error: str | None = None,
-             retry_at: datetime | None = None) -> None:
+             retry_at: datetime | None = None, *, grouped: int | None = None) -> None:
         """Record what happened to one notice."""
-        from telltale.core.timeutil import iso
-
-        self.notices.append({"channel": row.channel, "alert": row.alert_id, "notice": row.status,
-                             "status": status, "error": error, "retry_at": iso(retry_at)})
+        entry: dict[str, Any] = {"channel": row.channel, "alert": row.alert_id, "notice": row.status,
+                                 "status": status, "error": error, "retry_at": iso(retry_at)}
+        if grouped:
+            entry["grouped"] = grouped
+        self.notices.append(entry)
 
     @property
     def sent_total(self) -> int:
@@ -94,75 +99,140 @@ class DeliveryReport:
                 "notices": list(self.notices)}
 
 
-def message_of(row: OutboxRow) -> AlertMessage:
+def message_of(row: OutboxRow, ref: str | None = None, dashboard_url: str | None = None) -> AlertMessage:
     """The channel-facing message of a stored notice (the body bytes exactly as queued)."""
     return AlertMessage(alert_id=row.alert_id, status=row.status, payload=json.loads(row.body),
-                        body=row.body.encode("utf-8"))
+                        body=row.body.encode("utf-8"), ref=ref, key=row.idempotency_key,
+                        dashboard_url=dashboard_url)
 
 
-def send_with_retry(channel: Channel, message: AlertMessage, settings: RetrySettings) -> None:
-    """`channel.send` with quick retries (tenacity); re-raises the last ChannelError."""
+def send_with_retry(send: Callable[[], T], settings: RetrySettings) -> T:
+    """`send()` with quick retries (tenacity); re-raises the last ChannelError."""
     retrying = Retrying(
         stop=stop_after_attempt(max(1, settings.attempts)) | stop_before_delay(settings.max_seconds),
         wait=wait_exponential(multiplier=settings.initial_wait, max=settings.max_wait),
         retry=retry_if_exception(lambda e: isinstance(e, ChannelError) and getattr(e, "retryable", True)),
         sleep=settings.sleep, reraise=True)
-    retrying(channel.send, message)
+    return retrying(send)
 
 
 def deliver_pending(store: Store, channels: Mapping[str, Channel], now: datetime | None = None,
-                    settings: RetrySettings | None = None, *, due_only: bool = True) -> DeliveryReport:
-    """Try every pending notice that is due, oldest first; return what happened.
+                    settings: RetrySettings | None = None, *, due_only: bool = True,
+                    dashboard_url: str | None = None) -> DeliveryReport:
+    """Try every pending notice that is due, oldest first; return what happened to each.
 
-    A channel that fails is not tried again in this pass (its later notices wait). With
-    `due_only=False`, notices are tried even before their `next_attempt_at`.
+    Each notice is claimed with a lease (a short transaction), sent with no store lock
+    held, then recorded. A channel that fails is not tried again in this pass (its later
+    notices wait). A `grouped` channel gets all its due notices of the pass as one message.
+    With `due_only=False`, notices are tried even before their `next_attempt_at`.
     """
     settings = settings or RetrySettings()
     now = to_utc(now or datetime.now(UTC))
     report = DeliveryReport()
-    down: set[str] = set()
-    held: set[tuple[str, str]] = set()              # (channel, alert) with an earlier notice pending
+    pass_ = _Pass(store, channels, now, settings, report, dashboard_url)
+    due: dict[str, list[OutboxRow]] = {}
     for row in store.pending_outbox():
-        lane = (row.channel, row.alert_id)
-        channel = channels.get(row.channel)
-        if channel is None:
-            report.unknown_channel[row.channel] += 1
-            report.note(row, "pending", f"no usable channel named '{row.channel}' in `alerts:`")
-            held.add(lane)
+        why, retry_at = pass_.hold(row, due_only)
+        if why is not None:
+            if row.channel not in channels:
+                report.unknown_channel[row.channel] += 1
+            else:
+                report.deferred += 1
+            report.note(row, "pending", why, retry_at)
+            pass_.held.add((row.channel, row.alert_id))
             continue
-        if row.channel in down or lane in held or (
-                due_only and row.next_attempt_at is not None and row.next_attempt_at > now):
-            report.deferred += 1
-            why = ("the channel failed earlier in this pass" if row.channel in down else
-                   "an earlier notice of this alert is still pending" if lane in held else
-                   row.last_error)
-            report.note(row, "pending", why, row.next_attempt_at)
-            held.add(lane)
-            continue
-        if not _deliver_one(store, channel, row.id, now, settings, report):
-            down.add(row.channel)
-            held.add(lane)
+        due.setdefault(row.channel, []).append(row)
+    for name, rows in due.items():
+        channel = channels[name]
+        if getattr(channel, "grouped", False) and len(rows) > 1:
+            pass_.send_group(channel, rows)
+        else:
+            for row in rows:
+                if name in pass_.down or (row.channel, row.alert_id) in pass_.held:
+                    report.deferred += 1
+                    report.note(row, "pending", "the channel failed earlier in this pass"
+                                if name in pass_.down else "an earlier notice of this alert is still pending",
+                                row.next_attempt_at)
+                    pass_.held.add((row.channel, row.alert_id))
+                    continue
+                pass_.send_one(channel, row)
     return report
 
 
-def _deliver_one(store: Store, channel: Channel, message_id: int, now: datetime,
-                 settings: RetrySettings, report: DeliveryReport) -> bool:
-    """Claim, send and mark one notice in one transaction; False when the channel failed."""
-    with store.claim_outbox(message_id) as claim:
-        if claim is None:                           # delivered meanwhile by another process
-            return True
-        row = claim.row
+@dataclass
+class _Pass:
+    """One delivery pass: which channels failed, which alerts wait behind a pending notice."""
+
+    store: Store
+    channels: Mapping[str, Channel]
+    now: datetime
+    settings: RetrySettings
+    report: DeliveryReport
+    dashboard_url: str | None
+    owner: str = field(default_factory=new_owner)
+    down: set[str] = field(default_factory=set)
+    held: set[tuple[str, str]] = field(default_factory=set)
+
+    def hold(self, row: OutboxRow, due_only: bool) -> tuple[str | None, datetime | None]:
+        """Why a notice waits in this pass (and until when), or (None, None) when it is due."""
+        if row.channel not in self.channels:
+            return (f"no channel named '{row.channel}' in `alerts:` (removed from the config?); "
+                    "it is sent once the channel is back"), None
+        if (row.channel, row.alert_id) in self.held:
+            return "an earlier notice of this alert is still pending", row.next_attempt_at
+        if row.lease_until is not None and row.lease_until > self.now and owner_alive(row.claimed_by):
+            return f"being sent by another telltale process ({row.claimed_by})", row.lease_until
+        if due_only and row.next_attempt_at is not None and row.next_attempt_at > self.now:
+            return row.last_error, row.next_attempt_at
+        return None, None
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim lasts: the retry budget plus the slowest channel's timeout, with room."""
+        slowest = max((float(getattr(c, "timeout", 10.0)) for c in self.channels.values()), default=10.0)
+        return timedelta(seconds=self.settings.max_seconds + 2 * slowest + 60)
+
+    def send_one(self, channel: Channel, row: OutboxRow) -> None:
+        """Claim, send (with quick retries) and record one notice."""
+        lease = self.store.claim_outbox(row.id, owner=self.owner, now=self.now, lease=self.lease)
+        if lease is None:
+            return                                   # delivered or claimed by another process meanwhile
+        row = lease.row
+        message = message_of(row, self.store.get_ref(row.alert_id, row.channel), self.dashboard_url)
         try:
-            send_with_retry(channel, message_of(row), settings)
-        except Exception as exc:                    # noqa: BLE001 - a broken channel must not lose notices
-            error = str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}"
-            retry_at = settings.next_attempt(now, row.attempts)
-            claim.failed(error, retry_at)
-            report.failed[row.channel] += 1
-            report.errors.append(f"{row.channel}: {row.idempotency_key}: {error}")
-            report.note(row, "failed", error, retry_at)
-            return False
-        claim.delivered(now)
-        report.sent[(row.channel, row.status)] += 1
-        report.note(row, "sent")
-        return True
+            ref = send_with_retry(lambda: channel.send(message), self.settings)
+        except Exception as exc:                     # noqa: BLE001 - a broken channel must not lose notices
+            self._failed(lease, exc)
+            return
+        self.store.record_delivered(lease, self.now, ref)
+        self.report.sent[(row.channel, row.status)] += 1
+        self.report.note(row, "sent")
+
+    def send_group(self, channel: Channel, rows: list[OutboxRow]) -> None:
+        """Claim every row, send them as one message, record them all."""
+        leases = [lease for r in rows if (lease := self.store.claim_outbox(
+            r.id, owner=self.owner, now=self.now, lease=self.lease)) is not None]
+        if not leases:
+            return
+        messages = [message_of(lease.row, None, self.dashboard_url) for lease in leases]
+        try:
+            send_with_retry(lambda: channel.send_group(messages), self.settings)  # type: ignore[attr-defined]
+        except Exception as exc:                     # noqa: BLE001
+            for lease in leases:
+                self._failed(lease, exc)
+            return
+        for lease in leases:
+            self.store.record_delivered(lease, self.now, None)
+            self.report.sent[(lease.row.channel, lease.row.status)] += 1
+            self.report.note(lease.row, "sent", grouped=len(leases))
+
+    def _failed(self, lease: OutboxLease, exc: Exception) -> None:
+        row = lease.row
+        error = str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}"
+        retry_at = self.settings.next_attempt(self.now, row.attempts)
+        self.store.record_failed(lease, error, retry_at)
+        self.report.failed[row.channel] += 1
+        self.report.errors.append(f"{row.channel}: {row.idempotency_key}: {error}")
+        self.report.note(row, "failed", error, retry_at)
+        self.down.add(row.channel)
+        self.held.add((row.channel, row.alert_id))

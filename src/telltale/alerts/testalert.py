@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from telltale.alerts.channels.base import AlertMessage, Channel
@@ -12,7 +13,7 @@ from telltale.core.timeutil import UTC, TimeRange, floor_time, iso, to_utc
 TEST_MONITOR = "telltale test"
 
 
-def make_test_message(now: datetime | None = None) -> AlertMessage:
+def make_test_message(now: datetime | None = None, dashboard_url: str | None = None) -> AlertMessage:
     """A synthetic `firing` alert of monitor "telltale test" (a fresh id each time)."""
     now = to_utc(now or datetime.now(UTC))
     day = floor_time(now, timedelta(days=1))
@@ -25,11 +26,17 @@ def make_test_message(now: datetime | None = None) -> AlertMessage:
         "baseline": None, "fired_at": iso(now),
         "message": "This is a test alert from telltale. If you can read it, the channel works.",
     })
-    return AlertMessage(alert_id=alert_id, status="firing", payload=payload, body=canonical_json(payload))
+    return AlertMessage(alert_id=alert_id, status="firing", payload=payload, body=canonical_json(payload),
+                        dashboard_url=dashboard_url)
 
 
-def send_test_alert(channel: Channel, now: datetime | None = None) -> None:
-    """Send a test alert once, without the outbox; raise ChannelError if the channel fails."""
-    channel.send(make_test_message(now))
+def send_test_alert(channel: Channel, now: datetime | None = None, dashboard_url: str | None = None) -> None:
+    """Send a test alert once, without the outbox; raise ChannelError if the channel fails.
+
+    A channel with `resolve_test` (PagerDuty) is sent its resolve right after."""
+    message = make_test_message(now, dashboard_url)
+    channel.send(message)
+    if getattr(channel, "resolve_test", False):      # leave no open incident behind (PagerDuty)
+        channel.send(replace(message, status="resolved"))
 
 

@@ -18,8 +18,6 @@ if TYPE_CHECKING:        # rich (0.05 s) is imported when something is printed f
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Watch ML models where their predictions live: checks pushed down into the warehouse.")
-alerts_app = typer.Typer(no_args_is_help=True, help="Alert channels.")
-app.add_typer(alerts_app, name="alerts")
 
 ProjectOpt = typer.Option(Path("."), "--project", "-p", help="The project folder (with telltale.yml).")
 _STATE: dict[str, Any] = {"store": None}       # the store URL of the loaded project, for errors
@@ -268,23 +266,6 @@ def demo(directory: Optional[Path] = typer.Argument(
     raise typer.Exit(0 if report.exit_code in (0, 1) else report.exit_code)
 
 
-@alerts_app.command("test")
-def alerts_test(channel: str = typer.Argument(..., help="A channel name from `alerts:`."),
-                project: Path = ProjectOpt) -> None:
-    """Send a test alert to a channel."""
-    from telltale.alerts.channels import build_channel
-    from telltale.alerts.testalert import send_test_alert
-
-    with _errors():
-        proj = _load(project)
-        if channel not in proj.config.alerts:
-            _error_line(f"no channel named '{channel}'; channels: {', '.join(proj.config.alerts) or 'none'}", 2)
-        send_test_alert(build_channel(channel, proj.config.alerts[channel].model_dump(exclude_none=True)))
-    from rich.text import Text
-
-    _out().print(Text.assemble(("sent", "green"), f" a test alert to {channel}"), soft_wrap=True)
-
-
 def main() -> None:
     """Entry point of the `telltale` script: no traceback ever reaches a user.
 
@@ -306,6 +287,14 @@ def main() -> None:
                           "please report it with the command you ran)"), soft_wrap=True, highlight=False)
         sys.exit(3)
 
+
+def _register() -> None:
+    from telltale.cli.alerts_cmd import alerts_app
+
+    app.add_typer(alerts_app, name="alerts")
+
+
+_register()
 
 if __name__ == "__main__":
     main()

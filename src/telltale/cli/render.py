@@ -138,9 +138,9 @@ def alert_lines(report: Any) -> list[Text]:
         if a.get("suppressed"):
             to = f"held by {a['suppressed']}, sent later"
         elif channels:
-            to = "notify " + ", ".join(channels)
+            to = "queued for " + ", ".join(channels) + "; see Delivery"
         else:
-            to = "no channel in `notify:`, so nothing is sent"
+            to = "no channel in `notify:` for it, so nothing is sent"
         word, style = ("opened", "bold red") if status == "firing" else ("resolved", "green")
         out.append(Text.assemble((word, style), f" {what} ({to})"))
     return out
@@ -154,6 +154,10 @@ def delivery_lines(report: Any) -> list[Text]:
     for n in notices:
         status = n.get("status", "?")
         text = f" {n.get('notice', 'notice')} of {n.get('alert')} to {n.get('channel')}"
+        if n.get("notice") == "metrics":
+            text = f" {n.get('points')} metric point(s) to {n.get('channel')}"
+        elif n.get("grouped"):
+            text += f" (one message for {n['grouped']} notices)"
         if status == "failed":
             text += f": {n.get('error')}"
             if n.get("retry_at"):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
+from telltale.config.alerts import Notify
 from telltale.config.common import (Cron, Duration, Name, Number, PositiveDuration, Scalar,
                                     Severity, StrictModel, WholeNumber, fail, str_tuple, union_types)
 from telltale.config.detection import DETECTION_KINDS, Detection, DetectionKind
@@ -49,7 +50,8 @@ class MonitorBase(StrictModel):
     severity: Severity = DEFAULT_SEVERITY
     schedule: Cron | None = None
     """Cron (UTC) for `telltale serve`; None = once per bucket of the model, after it closes."""
-    notify: tuple[str, ...] = ()
+    notify: Notify = ()
+    """Channels to notify: a list, or a list per severity (`{high: [pager], low: [team]}`)."""
     segment: Segment = None
     """None = all rows together; `all` = once per value of every segment column of the
     model; `{column: value}` = only the rows of that segment."""
@@ -69,7 +71,6 @@ class MonitorBase(StrictModel):
     """Groups a `group.name` column may name."""
 
     _segment_before = field_validator("segment", mode="before")(_segment)
-    _notify_before = field_validator("notify", mode="before")(str_tuple)
 
     @property
     def detection_rule(self) -> Detection | None:

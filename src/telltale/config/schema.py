@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from telltale.config.alerts import Channel
-from telltale.config.common import StrictModel, str_tuple
+from telltale.config.common import HttpUrl, StrictModel, str_tuple
 from telltale.config.connections import Connection
 from telltale.config.models import ModelConfig
 from telltale.config.monitors import Monitor
@@ -27,6 +27,8 @@ class TelltaleConfig(StrictModel):
     models: dict[str, ModelConfig] = Field(default_factory=dict)
     monitors: tuple[Monitor, ...] = ()
     alerts: dict[str, Channel] = Field(default_factory=dict)
+    dashboard_url: HttpUrl | None = None
+    """The dashboard's address, linked from alert messages."""
 
     @model_validator(mode="before")
     @classmethod

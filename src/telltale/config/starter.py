@@ -93,7 +93,7 @@ monitors:
     window: 7d
     detection: {absolute: {min: 0.6}}
 
-# Alert channels: webhook, slack, jira, newrelic.
+# Alert channels: webhook, slack, jira, pagerduty, newrelic (docs/alerts.md).
 alerts:
   ops:
     type: webhook

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from telltale.config.alerts import notify_names
 from telltale.config.detection import CompareSegmentRule
 from telltale.config.fields import ColumnError, kind_error, monitor_columns, resolve_column, takes_columns
 from telltale.config.models import BaselineConfig, ModelConfig, SourceConfig
@@ -95,15 +96,17 @@ class _Checker:
                      "give each monitor a unique name")
         else:
             names[mon.name] = i
-        for j, channel in enumerate(mon.notify):
+        seen: set[tuple[Any, str]] = set()
+        for sub, channel in notify_names(mon.notify):
             if channel not in self.cfg.alerts:
                 known = list(self.cfg.alerts)
-                self.add(base + ("notify", j),
+                self.add(base + ("notify", *sub),
                          f"unknown alert channel '{channel}'{did_you_mean(channel, known)}; "
                          + (f"channels are {one_of(known)}" if known else
                             "define it under alerts:, e.g. alerts: {ops: {type: webhook, url: ...}}"))
-            elif mon.notify.index(channel) != j:
-                self.add(base + ("notify", j), f"channel '{channel}' is listed twice")
+            elif (sub[:-1], channel) in seen:
+                self.add(base + ("notify", *sub), f"channel '{channel}' is listed twice")
+            seen.add((sub[:-1], channel))
         model = self.cfg.models.get(mon.model)
         if model is None:
             known = list(self.cfg.models)

@@ -575,23 +575,13 @@ def _error_result(project: Any, cfg: Any, at: datetime, error: str) -> MonitorRe
 
 def _finish(project: Any, store: Any, report: RunReport, monitors: list[Any], now: datetime,
             alerts: bool = True) -> None:
-    """Store metric points, move alerts through their lifecycle, deliver the outbox."""
-    from telltale.alerts.channels import usable_channels
-    from telltale.alerts.lifecycle import apply_results
-    from telltale.alerts.noise import AlertPolicy
-    from telltale.alerts.outbox import deliver_pending
+    """Store metric points, then hand the results to alerts (lifecycle, outbox, deliveries)."""
+    from telltale.alerts.dispatch import alert_run
     from telltale.store.history import points_from_results
 
     store.put_metric_points(points_from_results(report.run_id, report.at, report.results))
     if not alerts:
         return
-    policies = {m.name: AlertPolicy.of(m.notify, m.cooldown, m.daily_cap) for m in monitors}
-    outcome = apply_results(store, report.results, policies, run_id=report.run_id, now=now)
-    report.alerts = outcome.as_json()
-    channels, errors = usable_channels({k: v.model_dump(exclude_none=True)
-                                        for k, v in project.config.alerts.items()})
-    # a run is an explicit attempt: every pending notice is tried, backoff or not (the
-    # backoff paces the scheduler's retries between runs)
-    report.delivery = deliver_pending(store, channels, now, due_only=False).as_json()
-    if errors:
-        report.delivery["channel_errors"] = {k: str(v) for k, v in dict(errors).items()}
+    done = alert_run(store, report.results, monitors, project.config.alerts, run_id=report.run_id,
+                     at=report.at, now=now, dashboard_url=project.config.dashboard_url)
+    report.alerts, report.delivery = done.alerts, done.delivery

@@ -13,7 +13,7 @@ from __future__ import annotations
 from telltale.store.engine import DEFAULT_URL
 from telltale.store.history import points_from_results
 from telltale.store.migrations import LATEST_VERSION, MIGRATIONS, Migration, current_version, migrate
-from telltale.store.outbox import OutboxClaim
+from telltale.store.outbox import OutboxLease, new_owner, owner_alive
 from telltale.store.records import (
     AlertKey,
     AlertRecord,
@@ -28,6 +28,6 @@ from telltale.store.store import Store, open_store, open_store_readonly, resolve
 
 __all__ = [
     "DEFAULT_URL", "LATEST_VERSION", "MIGRATIONS", "AlertKey", "AlertRecord", "MetricPoint", "Migration",
-    "OutboxClaim", "OutboxMessage", "OutboxRow", "PartialRow", "RunRecord", "Store", "StoredPartials",
-    "current_version", "migrate", "open_store", "open_store_readonly", "points_from_results", "resolve_url",
+    "OutboxLease", "OutboxMessage", "OutboxRow", "PartialRow", "RunRecord", "Store", "StoredPartials",
+    "current_version", "migrate", "new_owner", "owner_alive", "open_store", "open_store_readonly", "points_from_results", "resolve_url",
 ]

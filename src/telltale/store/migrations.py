@@ -197,10 +197,28 @@ def _v3_leases(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v4_delivery_leases(conn: Connection) -> None:
+    """v4: outbox leases (claimed_by, lease_until: no lock is held while a notice is sent) and
+    alert_refs (each channel's external reference of an alert: JIRA issue key, dedup key)."""
+    ts = sa.DateTime(timezone=True).compile(dialect=conn.dialect)
+    conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN claimed_by VARCHAR(200)"))
+    conn.execute(sa.text(f"ALTER TABLE outbox ADD COLUMN lease_until {ts}"))
+    md = sa.MetaData()
+    sa.Table(
+        "alert_refs", md,
+        sa.Column("alert_id", sa.String(64), primary_key=True),
+        sa.Column("channel", sa.String(200), primary_key=True),
+        sa.Column("ref", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: runs, partials, grids, metric_points, alerts, outbox", _v1_initial),
     Migration(2, "partials and grids keyed by a fingerprint of their source", _v2_fingerprints),
     Migration(3, "scheduler leases: one evaluation per monitor and scheduled time", _v3_leases),
+    Migration(4, "outbox leases and each channel's external reference of an alert", _v4_delivery_leases),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

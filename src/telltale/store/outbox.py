@@ -2,45 +2,56 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import os
+import socket
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any, Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from telltale.store.core import StoreBase
 from telltale.store.engine import begin
 from telltale.store.records import OutboxMessage, OutboxRow
-from telltale.store.schema import outbox
+from telltale.store.schema import alert_refs, outbox
 from telltale.store.sqlutil import insert_ignore
 from telltale.core.timeutil import to_utc
 
 
-@dataclass
-class OutboxClaim:
-    """A queued notice held for delivery inside one transaction (see `claim_outbox`)."""
+def new_owner() -> str:
+    """A claim owner: `host:pid:random`, so a lease of a process that died can be taken over."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    """False when `owner` is a process on this host that no longer runs (else True)."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True                     # another machine: trust its lease until it expires
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:                     # exists, owned by someone else
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class OutboxLease:
+    """A notice claimed for delivery: no transaction stays open while it is sent."""
 
     row: OutboxRow
-    _conn: Connection
-    outcome: str | None = None
-
-    def delivered(self, at: datetime) -> None:
-        """Mark it delivered (committed with the claim: it is never sent again)."""
-        self._conn.execute(sa.update(outbox).where(outbox.c.id == self.row.id).values(
-            delivered_at=to_utc(at), last_error=None, next_attempt_at=None))
-        self.outcome = "delivered"
-
-    def failed(self, error: str, next_attempt_at: datetime | None) -> None:
-        """Keep it pending, with the error and when to try again."""
-        self._conn.execute(sa.update(outbox).where(outbox.c.id == self.row.id).values(
-            last_error=error[:2000], next_attempt_at=to_utc(next_attempt_at) if next_attempt_at else None))
-        self.outcome = "failed"
+    owner: str
+    lease_until: datetime
 
 
 class OutboxMixin(StoreBase):
-    """enqueue / pending_outbox / claim_outbox / outbox_messages / outbox_channels."""
+    """enqueue / pending_outbox / claim_outbox + record_* / outbox_messages / refs of alerts."""
 
     def enqueue(self, messages: Iterable[OutboxMessage]) -> int:
         """Queue notices; one already queued for the same (channel, idempotency key) is skipped.
@@ -73,11 +84,14 @@ class OutboxMixin(StoreBase):
         with self._read() as conn:
             return [_row(r) for r in conn.execute(q.order_by(outbox.c.id)).mappings()]
 
-    def outbox_messages(self, *, alert_id: str | None = None, channel: str | None = None) -> list[OutboxRow]:
-        """Every notice (delivered or not), optionally for one alert or channel, by id."""
+    def outbox_messages(self, *, alert_id: str | None = None, channel: str | None = None,
+                        alert_ids: Iterable[str] | None = None) -> list[OutboxRow]:
+        """Every notice (delivered or not), optionally for one alert, some alerts or a channel, by id."""
         q = sa.select(outbox)
         if alert_id is not None:
             q = q.where(outbox.c.alert_id == alert_id)
+        if alert_ids is not None:
+            q = q.where(outbox.c.alert_id.in_(sorted(set(alert_ids))))
         if channel is not None:
             q = q.where(outbox.c.channel == channel)
         with self._read() as conn:
@@ -90,27 +104,98 @@ class OutboxMixin(StoreBase):
         with self._read() as conn:
             return list(conn.execute(q).scalars())
 
-    @contextmanager
-    def claim_outbox(self, message_id: int) -> Iterator[OutboxClaim | None]:
-        """Hold one pending notice for delivery, in a transaction of its own.
+    def claim_outbox(self, message_id: int, *, owner: str, now: datetime,
+                     lease: timedelta) -> OutboxLease | None:
+        """Claim one pending notice for `lease` (a short transaction of its own), or None.
 
-        The claim increments `attempts` of a row that is still undelivered; that write
-        locks the row (PostgreSQL) or the database (SQLite) until the block ends, so two
-        deliverers never send the same notice. Yields None when the notice was delivered
-        meanwhile. Call `claim.delivered(now)` or `claim.failed(error, retry_at)` inside
-        the block: the outcome commits together with the claim. An exception rolls both back.
+        None when it was delivered meanwhile or another live process holds an unexpired
+        lease on it. A lease whose owner died (same host, its pid gone) or expired is taken
+        over. The claim counts one attempt. Then send, with no store lock held, and call
+        `record_delivered` or `record_failed` with the same owner.
         """
         if getattr(self._local, "conn", None) is not None:
             raise RuntimeError("claim_outbox needs a transaction of its own; call it outside store.transaction()")
+        now = to_utc(now)
+        until = now + lease
         with begin(self.engine) as conn:
+            cur = conn.execute(sa.select(outbox).where(outbox.c.id == message_id)).mappings().first()
+            if cur is None or cur["delivered_at"] is not None:
+                return None
+            held = cur["lease_until"] is not None and to_utc(cur["lease_until"]) > now
+            if held and owner_alive(cur["claimed_by"]):
+                return None
+            before = cur["claimed_by"]
+            cond = outbox.c.claimed_by.is_(None) if before is None else outbox.c.claimed_by == before
             res = conn.execute(sa.update(outbox).where(
-                outbox.c.id == message_id, outbox.c.delivered_at.is_(None)).values(
-                attempts=outbox.c.attempts + 1))
+                outbox.c.id == message_id, outbox.c.delivered_at.is_(None), cond).values(
+                attempts=outbox.c.attempts + 1, claimed_by=owner, lease_until=until))
             if res.rowcount != 1:
-                yield None
-                return
+                return None
             row = conn.execute(sa.select(outbox).where(outbox.c.id == message_id)).mappings().one()
-            yield OutboxClaim(_row(row), conn)
+        return OutboxLease(_row(row), owner, until)
+
+    def record_delivered(self, lease: OutboxLease, at: datetime, ref: str | None = None) -> bool:
+        """Mark a claimed notice delivered and keep the channel's reference for its alert.
+
+        False when the lease was lost (another process took it over after it expired); the
+        notice is marked delivered all the same (it was).
+        """
+        row = lease.row
+        with self.transaction() as conn:
+            res = conn.execute(sa.update(outbox).where(outbox.c.id == row.id, outbox.c.claimed_by == lease.owner)
+                               .values(delivered_at=to_utc(at), last_error=None, next_attempt_at=None,
+                                       lease_until=None))
+            if res.rowcount != 1:
+                conn.execute(sa.update(outbox).where(outbox.c.id == row.id, outbox.c.delivered_at.is_(None))
+                             .values(delivered_at=to_utc(at), last_error=None, next_attempt_at=None,
+                                     lease_until=None))
+            if ref is not None:
+                self.put_ref(row.alert_id, row.channel, ref, at)
+        return res.rowcount == 1
+
+    def record_failed(self, lease: OutboxLease, error: str, next_attempt_at: datetime | None) -> None:
+        """Keep a claimed notice pending, with the error and when to try again; release the lease."""
+        with self.transaction() as conn:
+            conn.execute(sa.update(outbox).where(outbox.c.id == lease.row.id, outbox.c.claimed_by == lease.owner,
+                                                 outbox.c.delivered_at.is_(None)).values(
+                last_error=error[:2000], lease_until=None,
+                next_attempt_at=to_utc(next_attempt_at) if next_attempt_at else None))
+
+    def put_ref(self, alert_id: str, channel: str, ref: str, at: datetime) -> None:
+        """Keep (or replace) a channel's external reference of an alert."""
+        with self.transaction() as conn:
+            done = conn.execute(sa.update(alert_refs).where(
+                alert_refs.c.alert_id == alert_id, alert_refs.c.channel == channel).values(
+                ref=ref, updated_at=to_utc(at))).rowcount
+            if not done:
+                conn.execute(sa.insert(alert_refs).values(alert_id=alert_id, channel=channel, ref=ref,
+                                                          updated_at=to_utc(at)))
+
+    def get_ref(self, alert_id: str, channel: str) -> str | None:
+        """A channel's external reference of an alert (JIRA issue key, dedup key), or None."""
+        with self._read() as conn:
+            value = conn.execute(sa.select(alert_refs.c.ref).where(
+                alert_refs.c.alert_id == alert_id, alert_refs.c.channel == channel)).scalar()
+        return None if value is None else str(value)
+
+    def refs_of(self, alert_ids: Iterable[str]) -> dict[tuple[str, str], str]:
+        """(alert id, channel) -> reference, for some alerts."""
+        ids = sorted(set(alert_ids))
+        if not ids:
+            return {}
+        with self._read() as conn:
+            rows = conn.execute(sa.select(alert_refs).where(alert_refs.c.alert_id.in_(ids)))
+            return {(r.alert_id, r.channel): r.ref for r in rows}
+
+    def last_queued(self, alert_id: str, channel: str) -> datetime | None:
+        """When the latest notice of an alert was queued for a channel."""
+        q = sa.select(sa.func.max(outbox.c.created_at)).where(outbox.c.alert_id == alert_id,
+                                                              outbox.c.channel == channel)
+        with self._read() as conn:
+            value = conn.execute(q).scalar()
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return None if value is None else to_utc(value)
 
     def outbox_counts(self) -> dict[str, dict[str, int]]:
         """Per channel: how many notices are pending and delivered (for /metrics and the dashboard)."""
@@ -125,4 +210,5 @@ def _row(r: Any) -> OutboxRow:
     return OutboxRow(id=r["id"], alert_id=r["alert_id"], channel=r["channel"], status=r["status"],
                      idempotency_key=r["idempotency_key"], body=r["payload"], created_at=r["created_at"],
                      attempts=r["attempts"], next_attempt_at=r["next_attempt_at"],
-                     delivered_at=r["delivered_at"], last_error=r["last_error"])
+                     delivered_at=r["delivered_at"], last_error=r["last_error"],
+                     claimed_by=r["claimed_by"], lease_until=r["lease_until"])

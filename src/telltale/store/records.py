@@ -125,14 +125,16 @@ class OutboxMessage:
 
     alert_id: str
     channel: str
-    status: str                       # firing | resolved
+    status: str                       # firing | update | resolved
     body: str                         # the exact JSON text to send
     created_at: datetime
+    key: str | None = None            # the idempotency key when not `<alert id>:<status>`
 
     @property
     def idempotency_key(self) -> str:
-        """`<alert id>:<status>`: unique per channel, so a notice is queued at most once."""
-        return f"{self.alert_id}:{self.status}"
+        """`<alert id>:<status>` (updates: their own key): unique per channel, so a notice is
+        queued at most once."""
+        return self.key or f"{self.alert_id}:{self.status}"
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ class OutboxRow:
     next_attempt_at: datetime | None = None
     delivered_at: datetime | None = None
     last_error: str | None = None
+    claimed_by: str | None = None
+    lease_until: datetime | None = None
 
     @property
     def payload(self) -> dict[str, Any]:

@@ -96,6 +96,16 @@ outbox = sa.Table(
     sa.Column("next_attempt_at", UTCDateTime),
     sa.Column("delivered_at", UTCDateTime),
     sa.Column("last_error", sa.Text),
+    sa.Column("claimed_by", sa.String(200)),                      # host:pid:token of the sender
+    sa.Column("lease_until", UTCDateTime),                        # claimed until (no lock held)
+)
+
+alert_refs = sa.Table(
+    "alert_refs", metadata,
+    sa.Column("alert_id", sa.String(64), primary_key=True),
+    sa.Column("channel", sa.String(200), primary_key=True),
+    sa.Column("ref", sa.Text, nullable=False),                    # JIRA issue key, dedup key, ts
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
 leases = sa.Table(

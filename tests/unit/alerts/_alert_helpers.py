@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from telltale.alerts import build_channel
+
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -33,3 +35,20 @@ def make_result(status: str = "alert", value: float | None = 0.31, *, monitor: s
 def received(httpserver, path: str = "/hook") -> list:
     """The requests the test server received on `path`, in order."""
     return [req for req, _ in httpserver.log if req.path == path]
+
+
+def channels_at(sinks, **extra):
+    """name -> channel for every type, at the sinks' base URL."""
+    base = sinks.url
+    cfgs = {
+        "ops": {"type": "webhook", "url": f"{base}/hook", "secret": SECRET, "timeout": 5},
+        "tickets": {"type": "jira", "url": base, "project": "ML", "user": "bot@acme.io", "token": "jt",
+                    "labels": ["telltale"], "resolve_transition": "Done", "timeout": 5},
+        "pager": {"type": "pagerduty", "routing_key": "pd-key", "endpoint": base, "timeout": 5},
+        "team": {"type": "slack", "webhook_url": f"{base}/services/T/B/X", "timeout": 5},
+        "nr": {"type": "newrelic", "license_key": "nr-key", "endpoint": f"{base}/v1/accounts/events",
+               "metric_endpoint": f"{base}/metric/v1", "metrics": True, "timeout": 5},
+    }
+    for name, changes in extra.items():
+        cfgs[name] = {**cfgs[name], **changes}
+    return {name: build_channel(name, cfg) for name, cfg in cfgs.items()}

@@ -1,4 +1,4 @@
-"""Fixtures for the alerts tests: a store, a webhook on httpserver, a closed port."""
+"""Fixtures for the alerts tests: a store, a webhook on httpserver, a closed port, the API sinks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
-from _alert_helpers import SECRET
+from _alert_helpers import SECRET, channels_at
 
 from telltale.alerts import build_channel
 from telltale.store import Store, open_store
@@ -48,3 +48,21 @@ def closed_port_url() -> str:
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/hook"
 
+
+
+@pytest.fixture
+def sinks():
+    """Local peers of the webhook, JIRA, PagerDuty, Slack and New Relic APIs (tests/peers/alert_sinks.py)."""
+    from peers.alert_sinks import AlertSinks
+
+    s = AlertSinks(secret=SECRET)
+    yield s
+    if s.hold is not None:
+        s.hold.release()
+    s.stop()
+
+
+@pytest.fixture
+def all_channels(sinks):
+    """One channel of every type, each pointed at the sinks."""
+    return channels_at(sinks)

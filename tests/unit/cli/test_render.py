@@ -97,8 +97,8 @@ def test_why_alerts_and_resolved_alerts_are_listed() -> None:
     assert "alert nulls [tenure]: 0.2 is above the maximum 0.05" in out
     assert "no_data f1: no labelled rows" in out and "error auc: query failed" in out
     assert "volume:" not in out                         # an ok result needs no explanation
-    assert "opened nulls [tenure] (notify ops)" in out
-    assert "resolved volume (region=EU) (notify ops)" in out
+    assert "opened nulls [tenure] (queued for ops; see Delivery)" in out
+    assert "resolved volume (region=EU) (queued for ops; see Delivery)" in out
     assert "opened quiet (held by cooldown, sent later)" in out
     assert "4 results: 1 alert, 1 error, 1 no_data, 1 ok; 1 queries pushed down (0.500 s in the warehouse)" in out
 

@@ -14,7 +14,7 @@ ENV = {
     "SF_ACCOUNT": "acme-xy12345", "SF_USER": "telltale", "SF_PASSWORD": "pw",
     "PG_PASSWORD": "pgpw", "HOOK_SECRET": "s3cret", "JIRA_URL": "https://acme.atlassian.net",
     "JIRA_USER": "bot@acme.io", "JIRA_TOKEN": "jt", "NEW_RELIC_LICENSE_KEY": "nrkey",
-    "SLACK_WEBHOOK": "https://hooks.slack.com/services/T/B/X",
+    "SLACK_WEBHOOK": "https://hooks.slack.com/services/T/B/X", "PD_ROUTING_KEY": "pdkey",
 }
 
 FULL = textwrap.dedent("""\
@@ -198,6 +198,7 @@ FULL = textwrap.dedent("""\
              issue_type: Task}
       nr: {type: newrelic, license_key: "${NEW_RELIC_LICENSE_KEY}", region: eu}
       team: {type: slack, webhook_url: "${SLACK_WEBHOOK}"}
+      pager: {type: pagerduty, routing_key: "${PD_ROUTING_KEY}"}
     """)
 
 

@@ -173,6 +173,25 @@ def test_unknown_channel(error):
                           "(did you mean 'ops'?)")
 
 
+def test_notify_by_severity_is_checked_per_entry(error):
+    msg = one(error(BASE + """\
+  - name: drift
+    model: credit
+    type: data_drift
+    notify: {high: [ops, opz], low: ops}
+"""))
+    assert msg.startswith("telltale.yml:21:26: monitors[0].notify.high[1]: unknown alert channel 'opz' "
+                          "(did you mean 'ops'?)")
+    msg = one(error(BASE + """\
+  - name: drift
+    model: credit
+    type: data_drift
+    notify: {urgent: [ops]}
+"""))
+    assert msg.startswith("telltale.yml:21:13: monitors[0].notify: notify by severity takes the keys "
+                          "low, medium, high, not 'urgent'")
+
+
 def test_unknown_connection(error):
     msg = one(error(BASE.replace("connection: wh", "connection: warehouse")))
     assert msg.startswith("telltale.yml:7:17: models.credit.connection: unknown connection 'warehouse'")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -36,8 +36,8 @@ def _versions(url: str) -> list[int]:
 
 
 def test_fresh_store_is_at_latest_version_and_matches_schema(store, store_url):
-    assert store.version == LATEST_VERSION == 3
-    assert _versions(store_url) == [1, 2, 3]
+    assert store.version == LATEST_VERSION == 4
+    assert _versions(store_url) == [1, 2, 3, 4]
     inspector = sa.inspect(store.engine)
     for table in metadata.sorted_tables:
         found = {c["name"] for c in inspector.get_columns(table.name)}
@@ -145,3 +145,25 @@ def test_v1_store_migrates_to_fingerprinted_partials_and_grids(store_url):
     assert s2.get_partials("credit", "day", T0, end, fingerprint="abc").values == {(T0, ""): {"count|*": 7}}
     assert s2.get_partials("credit", "day", T0, end).values == {(T0, ""): {"count|*": 42}}
     s2.close()
+
+
+def test_v2_store_migrates_to_outbox_leases_and_alert_refs_keeping_queued_notices(store_url):
+    from telltale.store import OutboxMessage, new_owner
+
+    old = open_store(store_url, migrations=MIGRATIONS[:2])
+    assert old.version == 2
+    with old.engine.begin() as conn:   # a notice queued by a v2 telltale (no lease columns yet)
+        conn.execute(sa.text("INSERT INTO outbox (alert_id, channel, status, idempotency_key, payload, "
+                             "created_at, attempts) VALUES ('a1', 'ops', 'firing', 'a1:firing', '{}', "
+                             ":t, 2)"), {"t": T0.replace(tzinfo=None)})
+    old.close()
+    new = open_store(store_url)
+    assert new.version == 4 == LATEST_VERSION
+    (row,) = new.pending_outbox()
+    assert (row.idempotency_key, row.attempts, row.claimed_by, row.lease_until) == ("a1:firing", 2, None, None)
+    lease = new.claim_outbox(row.id, owner=new_owner(), now=T0, lease=timedelta(minutes=5))
+    assert lease is not None
+    new.record_delivered(lease, T0, ref="ML-7")
+    assert new.get_ref("a1", "ops") == "ML-7" and new.pending_outbox() == []
+    assert new.enqueue([OutboxMessage("a1", "ops", "update", "{}", T0, key="a1:update:x")]) == 1
+    new.close()

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from telltale.core.results import MonitorResult
-from telltale.store import AlertRecord, OutboxMessage, points_from_results
+from telltale.store import AlertRecord, OutboxMessage, new_owner, owner_alive, points_from_results
 from telltale.core.timeutil import TimeRange
 
 UTC = timezone.utc
@@ -102,13 +102,16 @@ def test_outbox_enqueue_is_idempotent_and_claim_is_exclusive(store):
     assert [(m.channel, m.idempotency_key, m.attempts) for m in pending] == [
         ("ops", "a1:firing", 0), ("team", "a1:firing", 0)]
     assert pending[0].payload == {"id": "a1"}
-    with store.claim_outbox(pending[0].id) as claim:
-        assert claim.row.attempts == 1
-        claim.delivered(D0)
-    with store.claim_outbox(pending[0].id) as claim:
-        assert claim is None                       # never handed out twice once delivered
-    with store.claim_outbox(pending[1].id) as claim:
-        claim.failed("HTTP 500", D0 + DAY)
+    lease = timedelta(minutes=5)
+    first = store.claim_outbox(pending[0].id, owner="h:1:a", now=D0, lease=lease)
+    assert first is not None and first.row.attempts == 1 and first.row.claimed_by == "h:1:a"
+    assert store.claim_outbox(pending[0].id, owner=new_owner(), now=D0, lease=lease) is None  # leased
+    assert store.record_delivered(first, D0, ref="ML-1")
+    assert store.claim_outbox(pending[0].id, owner=new_owner(), now=D0, lease=lease) is None  # delivered
+    assert store.get_ref("a1", "ops") == "ML-1" and store.refs_of(["a1"]) == {("a1", "ops"): "ML-1"}
+    second = store.claim_outbox(pending[1].id, owner=new_owner(), now=D0, lease=lease)
+    assert second is not None
+    store.record_failed(second, "HTTP 500", D0 + DAY)
     rows = store.outbox_messages(alert_id="a1")
     assert rows[0].delivered and not rows[1].delivered
     assert (rows[1].attempts, rows[1].last_error, rows[1].next_attempt_at) == (1, "HTTP 500", D0 + DAY)
@@ -117,5 +120,26 @@ def test_outbox_enqueue_is_idempotent_and_claim_is_exclusive(store):
                                      "team": {"pending": 1, "delivered": 0}}
     with pytest.raises(RuntimeError):
         with store.transaction():
-            with store.claim_outbox(pending[1].id):
-                pass
+            store.claim_outbox(pending[1].id, owner=new_owner(), now=D0, lease=lease)
+
+
+def test_a_lease_of_a_dead_process_or_an_expired_one_is_taken_over(store):
+    import socket
+    import subprocess
+    import sys
+
+    store.enqueue([OutboxMessage("a1", "ops", "firing", "{}", D0)])
+    (row,) = store.pending_outbox()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    lease = timedelta(minutes=5)
+    dead = f"{socket.gethostname()}:{gone}:x"
+    assert store.claim_outbox(row.id, owner=dead, now=D0, lease=lease) is not None
+    assert not owner_alive(dead)
+    taken = store.claim_outbox(row.id, owner=new_owner(), now=D0, lease=lease)   # its owner died
+    assert taken is not None and taken.row.attempts == 2
+    other_host = store.claim_outbox(row.id, owner="elsewhere:1:x", now=D0 + lease, lease=lease)
+    assert other_host is not None                                                 # expired: taken
+    assert store.claim_outbox(row.id, owner=new_owner(), now=D0 + lease, lease=lease) is None
+    assert not store.record_delivered(taken, D0)                                 # lease lost, still marked
+    assert store.pending_outbox() == []

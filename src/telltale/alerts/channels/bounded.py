@@ -59,23 +59,31 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, total_timeout: fl
     Raises DeadlineExceeded past the deadline and httpx.HTTPError for network errors.
     Redirects are not followed; at most MAX_BODY_BYTES of the answer are read.
     """
+    return request("POST", url, body=body, headers=headers, total_timeout=total_timeout, verify=verify)
+
+
+def request(method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str],
+            total_timeout: float, verify: bool = True, params: Mapping[str, str] | None = None,
+            max_bytes: int = MAX_BODY_BYTES) -> HttpAnswer:
+    """One HTTP request under a total deadline; at most `max_bytes` of the answer are read."""
     async def exchange() -> HttpAnswer:
         async with httpx.AsyncClient(timeout=total_timeout, verify=verify, follow_redirects=False) as client:
-            async with client.stream("POST", url, content=body, headers=dict(headers)) as resp:
-                return HttpAnswer(resp.status_code, await _start_of_body(resp))
+            async with client.stream(method, url, content=body, headers=dict(headers),
+                                     params=dict(params) if params else None) as resp:
+                return HttpAnswer(resp.status_code, await _start_of_body(resp, max_bytes))
 
     return run_with_deadline(exchange, total_timeout)
 
 
-async def _start_of_body(resp: Any) -> str:
+async def _start_of_body(resp: Any, max_bytes: int) -> str:
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.aiter_bytes():
         chunks.append(chunk)
         size += len(chunk)
-        if size >= MAX_BODY_BYTES:
+        if size >= max_bytes:
             break
-    raw = b"".join(chunks)[:MAX_BODY_BYTES]
+    raw = b"".join(chunks)[:max_bytes]
     try:
         return raw.decode(resp.charset_encoding or "utf-8", errors="replace")
     except LookupError:                       # a charset Python does not know

@@ -1,28 +1,59 @@
-"""The webhook channel: an HTTP POST of the canonical JSON body, signed with HMAC-SHA256."""
+"""The webhook channel: an HTTP POST of the canonical JSON body, signed with HMAC-SHA256.
+
+With `grouped: true`, the notices of one delivery pass go out as one POST whose body is
+`{"version": 1, "alerts": [<body>, ...], "keys": [<Idempotency-Key of each>, ...]}`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Literal, Sequence
 
-from telltale import __version__
-from telltale.alerts.channels.base import AlertMessage, DeliveryError
-from telltale.errors import ConfigError
-from telltale.core.timeutil import parse_duration
+from pydantic import Field, field_validator
+
+from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec
+from telltale.alerts.channels.http import call, host_of
+from telltale.core.configbase import HttpUrl, Timeout
 
 SIGNATURE_HEADER = "X-Telltale-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 DEFAULT_TIMEOUT_S = 10.0
-_RETRYABLE_STATUS = frozenset({408, 425, 429})
-_KEYS = frozenset({"type", "url", "secret", "headers", "timeout", "verify"})
+
+
+class WebhookConfig(ChannelConfig):
+    """POST a signed JSON body to `url` (HMAC-SHA256 with `secret`)."""
+
+    type: Literal["webhook"]
+    url: HttpUrl
+    secret: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout: Timeout = timedelta(seconds=DEFAULT_TIMEOUT_S)
+    verify: bool = True
+    """Check the server's TLS certificate (default true)."""
+    grouped: bool = False
+    """Send the notices of one delivery pass as one POST."""
+
+    @field_validator("secret", mode="before")
+    @classmethod
+    def _empty_secret(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 def sign(body: bytes, secret: str) -> str:
     """The signature header value: `sha256=` + hex HMAC-SHA256 of the exact body bytes."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def group_body(messages: Sequence[AlertMessage]) -> tuple[bytes, str]:
+    """The body of a grouped POST and its Idempotency-Key (`group:` + a hash of the keys)."""
+    keys = [m.idempotency_key for m in messages]
+    body = b'{"alerts":[' + b",".join(m.body for m in messages) + b'],"keys":' + \
+        json.dumps(keys, separators=(",", ":"), ensure_ascii=True).encode("ascii") + b',"version":1}'
+    return body, "group:" + hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass
@@ -35,70 +66,41 @@ class WebhookChannel:
     headers: dict[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT_S
     verify: bool = True
+    grouped: bool = False
+    update_every: timedelta | None = None
     type: str = "webhook"
 
     @classmethod
-    def from_config(cls, name: str, cfg: Mapping[str, Any]) -> WebhookChannel:
-        """Build from a channel's config: `url`, optional `secret`, `headers`, `timeout`, `verify`."""
-        unknown = set(cfg) - _KEYS
-        if unknown:
-            raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}; a webhook takes "
-                              f"{', '.join(sorted(_KEYS - {'type'}))}", key=f"alerts.{name}")
-        url = cfg.get("url")
-        if not url or not str(url).startswith(("http://", "https://")):
-            raise ConfigError("a webhook needs `url: https://...` (http:// or https://)",
-                              key=f"alerts.{name}.url")
-        headers = cfg.get("headers") or {}
-        if not isinstance(headers, Mapping):
-            raise ConfigError("`headers` must be a mapping of header name to value",
-                              key=f"alerts.{name}.headers")
-        return cls(name=name, url=str(url), secret=str(cfg["secret"]) if cfg.get("secret") else None,
-                   headers={str(k): str(v) for k, v in headers.items()},
-                   timeout=_timeout(name, cfg.get("timeout")), verify=bool(cfg.get("verify", True)))
+    def from_config(cls, name: str, cfg: WebhookConfig) -> WebhookChannel:
+        """Build from a validated config."""
+        return cls(name=name, url=cfg.url, secret=cfg.secret, headers=dict(cfg.headers),
+                   timeout=cfg.timeout.total_seconds(), verify=cfg.verify, grouped=cfg.grouped)
 
     def request_headers(self, message: AlertMessage) -> dict[str, str]:
         """Configured extra headers, then the ones telltale owns (those win)."""
+        return self._headers(message.body, message.idempotency_key)
+
+    def _headers(self, body: bytes, key: str) -> dict[str, str]:
         out = dict(self.headers)
-        out.update({"Content-Type": "application/json", "User-Agent": f"telltale/{__version__}",
-                    IDEMPOTENCY_HEADER: message.idempotency_key})
+        out.update({"Content-Type": "application/json", IDEMPOTENCY_HEADER: key})
         if self.secret:
-            out[SIGNATURE_HEADER] = sign(message.body, self.secret)
+            out[SIGNATURE_HEADER] = sign(body, self.secret)
         return out
 
-    def send(self, message: AlertMessage) -> None:
+    def send(self, message: AlertMessage) -> str | None:
         """POST the message body; raise DeliveryError on a network error, a non-2xx answer or
         when the whole request takes longer than `timeout` (a total deadline, not per read)."""
-        import httpx   # 0.1 s: imported when a notice is sent, not by every run
+        self._post(message.body, message.idempotency_key)
+        return None
 
-        from telltale.alerts.channels import bounded
+    def send_group(self, messages: Sequence[AlertMessage]) -> None:
+        """POST several notices as one signed body (see the module docstring)."""
+        body, key = group_body(messages)
+        self._post(body, key)
 
-        where = f"webhook '{self.name}' ({httpx.URL(self.url).host})"
-        try:
-            resp = bounded.post(self.url, message.body, self.request_headers(message),
-                             total_timeout=self.timeout, verify=self.verify)
-        except (bounded.DeadlineExceeded, httpx.TimeoutException) as exc:
-            raise DeliveryError(f"{where}: timed out: no complete answer within {self.timeout:g}s "
-                                "(the channel's `timeout` bounds the whole request)",
-                                channel=self.name) from exc
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"{where}: could not deliver: {exc}", channel=self.name) from exc
-        if not 200 <= resp.status_code < 300:
-            excerpt = " ".join(resp.text[:200].split())
-            raise DeliveryError(
-                f"{where} answered HTTP {resp.status_code}" + (f": {excerpt}" if excerpt else ""),
-                channel=self.name, status_code=resp.status_code,
-                retryable=resp.status_code >= 500 or resp.status_code in _RETRYABLE_STATUS)
+    def _post(self, body: bytes, key: str) -> None:
+        call(self.name, f"webhook '{self.name}' ({host_of(self.url)})", "POST", self.url,
+             headers=self._headers(body, key), body=body, timeout=self.timeout, verify=self.verify)
 
 
-def _timeout(name: str, value: Any) -> float:
-    if value is None:
-        return DEFAULT_TIMEOUT_S
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    try:
-        return parse_duration(str(value)).total_seconds()
-    except ValueError as exc:
-        raise ConfigError(f"`timeout` must be seconds or a duration such as 10s ({exc})",
-                          key=f"alerts.{name}.timeout") from exc
+SPEC = ChannelSpec(WebhookConfig, WebhookChannel.from_config)

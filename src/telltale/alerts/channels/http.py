@@ -1,0 +1,65 @@
+"""HTTP calls of the channels: one request under a total deadline, errors as DeliveryError."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Mapping
+from urllib.parse import urlsplit
+
+from telltale import __version__
+from telltale.alerts.channels.base import DeliveryError
+
+if TYPE_CHECKING:        # httpx (0.1 s) is imported when a notice is sent, not by every run
+    from telltale.alerts.channels.bounded import HttpAnswer
+
+MAX_BODY_BYTES = 4096
+
+RETRYABLE_STATUS = frozenset({408, 425, 429})
+USER_AGENT = f"telltale/{__version__}"
+
+
+def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[str, str] | None = None,
+         body: bytes | None = None, json_body: Any = None, params: Mapping[str, str] | None = None,
+         timeout: float, verify: bool = True, max_bytes: int = MAX_BODY_BYTES) -> HttpAnswer:
+    """Send one request; return the answer when it is 2xx, else raise DeliveryError.
+
+    `where` names the sink in messages (e.g. "jira 'tickets' (jira.example)"). A timeout,
+    a network error, a 5xx or 408/425/429 are retryable; other answers are not.
+    """
+    import httpx
+
+    from telltale.alerts.channels import bounded
+
+    hdrs = {"User-Agent": USER_AGENT, **dict(headers or {})}
+    if json_body is not None:
+        body = json.dumps(json_body, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        hdrs.setdefault("Content-Type", "application/json")
+    try:
+        resp = bounded.request(method, url, body=body, headers=hdrs, params=params,
+                               total_timeout=timeout, verify=verify, max_bytes=max_bytes)
+    except (bounded.DeadlineExceeded, httpx.TimeoutException) as exc:
+        raise DeliveryError(f"{where}: timed out: no complete answer within {timeout:g}s "
+                            "(the channel's `timeout` bounds the whole request)", channel=channel) from exc
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"{where}: could not deliver: {exc}", channel=channel) from exc
+    if not 200 <= resp.status_code < 300:
+        excerpt = " ".join(resp.text[:200].split())
+        raise DeliveryError(
+            f"{where} answered HTTP {resp.status_code}" + (f": {excerpt}" if excerpt else ""),
+            channel=channel, status_code=resp.status_code,
+            retryable=resp.status_code >= 500 or resp.status_code in RETRYABLE_STATUS)
+    return resp
+
+
+def json_of(answer: HttpAnswer, channel: str, where: str) -> Any:
+    """The answer's body as JSON, or a DeliveryError saying it was not JSON."""
+    try:
+        return json.loads(answer.text)
+    except ValueError as exc:
+        raise DeliveryError(f"{where} answered HTTP {answer.status_code} with a body that is not JSON: "
+                            f"{' '.join(answer.text[:120].split())}", channel=channel) from exc
+
+
+def host_of(url: str) -> str:
+    """The host of a URL, for messages."""
+    return urlsplit(url).hostname or url
