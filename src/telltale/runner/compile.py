@@ -64,12 +64,12 @@ def compile_project(project: Any, *, model: str | None, dialect: str | None, at:
 
 def _statements(mr: ModelRun) -> Iterator[tuple[str, Any]]:
     """The (kind, sqlglot tree) of each statement of one model's run, in the run's order."""
-    from telltale.monitors.registry import DirectMonitorType, monitor_type
+    from telltale.monitors.registry import monitor_type
 
     plan = mr.plan()
     for _, cfg, ctx in plan.direct:   # monitors with a query of their own (model_staleness) first
         mt = monitor_type(cfg.type)
-        if isinstance(mt, DirectMonitorType):
+        if mt is not None and mt.query is not None:
             try:
                 q = mt.query(cfg, ctx, mr.spec, mr.connector)
             except ValueError:

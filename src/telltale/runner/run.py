@@ -20,7 +20,8 @@ from sqlglot import exp
 from telltale.errors import ConfigError, TelltaleError
 from telltale.monitors.common import history_range, make_result
 from telltale.monitors.context import EvalContext
-from telltale.monitors.registry import DirectMonitorType, monitor_type
+from telltale.monitors.base import MonitorType
+from telltale.monitors.registry import monitor_type
 from telltale.core.grids import Grid
 from telltale.core.partials import Partial, count_rows, empty_value
 from telltale.planner.queries import count_query, grid_queries, plan_scans
@@ -126,18 +127,6 @@ class RunPlan:
     segmented: set[Partial] = field(default_factory=set)         # needed per segment combination
 
 
-def asks_for_segments(cfg: Any) -> bool:
-    """Whether a monitor reads values per segment (`segment:` or a `compare_segment`
-    detection); the partials of the others are scanned without the segment GROUP BY."""
-    from telltale.monitors.common import opt, plain
-
-    if plain(opt(cfg, "segment")) is not None:
-        return True
-    det = plain(opt(cfg, "detection"))
-    return isinstance(det, dict) and (det.get("kind") == "compare_segment"
-                                      or det.get("compare_segment") is not None)
-
-
 def duplicate_labels() -> Partial:
     """Label rows left out because their prediction has a later label (summed per bucket)."""
     rows = col(LABEL_ROWS)
@@ -199,16 +188,16 @@ class ModelRun:
         for i, cfg in enumerate(self.monitors):
             mt = monitor_type(cfg.type)
             ctx = self.context(cfg)
-            if mt is None or isinstance(mt, DirectMonitorType):
+            if mt is None or mt.query is not None:
                 plan.direct.append((i, cfg, ctx))
                 continue
-            wants = mt.requests(cfg, ctx)
+            wants = mt.partials(cfg, ctx)
             asked = set(wants)
             if self.spec.actuals is not None and self.reads_labels(wants):
                 plan.label_readers.add(i)
                 asked.add(duplicate_labels())
             plan.needed |= asked
-            if self.spec.segments and asks_for_segments(cfg):
+            if self.spec.segments and cfg.asks_for_segments:
                 plan.segmented |= asked
             plan.ranges.append(ctx.focal)
             past = history_range(cfg, ctx.focal)
@@ -256,7 +245,7 @@ class ModelRun:
         slots: dict[int, list[MonitorResult]] = {}
         for i, cfg, ctx in plan.direct:
             mt = monitor_type(cfg.type)
-            slots[i] = (self.direct(mt, cfg, ctx) if isinstance(mt, DirectMonitorType) else
+            slots[i] = (self.direct(mt, cfg, ctx) if mt is not None else
                         [self.failed(cfg, ctx, f"monitor type {cfg.type} is not available in this release")])
         fetch_error = None
         if plan.contexts:
@@ -290,10 +279,12 @@ class ModelRun:
         return make_result(cfg, ctx, column=None, segment=None, metric=cfg.type, value=None,
                            verdict=None, status="error", error=error)
 
-    def direct(self, mt: DirectMonitorType, cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
+    def direct(self, mt: MonitorType[Any], cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
         """A monitor with a query of its own (model_staleness reads MAX(timestamp), not a summary)."""
+        assert mt.query is not None
         try:
-            return mt.evaluate(cfg, ctx, self.spec, self.connector, self._execute)
+            answer = self._execute(mt.query(cfg, ctx, self.spec, self.connector))
+            return mt.evaluate(cfg, replace(ctx, answer=answer))
         except (TelltaleError, ValueError) as exc:
             return [self.failed(cfg, ctx, str(exc))]
 
