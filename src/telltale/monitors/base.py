@@ -18,9 +18,10 @@ from telltale.configbase.words import one_of
 from telltale.core.fields import Field as MappedField
 from telltale.core.fields import FieldGroup
 
+from telltale.core.partials import Partial, count_rows
+
 if TYPE_CHECKING:
     from telltale.connectors.base import Connector
-    from telltale.core.partials import Partial
     from telltale.core.results import MonitorResult
     from telltale.monitors.context import EvalContext
     from telltale.planner.queries import PlannedQuery
@@ -167,8 +168,6 @@ class MonitorType(Generic[C]):
     def partials(self, cfg: C, ctx: EvalContext) -> set[Partial]:
         """The summaries a monitor reads, with the row count `min_rows` and the no-rows checks
         read (it rides along the distribution scan, or is one more COUNT(*) in the scalar one)."""
-        from telltale.core.partials import count_rows
-
         if self.requests is None:
             return set()
         return self.requests(cfg, ctx) | {count_rows()}

@@ -24,7 +24,8 @@ from telltale.monitors.common import make_result
 from telltale.monitors.context import EvalContext
 from telltale.planner.queries import PlannedQuery
 from telltale.planner.relation import referenced_columns
-from telltale.runner.plan import WINDOW, ModelPlan, MonitorPlan, Plan, Unplanned, duplicate_labels
+from telltale.runner.modelctx import duplicate_labels
+from telltale.runner.plan import WINDOW, ModelPlan, MonitorPlan, Plan, Unplanned
 from telltale.runner.windows import monitor_windows
 from telltale.runner.scans import ScanGroup, as_of_labels
 

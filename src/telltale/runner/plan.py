@@ -22,30 +22,23 @@ from telltale.connectors.base import Connector
 from telltale.core.grids import Grid
 from telltale.core.partials import Partial
 from telltale.core.results import TRAINING
-from telltale.core.timeutil import TimeRange
+from telltale.core.timeutil import TimeRange, covering
 from telltale.errors import ConnectorError, TelltaleError
 from telltale.monitors.base import MonitorBase, MonitorType
 from telltale.monitors.common import history_range
 from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import implementation
 from telltale.planner.queries import PlannedQuery, count_query, grid_queries, plan_scans
-from telltale.planner.relation import col, referenced_columns
+from telltale.planner.relation import referenced_columns
 from telltale.planner.spec import LABEL_ROWS, ModelSpec
 from telltale.runner.metrics import MetricCompiler
-from telltale.runner.modelctx import model_fields, model_spec, summary_fingerprint
+from telltale.runner.modelctx import duplicate_labels, model_fields, model_spec, summary_fingerprint
 from telltale.runner.scans import ScanGroup, StoredState, scans_needed
 from telltale.runner.summaries import SummaryBook
 from telltale.runner.windows import monitor_windows, source_key, training_source
 
 WINDOW = ""
 """The scope of summaries read from the model's own rows (a training baseline's: its key)."""
-
-
-def duplicate_labels() -> Partial:
-    """Label rows left out because their prediction has a later label (summed per bucket)."""
-    rows = col(LABEL_ROWS)
-    return Partial("sum", exp.Sub(this=rows, expression=exp.Literal.number(1)),
-                   exp.GT(this=rows.copy(), expression=exp.Literal.number(1)))
 
 
 @dataclass
@@ -167,8 +160,6 @@ class ModelPlan:
         """Where new histogram grids are sampled: the window baselines, else the training set."""
         first = next(iter(self.training.values()), None)
         if self.baselines or first is None:
-            from telltale.core.timeutil import covering
-
             return self.spec, covering(self.baselines or [covering(self.ranges)])
         return self.training_spec(first.source), None
 
