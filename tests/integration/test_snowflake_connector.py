@@ -31,7 +31,7 @@ from telltale.connectors.base import SourceSpec
 from telltale.core.partials import Partial, count_rows
 from telltale.core.timeutil import TimeRange
 from telltale.errors import ConnectorError
-from telltale.monitors.staleness import newest_query
+from telltale.monitors.model_staleness import newest_query
 from telltale.planner.queries import scalar_query
 from telltale.planner.spec import ModelSpec
 

@@ -24,15 +24,18 @@ SOURCES = {
 
 # The layer order, lowest first. A package may import packages of lower floors only; packages
 # on one floor are independent of each other. `__init__` is the top-level package itself
-# (`telltale.__version__`, `telltale.TelltaleError`).
+# (`telltale.__version__`, `telltale.TelltaleError`). `configbase` holds the config building
+# blocks (strict model, durations, detections, baselines) that config classes beside their
+# implementations are made of; `config` sits above them and assembles `telltale.yml` from them.
 LAYERS: list[tuple[str, ...]] = [
     ("core",),
     ("errors",),
     ("__init__",),
+    ("configbase",),
     ("connectors", "stats", "store"),
-    ("alerts",),                       # below config: each channel's config class sits beside its sender
-    ("config", "metric_dsl", "planner"),
-    ("monitors",),
+    ("metric_dsl", "planner"),
+    ("alerts", "monitors"),
+    ("config",),
     ("runner",),
     ("demo", "api"),
     ("serve",),
@@ -165,6 +168,24 @@ def test_the_ground_floor_imports_no_heavy_library(tmp_path: Path) -> None:
                                "core/x.py": "import numpy\nimport scipy.stats\nfrom datetime import date\n"})
     found = violations(sources)
     assert len(found) == 1 and "scipy.stats" in found[0]
+
+
+def test_a_monitor_importing_the_config_package_fails(tmp_path: Path) -> None:
+    """Monitor types declare their config classes from configbase; `config` imports them."""
+    sources = _tree(tmp_path, {"__init__.py": "", "monitors/__init__.py": "",
+                               "monitors/x.py": "from telltale.config.models import ModelConfig\n"
+                                                "from telltale.configbase.values import StrictModel\n",
+                               "config/__init__.py": "from telltale.monitors.registry import Monitor\n"})
+    found = violations(sources)
+    assert len(found) == 1 and "monitors (floor 6) imports telltale.config.models" in found[0]
+
+
+def test_config_building_blocks_import_only_the_ground_floor(tmp_path: Path) -> None:
+    sources = _tree(tmp_path, {"__init__.py": "", "configbase/__init__.py": "",
+                               "configbase/x.py": "from telltale.core.timeutil import parse_duration\n"
+                                                  "from telltale.store import store\n"})
+    found = violations(sources)
+    assert len(found) == 1 and "configbase (floor 3) imports telltale.store" in found[0]
 
 
 def test_a_downward_import_passes(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from telltale.config.connections import (CONNECTION_TYPES, AthenaConnection, Big
                                          Connection, ConnectionBase, DeltaConnection,
                                          DuckDBConnection, PostgresConnection, RedshiftConnection,
                                          RedshiftIAM, S3Connection, SnowflakeConnection)
-from telltale.config.detection import (AbsoluteRule, AnomalyRule, ChangeRule, CompareSegmentRule,
+from telltale.configbase.detection import (AbsoluteRule, AnomalyRule, ChangeRule, CompareSegmentRule,
                                        Detection)
 from telltale.config.fields import default_columns, monitor_columns
 from telltale.config.models import (ActualsSource, BaselineConfig, FieldSpec,

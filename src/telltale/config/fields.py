@@ -18,11 +18,9 @@ chi2 on a numeric column is computed on its histogram bins (the same fixed edges
 from __future__ import annotations
 
 from telltale.config.models import ModelConfig
-from telltale.core.fields import FIELD_GROUPS, Field
-from telltale.config.monitors import (COLUMN_MONITORS, NUMERIC_ONLY_METHODS, DataDriftMonitor,
-                                      MetricChangeMonitor, MissingValuesMonitor, MonitorBase,
-                                      NewValuesMonitor, PredictionDriftMonitor, ValueRangeMonitor)
+from telltale.config.monitors import ColumnsMixin, DataDriftMonitor, MonitorBase
 from telltale.config.problems import did_you_mean, one_of
+from telltale.core.fields import FIELD_GROUPS, Field
 
 _SINGULAR = {"features": "a feature", "raw_inputs": "a raw input", "predictions": "a prediction",
              "actuals": "an actual (label)"}
@@ -34,12 +32,12 @@ class ColumnError(ValueError):
 
 def takes_columns(monitor: MonitorBase) -> bool:
     """Whether this monitor type has a `columns` parameter."""
-    return isinstance(monitor, COLUMN_MONITORS)
+    return isinstance(monitor, ColumnsMixin)
 
 
 def resolve_column(monitor: MonitorBase, model: ModelConfig, model_name: str, name: str) -> Field:
     """The field a `columns` entry names; ColumnError with a did-you-mean if there is none."""
-    type_name = getattr(monitor, "type", "monitor")
+    type_name = monitor.type_name
     group, dot, bare = name.partition(".")
     if dot and group in FIELD_GROUPS:
         if group not in monitor.qualified_groups:
@@ -75,40 +73,22 @@ def resolve_column(monitor: MonitorBase, model: ModelConfig, model_name: str, na
 
 
 def kind_error(monitor: MonitorBase, ref: Field) -> str | None:
-    """Why a field's kind does not fit the monitor, or None if it fits."""
-    if isinstance(monitor, (DataDriftMonitor, PredictionDriftMonitor)):
-        if monitor.method in NUMERIC_ONLY_METHODS and ref.kind != "numeric":
-            return (f"method {monitor.method} needs numeric columns and '{ref.name}' is {ref.kind}; "
-                    "use psi, js, hellinger or chi2 for it (or a separate monitor)")
-    elif isinstance(monitor, NewValuesMonitor):
-        if ref.kind == "numeric":
-            return (f"new_values needs categorical or boolean columns and '{ref.name}' is numeric; "
-                    "use value_range for numeric columns")
-    elif isinstance(monitor, ValueRangeMonitor):
-        if ref.kind != "numeric":
-            return (f"value_range needs numeric columns and '{ref.name}' is {ref.kind}; "
-                    "use new_values for categorical columns")
-    elif isinstance(monitor, MetricChangeMonitor):
-        if monitor.statistic != "missing_count" and ref.kind != "numeric":
-            return (f"statistic {monitor.statistic} needs numeric columns and '{ref.name}' is "
-                    f"{ref.kind}; use statistic: missing_count or a numeric column")
-    return None
+    """Why a field's kind does not fit the monitor, or None if it fits (each type says)."""
+    return monitor.kind_error(ref) if isinstance(monitor, ColumnsMixin) else None
 
 
 def default_columns(monitor: MonitorBase, model: ModelConfig) -> list[Field]:
     """The columns a monitor looks at when it lists none (see the module table)."""
-    if isinstance(monitor, MissingValuesMonitor):
-        pool = model.fields("features", "raw_inputs", "predictions")
-    else:
-        pool = model.fields(*monitor.column_groups)
+    groups = monitor.default_groups if isinstance(monitor, ColumnsMixin) else None
+    pool = model.fields(*(groups or monitor.column_groups))
     return [r for r in pool if kind_error(monitor, r) is None]
 
 
 def monitor_columns(monitor: MonitorBase, model: ModelConfig, model_name: str) -> list[Field]:
     """The fields a monitor looks at: its `columns`, or the default ones; [] for model-level types."""
-    if not takes_columns(monitor):
+    if not isinstance(monitor, ColumnsMixin):
         return []
-    columns = getattr(monitor, "columns", None)
+    columns = monitor.columns
     if columns is None:
         return default_columns(monitor, model)
     out = []

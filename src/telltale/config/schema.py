@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from telltale.config.alerts import Channel
-from telltale.config.common import HttpUrl, StrictModel, str_tuple
+from telltale.configbase.values import HttpUrl, StrictModel, str_tuple
 from telltale.config.connections import Connection
 from telltale.config.models import ModelConfig
 from telltale.config.monitors import Monitor

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from telltale.config.alerts import notify_names
-from telltale.config.detection import CompareSegmentRule
+from telltale.configbase.detection import CompareSegmentRule
 from telltale.config.fields import ColumnError, kind_error, monitor_columns, resolve_column, takes_columns
 from telltale.config.models import BaselineConfig, ModelConfig, SourceConfig
 from telltale.config.monitors import ModelStalenessMonitor, MonitorBase, PerformanceDegradationMonitor
@@ -132,7 +132,7 @@ class _Checker:
         columns = getattr(mon, "columns", None)
         if columns is None:
             if not monitor_columns(mon, model, mon.model):
-                type_name = getattr(mon, "type", "monitor")
+                type_name = mon.type_name
                 self.add(base + ("type",), f"model {mon.model} has no column this {type_name} monitor "
                          "can look at by default; list columns: [...] explicitly")
             return

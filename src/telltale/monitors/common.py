@@ -1,4 +1,4 @@
-"""Shared pieces of the monitor types: reading config, choosing segments, building results.
+"""Shared pieces of the monitor types: choosing segments, applying detections, building results.
 
 Every result is right or says why not. `make_result` turns a value into `ok`/`alert` only
 when the value can be judged; otherwise the result is `no_data` with the reason, checked
@@ -14,61 +14,30 @@ here for every monitor type:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
+from telltale.configbase.detection import AbsoluteRule, AnomalyRule, ChangeRule, CompareSegmentRule
 from telltale.core.fields import Field
+from telltale.core.partials import PartialValues, count_rows
+from telltale.core.results import TRAINING, MonitorResult, Status
+from telltale.core.segkey import segment_label, segment_text
+from telltale.core.timeutil import TimeRange
+from telltale.monitors.base import MonitorBase
 from telltale.monitors.context import EvalContext
 from telltale.monitors.detection import MIN_HISTORY, Verdict, absolute, anomaly, change
-from telltale.core.partials import Partial, PartialValues, count_rows
-from telltale.core.segkey import segment_label, segment_text
-from telltale.core.results import TRAINING, MonitorResult, Status
-from telltale.config.detection import ANOMALY_HISTORY, ANOMALY_SENSITIVITY
-from telltale.config.monitors import DEFAULT_SEVERITY
-from telltale.core.timeutil import TimeRange
 
 ValueFn = Callable[[PartialValues], "float | None"]
 
 
-def opt(cfg: Any, name: str, default: Any = None) -> Any:
-    """An optional monitor setting (config objects or plain dicts)."""
-    if isinstance(cfg, dict):
-        return cfg.get(name, default)
-    value = getattr(cfg, name, default)
-    return default if value is None else value
-
-
-def plain(obj: Any) -> Any:
-    """A pydantic model or dict as plain Python data."""
-    if obj is None:
-        return None
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump(exclude_none=True)
-    return obj
-
-
-def detection_of(cfg: Any) -> tuple[str, dict[str, Any]] | None:
-    """The monitor's detection as (kind, params): absolute | change | anomaly | compare_segment."""
-    det = plain(opt(cfg, "detection"))
-    if not det:
-        return None
-    if isinstance(det, dict):
-        if "kind" in det:
-            return det["kind"], {k: v for k, v in det.items() if k != "kind"}
-        for kind in ("absolute", "change", "anomaly", "compare_segment"):
-            if det.get(kind) is not None:
-                return kind, plain(det[kind]) or {}
-    raise ValueError(f"unknown detection {det!r}")
-
-
-def segments_for(cfg: Any, ctx: EvalContext) -> list[dict[str, str | None] | None]:
+def segments_for(cfg: MonitorBase, ctx: EvalContext) -> list[dict[str, str | None] | None]:
     """None (all rows) plus, for `segment: all`, one entry per value of each segment column
     seen in the focal window or the baseline window: a value that vanished is reported too
     (no rows in the window), a new one says it has no baseline."""
-    seg = plain(opt(cfg, "segment"))
+    seg = cfg.segment
     if seg is None:
         return [None]
-    if seg == "all" or (isinstance(seg, dict) and seg.get("all")):
+    if seg == "all":
         seen: dict[str, set[str | None]] = {}
         ranges = [ctx.focal] + ([ctx.baseline] if ctx.baseline not in (None, TRAINING) else [])
         for rng in ranges:
@@ -78,9 +47,7 @@ def segments_for(cfg: Any, ctx: EvalContext) -> list[dict[str, str | None] | Non
         for column, found in sorted(seen.items()):
             out += [{column: v} for v in sorted(found, key=lambda x: (x is None, x or ""))]
         return out
-    if isinstance(seg, dict):
-        return [{str(k): _seg_text(v) for k, v in seg.items()}]
-    return [None]
+    return [{str(k): _seg_text(v) for k, v in seg.items()}]
 
 
 def _seg_text(v: Any) -> str | None:
@@ -88,7 +55,7 @@ def _seg_text(v: Any) -> str | None:
     return segment_text(v)
 
 
-def columns_of(cfg: Any, ctx: EvalContext, group: str) -> list[Field]:
+def columns_of(cfg: MonitorBase, ctx: EvalContext) -> list[Field]:
     """The monitor's `columns` as resolved by the config (its type's defaults when absent)."""
     return list(ctx.monitor_columns(cfg))
 
@@ -117,30 +84,9 @@ def span_text(rng: TimeRange) -> str:
     return f"{rng.start:%Y-%m-%d %H:%M} to {rng.end:%Y-%m-%d %H:%M} UTC"
 
 
-def min_rows_of(cfg: Any) -> int:
-    """The monitor's `min_rows` (0: no minimum)."""
-    return int(opt(cfg, "min_rows", 0) or 0)
-
-
-def row_requests(cfg: Any) -> set[Partial]:
-    """The row count of every window and segment, which `min_rows` and the no-rows checks
-    read (it rides along the distribution scan, or is one more COUNT(*) in the scalar one)."""
-    return set() if cfg.type == "model_staleness" else {count_rows()}
-
-
 def _no_rows(ctx: EvalContext, segment: dict | None) -> str:
     where = f" of segment {segment_label(segment)}" if segment else ""
     return f"no rows{where} in the window ({span_text(ctx.focal)})"
-
-
-def needs_baseline(cfg: Any) -> bool:
-    """True when the monitor compares each segment with the same segment in the baseline."""
-    if cfg.type in ("data_drift", "prediction_drift", "new_values"):
-        return True
-    if cfg.type == "value_range" and opt(cfg, "margin") is not None:
-        return True
-    det = detection_of(cfg)
-    return det is not None and det[0] == "change"
 
 
 def missing_baseline(ctx: EvalContext, segment: dict | None) -> str | None:
@@ -156,12 +102,10 @@ def missing_baseline(ctx: EvalContext, segment: dict | None) -> str | None:
     return f"there is no baseline: {where} has no rows"
 
 
-def unusable(cfg: Any, ctx: EvalContext, segment: dict | None, value: float | None) -> str | None:
+def unusable(cfg: MonitorBase, ctx: EvalContext, segment: dict | None, value: float | None) -> str | None:
     """Why a value of this monitor and segment cannot be judged (None when it can)."""
-    if cfg.type == "model_staleness":
-        return None
     focal = ctx.values(ctx.focal, segment)
-    limit = min_rows_of(cfg)
+    limit = cfg.min_rows
     if limit > 0:
         rows = int(focal.get(count_rows()) or 0)
         if rows < limit:
@@ -170,16 +114,17 @@ def unusable(cfg: Any, ctx: EvalContext, segment: dict | None, value: float | No
                     f"min_rows: {limit}")
     if value is None and not has_rows(focal):
         return _no_rows(ctx, segment)
-    if needs_baseline(cfg):
+    if cfg.compares_with_baseline:
         return missing_baseline(ctx, segment)
     return None
 
 
-def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict | None,
+def make_result(cfg: MonitorBase, ctx: EvalContext, *, column: str | None, segment: dict | None,
                 metric: str, value: float | None, verdict: Verdict | None,
                 baseline: TimeRange | None = None, status: Status | None = None,
                 message: str | None = None, extra: dict[str, Any] | None = None,
-                error: str | None = None, note: str = "", reason: str | None = None) -> MonitorResult:
+                error: str | None = None, note: str = "", reason: str | None = None,
+                from_rows: bool = True) -> MonitorResult:
     """A MonitorResult with status and message derived from the verdict.
 
     A value that is NaN or infinite is never `ok`: the result is an `error` naming the
@@ -188,6 +133,8 @@ def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict
     A value that cannot be judged (see `unusable`) gives `no_data` with the reason, never
     an alert; a value of None gives `no_data` with `reason` (why the value is undefined).
     `note` is appended to the message (e.g. how many NaN/inf values were left out).
+    `from_rows=False`: the value is not read from the window's rows (model_staleness), so
+    the row checks of `unusable` do not apply.
     """
     subject = f"{metric} of {column}" if column else metric
     if segment:
@@ -201,7 +148,7 @@ def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict
     elif verdict is not None and verdict.error and status is None:
         status = "error"
         error = error or f"{subject}: {verdict.error}"
-    if status != "error":
+    if status != "error" and from_rows:
         why = unusable(cfg, ctx, segment, value)
         if why is not None:
             status, value, verdict, message = "no_data", None, None, f"{subject}: {why}"
@@ -229,9 +176,9 @@ def make_result(cfg: Any, ctx: EvalContext, *, column: str | None, segment: dict
     if status == "no_data":
         value = None
     return MonitorResult(
-        monitor=cfg.name, model=ctx.model, type=cfg.type, column=column, segment=segment,
+        monitor=cfg.name, model=ctx.model, type=cfg.type_name, column=column, segment=segment,
         metric=metric, value=value, threshold=verdict.threshold if verdict else None,
-        status=status, severity=str(opt(cfg, "severity", DEFAULT_SEVERITY)), window=ctx.focal,
+        status=status, severity=cfg.severity, window=ctx.focal,
         baseline=baseline, message=message, error=error, extra=extra or {})
 
 
@@ -266,49 +213,50 @@ def _is_additive(ctx: EvalContext, fn: ValueFn, segment: dict | None, pooled: fl
     return len(nonzero) >= 2 and abs(sum(parts) - pooled) <= 1e-9 * max(1.0, abs(pooled))
 
 
-def detect(cfg: Any, ctx: EvalContext, fn: ValueFn, value: float, segment: dict | None,
+def detect(cfg: MonitorBase, ctx: EvalContext, fn: ValueFn, value: float, segment: dict | None,
            extensive: bool | None = None) -> tuple[Verdict | None, TimeRange | None, dict[str, Any]]:
     """Apply the monitor's detection to a value: (verdict, baseline range used, extras)."""
-    det = detection_of(cfg)
+    det = cfg.detection_rule
     if det is None:
         return None, None, {}
-    kind, params = det
-    if kind == "absolute":
-        return absolute(value, params.get("min"), params.get("max")), None, {}
-    if kind == "change":
+    rule = det.rule
+    if isinstance(rule, AbsoluteRule):
+        return absolute(value, rule.min, rule.max), None, {}
+    if isinstance(rule, ChangeRule):
         base = per_window_baseline(ctx, fn, segment, extensive)
-        verdict = change(value, base, float(params.get("percent", 0)), params.get("direction", "both"))
+        verdict = change(value, base, rule.percent, rule.direction)
         return verdict, ctx.baseline, {"baseline_value": _json_number(base)}
-    if kind == "anomaly":
-        windows = history_windows(ctx, params)
+    if isinstance(rule, AnomalyRule):
+        windows = history_windows(ctx, rule)
         sides = [ctx.values(w, segment) for w in windows]
         span = TimeRange(windows[-1].start, ctx.focal.start) if windows else None
         with_rows = sum(1 for v in sides if has_rows(v))
         if with_rows < MIN_HISTORY:
             where = f"segment {segment_label(segment)}" if segment else "the model"
-            return (Verdict(False, {"sensitivity": float(params.get("sensitivity", ANOMALY_SENSITIVITY))},
+            return (Verdict(False, {"sensitivity": rule.sensitivity},
                             f"{where} has rows in {with_rows} of the {len(windows)} past window(s); "
                             f"at least {MIN_HISTORY} are needed to judge anomalies",
                             status="no_data"), span, {})
         past = [fn(v) for v in sides]
-        verdict = anomaly(value, past, float(params.get("sensitivity", ANOMALY_SENSITIVITY)), params.get("direction", "both"))
-        return verdict, span, {}
-    if kind == "compare_segment":
-        column, wanted = str(params["column"]), params["value"]
-        other = None if wanted == "all" else {column: _seg_text(wanted)}
-        name = "all rows" if other is None else f"segment {segment_label(other)}"
-        percent = float(params.get("percent", 0))
-        other_values = ctx.values(ctx.focal, other)
-        if not has_rows(other_values):
-            return (Verdict(False, {"percent": percent}, f"the compared {name} has no rows in the "
-                            f"window ({span_text(ctx.focal)})", status="no_data"), None, {})
-        ref = fn(other_values)
-        if ref is None:
-            return (Verdict(False, {"percent": percent}, f"the compared {name} has no value in the "
-                            "window", status="no_data"), None, {})
-        verdict = change(value, ref, percent, params.get("direction", "both"), source=name)
-        return verdict, None, {"segment_value": _json_number(ref)}
-    raise ValueError(f"unknown detection '{kind}'")
+        return anomaly(value, past, rule.sensitivity, rule.direction), span, {}
+    return _compare_segment(ctx, fn, value, rule)
+
+
+def _compare_segment(ctx: EvalContext, fn: ValueFn, value: float,
+                     rule: CompareSegmentRule) -> tuple[Verdict | None, TimeRange | None, dict[str, Any]]:
+    """The value vs the same value on one segment (or all rows) in the same window."""
+    other = None if rule.value == "all" else {rule.column: _seg_text(rule.value)}
+    name = "all rows" if other is None else f"segment {segment_label(other)}"
+    other_values = ctx.values(ctx.focal, other)
+    if not has_rows(other_values):
+        return (Verdict(False, {"percent": rule.percent}, f"the compared {name} has no rows in the "
+                        f"window ({span_text(ctx.focal)})", status="no_data"), None, {})
+    ref = fn(other_values)
+    if ref is None:
+        return (Verdict(False, {"percent": rule.percent}, f"the compared {name} has no value in the "
+                        "window", status="no_data"), None, {})
+    verdict = change(value, ref, rule.percent, rule.direction, source=name)
+    return verdict, None, {"segment_value": _json_number(ref)}
 
 
 def _json_number(v: float | None) -> float | None:
@@ -316,28 +264,27 @@ def _json_number(v: float | None) -> float | None:
     return v if v is None or math.isfinite(v) else None
 
 
-def history_range(cfg: Any, focal: TimeRange) -> TimeRange | None:
+def history_range(cfg: MonitorBase, focal: TimeRange) -> TimeRange | None:
     """The time before the focal window an anomaly detection compares with, if any."""
-    det = detection_of(cfg)
-    if det is None or det[0] != "anomaly":
+    det = cfg.detection_rule
+    if det is None or det.anomaly is None:
         return None
-    history = det[1].get("history") or ANOMALY_HISTORY
-    return TimeRange(focal.start - history, focal.start)
+    return TimeRange(focal.start - det.anomaly.history, focal.start)
 
 
-def history_windows(ctx: EvalContext, params: dict[str, Any]) -> list[TimeRange]:
+def history_windows(ctx: EvalContext, rule: AnomalyRule) -> list[TimeRange]:
     """Past windows like the focal one: one window back at a time, or one season back."""
-    history = params.get("history") or ANOMALY_HISTORY
-    season = params.get("seasonality")
+    season = rule.seasonality
     shift = max(season, ctx.focal.length) if season else ctx.focal.length
     out, k = [], 1
-    while ctx.focal.start - k * shift >= ctx.focal.start - history:
+    while ctx.focal.start - k * shift >= ctx.focal.start - rule.history:
         out.append(TimeRange(ctx.focal.start - k * shift, ctx.focal.end - k * shift))
         k += 1
     return out
 
 
-def iter_targets(cfg: Any, ctx: EvalContext, fields: Iterable[Field]):
+def iter_targets(cfg: MonitorBase, ctx: EvalContext,
+                 fields: Iterable[Field]) -> Iterator[tuple[Field, dict[str, str | None] | None]]:
     """Every (field, segment) pair a monitor evaluates."""
     segs = segments_for(cfg, ctx)
     for f in fields:

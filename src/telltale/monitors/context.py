@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from sqlglot import exp
 
-from telltale.planner.aggsql import as_double, finite_condition
-from telltale.core.partials import Partial, PartialValues, count_rows
 from telltale.core.fields import Field
+from telltale.core.partials import Partial, PartialValues, count_rows
 from telltale.core.timeutil import TimeRange
+from telltale.metric_dsl.compiler import CompiledMetric
+from telltale.planner.aggsql import as_double, finite_condition
+
+if TYPE_CHECKING:
+    from telltale.monitors.base import MonitorBase
 
 
 def column_partials(f: Field) -> dict[str, Partial]:
@@ -68,7 +72,7 @@ def non_finite_note(n: int) -> str:
     return f"; {n} NaN/infinite value(s) left out" if n else ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class EvalContext:
     """Windows of one monitor and a way to read merged summaries for any range and segment."""
 
@@ -82,8 +86,10 @@ class EvalContext:
     segments: tuple[str, ...]
     merged: Callable[[TimeRange, dict[str, str | None] | None], PartialValues]
     segment_values: Callable[[TimeRange], dict[str, list[str | None]]]
-    compile_metric: Callable[[str], Any]
-    monitor_columns: Callable[[Any], list[Field]]
+    compile_metric: Callable[[str], CompiledMetric]
+    monitor_columns: Callable[[MonitorBase], list[Field]]
+    answer: Any = None
+    """The decoded answer of the monitor's own query (a type with a query hook), else None."""
 
     def values(self, rng: TimeRange, segment: dict[str, str | None] | None = None) -> PartialValues:
         """Merged partial values over `rng` for one segment (None: all rows)."""

@@ -1,23 +1,63 @@
-"""data_drift and prediction_drift: distance between the focal window and the baseline."""
+"""What data_drift and prediction_drift share: the distance between the focal window's and the
+baseline's distribution of each column, vs a threshold (its default depends on the method)."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
-from telltale.monitors.common import columns_of, iter_targets, make_result, opt
+from pydantic import Field as PydanticField
+from pydantic import model_validator
+
+from telltale.configbase.values import Number
 from telltale.core.fields import Field
-from telltale.monitors.context import EvalContext, column_partials
-from telltale.monitors.detection import at_least
 from telltale.core.partials import Partial, PartialValues
 from telltale.core.results import MonitorResult
-from telltale.config.monitors import DRIFT_DEFAULT_METHOD, DRIFT_DEFAULT_THRESHOLDS, DRIFT_FALLBACK_THRESHOLD
+from telltale.monitors.base import ColumnsMixin, MonitorBase
+from telltale.monitors.common import columns_of, iter_targets, make_result
+from telltale.monitors.context import EvalContext, column_partials
+from telltale.monitors.detection import at_least
 from telltale.stats.drift import NumericSummary, drift
 
+DriftMethod = Literal["psi", "js", "hellinger", "ks", "wasserstein", "chi2"]
+DRIFT_DEFAULT_THRESHOLDS: dict[str, float] = {
+    "psi": 0.2, "js": 0.1, "hellinger": 0.1, "ks": 0.1, "wasserstein": 0.1, "chi2": 0.1,
+}
+"""Threshold used when a drift monitor gives none (chi2 is judged on Cramér's V)."""
+DRIFT_DEFAULT_METHOD: DriftMethod = "psi"
+DRIFT_FALLBACK_THRESHOLD = 0.2
+"""Threshold of a method missing from DRIFT_DEFAULT_THRESHOLDS (never, once validated)."""
+NUMERIC_ONLY_METHODS = ("ks", "wasserstein")
 
 
-def _group(cfg: Any) -> str:
-    return "predictions" if cfg.type == "prediction_drift" else "features"
+class DriftMonitorBase(MonitorBase, ColumnsMixin):
+    """The parameters of both drift types: `columns`, `method` and `threshold`."""
+
+    method: DriftMethod = DRIFT_DEFAULT_METHOD
+    threshold: Number = PydanticField(gt=0)
+    """Alert when the distance is >= threshold (defaults per method: DRIFT_DEFAULT_THRESHOLDS)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_threshold(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("threshold") is None:
+            method = data.get("method", DRIFT_DEFAULT_METHOD)
+            default = (DRIFT_DEFAULT_THRESHOLDS.get(method, DRIFT_FALLBACK_THRESHOLD)
+                       if isinstance(method, str) else DRIFT_FALLBACK_THRESHOLD)
+            data = {**data, "threshold": default}
+        return data
+
+    @property
+    def compares_with_baseline(self) -> bool:
+        """Drift always compares with the baseline."""
+        return True
+
+    def kind_error(self, ref: Field) -> str | None:
+        """ks and wasserstein read numeric columns only."""
+        if self.method in NUMERIC_ONLY_METHODS and ref.kind != "numeric":
+            return (f"method {self.method} needs numeric columns and '{ref.name}' is {ref.kind}; "
+                    "use psi, js, hellinger or chi2 for it (or a separate monitor)")
+        return None
 
 
 # Wasserstein also reads the tails (min, max) and the exact moments (of the finite values,
@@ -27,10 +67,10 @@ def _group(cfg: Any) -> str:
 MOMENT_ROLES = ("finite", "sum", "sumsq", "min", "max")
 
 
-def _roles(cfg: Any, f: Field) -> tuple[str, ...]:
+def _roles(cfg: DriftMonitorBase, f: Field) -> tuple[str, ...]:
     if not f.is_numeric:
         return ("values",)
-    if opt(cfg, "method", "psi") == "wasserstein":
+    if cfg.method == "wasserstein":
         return ("hist", "count") + MOMENT_ROLES
     return ("hist", "count")
 
@@ -43,16 +83,16 @@ def _non_finite(f: Field, values: PartialValues) -> int:
     return max(0, int(values.get(p["count"])) - round(sum(values.get(p["hist"]).values())))
 
 
-def requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
+def requests(cfg: DriftMonitorBase, ctx: EvalContext) -> set[Partial]:
     """Histograms (numeric) or value counts (categorical) of each watched column."""
     out: set[Partial] = set()
-    for f in columns_of(cfg, ctx, _group(cfg)):
+    for f in columns_of(cfg, ctx):
         parts = column_partials(f)
         out.update(parts[r] for r in _roles(cfg, f))
     return out
 
 
-def side(cfg: Any, f: Field, values: PartialValues) -> Any:
+def side(cfg: DriftMonitorBase, f: Field, values: PartialValues) -> Any:
     """One side of the comparison as the stats package wants it."""
     p = column_partials(f)
     if not f.is_numeric:
@@ -71,12 +111,11 @@ def _num(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
-def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
+def evaluate(cfg: DriftMonitorBase, ctx: EvalContext) -> list[MonitorResult]:
     """One result per column and segment: the drift distance vs the threshold."""
-    method = opt(cfg, "method", DRIFT_DEFAULT_METHOD)
-    threshold = opt(cfg, "threshold", DRIFT_DEFAULT_THRESHOLDS.get(method, DRIFT_FALLBACK_THRESHOLD))
+    method, threshold = cfg.method, cfg.threshold
     results = []
-    for f, seg in iter_targets(cfg, ctx, columns_of(cfg, ctx, _group(cfg))):
+    for f, seg in iter_targets(cfg, ctx, columns_of(cfg, ctx)):
         if ctx.baseline is None:
             results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=method, value=None,
                                        verdict=None, status="error",

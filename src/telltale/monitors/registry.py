@@ -1,62 +1,47 @@
-"""Monitor types as a table: type -> (what summaries it needs, how it evaluates them)."""
+"""The one list of monitor types. The config union `Monitor` (what `telltale.yml` accepts) and
+the registry the runner looks implementations up in are both built from it, so a type is
+registered once: its config class and its implementation together."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
-from telltale.monitors import activity, drift, metrics, quality, staleness
-from telltale.monitors.common import row_requests
-from telltale.monitors.context import EvalContext
-from telltale.core.partials import Partial
-from telltale.core.results import MonitorResult
-from telltale.planner.queries import PlannedQuery
-from telltale.planner.spec import ModelSpec
+from pydantic import Field
 
+from telltale.monitors import (custom_metric, data_drift, metric_change, missing_values,
+                               model_activity, model_staleness, new_values,
+                               performance_degradation, prediction_drift, value_range)
+from telltale.monitors.base import MonitorBase, MonitorType
 
-@dataclass(frozen=True)
-class MonitorType:
-    """How one monitor type asks for summaries and turns them into results."""
+MONITORS: tuple[MonitorType[Any], ...] = (
+    data_drift.MONITOR, prediction_drift.MONITOR, missing_values.MONITOR, new_values.MONITOR,
+    value_range.MONITOR, model_activity.MONITOR, model_staleness.MONITOR, metric_change.MONITOR,
+    performance_degradation.MONITOR, custom_metric.MONITOR,
+)
+"""Every monitor type, in the order of the config union (and of the docs)."""
 
-    requests: Callable[[Any, EvalContext], set[Partial]]
-    evaluate: Callable[[Any, EvalContext], list[MonitorResult]]
-    needs_baseline: bool = False
+REGISTRY: dict[str, MonitorType[Any]] = {m.name: m for m in MONITORS}
+"""Monitor types by their `type` name."""
 
+MONITOR_TYPES: tuple[str, ...] = tuple(REGISTRY)
+"""Every monitor type name, in the order of the union."""
 
-@dataclass(frozen=True)
-class DirectMonitorType:
-    """A monitor type that reads the warehouse with a query of its own instead of summaries
-    (model_staleness): `query` is what `compile` prints, `evaluate` runs it through `execute`."""
+if TYPE_CHECKING:
+    Monitor = MonitorBase
+else:
+    Monitor = Annotated[Union[tuple(m.config for m in MONITORS)], Field(discriminator="type")]
+"""Any monitor, chosen by its `type` (for type checkers: a MonitorBase)."""
 
-    query: Callable[[Any, EvalContext, ModelSpec, Any], PlannedQuery]
-    evaluate: Callable[[Any, EvalContext, ModelSpec, Any, Callable[[PlannedQuery], Any]], list[MonitorResult]]
-
-
-def _counting(requests: Callable[[Any, EvalContext], set[Partial]]) -> Callable[[Any, EvalContext], set[Partial]]:
-    """`requests` plus the row count that `min_rows` and the no-rows checks read (common.make_result)."""
-
-    def with_rows(cfg: Any, ctx: EvalContext) -> set[Partial]:
-        return requests(cfg, ctx) | row_requests(cfg)
-
-    with_rows.__doc__ = requests.__doc__
-    return with_rows
+COLUMN_MONITORS: tuple[type[MonitorBase], ...] = tuple(
+    m.config for m in MONITORS if "columns" in m.config.model_fields)
+"""Monitor classes that take `columns`."""
 
 
-MONITOR_TYPES: dict[str, MonitorType | DirectMonitorType] = {
-    "data_drift": MonitorType(_counting(drift.requests), drift.evaluate, needs_baseline=True),
-    "prediction_drift": MonitorType(_counting(drift.requests), drift.evaluate, needs_baseline=True),
-    "missing_values": MonitorType(_counting(quality.missing_requests), quality.missing_evaluate),
-    "new_values": MonitorType(_counting(quality.new_values_requests), quality.new_values_evaluate,
-                              needs_baseline=True),
-    "value_range": MonitorType(_counting(quality.range_requests), quality.range_evaluate),
-    "model_activity": MonitorType(_counting(activity.requests), activity.evaluate),
-    "model_staleness": DirectMonitorType(staleness.query, staleness.evaluate),
-    "metric_change": MonitorType(_counting(metrics.change_requests), metrics.change_evaluate),
-    "custom_metric": MonitorType(_counting(metrics.metric_requests), metrics.metric_evaluate),
-    "performance_degradation": MonitorType(_counting(metrics.metric_requests), metrics.metric_evaluate),
-}
+def monitor_type(name: str) -> MonitorType[Any] | None:
+    """The registered monitor type named `name`, or None."""
+    return REGISTRY.get(name)
 
 
-def monitor_type(name: str) -> MonitorType | DirectMonitorType | None:
-    """The implementation of a monitor type, or None when it comes in a later release."""
-    return MONITOR_TYPES.get(name)
+def implementation(cfg: MonitorBase) -> MonitorType[Any]:
+    """The monitor type of a validated monitor config."""
+    return REGISTRY[cfg.type_name]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from telltale.errors import ConfigError
-from telltale.runner.run import RunReport, run_project, select_monitors
+from telltale.runner.run import RunReport, run_project, select_monitors, session
 from telltale.core.timeutil import floor_time, to_utc
 
 
@@ -33,10 +33,13 @@ def backfill_times(project: Any, start: datetime, end: datetime, model: str | No
 def backfill(project: Any, start: datetime, end: datetime, *, model: str | None = None,
              monitor: str | None = None, progress: Callable[[datetime], None] | None = None,
              now: datetime | None = None) -> list[RunReport]:
-    """One stored run per bucket (summaries are reused between them); no alerts are sent."""
+    """One stored run per bucket (summaries are reused between them); no alerts are sent.
+    The buckets share one connector session (each connection is opened once)."""
     reports = []
-    for at in backfill_times(project, start, end, model, monitor):
-        reports.append(run_project(project, at=at, model=model, monitor=monitor, alerts=False, now=now))
-        if progress is not None:
-            progress(at)
+    with session(project) as connections:
+        for at in backfill_times(project, start, end, model, monitor):
+            reports.append(run_project(project, at=at, model=model, monitor=monitor, alerts=False, now=now,
+                                       connections=connections))
+            if progress is not None:
+                progress(at)
     return reports

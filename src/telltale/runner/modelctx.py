@@ -9,7 +9,11 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from sqlglot import exp
+
 from telltale.core.fields import Field
+from telltale.core.partials import Partial
+from telltale.planner.relation import col
 from telltale.planner.spec import LABEL_ROWS, ActualsSpec, ModelSpec
 
 
@@ -87,3 +91,10 @@ def summary_fingerprint(project: Any, spec: ModelSpec) -> str:
     }
     text = json.dumps(shape, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def duplicate_labels() -> Partial:
+    """Label rows left out because their prediction has a later label (summed per bucket)."""
+    rows = col(LABEL_ROWS)
+    return Partial("sum", exp.Sub(this=rows, expression=exp.Literal.number(1)),
+                   exp.GT(this=rows.copy(), expression=exp.Literal.number(1)))

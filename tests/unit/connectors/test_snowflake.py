@@ -27,7 +27,7 @@ from telltale.connectors.snowflake import (DEFAULT_TIMEOUT_S, DIALECT, FoldedCol
 from telltale.core.partials import Partial, count_rows
 from telltale.core.timeutil import TimeRange
 from telltale.errors import ConnectorError
-from telltale.monitors.staleness import newest_query
+from telltale.monitors.model_staleness import newest_query
 from telltale.planner.queries import plan_scans, scalar_query
 from telltale.planner.spec import ActualsSpec, ModelSpec
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from telltale.core.fields import Field
+from telltale.monitors.base import MonitorBase
+from telltale.monitors.registry import Monitor
 from telltale.monitors.context import EvalContext, column_partials
 from telltale.core.partials import count_rows, normalize_value
 from telltale.planner.queries import top_values
@@ -68,6 +71,22 @@ def key(bucket: datetime, segment: dict[str, Any] | None = None) -> tuple[dateti
     return bucket, segment_key_of(tuple(seg), tuple(seg.values()))
 
 
-def monitor(type_: str, **cfg: Any) -> SimpleNamespace:
-    """A monitor config object as the evaluators read it."""
-    return SimpleNamespace(name=cfg.pop("name", type_), type=type_, **cfg)
+NEUTRAL = {"absolute": {"max": 1e300}}
+"""A detection that never fires: for tests that look at the value, not at a verdict."""
+REQUIRED = {"missing_values": {"detection": NEUTRAL}, "model_activity": {"detection": NEUTRAL},
+            "metric_change": {"detection": NEUTRAL}, "custom_metric": {"metric": "m", "detection": NEUTRAL},
+            "performance_degradation": {"metric": "m", "detection": NEUTRAL},
+            "value_range": {"detection": NEUTRAL}, "model_staleness": {"max_age": "1d"}}
+"""What a test may leave out of a type's required settings (None: left out too)."""
+
+
+def monitor(type_: str, **cfg: Any) -> MonitorBase:
+    """A validated monitor config of `type_` (of model `m`), as the runner hands it to evaluators.
+
+    Settings given as None, and required ones not given, take REQUIRED's values."""
+    given = {k: v for k, v in cfg.items() if v is not None}
+    if type_ == "value_range" and "margin" in given:
+        given.setdefault("detection", None)
+    data = {"name": given.pop("name", type_), "model": "m", "type": type_,
+            **REQUIRED.get(type_, {}), **given}
+    return TypeAdapter(Monitor).validate_python({k: v for k, v in data.items() if v is not None})

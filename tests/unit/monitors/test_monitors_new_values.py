@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from telltale.core.fields import Field
-from telltale.monitors.quality import new_values_evaluate
+from telltale.monitors.new_values import evaluate as new_values_evaluate
 from telltale.core.timeutil import TimeRange
 
 from _monitor_helpers import context, day, key, monitor, values_summary

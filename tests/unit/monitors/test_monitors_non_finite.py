@@ -12,8 +12,8 @@ from telltale.core.fields import Field
 from telltale.monitors.context import column_partials
 from telltale.monitors.detection import anomaly, change
 from telltale.monitors.drift import evaluate as drift_evaluate
-from telltale.monitors.metrics import change_evaluate
-from telltale.monitors.quality import missing_evaluate
+from telltale.monitors.metric_change import evaluate as change_evaluate
+from telltale.monitors.missing_values import evaluate as missing_evaluate
 from telltale.core.grids import Grid
 from telltale.core.timeutil import TimeRange
 

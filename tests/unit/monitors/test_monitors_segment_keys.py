@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from telltale.monitors.activity import evaluate as activity_evaluate
+from telltale.monitors.model_activity import evaluate as activity_evaluate
 from telltale.core.partials import count_rows
 from telltale.core.segkey import encode_segment, parse_segment_key, segment_key_of
 from telltale.core.results import segment_key
@@ -71,11 +73,11 @@ def test_model_activity_counts_null_and_the_string_null_apart() -> None:
     assert len({r.segment_key for r in results}) == 4
 
 
-def test_a_configured_null_segment_reads_the_null_rows() -> None:
+def test_a_configured_string_null_segment_reads_the_string_rows_not_the_null_ones() -> None:
     buckets = {key(day(0), {"seg": None}): {count_rows().key: 5},
                key(day(0), {"seg": "null"}): {count_rows().key: 7}}
     ctx = context([], buckets, focal=TimeRange(day(0), day(1)), baseline=None, segments=("seg",))
-    (r,) = activity_evaluate(monitor("model_activity", segment={"seg": None}), ctx)
-    assert r.value == 5.0
     (r,) = activity_evaluate(monitor("model_activity", segment={"seg": "null"}), ctx)
     assert r.value == 7.0
+    with pytest.raises(ValidationError, match="segment: all"):   # YAML null is no segment value
+        monitor("model_activity", segment={"seg": None})

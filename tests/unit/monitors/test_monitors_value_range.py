@@ -7,7 +7,7 @@ import math
 import pytest
 
 from telltale.core.fields import Field
-from telltale.monitors.quality import range_evaluate
+from telltale.monitors.value_range import evaluate as range_evaluate
 from telltale.core.timeutil import TimeRange
 
 from _monitor_helpers import context, day, key, monitor, numeric_summary

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
-from telltale.core.configbase import StrictModel
+from telltale.configbase.values import StrictModel
 from telltale.errors import ChannelError
 
 NOTICE_KINDS = ("firing", "update", "resolved")

@@ -20,7 +20,7 @@ from pydantic import Field
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import call, host_of, json_of
 from telltale.alerts.channels.text import details, number, title
-from telltale.core.configbase import Duration, HttpUrl, Name, Timeout
+from telltale.configbase.values import Duration, HttpUrl, Name, Timeout
 
 API = "/rest/api/2"
 LABEL_PREFIX = "telltale-"

@@ -14,7 +14,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec
 from telltale.alerts.channels.http import call, host_of
-from telltale.core.configbase import HttpUrl, Name, Timeout
+from telltale.configbase.values import HttpUrl, Name, Timeout
 
 EVENT_URLS = {"us": "https://insights-collector.newrelic.com/v1/accounts/events",
               "eu": "https://insights-collector.eu01.nr-data.net/v1/accounts/events"}

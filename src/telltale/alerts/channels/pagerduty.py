@@ -14,7 +14,7 @@ from typing import Any, Literal
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import call, host_of, json_of
 from telltale.alerts.channels.text import title
-from telltale.core.configbase import HttpUrl, Name, Timeout
+from telltale.configbase.values import HttpUrl, Name, Timeout
 
 REGION_URLS = {"us": "https://events.pagerduty.com", "eu": "https://events.eu.pagerduty.com"}
 SEVERITY = {"high": "critical", "medium": "error", "low": "warning"}

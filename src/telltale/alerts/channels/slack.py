@@ -18,7 +18,7 @@ from pydantic import model_validator
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import host_of
 from telltale.alerts.channels.text import details, title
-from telltale.core.configbase import HttpUrl, Name, Timeout
+from telltale.configbase.values import HttpUrl, Name, Timeout
 
 EMOJI = {"firing": ":red_circle:", "update": ":large_orange_circle:", "resolved": ":large_green_circle:"}
 MAX_BLOCKS = 45                      # Slack allows 50 blocks per message

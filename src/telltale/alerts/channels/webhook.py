@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec
 from telltale.alerts.channels.http import call, host_of
-from telltale.core.configbase import HttpUrl, Timeout
+from telltale.configbase.values import HttpUrl, Timeout
 
 SIGNATURE_HEADER = "X-Telltale-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"

@@ -7,7 +7,7 @@ from typing import Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from telltale.config.common import Number, PositiveDuration, Scalar, StrictModel, fail
+from telltale.configbase.values import Number, PositiveDuration, Scalar, StrictModel, fail
 from telltale.core.timeutil import parse_duration
 
 Direction = Literal["up", "down", "both"]

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlglot import exp
 
-from telltale.monitors.common import make_result, opt
+from telltale.configbase.values import PositiveDuration
+from telltale.connectors.base import Connector
+from telltale.core.results import MonitorResult
+from telltale.core.timeutil import UTC, TimeRange, to_utc
+from telltale.errors import SchemaError
+from telltale.monitors.base import MonitorBase, MonitorType
+from telltale.monitors.common import make_result
 from telltale.monitors.context import EvalContext
 from telltale.monitors.detection import Verdict
 from telltale.planner.queries import PlannedQuery
 from telltale.planner.relation import col, model_relation
 from telltale.planner.spec import ModelSpec
-from telltale.core.results import MonitorResult
-from telltale.core.timeutil import UTC, TimeRange, to_utc
 
 EPOCH = datetime(1970, 1, 1)
+
+
+class ModelStalenessMonitor(MonitorBase):
+    """Age of the newest prediction (or of the newest model version)."""
+
+    type: Literal["model_staleness"]
+    max_age: PositiveDuration
+    on: Literal["predictions", "version"] = "predictions"
 
 
 def as_instant(value: Any) -> datetime | None:
@@ -29,11 +40,11 @@ def as_instant(value: Any) -> datetime | None:
         return to_utc(value)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    raise ValueError(f"the timestamp column holds {type(value).__name__} values, "
+    raise SchemaError(f"the timestamp column holds {type(value).__name__} values, "
                      "not times; map `timestamp` to a DATE, TIMESTAMP or TIMESTAMPTZ column")
 
 
-def newest_query(spec: ModelSpec, connector: Any, at: datetime, on: str) -> PlannedQuery:
+def newest_query(spec: ModelSpec, connector: Connector, at: datetime, on: str) -> PlannedQuery:
     """MAX(ts) before `at`, or for `on: version` the first time of the newest version."""
     rng = TimeRange(to_utc(EPOCH), at)
     if spec.timestamp is None:
@@ -56,22 +67,23 @@ def newest_query(spec: ModelSpec, connector: Any, at: datetime, on: str) -> Plan
     return PlannedQuery("staleness", tree, decode)
 
 
-def query(cfg: Any, ctx: EvalContext, spec: ModelSpec, connector: Any) -> PlannedQuery:
-    """The one query of a staleness monitor (the registry's query hook; `compile` prints it)."""
-    return newest_query(spec, connector, ctx.at, str(opt(cfg, "on", "predictions")))
+def query(cfg: ModelStalenessMonitor, ctx: EvalContext, spec: ModelSpec, connector: Connector) -> PlannedQuery:
+    """The one query of a staleness monitor (its query hook; `compile` prints it)."""
+    return newest_query(spec, connector, ctx.at, cfg.on)
 
 
-def evaluate(cfg: Any, ctx: EvalContext, spec: ModelSpec, connector: Any,
-             execute: Callable[[PlannedQuery], Any]) -> list[MonitorResult]:
-    """Age in seconds of the newest prediction/version at the run's time vs `max_age`."""
-    on = str(opt(cfg, "on", "predictions"))
-    raw = execute(query(cfg, ctx, spec, connector))
+def evaluate(cfg: ModelStalenessMonitor, ctx: EvalContext) -> list[MonitorResult]:
+    """Age in seconds of the newest prediction/version at the run's time vs `max_age`
+    (`ctx.answer`: the newest time the query found)."""
+    on = cfg.on
+    raw = ctx.answer
     newest = as_instant(raw)
     limit = cfg.max_age.total_seconds()
     metric = "version_age_seconds" if on == "version" else "prediction_age_seconds"
     if newest is None:
         return [make_result(cfg, ctx, column=None, segment=None, metric=metric, value=None, verdict=None,
-                            message=f"{metric}: no predictions before {ctx.at:%Y-%m-%d %H:%M} UTC")]
+                            message=f"{metric}: no predictions before {ctx.at:%Y-%m-%d %H:%M} UTC",
+                            from_rows=False)]
     age = (ctx.at - newest).total_seconds()
     what = "newest model version first seen" if on == "version" else "newest prediction"
     if not isinstance(raw, datetime):
@@ -81,4 +93,7 @@ def evaluate(cfg: Any, ctx: EvalContext, spec: ModelSpec, connector: Any,
               f"({'over' if fired else 'within'} the allowed {limit / 3600:.1f} h)")
     verdict = Verdict(fired, {"max": limit}, reason)
     return [make_result(cfg, ctx, column=None, segment=None, metric=metric, value=age, verdict=verdict,
-                        extra={"newest": newest.strftime("%Y-%m-%dT%H:%M:%SZ")})]
+                        extra={"newest": newest.strftime("%Y-%m-%dT%H:%M:%SZ")}, from_rows=False)]
+
+
+MONITOR = MonitorType(ModelStalenessMonitor, evaluate, query=query)

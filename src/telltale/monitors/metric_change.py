@@ -1,86 +1,37 @@
-"""custom_metric, performance_degradation and metric_change: one metric value vs a detection."""
+"""metric_change: a statistic (mean, min, max, sum, variance, stddev, missing_count) of each
+column in the window, vs the monitor's detection."""
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Callable, ClassVar, Literal
 
-from telltale.monitors.common import columns_of, detect, iter_targets, make_result, opt, segments_for
-from telltale.core.fields import Field
-from telltale.monitors.context import EvalContext, column_partials, non_finite, non_finite_note
+from telltale.core.fields import Field, FieldGroup
 from telltale.core.partials import Partial, PartialValues, count_rows
-from telltale.core.results import MonitorResult, Status
+from telltale.core.results import MonitorResult
+from telltale.monitors.base import ColumnsMixin, DetectionMonitor, MonitorType
+from telltale.monitors.common import columns_of, detect, iter_targets, make_result
+from telltale.monitors.context import EvalContext, column_partials, non_finite, non_finite_note
 from telltale.stats.moments import Variance, sample_variance
 
-STATISTICS = ("mean", "min", "max", "sum", "variance", "stddev", "missing_count")
+Statistic = Literal["mean", "min", "max", "sum", "variance", "stddev", "missing_count"]
 EXTENSIVE_STATISTICS = {"sum", "missing_count"}
 
 
-def _metric_name(cfg: Any) -> str:
-    return str(opt(cfg, "metric"))
+class MetricChangeMonitor(DetectionMonitor, ColumnsMixin):
+    """A statistic (mean, min, ...) of each column in the window."""
 
+    type: Literal["metric_change"]
+    statistic: Statistic = "mean"
+    column_groups: ClassVar[tuple[FieldGroup, ...]] = ("features",)
+    qualified_groups: ClassVar[tuple[FieldGroup, ...]] = ("features", "raw_inputs", "predictions", "actuals")
 
-def _read_fields(ctx: EvalContext, compiled: Any) -> list[Field]:
-    """The numeric fields whose columns a compiled metric reads."""
-    cols = set(compiled.columns)
-    return [f for f in ctx.fields.values() if f.is_numeric and f.column in cols]
-
-
-def _non_finite_counts(ctx: EvalContext, compiled: Any) -> list[Any]:
-    """The count and finite-count partials of each numeric column the metric reads."""
-    out = []
-    for f in _read_fields(ctx, compiled):
-        p = column_partials(f)
-        out += [p["count"], p["finite"]]
-    return out
-
-
-def metric_requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
-    """The partials of the compiled DSL metric, plus NaN/inf counts of the columns it reads."""
-    compiled = ctx.compile_metric(_metric_name(cfg))
-    return set(compiled.partials) | set(_non_finite_counts(ctx, compiled))
-
-
-def metric_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
-    """The metric over the window (rows with labels, for model metrics) vs the detection.
-
-    DSL aggregates follow SQL: a NaN among the values makes sum/mean/variance NaN and an
-    infinity makes them infinite, so such a value is an `error` naming the metric and
-    saying how many NaN/infinite values each column it reads holds in the window.
-    """
-    compiled = ctx.compile_metric(_metric_name(cfg))
-    fn: Callable[[PartialValues], float | None] = compiled.evaluate
-    results = []
-    for seg in segments_for(cfg, ctx):
-        focal = ctx.values(ctx.focal, seg)
-        out = compiled.explain(focal)   # the value, or why there is none (null or an error)
-        value = out.value
-        verdict, base_rng, extra = None, None, {}   # type: ignore[var-annotated]
-        if value is not None and math.isfinite(value):
-            verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg)
-        error: str | None = None
-        status: Status | None = None
-        counts = {f.name: n for f in _read_fields(ctx, compiled) if (n := non_finite(f, focal))}
-        if counts:
-            extra = {**extra, "non_finite": counts}
-        seen = ", ".join(f"{n} in {c}" for c, n in counts.items())
-        if value is not None and not math.isfinite(value):
-            why = (f"the window holds NaN/infinite values ({seen})" if seen
-                   else "the computation overflows double precision or is undefined")
-            error = f"metric {compiled.name} is {value}, not a finite number: {why}"
-        elif value is None and counts and out.error:
-            # SQL aggregates turn NaN/inf into NaN/inf; the final expression has no value then
-            status = "error"
-            error = (f"metric {compiled.name} has no finite value: the window holds NaN/infinite "
-                     f"values ({seen})")
-        elif out.error:          # an overflow, or a math function outside its domain
-            status = "error"
-            error = f"metric {compiled.name}: {out.reason}"
-        note = "" if error or not seen else f"; NaN/infinite values in the window: {seen}"
-        results.append(make_result(cfg, ctx, column=None, segment=seg, metric=compiled.name,
-                                   value=value, verdict=verdict, baseline=base_rng, extra=extra,
-                                   error=error, status=status, note=note, reason=out.reason))
-    return results
+    def kind_error(self, ref: Field) -> str | None:
+        """Every statistic but missing_count reads numeric columns."""
+        if self.statistic != "missing_count" and ref.kind != "numeric":
+            return (f"statistic {self.statistic} needs numeric columns and '{ref.name}' is "
+                    f"{ref.kind}; use statistic: missing_count or a numeric column")
+        return None
 
 
 def statistic_fn(f: Field, statistic: str) -> Callable[[PartialValues], float | None]:
@@ -139,7 +90,7 @@ def precision_error(f: Field, statistic: str, v: PartialValues) -> str | None:
             f"(rounding error {bound})")
 
 
-def change_requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
+def requests(cfg: MetricChangeMonitor, ctx: EvalContext) -> set[Partial]:
     """count/sum/sum of squares/min/max of each numeric column."""
     out: set[Partial] = {count_rows()}
     for f in _numeric_columns(cfg, ctx):
@@ -148,13 +99,13 @@ def change_requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
     return out
 
 
-def _numeric_columns(cfg: Any, ctx: EvalContext) -> list[Field]:
-    return [f for f in columns_of(cfg, ctx, "features") if f.is_numeric]
+def _numeric_columns(cfg: MetricChangeMonitor, ctx: EvalContext) -> list[Field]:
+    return [f for f in columns_of(cfg, ctx) if f.is_numeric]
 
 
-def change_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
+def evaluate(cfg: MetricChangeMonitor, ctx: EvalContext) -> list[MonitorResult]:
     """A statistic (mean, min, max, sum, variance, stddev, missing_count) of each column."""
-    statistic = str(opt(cfg, "statistic", "mean"))
+    statistic = cfg.statistic
     results = []
     for f, seg in iter_targets(cfg, ctx, _numeric_columns(cfg, ctx)):
         fn = statistic_fn(f, statistic)
@@ -175,3 +126,6 @@ def change_evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
                                    reason=f"{f.name} has no values in the window"
                                           + (" (variance and stddev need two)" if statistic in ("variance", "stddev") else "")))
     return results
+
+
+MONITOR = MonitorType(MetricChangeMonitor, evaluate, requests)

@@ -1,17 +1,23 @@
-"""The base of every config model and the value types that alert channels share with the
-config: strict models, non-empty names, http(s) URLs, timeouts. Lives on the ground floor so
-that a plug-in's config class (an alert channel's, in `telltale.alerts.channels`) can sit
-beside its implementation below `telltale.config`, which builds its unions from them."""
+"""Config building blocks: the strict base class of every config model and its value types.
+
+They sit below every package that declares config classes (connections, monitors,
+channels), so each type can keep its config class beside its implementation.
+"""
 
 from __future__ import annotations
 
 import math
+import typing
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic_core import PydanticCustomError
 
 from telltale.core.timeutil import MAX_DURATION, parse_duration
+
+Severity = Literal["low", "medium", "high"]
+Scalar = Union[bool, int, float, str]
 
 
 class StrictModel(BaseModel):
@@ -23,6 +29,28 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
                               serialize_by_alias=True, hide_input_in_errors=False,
                               allow_inf_nan=False)
+
+
+def _not_bool(value: Any) -> Any:
+    """Refuse true/false where a number is expected (pydantic would take true as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}; write e.g. 0.2")
+    if isinstance(value, float) and not math.isfinite(value):
+        word = ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+        raise ValueError(f"expected a finite number, got {word}; write e.g. 0.2")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_bool)]
+"""A finite number; true/false, .inf and .nan are refused."""
+
+WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
+"""A whole number; true/false are refused."""
+
+
+def fail(message: str, at: str | None = None) -> PydanticCustomError:
+    """A validation error with a ready-made message; `at` names a sub-key to point at."""
+    return PydanticCustomError("telltale", message, {"at": at} if at else None)
 
 
 def _to_duration(value: Any) -> Any:
@@ -67,6 +95,9 @@ def _to_seconds(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(_to_duration)]
 """A duration written `90s`, `15m`, `6h`, `28d` or `2w` (or 0)."""
 
+PositiveDuration = Annotated[timedelta, BeforeValidator(_to_duration), AfterValidator(_positive)]
+"""A duration longer than zero."""
+
 Timeout = Annotated[timedelta, BeforeValidator(_to_seconds),
                     PlainSerializer(lambda v: v.total_seconds(), return_type=float)]
 """A timeout: a number of seconds (`30`) or a duration (`30s`, `2m`); dumps as float seconds."""
@@ -90,3 +121,31 @@ def _http_url(value: str) -> str:
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 """An http:// or https:// URL, kept as written."""
+
+
+def _cron(value: str) -> str:
+    from croniter import croniter
+
+    if not croniter.is_valid(value):
+        raise ValueError(f"'{value}' is not a cron schedule; write five fields "
+                         "'minute hour day-of-month month day-of-week', e.g. \"0 6 * * *\" "
+                         "(quote it), or @hourly / @daily")
+    return value
+
+
+Cron = Annotated[str, AfterValidator(_cron)]
+"""A cron expression, checked with croniter."""
+
+
+def str_tuple(value: Any) -> Any:
+    """Accept one string where a list of strings is expected (`columns: income`)."""
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+def union_types(union: Any) -> tuple[str, ...]:
+    """The `type` values of a discriminated union's members, in union order: the union is the
+    one list of a kind's config classes, and its type names are read from it."""
+    members = typing.get_args(typing.get_args(union)[0])
+    return tuple(typing.get_args(m.model_fields["type"].annotation)[0] for m in members)

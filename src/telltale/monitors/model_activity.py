@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
-from telltale.monitors.common import detect, make_result, segments_for
-from telltale.monitors.context import EvalContext
 from telltale.core.partials import Partial, PartialValues, count_rows
 from telltale.core.results import MonitorResult
+from telltale.monitors.base import DetectionMonitor, MonitorType
+from telltale.monitors.common import detect, make_result, segments_for
+from telltale.monitors.context import EvalContext
 
 
-def requests(cfg: Any, ctx: EvalContext) -> set[Partial]:
+class ModelActivityMonitor(DetectionMonitor):
+    """Number of rows (predictions) in the window."""
+
+    type: Literal["model_activity"]
+
+
+def requests(cfg: ModelActivityMonitor, ctx: EvalContext) -> set[Partial]:
     """Just the row count."""
     return {count_rows()}
 
@@ -19,7 +26,7 @@ def _rows(v: PartialValues) -> float:
     return float(v.get(count_rows()))
 
 
-def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
+def evaluate(cfg: ModelActivityMonitor, ctx: EvalContext) -> list[MonitorResult]:
     """Rows in the window vs the detection (change compares with the baseline's rows per window)."""
     results = []
     for seg in segments_for(cfg, ctx):
@@ -28,3 +35,6 @@ def evaluate(cfg: Any, ctx: EvalContext) -> list[MonitorResult]:
         results.append(make_result(cfg, ctx, column=None, segment=seg, metric="count", value=value,
                                    verdict=verdict, baseline=base_rng, extra=extra))
     return results
+
+
+MONITOR = MonitorType(ModelActivityMonitor, evaluate, requests)
