@@ -7,7 +7,7 @@ from typing import Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from telltale.configbase.values import Number, PositiveDuration, Scalar, StrictModel, fail
+from telltale.configbase.values import Number, PositiveDuration, Scalar, StrictModel, WholeNumber, fail
 from telltale.core.timeutil import parse_duration
 
 Direction = Literal["up", "down", "both"]
@@ -40,23 +40,36 @@ class ChangeRule(StrictModel):
 def _seasonality(value: Any) -> Any:
     if value is None or value == "none":
         return None
-    if value == "daily":
-        return timedelta(days=1)
-    if value == "weekly":
-        return timedelta(weeks=1)
+    if isinstance(value, str) and value in SEASON_NAMES:
+        return SEASON_NAMES[value]
     if isinstance(value, str):
         try:
             return parse_duration(value)
         except ValueError:
-            raise ValueError(f"'{value}' is not a seasonality; write none, daily, weekly "
-                             "or a period such as 7d") from None
+            raise ValueError(f"'{value}' is not a seasonality; write none, daily (hour_of_day), "
+                             "weekly (day_of_week) or a period such as 7d") from None
     return value
+
+
+SEASON_NAMES: dict[str, timedelta] = {
+    "daily": timedelta(days=1), "hour_of_day": timedelta(days=1),
+    "weekly": timedelta(weeks=1), "day_of_week": timedelta(weeks=1),
+}
+"""Named seasonalities: `hour_of_day` compares each hour with the same hour of earlier days
+(a daily cycle), `day_of_week` each day with the same weekday of earlier weeks."""
 
 
 ANOMALY_SENSITIVITY = 3.0
 """Standard deviations an anomaly detection allows when it gives no `sensitivity`."""
 ANOMALY_HISTORY = timedelta(days=28)
 """How far back an anomaly detection looks when it gives no `history`."""
+ANOMALY_MIN_HISTORY = 3
+"""Past windows with rows an anomaly detection needs before it may fire, when it gives no
+`min_history` (the band widens for short histories, see `monitors.detection.band_width`)."""
+AnomalyMethod = Literal["zscore", "robust"]
+ANOMALY_METHOD: AnomalyMethod = "zscore"
+"""How the past values are summarised when a detection gives no `method`: mean and standard
+deviation (`zscore`) or median and 1.4826 x MAD (`robust`)."""
 
 
 class AnomalyRule(StrictModel):
@@ -64,6 +77,9 @@ class AnomalyRule(StrictModel):
 
     sensitivity: Number = Field(ANOMALY_SENSITIVITY, gt=0)
     history: PositiveDuration = ANOMALY_HISTORY
+    method: AnomalyMethod = ANOMALY_METHOD
+    min_history: WholeNumber = Field(ANOMALY_MIN_HISTORY, ge=2, le=10_000)
+    """Past windows with rows needed before the detection may fire (fewer: `no_data`)."""
     seasonality: timedelta | None = None
     """None, or the period of a cycle (daily = 1d, weekly = 7d): compare like with like."""
     direction: Direction = "both"
