@@ -161,6 +161,26 @@ def load_results() -> dict[str, Any]:
     return d
 
 
+def merge_parts() -> dict[str, Any]:
+    """The union of the parts written with `--part` (windows, drift, anomaly; Evidently and
+    the validation from the parts that ran them)."""
+    parts = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(RESULTS.parent.glob("alert_quality.part-*.json"))]
+    out: dict[str, Any] = {"meta": dict(parts[0]["meta"]), "drift": {}, "anomaly": {},
+                           "evidently": {"skipped": "not run"}, "validation": {"skipped": "not run"}}
+    out["meta"]["windows"], out["meta"]["seconds"] = {}, 0
+    for p in parts:
+        out["meta"]["windows"].update(p["meta"]["windows"])
+        out["meta"]["seconds"] = max(out["meta"]["seconds"], p["meta"]["seconds"])
+        out["drift"].update(p["drift"])
+        out["anomaly"].update(p["anomaly"])
+        for key in ("evidently", "validation"):
+            if not {"skipped"} & set(p[key]):
+                out[key] = p[key]
+    if any(p["meta"]["anomaly_windows"] for p in parts):
+        out["meta"]["anomaly_windows"] = max(p["meta"]["anomaly_windows"] for p in parts)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--full", action="store_true", help="200 windows at every size")
@@ -174,6 +194,10 @@ def main() -> int:
     ap.add_argument("--no-evidently", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
     ap.add_argument("--seed", type=int, default=20261130)
+    ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="rows per window, comma-separated")
+    ap.add_argument("--part", default="", help="write bench/results/alert_quality.part-PART.json (no doc); "
+                    "--merge renders the parts, so sizes can run in parallel processes")
+    ap.add_argument("--merge", action="store_true", help="render docs/ALERT_QUALITY.md from the parts")
     ap.add_argument("--categorical-only", action="store_true",
                     help="recompute the categorical drift and new_values windows into the stored JSON")
     ap.add_argument("--render-only", action="store_true",
@@ -186,10 +210,17 @@ def main() -> int:
         DOC.write_text(aq_report.render(d["meta"], d["drift"], d["anomaly"], d["evidently"], d["validation"]),
                        encoding="utf-8")
         return 0
-    sizes = SIZES[:2] if args.quick else SIZES
+    if args.merge:
+        d = merge_parts()
+        RESULTS.write_text(json.dumps(d), encoding="utf-8")
+        DOC.write_text(aq_report.render(d["meta"], d["drift"], d["anomaly"], d["evidently"], d["validation"]),
+                       encoding="utf-8")
+        return 0
+    sizes = SIZES[:2] if args.quick else tuple(int(float(v)) for v in args.sizes.split(","))
     counts = {n: (20 if args.quick else args.windows) for n in sizes}
-    if not args.quick:
+    if not args.quick and 1_000_000 in counts:
         counts[1_000_000] = args.windows if args.full else args.windows_1m
+    if not args.quick and 10_000_000 in counts:
         counts[10_000_000] = args.windows if args.full else args.windows_10m
     ev_plan = {} if args.no_evidently else {int(float(a)): int(b) for a, b in
                                             (kv.split(":") for kv in args.evidently_windows.split(","))}
@@ -207,7 +238,7 @@ def main() -> int:
         log(f"{n:,} rows done in {time.time() - t1:.0f} s")
     log("anomaly detection ...")
     anomaly = {n: {**aq_anomaly.activity(rng, n, args.anomaly_windows),
-                   **aq_anomaly.nulls(rng, n, args.anomaly_windows)} for n in sizes}
+                   **aq_anomaly.nulls(rng, n, args.anomaly_windows)} for n in sizes} if args.anomaly_windows else {}
     evidently = evid.run(keep_dir, ev_plan, log) if ev_plan else {"skipped": "--no-evidently"}
     validation = {"skipped": "--no-validate"} if args.no_validate else aq_validate.run(refs, log)
     meta = {"seed": args.seed, "windows": counts, "anomaly_windows": args.anomaly_windows,
@@ -215,6 +246,12 @@ def main() -> int:
             "calibration": aq_report.calibration_table(refs)}
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS_CAT.unlink(missing_ok=True)   # this run's categorical windows replace any recomputed ones
+    if args.part:
+        (RESULTS.parent / f"alert_quality.part-{args.part}.json").write_text(json.dumps(
+            {"meta": meta, "drift": rec, "anomaly": anomaly, "evidently": evidently, "validation": validation}),
+            encoding="utf-8")
+        log(f"wrote part {args.part}")
+        return 0
     RESULTS.write_text(json.dumps({"meta": meta, "drift": rec, "anomaly": anomaly, "evidently": evidently,
                                    "validation": validation}), encoding="utf-8")
     DOC.write_text(aq_report.render(meta, rec, anomaly, evidently, validation), encoding="utf-8")
