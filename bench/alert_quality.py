@@ -1,10 +1,15 @@
 """Alert-quality study: how often each monitor's defaults alert on stable data, and how often
 they catch shifts of known size. Writes docs/ALERT_QUALITY.md and bench/results/alert_quality.json.
 
-    python bench/alert_quality.py                 # default run (~15-20 min on 2 shared cores)
-    python bench/alert_quality.py --full          # 200 windows at every size, 10M included
-    python bench/alert_quality.py --quick         # smoke run (few windows, 10k and 100k only)
+    python bench/alert_quality.py                 # default run: 200 windows at 10k and 100k rows,
+                                                  # 60 at 1M, 10 at 10M; Evidently on 20 + 4
+    python bench/alert_quality.py --full          # 200 windows at every size (hours on 2 cores)
+    python bench/alert_quality.py --quick         # smoke run (20 windows, 10k and 100k only)
     python bench/alert_quality.py --no-evidently  # telltale only
+    # sizes in parallel processes, then one document:
+    python bench/alert_quality.py --sizes 10000,100000 --part a &
+    python bench/alert_quality.py --sizes 1000000,10000000 --part b --no-evidently --no-validate &
+    wait; python bench/alert_quality.py --merge
 
 Windows: per size (10k, 100k, 1M, 10M rows) and per window, a fresh draw of each
 distribution shape (aq_sim.SHAPES, CAT_SHAPES). The baseline of window i is window i-1's
@@ -176,8 +181,9 @@ def merge_parts() -> dict[str, Any]:
         for key in ("evidently", "validation"):
             if not {"skipped"} & set(p[key]):
                 out[key] = p[key]
-    if any(p["meta"]["anomaly_windows"] for p in parts):
-        out["meta"]["anomaly_windows"] = max(p["meta"]["anomaly_windows"] for p in parts)
+    out["meta"]["anomaly_windows"] = "; ".join(
+        f"{p['meta']['anomaly_windows']} at {', '.join(f'{int(n):,}' for n in p['meta']['windows'])} rows"
+        for p in parts)
     return out
 
 

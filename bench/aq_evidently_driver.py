@@ -27,7 +27,7 @@ def run(keep_dir: Path | None, plan: dict[int, int], log: Callable[[str], None])
         import peers
 
         python = peers.peer_python("evidently")
-    except Exception as exc:   # offline, no wheel, ...: said plainly in the report
+    except Exception as exc:  # noqa: BLE001 - offline, no wheel, ...: said plainly in the report
         return {"error": f"Evidently could not be installed here: {exc}"}
     out: dict[str, Any] = {}
     spec = " ".join(peers.PEER_SPECS["evidently"])

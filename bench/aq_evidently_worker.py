@@ -14,6 +14,11 @@ from evidently import DataDefinition, Dataset, Report
 from evidently.presets import DataDriftPreset
 
 
+def codes(counts: np.ndarray) -> np.ndarray:
+    """The rows behind category counts: category j repeated counts[j] times."""
+    return np.repeat(np.array([f"v{j}" for j in range(counts.size)]), counts)
+
+
 def frames(z: np.lib.npyio.NpzFile) -> tuple[pd.DataFrame, pd.DataFrame, list[str], list[str], dict[str, str]]:
     ref, cur, num, cat, names = {}, {}, [], [], {}
     for i, key in enumerate(sorted({k.rsplit("|", 1)[0] for k in z.files})):
@@ -23,7 +28,6 @@ def frames(z: np.lib.npyio.NpzFile) -> tuple[pd.DataFrame, pd.DataFrame, list[st
             ref[col], cur[col] = z[key + "|ref"], z[key + "|cur"]
             num.append(col)
         else:
-            codes = lambda counts: np.repeat(np.array([f"v{j}" for j in range(counts.size)]), counts)
             ref[col], cur[col] = codes(z[key + "|ref"]), codes(z[key + "|cur"])
             cat.append(col)
     return pd.DataFrame(ref), pd.DataFrame(cur), num, cat, names

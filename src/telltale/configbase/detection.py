@@ -66,7 +66,7 @@ ANOMALY_HISTORY = timedelta(days=28)
 ANOMALY_SEASONS = 8
 """With a `seasonality` and no `history`, the history is this many seasons (56d for
 day_of_week): 4 weekly points leave the band 10.3 standard deviations wide, 8 leave it 5.1,
-which catches a 30 % volume drop in ~80 % of windows instead of ~15 % (docs/ALERT_QUALITY.md)."""
+which catches a 30 % volume drop in 80-85 % of windows instead of ~20 % (docs/ALERT_QUALITY.md)."""
 ANOMALY_MIN_HISTORY = 3
 """Past windows with rows an anomaly detection needs before it may fire, when it gives no
 `min_history` (the band widens for short histories, see `monitors.detection.band_width`)."""
