@@ -8,7 +8,8 @@ import pytest
 
 from telltale.planner.queries import OTHER as PLANNER_OTHER
 from telltale.planner.queries import top_values
-from telltale.stats.drift import OTHER, drift
+from telltale.stats.categorical import OTHER
+from telltale.stats.drift import drift
 
 
 def test_other_is_the_planners_key() -> None:
