@@ -13,7 +13,12 @@ from pydantic import ValidationError
 from scipy import stats
 
 from telltale.configbase.detection import AnomalyRule
+from telltale.core.partials import count_rows
+from telltale.core.timeutil import TimeRange
 from telltale.monitors.detection import anomaly, band_width
+from telltale.monitors.registry import REGISTRY
+
+from _monitor_helpers import context, day, key, monitor
 
 HISTORY = [10.0, 12.0, 11.0, 13.0, 50.0, 12.0, 11.0]   # one outlier among seven
 
@@ -83,3 +88,20 @@ def test_seasonality_names(name: str, period: timedelta) -> None:
 def test_unknown_seasonality_names_the_spellings() -> None:
     with pytest.raises(ValidationError, match="day_of_week"):
         AnomalyRule(seasonality="monthly")
+
+
+def test_model_activity_passes_method_and_min_history_through() -> None:
+    """Through the monitor: 7 past days of rows [10, 12, 11, 13, 50, 12, 11], 40 today."""
+    buckets = {key(day(i)): {count_rows().key: int(v)} for i, v in enumerate(HISTORY)}
+    buckets[key(day(7))] = {count_rows().key: 40}
+    ctx = context([], buckets, focal=TimeRange(day(7), day(8)), baseline=None)
+    robust = monitor("model_activity", detection={"anomaly": {"method": "robust", "history": "7d"}})
+    (r,) = REGISTRY["model_activity"].evaluate(robust, ctx)
+    assert r.status == "alert" and r.threshold["history_median"] == 12.0
+    (z,) = REGISTRY["model_activity"].evaluate(monitor("model_activity", detection={"anomaly": {"history": "7d"}}), ctx)
+    assert z.status == "ok" and z.threshold["history_mean"] == pytest.approx(17.0)
+    short = monitor("model_activity", detection={"anomaly": {"history": "7d", "min_history": 7}})
+    six = dict(buckets)
+    del six[key(day(0))]
+    (n,) = REGISTRY["model_activity"].evaluate(short, context([], six, focal=TimeRange(day(7), day(8)), baseline=None))
+    assert n.status == "no_data" and "at least 7 are needed" in n.message
