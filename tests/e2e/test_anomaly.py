@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import statistics
 from pathlib import Path
 
 import duckdb
 import pytest
+from scipy import stats as scipy_stats
 from typer.testing import CliRunner
 
 from churn_project import CONFIG
@@ -37,8 +39,11 @@ def test_anomaly_detection(churn_project: Path, tmp_path: Path) -> None:
         "WHERE ts >= '2026-02-12' AND ts < '2026-03-12' GROUP BY CAST(ts AS DATE) ORDER BY 1").fetchall()]
     assert len(daily) == 28
     mean, std = statistics.fmean(daily), statistics.stdev(daily)
-    assert share["threshold"]["min"] == pytest.approx(mean - 3 * std, rel=1e-9)
-    assert share["threshold"]["max"] == pytest.approx(mean + 3 * std, rel=1e-9)
+    # the band is the Student-t prediction interval of the 3-sigma tail for 28 past values
+    k = scipy_stats.t.isf(scipy_stats.norm.sf(3.0), 27) * math.sqrt(1 + 1 / 28)
+    assert share["threshold"]["band_sd"] == pytest.approx(k, rel=1e-12)
+    assert share["threshold"]["min"] == pytest.approx(mean - k * std, rel=1e-9)
+    assert share["threshold"]["max"] == pytest.approx(mean + k * std, rel=1e-9)
     assert share["baseline"] == {"start": "2026-02-12T00:00:00Z", "end": "2026-03-12T00:00:00Z"}
     assert by["volume anomaly"]["status"] == "ok"        # volume did not change
     assert by["weekly volume"]["threshold"]["history_points"] == 4

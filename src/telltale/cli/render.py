@@ -59,8 +59,9 @@ def threshold_text(t: dict[str, Any] | None, monitor_type: str = "") -> str:
     extra = ""
     if "percent" in t and "baseline_value" in t:
         extra = f" (±{_num(t['percent'])}% of {_num(t['baseline_value'])})"
-    elif "sensitivity" in t and "history_mean" in t:
-        extra = f" ({_num(t['sensitivity'])} sd around {_num(t['history_mean'])})"
+    elif "sensitivity" in t and ("history_mean" in t or "history_median" in t):
+        centre = t.get("history_mean", t.get("history_median"))
+        extra = f" ({_num(t.get('band_sd', t['sensitivity']))} sd around {_num(centre)})"
     if lo is not None and hi is not None:
         return f"outside [{_num(lo)}, {_num(hi)}]{extra}"
     if hi is not None:

@@ -180,6 +180,13 @@ class _Checker:
                          f"write e.g. history: {format_duration(28 * mon.window)}")
             if rule.seasonality is not None:
                 self.duration_fits(path + ("seasonality",), rule.seasonality, model, "seasonality")
+            step = max(rule.seasonality or mon.window, mon.window)
+            holds = rule.history // step
+            if holds >= 2 and rule.min_history > holds:
+                self.add(path + ("min_history",), f"min_history {rule.min_history} is more than the "
+                         f"{holds} past window(s) history {format_duration(rule.history)} holds, so it "
+                         f"could never fire; lower min_history or write e.g. history: "
+                         f"{format_duration(rule.min_history * step)}")
 
 
 def _duplicate_columns(model: ModelConfig) -> str | None:

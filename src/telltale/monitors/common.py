@@ -25,7 +25,7 @@ from telltale.core.segkey import segment_label, segment_text
 from telltale.core.timeutil import TimeRange
 from telltale.monitors.base import MonitorBase
 from telltale.monitors.context import EvalContext
-from telltale.monitors.detection import MIN_HISTORY, Verdict, absolute, anomaly, change
+from telltale.monitors.detection import Verdict, absolute, anomaly, change
 
 ValueFn = Callable[[PartialValues], "float | None"]
 
@@ -231,14 +231,14 @@ def detect(cfg: MonitorBase, ctx: EvalContext, fn: ValueFn, value: float, segmen
         sides = [ctx.values(w, segment) for w in windows]
         span = TimeRange(windows[-1].start, ctx.focal.start) if windows else None
         with_rows = sum(1 for v in sides if has_rows(v))
-        if with_rows < MIN_HISTORY:
+        if with_rows < rule.min_history:
             where = f"segment {segment_label(segment)}" if segment else "the model"
             return (Verdict(False, {"sensitivity": rule.sensitivity},
                             f"{where} has rows in {with_rows} of the {len(windows)} past window(s); "
-                            f"at least {MIN_HISTORY} are needed to judge anomalies",
+                            f"at least {rule.min_history} are needed to judge anomalies (min_history)",
                             status="no_data"), span, {})
         past = [fn(v) for v in sides]
-        return anomaly(value, past, rule.sensitivity, rule.direction), span, {}
+        return anomaly(value, past, rule.sensitivity, rule.direction, rule.method, rule.min_history), span, {}
     return _compare_segment(ctx, fn, value, rule)
 
 

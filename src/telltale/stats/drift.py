@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from telltale.core.grids import Grid
+from telltale.stats.categorical import aligned_counts
 from telltale.stats.errors import UnsupportedStatisticError
 from telltale.stats.pvalues import chi2_independence, kstwo_sf
 from telltale.stats.histogram import (
@@ -147,13 +148,6 @@ def chi2_from_counts(base: np.ndarray, focal: np.ndarray) -> DriftValue:
 # ---------------------------------------------------------------- inputs
 
 
-def _categorical(base: Mapping, focal: Mapping) -> tuple[np.ndarray, np.ndarray]:
-    """Aligned count vectors over the union of categories."""
-    keys = sorted(set(base) | set(focal), key=lambda k: (k is None, str(k)))
-    return (np.array([float(base.get(k, 0) or 0) for k in keys]),
-            np.array([float(focal.get(k, 0) or 0) for k in keys]))
-
-
 def _check_numeric(base: NumericSummary, focal: NumericSummary) -> None:
     if base.grid != focal.grid:
         raise ValueError(f"baseline and focal histograms use different grids: {base.grid} vs {focal.grid}")
@@ -165,7 +159,7 @@ def _binned(base: Side, focal: Side, n_bins: int) -> tuple[np.ndarray, np.ndarra
         _check_numeric(base, focal)
         return coarsen(base.grid, base.counts, focal.counts, n_bins)
     if isinstance(base, Mapping) and isinstance(focal, Mapping):
-        return _categorical(base, focal)
+        return aligned_counts(base, focal)
     raise TypeError("compare two NumericSummary objects or two dicts of category counts")
 
 

@@ -321,6 +321,8 @@ def test_cross_reference_problems_listed_together(error):
      "monitors[0].window", "window 36h is not a whole number of days"),
     ("  - {name: n, model: credit, type: custom_metric, metric: m, detection: {anomaly: {history: 1d}}}",
      "monitors[0].detection.anomaly.history", "history 1d is too short for window 1d"),
+    ("  - {name: n, model: credit, type: model_activity, detection: {anomaly: {seasonality: day_of_week, history: 28d, min_history: 5}}}",
+     "monitors[0].detection.anomaly.min_history", "min_history 5 is more than the 4 past window(s) history 28d holds"),
 ])
 def test_cross_reference_mistakes(error, snippet, key, hint):
     err = error(BASE + snippet + "\n")

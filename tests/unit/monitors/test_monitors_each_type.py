@@ -68,10 +68,10 @@ def test_prediction_drift_psi_is_the_formula_on_raw_shares() -> None:
     base = list(RNG.choice(["no", "yes"], 700, p=[0.7, 0.3]))
     focal = list(RNG.choice(["no", "yes"], 100, p=[0.66, 0.34]))
     ctx = context([LABEL], categorical_buckets(LABEL, focal, base), focal=FOCAL, baseline=BASELINE)
-    (r,) = evaluate(monitor("prediction_drift"), ctx)    # default method psi, threshold 0.2
+    (r,) = evaluate(monitor("prediction_drift"), ctx)    # default method psi, threshold 0.1 (bench/alert_quality.py)
     e, a = shares(base, ["no", "yes"]), shares(focal, ["no", "yes"])
     assert r.value == pytest.approx(float(np.sum((a - e) * np.log(a / e))), abs=1e-12)
-    assert r.column == "label" and r.status == "ok" and r.threshold == {"max": 0.2}
+    assert r.column == "label" and r.status == "ok" and r.threshold == {"max": 0.1}
 
 
 def test_missing_values_share_is_the_null_share_of_the_rows() -> None:
