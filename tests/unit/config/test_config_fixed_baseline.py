@@ -64,3 +64,43 @@ def test_two_baselines_at_once(error):
     msg = one(error(_monitor("{window: {last: 7d}, fixed: {from: 2026-01-01, to: 2026-01-31}}")))
     assert msg.startswith("telltale.yml:21:")
     assert "exactly one of window, training or fixed" in msg
+
+
+def _estimated(extra: str = "", model_extra: str = "") -> str:
+    text = BASE.replace("    segments: [region]\n", "    segments: [region]\n" + model_extra)
+    return text + f"""\
+  - name: est
+    model: credit
+    type: estimated_performance
+    metric: f1
+    detection: {{absolute: {{min: 0.5}}}}
+{extra}"""
+
+
+def test_estimated_performance_defaults_to_the_only_score_and_label(parse):
+    mon = parse(_estimated()).config.monitors[0]
+    assert (mon.metric, mon.score, mon.label, mon.threshold) == ("f1", None, None, 0.5)
+
+
+def test_estimated_performance_unknown_score(error):
+    msg = one(error(_estimated("    score: approved\n")))
+    assert msg.startswith("telltale.yml:23:12: monitors[0].score: model credit has no numeric prediction "
+                          "'approved'; score names one of its numeric predictions (score)")
+
+
+def test_estimated_performance_unknown_metric(error):
+    msg = one(error(_estimated().replace("metric: f1", "metric: log_loss")))
+    assert msg.startswith("telltale.yml:21:13: monitors[0].metric: 'log_loss' is not allowed")
+    assert "auc_roc" in msg
+
+
+def test_estimated_performance_threshold_inside_0_1(error):
+    msg = one(error(_estimated("    threshold: 1.5\n")))
+    assert msg.startswith("telltale.yml:23:16: monitors[0].threshold:")
+
+
+def test_estimated_performance_needs_a_binary_model(error):
+    text = _estimated().replace("    type: binary\n", "    type: regression\n")
+    msg = one(error(text))
+    assert "monitors[0].type: estimated_performance estimates binary classifiers and model credit " \
+           "is regression" in msg
