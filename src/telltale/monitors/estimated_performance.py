@@ -11,7 +11,7 @@ counts. Where the window's labels have arrived the realized value rides along in
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from pydantic import Field as PydanticField
@@ -100,7 +100,8 @@ def _partials(cfg: EstimatedPerformanceMonitor, ctx: EvalContext) -> dict[tuple[
     out = {}
     for p, pc in pred.items():
         for lname, lc in lab.items():
-            cond = pc.copy() if lc is None else exp.and_(pc.copy(), lc.copy())
+            both = pc.copy() if lc is None else exp.And(this=pc.copy(), expression=lc.copy())
+            cond = cast(exp.Expression, both)      # sqlglot 30 types conditions as Expr
             out[(p, lname)] = Partial("hist", score.copy(), cond)
     return out
 
