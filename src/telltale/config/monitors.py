@@ -10,7 +10,8 @@ from __future__ import annotations
 from telltale.monitors.base import ColumnsMixin, MonitorBase
 from telltale.monitors.custom_metric import CustomMetricMonitor
 from telltale.monitors.data_drift import DataDriftMonitor
-from telltale.monitors.drift import DRIFT_DEFAULT_THRESHOLDS, NUMERIC_ONLY_METHODS
+from telltale.monitors.estimated_performance import EstimatedPerformanceMonitor
+from telltale.monitors.drift import DRIFT_DEFAULT_THRESHOLDS, NUMERIC_ONLY_METHODS, DriftMonitorBase
 from telltale.monitors.metric_change import MetricChangeMonitor
 from telltale.monitors.missing_values import MissingValuesMonitor
 from telltale.monitors.model_activity import ModelActivityMonitor
@@ -23,7 +24,7 @@ from telltale.monitors.value_range import ValueRangeMonitor
 
 __all__ = [
     "COLUMN_MONITORS", "DRIFT_DEFAULT_THRESHOLDS", "MONITOR_TYPES", "NUMERIC_ONLY_METHODS",
-    "ColumnsMixin", "CustomMetricMonitor", "DataDriftMonitor", "MetricChangeMonitor",
+    "ColumnsMixin", "CustomMetricMonitor", "DriftMonitorBase", "DataDriftMonitor", "EstimatedPerformanceMonitor", "MetricChangeMonitor",
     "MissingValuesMonitor", "ModelActivityMonitor", "ModelStalenessMonitor", "Monitor", "MonitorBase",
     "NewValuesMonitor", "PerformanceDegradationMonitor", "PredictionDriftMonitor", "ValueRangeMonitor",
 ]

@@ -9,7 +9,8 @@ from telltale.config.alerts import notify_names
 from telltale.configbase.detection import CompareSegmentRule
 from telltale.config.fields import ColumnError, kind_error, monitor_columns, resolve_column, takes_columns
 from telltale.config.models import BaselineConfig, ModelConfig, SourceConfig
-from telltale.config.monitors import ModelStalenessMonitor, MonitorBase, PerformanceDegradationMonitor
+from telltale.config.monitors import (DriftMonitorBase, EstimatedPerformanceMonitor, ModelStalenessMonitor, MonitorBase,
+                                      PerformanceDegradationMonitor)
 from telltale.config.problems import Path_, Problem, did_you_mean, one_of
 from telltale.config.schema import TelltaleConfig
 from telltale.config.yamlload import SourceMap
@@ -122,9 +123,25 @@ class _Checker:
         if isinstance(mon, PerformanceDegradationMonitor) and not model.actuals:
             self.add(base + ("type",), f"performance_degradation needs labels but model {mon.model} "
                      "maps no actuals; add e.g. actuals: {defaulted: boolean} to the model")
+        if isinstance(mon, EstimatedPerformanceMonitor):
+            for sub, message in mon.model_problems(model):
+                self.add(base + sub, message)
+        if isinstance(mon, DriftMonitorBase) and mon.importance:
+            self.importance(base, mon, model)
         if isinstance(mon, ModelStalenessMonitor) and mon.on == "version" and not model.version:
             self.add(base + ("on",), f"model {mon.model} has no version column; add version: "
                      "<column> to the model, or write on: predictions")
+
+    def importance(self, base: Path_, mon: DriftMonitorBase, model: ModelConfig) -> None:
+        try:
+            names = [f.name for f in monitor_columns(mon, model, mon.model)]
+        except ColumnError:
+            return                      # reported by columns()
+        for col in mon.importance or {}:
+            if col not in names:
+                self.add(base + ("importance", col),
+                         f"importance names '{col}', which this monitor does not look at"
+                         f"{did_you_mean(col, names)}; its columns are {one_of(names)}")
 
     def columns(self, base: Path_, mon: MonitorBase, model: ModelConfig) -> None:
         if not takes_columns(mon):

@@ -4,12 +4,12 @@ baseline's distribution of each column, vs a threshold (its default depends on t
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field as PydanticField
 from pydantic import model_validator
 
-from telltale.configbase.values import Number
+from telltale.configbase.values import Number, fail
 from telltale.core.fields import Field
 from telltale.core.partials import Partial, PartialValues
 from telltale.core.results import MonitorResult
@@ -17,11 +17,13 @@ from telltale.monitors.base import ColumnsMixin, MonitorBase
 from telltale.monitors.common import columns_of, iter_targets, make_result
 from telltale.monitors.context import EvalContext, column_partials
 from telltale.monitors.detection import at_least
+from telltale.monitors.drift_score import model_scores
 from telltale.stats.drift import NumericSummary, drift
 
-DriftMethod = Literal["psi", "js", "hellinger", "ks", "wasserstein", "chi2"]
+DriftMethod = Literal["psi", "js", "hellinger", "ks", "wasserstein", "chi2", "score"]
 DRIFT_DEFAULT_THRESHOLDS: dict[str, float] = {
     "psi": 0.1, "js": 0.1, "hellinger": 0.1, "ks": 0.05, "wasserstein": 0.06, "chi2": 0.1,
+    "score": 0.1,
 }
 """Threshold used when a drift monitor gives none (chi2 is judged on Cramér's V), chosen by
 bench/alert_quality.py (docs/ALERT_QUALITY.md): at most 1 % false alerts per column-window
@@ -41,6 +43,21 @@ class DriftMonitorBase(MonitorBase, ColumnsMixin):
     method: DriftMethod = DRIFT_DEFAULT_METHOD
     threshold: Number = PydanticField(gt=0)
     """Alert when the distance is >= threshold (defaults per method: DRIFT_DEFAULT_THRESHOLDS)."""
+    importance: dict[str, Annotated[Number, PydanticField(ge=0)]] | None = None
+    """`method: score` only: the weight of each column in the model-level score (columns not
+    listed weigh 0); None = every column weighs the same."""
+
+    @model_validator(mode="after")
+    def _importance(self) -> DriftMonitorBase:
+        if self.importance is not None:
+            if self.method != "score":
+                raise fail(f"importance weighs the columns of method: score; method {self.method} "
+                           "gives one value per column: remove importance or write method: score",
+                           at="importance")
+            if not any(w > 0 for w in self.importance.values()):
+                raise fail("give at least one column a weight above 0, e.g. importance: {income: 2, "
+                           "region: 1}", at="importance")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -116,8 +133,23 @@ def _num(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
+def distance_of(method: str, f: Field) -> str:
+    """The distance a method computes on a column: `score` is JS (numeric) or Hellinger."""
+    if method != "score":
+        return method
+    return "js" if f.is_numeric else "hellinger"
+
+
 def evaluate(cfg: DriftMonitorBase, ctx: EvalContext) -> list[MonitorResult]:
-    """One result per column and segment: the drift distance vs the threshold."""
+    """One result per column and segment: the drift distance vs the threshold; with `method:
+    score` also one per segment for the model (`column: null`, see `score.model_scores`)."""
+    results = _column_results(cfg, ctx)
+    if cfg.method == "score":
+        results += model_scores(cfg, ctx, results)
+    return results
+
+
+def _column_results(cfg: DriftMonitorBase, ctx: EvalContext) -> list[MonitorResult]:
     method, threshold = cfg.method, cfg.threshold
     results = []
     for f, seg in iter_targets(cfg, ctx, columns_of(cfg, ctx)):
@@ -134,12 +166,14 @@ def evaluate(cfg: DriftMonitorBase, ctx: EvalContext) -> list[MonitorResult]:
                                        reason=f"{f.name} has no histogram grid: the baseline has no values of it"))
             continue
         focal_side = side(cfg, f, fv)
-        dv = drift(method, kind, side(cfg, f, bv), focal_side)
+        dv = drift(distance_of(method, f), kind, side(cfg, f, bv), focal_side)
         value = dv.value
         # +inf is a real distance (Wasserstein against a constant baseline that moved)
         verdict = at_least(value, threshold) if value is not None and not math.isnan(value) else None
         extra: dict[str, Any] = {"p_value": dv.p_value} if dv.p_value is not None else {}
         extra["values"] = focal_side.n if f.is_numeric else sum(focal_side.values())
+        if method == "score":
+            extra["distance"] = distance_of(method, f)
         bad_focal, bad_base = _non_finite(f, fv), _non_finite(f, bv)
         note = ""
         if bad_focal or bad_base:

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Field
 
-from telltale.monitors import (custom_metric, data_drift, metric_change, missing_values,
-                               model_activity, model_staleness, new_values,
+from telltale.monitors import (custom_metric, data_drift, estimated_performance, metric_change,
+                               missing_values, model_activity, model_staleness, new_values,
                                performance_degradation, prediction_drift, value_range)
 from telltale.monitors.base import MonitorBase, MonitorType
 
 MONITORS: tuple[MonitorType[Any], ...] = (
     data_drift.MONITOR, prediction_drift.MONITOR, missing_values.MONITOR, new_values.MONITOR,
     value_range.MONITOR, model_activity.MONITOR, model_staleness.MONITOR, metric_change.MONITOR,
-    performance_degradation.MONITOR, custom_metric.MONITOR,
+    performance_degradation.MONITOR, custom_metric.MONITOR, estimated_performance.MONITOR,
 )
 """Every monitor type, in the order of the config union (and of the docs)."""
 

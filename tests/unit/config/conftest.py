@@ -191,6 +191,15 @@ FULL = textwrap.dedent("""\
         metric: rmse
         window: 6h
         detection: {change: {percent: 15}}
+      - name: estimated f1
+        model: credit
+        type: estimated_performance
+        metric: f1
+        score: score
+        label: defaulted
+        threshold: 0.4
+        baseline: {fixed: {from: 2026-01-01, to: 2026-01-31}}
+        detection: {absolute: {min: 0.6}}
     alerts:
       ops: {type: webhook, url: "https://hooks.example/telltale", secret: "${HOOK_SECRET}",
             headers: {X-Team: ml}, timeout: 5s}

@@ -86,7 +86,7 @@ def test_bad_drift_method(error):
   - {name: drift, model: credit, type: data_drift, method: kl}
 """))
     assert msg.startswith("telltale.yml:18:60: monitors[0].method: 'kl' is not allowed")
-    assert "psi, js, hellinger, ks, wasserstein or chi2" in msg
+    assert "psi, js, hellinger, ks, wasserstein, chi2 or score" in msg
 
 
 def test_unknown_monitor_type(error):

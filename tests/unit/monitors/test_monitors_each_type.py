@@ -163,5 +163,6 @@ def test_a_metric_monitor_evaluates_its_metric_as_sklearn(type_: str) -> None:
 def test_every_registered_type_is_tested_here() -> None:
     tested = {"data_drift", "prediction_drift", "missing_values", "model_activity", "model_staleness",
               "metric_change", "custom_metric", "performance_degradation"}
-    elsewhere = {"new_values": "test_monitors_new_values.py", "value_range": "test_monitors_value_range.py"}
+    elsewhere = {"new_values": "test_monitors_new_values.py", "value_range": "test_monitors_value_range.py",
+                 "estimated_performance": "test_monitors_estimated_performance.py"}
     assert tested | set(elsewhere) == set(REGISTRY)
