@@ -32,7 +32,7 @@ def model_spec(project: Any, name: str) -> ModelSpec:
         timestamp=m.timestamp, granularity=m.granularity, step=m.step, id=m.id,
         version=m.version, segments=tuple(m.segments), actuals=actuals,
         actual_columns=actual_cols, histogram_bins=m.histogram_bins,
-        top_values=m.top_values, late_data=m.late_data, late_labels=m.late_labels,
+        top_values=m.top_values, max_segments=m.max_segments, late_data=m.late_data, late_labels=m.late_labels,
         label_columns=frozenset(f.column for f in m.fields("actuals")) | actual_cols)
 
 
@@ -50,7 +50,7 @@ def model_schema(project: Any, name: str) -> Any:
     groups: dict[str, dict[str, Any]] = {}
     for f in m.fields():
         groups.setdefault(f.group, {})[f.name] = FieldInfo(column=f.column, kind=f.kind)
-    return ModelSchema(model_type=m.type, fields=groups)
+    return ModelSchema(model_type=m.type, fields=groups, query_column=m.query_id or m.id)
 
 
 _SECRET_KEY = re.compile(r"pass|secret|token|key|cred", re.IGNORECASE)

@@ -29,6 +29,7 @@ from telltale.monitors.common import history_range
 from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import implementation
 from telltale.planner.queries import PlannedQuery, count_query, grid_queries, plan_scans
+from telltale.planner.segments import segment_count_query
 from telltale.planner.relation import referenced_columns
 from telltale.planner.spec import LABEL_ROWS, ModelSpec
 from telltale.runner.metrics import MetricCompiler
@@ -38,6 +39,7 @@ from telltale.runner.summaries import SummaryBook
 from telltale.runner.windows import monitor_windows, source_key, training_source
 
 WINDOW = ""
+SEGMENTED = "__segmented__"   # the failure scope of summaries grouped by segments (too many of them)
 """The scope of summaries read from the model's own rows (a training baseline's: its key)."""
 
 
@@ -135,6 +137,8 @@ class ModelPlan:
         if past is not None:
             self.ranges.append(past)
         reads = {(WINDOW, p.key) for p in asked}
+        if self.spec.segments and cfg.asks_for_segments:
+            reads |= {(SEGMENTED, p.key) for p in asked}
         if ctx.baseline is TRAINING:
             src = training_source(cfg, self.cfg)
             assert src is not None
@@ -200,6 +204,13 @@ class ModelPlan:
                 out.append((part, plan_scans(spec, self.connector, group.rng, part, self.book.grids)))
         return out
 
+    def segment_check(self, group: ScanGroup) -> PlannedQuery | None:
+        """The statement counting segment values over a scan group's range, when it has
+        partials grouped by segments (see planner/segments.py)."""
+        if not group.segmented or not self.spec.segments:
+            return None
+        return segment_count_query(self.spec, self.connector, group.rng)
+
     def training_spec(self, source: SourceConfig) -> ModelSpec:
         """The model's columns read from a training data set: no time, no label join.
 
@@ -237,6 +248,9 @@ class ModelPlan:
             for k in missing:   # placeholder edges: the real ones come from the grid query
                 self.book.grids[k] = Grid(0.0, 1.0, self.spec.histogram_bins)
         for group in self.scan_groups():
+            check = self.segment_check(group)
+            if check is not None:
+                yield check.kind, check
             for _, queries in self.scan_queries(group):
                 for q in queries:
                     yield q.kind + " scan", q
