@@ -72,7 +72,7 @@ def has_rows(values: PartialValues) -> bool:
             return True
         if kind in ("hist", "values", "crosstab") and v and any(v.values()):
             return True
-        if kind in ("count", "sum") and v:
+        if kind in ("count", "sum", "rank") and v:
             return True
     return False
 

@@ -15,7 +15,8 @@ sharing them. Four levels, each a sqlglot tree:
    min(K, relevant rows), 0 when the query has none; `queries`: 1);
 4. per bucket and segment, the sum of each over queries: the partial's value.
 
-A query whose rows fall in two buckets counts as one query per bucket.
+Only rows with a query, a finite score and a finite relevance are ranked. A query whose
+rows fall in two buckets (or two segments) counts as one query per bucket (segment).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sqlglot import exp
 from telltale.connectors.base import Connector
 from telltale.core.partials import Partial
 from telltale.core.timeutil import TimeRange
-from telltale.planner.aggsql import as_double
+from telltale.planner.aggsql import as_double, finite_condition
 from telltale.planner.relation import col, model_relation, referenced_columns
 from telltale.planner.spec import ModelSpec
 
@@ -105,8 +106,9 @@ def rank_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
     bucket = None if model.timestamp is None else connector.dialect.bucket(col(model.timestamp),
                                                                            model.granularity)
     segs = list(model.segments)
-    keep = [exp.Not(this=exp.Is(this=e.copy(), expression=exp.Null()))
-            for e in (first.expr, first.expr2, first.group)]
+    # NaN and infinity sort differently per warehouse: only finite scores and relevances rank
+    keep = [exp.Not(this=exp.Is(this=first.group.copy(), expression=exp.Null())),
+            finite_condition(first.expr), finite_condition(first.expr2)]
     if first.filter is not None:
         keep.append(first.filter.copy())
     rows = (exp.select(*([bucket.as_(BUCKET)] if bucket is not None else []), *[col(s) for s in segs],
@@ -115,26 +117,29 @@ def rank_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
             .from_(rel).where(exp.and_(*keep)))
     part_keys = [*([BUCKET] if bucket is not None else []), *segs, QUERY]
 
+    def ref(c: str) -> exp.Expression:   # segment columns keep their quoted names at every level
+        return col(c) if c in segs else exp.column(c)
+
     def window(this: exp.Expression, *order: exp.Ordered, frame: bool = False) -> exp.Window:
         spec = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
                               end="CURRENT ROW") if frame else None
-        return exp.Window(this=this, partition_by=[exp.column(c) for c in part_keys],
+        return exp.Window(this=this, partition_by=[ref(c) for c in part_keys],
                           order=exp.Order(expressions=list(order)), spec=spec)
 
     def by_score() -> list[exp.Ordered]:
         return [exp.Ordered(this=exp.column(SCORE), desc=True), exp.Ordered(this=exp.column(REL))]
 
-    ranked = exp.select(*[exp.column(c) for c in part_keys], exp.column(REL),
+    ranked = exp.select(*[ref(c) for c in part_keys], exp.column(REL),
                         window(exp.RowNumber(), *by_score()).as_(POS),
                         window(exp.RowNumber(), exp.Ordered(this=exp.column(REL), desc=True)).as_(IPOS),
                         window(exp.Sum(this=_case(_relevant(), _num(1), _num(0))), *by_score(),
                                frame=True).as_(HITS)
                         ).from_(rows.subquery("r"))
     names = [f"v{i}" for i in range(len(partials))]
-    per_query = (exp.select(*[exp.column(c) for c in part_keys[:-1]],
+    per_query = (exp.select(*[ref(c) for c in part_keys[:-1]],
                             *[per_query_value(p.option).as_(n) for p, n in zip(partials, names)])
-                 .from_(ranked.subquery("w")).group_by(*[exp.column(c) for c in part_keys]))
-    outer_keys = [exp.column(c) for c in part_keys[:-1]]
+                 .from_(ranked.subquery("w")).group_by(*[ref(c) for c in part_keys]))
+    outer_keys = [ref(c) for c in part_keys[:-1]]
     tree = exp.select(*outer_keys, *[exp.Sum(this=as_double(exp.column(n))).as_(n) for n in names]
                       ).from_(per_query.subquery("q"))
     if outer_keys:
