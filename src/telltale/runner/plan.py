@@ -109,6 +109,7 @@ class ModelPlan:
         return EvalContext(
             model=self.name, model_type=self.cfg.type, fields=self.fields, focal=focal,
             baseline=base, at=self.at, step=self.spec.step, segments=self.spec.segments,
+            version=self.spec.version if self.spec.version not in self.cfg.segments else None,
             merged=merged, segment_values=self.book.segment_values,
             compile_metric=lambda text: self.compiler.compile(self.name, text),
             monitor_columns=lambda c: [self.fields[f"{f.group}.{f.name}"]
