@@ -32,8 +32,8 @@ ValueFn = Callable[[PartialValues], "float | None"]
 
 def segments_for(cfg: MonitorBase, ctx: EvalContext) -> list[dict[str, str | None] | None]:
     """None (all rows) plus, for `segment: all`, one entry per value of each segment column
-    seen in the focal window or the baseline window: a value that vanished is reported too
-    (no rows in the window), a new one says it has no baseline."""
+    seen in the focal or baseline window (a vanished value too); with `by_version`, each
+    of those once per model version seen."""
     seg = cfg.segment
     by_version = cfg.by_version and ctx.version is not None
     if seg is None and not by_version:

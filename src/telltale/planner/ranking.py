@@ -50,16 +50,14 @@ def _num(v: float | int) -> exp.Expression:
     return exp.Literal.number(v)
 
 
-def _case(cond: exp.Expression, then: exp.Expression, default: exp.Expression) -> exp.Expression:
+def _case(cond: exp.Expr, then: exp.Expr, default: exp.Expr) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=cond, true=then)], default=default)
 
 
-def _in_top(pos: str, k: int | None, extra: exp.Expression | None = None) -> exp.Expression:
-    cond: exp.Expression | None = extra
-    if k is not None:
-        top = exp.LTE(this=exp.column(pos), expression=_num(k))
-        cond = top if cond is None else exp.and_(cond, top)
-    return cond if cond is not None else exp.true()
+def _in_top(pos: str, k: int | None, extra: exp.Expression | None = None) -> exp.Condition:
+    conds = [c for c in (extra, None if k is None else exp.LTE(this=exp.column(pos), expression=_num(k)))
+             if c is not None]
+    return exp.and_(*conds) if conds else exp.true()
 
 
 def _relevant() -> exp.Expression:
@@ -95,7 +93,7 @@ def per_query_value(option: str) -> exp.Expression:
                  _num(0))
 
 
-def rank_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
+def rank_query(model: ModelSpec, connector: Connector, rng: TimeRange,
                partials: list[Partial]) -> tuple[exp.Select, Callable[[pa.Table], dict]]:
     """The statement computing every `rank` partial of `partials` (all sharing score,
     relevance, query column and filter) per bucket and segment, and its decoder."""

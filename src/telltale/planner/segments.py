@@ -10,6 +10,7 @@ model's `max_segments`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 from sqlglot import exp
@@ -45,7 +46,7 @@ def segment_count_query(model: ModelSpec, connector: Connector, rng: TimeRange) 
     """COUNT(DISTINCT s) and whether s has NULLs, per segment column over `rng` (decodes to
     SegmentCounts)."""
     rel = model_relation(model, connector, set(model.segments), rng).subquery("m")
-    selects: list[exp.Expression] = []
+    selects: list[Any] = []
     for i, s in enumerate(model.segments):
         has_null = exp.Case(ifs=[exp.If(this=exp.Is(this=col(s), expression=exp.Null()),
                                         true=exp.Literal.number(1))], default=exp.Literal.number(0))

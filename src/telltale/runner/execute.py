@@ -27,7 +27,7 @@ from telltale.planner.relation import referenced_columns
 from telltale.runner.modelctx import duplicate_labels
 from telltale.runner.plan import SEGMENTED, WINDOW, ModelPlan, MonitorPlan, Plan, Unplanned
 from telltale.runner.windows import monitor_windows
-from telltale.runner.scans import ScanGroup, as_of_labels
+from telltale.runner.scans import ScanGroup, as_of_labels, segment_check
 
 EXACT_GRID_ROWS = 2_000_000  # a source that cannot be sampled gets exact (repeatable) edges up to this
 GRID_SAMPLE_ROWS = 100_000   # histogram edges come from a block sample of about this many rows
@@ -205,7 +205,7 @@ class ModelExecution:
 
     def too_many_segments(self, group: ScanGroup) -> str | None:
         """Why the scan must not group by segments (too many combinations), or None."""
-        check = self.mp.segment_check(group)
+        check = segment_check(self.mp.spec, self.mp.connector, group)
         if check is None:
             return None
         counts = self.execute(check)

@@ -29,12 +29,11 @@ from telltale.monitors.common import history_range
 from telltale.monitors.context import EvalContext
 from telltale.monitors.registry import implementation
 from telltale.planner.queries import PlannedQuery, count_query, grid_queries, plan_scans
-from telltale.planner.segments import segment_count_query
 from telltale.planner.relation import referenced_columns
 from telltale.planner.spec import LABEL_ROWS, ModelSpec
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.modelctx import duplicate_labels, model_fields, model_spec, summary_fingerprint
-from telltale.runner.scans import ScanGroup, StoredState, scans_needed
+from telltale.runner.scans import ScanGroup, StoredState, scans_needed, segment_check
 from telltale.runner.summaries import SummaryBook
 from telltale.runner.windows import monitor_windows, source_key, training_source
 
@@ -205,13 +204,6 @@ class ModelPlan:
                 out.append((part, plan_scans(spec, self.connector, group.rng, part, self.book.grids)))
         return out
 
-    def segment_check(self, group: ScanGroup) -> PlannedQuery | None:
-        """The statement counting segment values over a scan group's range, when it has
-        partials grouped by segments (see planner/segments.py)."""
-        if not group.segmented or not self.spec.segments:
-            return None
-        return segment_count_query(self.spec, self.connector, group.rng)
-
     def training_spec(self, source: SourceConfig) -> ModelSpec:
         """The model's columns read from a training data set: no time, no label join.
 
@@ -249,7 +241,7 @@ class ModelPlan:
             for k in missing:   # placeholder edges: the real ones come from the grid query
                 self.book.grids[k] = Grid(0.0, 1.0, self.spec.histogram_bins)
         for group in self.scan_groups():
-            check = self.segment_check(group)
+            check = segment_check(self.spec, self.connector, group)
             if check is not None:
                 yield check.kind, check
             for _, queries in self.scan_queries(group):
