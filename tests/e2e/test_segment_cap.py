@@ -67,7 +67,7 @@ def test_too_many_segment_combinations_fail_fast_naming_the_columns(warehouse: P
     assert len(seg) == 1 and seg[0]["status"] == "error", seg   # one error, not 450 results
     err = seg[0]["error"]
     # 3 region values: eu, us and NULL
-    assert "too many segment combinations" in err and "user_id (150) x region (3) = 450" in err
+    assert "too many segment combinations" in err and "user_id (150 values) x region (3 values) = 450 combinations" in err
     assert "max_segments (400)" in err and "models.m.max_segments" in err
     assert by["volume"]["status"] in ("ok", "alert") and by["volume"]["error"] is None
     assert code == 3

@@ -37,9 +37,9 @@ class SegmentCounts:
         return n
 
     def describe(self) -> str:
-        """`user_id (100,000) x region (4) = 400,000`."""
-        parts = " x ".join(f"{name} ({c:,})" for name, c in self.counts)
-        return f"{parts} = {self.combinations:,}" if len(self.counts) > 1 else parts
+        """`user_id (100,000 values) x region (4 values) = 400,000 combinations`."""
+        parts = " x ".join(f"{name} ({c:,} value{'s' if c != 1 else ''})" for name, c in self.counts)
+        return f"{parts} = {self.combinations:,} combinations" if len(self.counts) > 1 else parts
 
 
 def segment_count_query(model: ModelSpec, connector: Connector, rng: TimeRange) -> PlannedQuery:

@@ -212,8 +212,8 @@ class ModelExecution:
         spec = self.mp.spec
         if counts.combinations <= spec.max_segments:
             return None
-        return (f"too many segment combinations: {counts.describe()} distinct values between "
-                f"{iso(group.rng.start)} and {iso(group.rng.end)}, above models.{spec.name}.max_segments "
+        return (f"too many segment combinations between {iso(group.rng.start)} and "
+                f"{iso(group.rng.end)}: {counts.describe()}, above models.{spec.name}.max_segments "
                 f"({spec.max_segments:,}); segment by a coarser column (segments: "
                 f"[{', '.join(spec.segments)}]) or raise max_segments")
 
