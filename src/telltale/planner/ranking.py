@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
@@ -148,7 +149,7 @@ def rank_query(model: ModelSpec, connector: Connector, rng: TimeRange,
         out: dict = {}
         if table.num_rows == 0:
             return out
-        gid, group_keys = _group_ids(table, model.segments)
+        gid, group_keys = _group_ids(table, model.segments, np.arange(table.num_rows))
         columns = [table.column(n).to_pylist() for n in names]
         for j, g in enumerate(gid.tolist()):
             vals = out.setdefault(group_keys[g], {})

@@ -49,7 +49,7 @@ FROM (
       ) AS __hits
     FROM (
       SELECT
-        DATE_TRUNC('DAY', "TS") AS __bucket,
+        DATE_TRUNC('DAY', CAST("TS" AS TIMESTAMPLTZ)) AS __bucket,
         "QID" AS __query,
         "SCORE" AS __score,
         "RELEVANCE" AS __rel
@@ -107,7 +107,7 @@ FROM (
       ) AS __hits
     FROM (
       SELECT
-        DATE_TRUNC('DAY', "TS") AS __bucket,
+        DATE_TRUNC('DAY', CAST("TS" AS TIMESTAMPLTZ)) AS __bucket,
         "MARKET",
         "QID" AS __query,
         "SCORE" AS __score,
@@ -140,7 +140,7 @@ GROUP BY
 
 -- scalar scan
 SELECT
-  DATE_TRUNC('DAY', "TS") AS __bucket,
+  DATE_TRUNC('DAY', CAST("TS" AS TIMESTAMPLTZ)) AS __bucket,
   "MARKET",
   COUNT("RELEVANCE") AS p0,
   COUNT("SCORE") AS p1,
@@ -158,5 +158,5 @@ FROM (
     "TS" >= '2026-03-05' AND "TS" < '2026-03-13'
 ) AS m
 GROUP BY
-  DATE_TRUNC('DAY', "TS"),
+  DATE_TRUNC('DAY', CAST("TS" AS TIMESTAMPLTZ)),
   "MARKET";
