@@ -152,7 +152,34 @@ multiclass_recall = _multiclass("recall")
 multiclass_f1 = _multiclass("f1")
 
 
-def not_supported(ctx: CallContext, args: Mapping[str, Value]) -> Value:
-    """Ranking metrics: rejected until they are implemented."""
-    ctx.fail(f"{ctx.name} is not supported yet: ranking metrics come in a later release; "
-             "use the aggregates (count, mean, sum, ...) on the model's fields for now")
+def _ranking(option: str):
+    def handler(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+        score, label = args["prediction"], args["label"]
+        if not isinstance(score, Row) or not isinstance(label, Row):
+            ctx.fail(f"{ctx.name} ranks the rows of each query by a score field and reads a "
+                     "relevance field, e.g. ndcg_at_k(predictions.score, actuals.relevance, 10)")
+        if ctx.schema.query_column is None:
+            ctx.fail(f"{ctx.name} groups rows by query: give the model query_id: <column> "
+                     "(or id:) in telltale.yml")
+        k_arg = args.get("k")
+        k = k_arg.value if isinstance(k_arg, Const) else None
+        if k is not None and (isinstance(k, bool) or not float(k).is_integer() or k < 1):
+            ctx.fail(f"k must be a whole number >= 1 (the cut-off position), got {k!r}")
+        relevance = (sqlbuild.case_when(label.sql, sqlbuild.literal(1), sqlbuild.literal(0))
+                     if label.kind == "boolean" else label.sql.copy())
+        query = exp.column(ctx.schema.query_column, quoted=True)
+        flt = _filter(ctx, *score.filters, *label.filters)
+        name = option if k is None else f"{option}@{int(k)}"
+        total = ctx.add(Partial("rank", score.sql, flt, relevance, group=query, option=name))
+        queries = ctx.add(Partial("rank", score.sql, flt, relevance, group=query, option="queries"))
+        return Agg(final.Binary("/", final.Ref(total.key), final.Ref(queries.key)),
+                   f"{ctx.name}({score.label}, {label.label})")
+
+    handler.__name__ = f"ranking_{option}"
+    handler.__doc__ = f"Mean per-query {option} over the queries of the rows (a `rank` partial)."
+    return handler
+
+
+ndcg_at_k = _ranking("ndcg")
+mrr = _ranking("mrr")
+map_at_k = _ranking("map")

@@ -274,7 +274,7 @@ def model_type_message(name: str, impls: Sequence[Impl], schema: ModelSchema,
     types = sorted({t for i in impls for t in (i.model_types or MODEL_TYPES)})
     if types == ["ranking"]:
         return (f"{name} is a ranking metric and the model is {schema.model_type}; ranking metrics "
-                "are not supported yet")
+                "need a ranking model (type: ranking, with query_id: <column>)")
     usable = sorted(n for n, imps in library.builtins.items()
                     if any(i.model_types is not None and i.applies_to(schema.model_type)
                            and (i.spec is None or i.spec.level == "model") for i in imps))

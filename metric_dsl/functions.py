@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telltale.metric_dsl import aggregates as agg
+from telltale.metric_dsl import multilabel as ml
 from telltale.metric_dsl import rowfuncs as row
 from telltale.metric_dsl.context import Handler
 from telltale.metric_dsl.signature import REQUIRED, DefaultField, ParamSig, Signature
@@ -20,6 +21,7 @@ ACTUAL = DefaultField("actuals")
 
 CLASSIFIERS = frozenset({"binary", "multilabel"})
 MULTICLASS = frozenset({"multiclass"})
+MULTILABEL = frozenset({"multilabel"})
 RANKING = frozenset({"ranking"})
 
 
@@ -98,11 +100,31 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(_sig("f1", *_MC_PARAMS), agg.multiclass_f1, "model",
                  "F1 of one class (class=) or averaged over classes (average=)",
                  "exact: a crosstab(prediction, label) partial", MULTICLASS),
-    *(FunctionSpec(_sig(name, P("prediction", ("value",), None), P("label", ("value",), None),
-                        P("k", ("value",), None)),
-                   agg.not_supported, "model", "ranking metric (not supported yet)",
-                   "not supported yet", RANKING)
-      for name in ("ndcg_at_k", "mrr", "map_at_k")),
+    *(FunctionSpec(_sig(name, P("prediction", ("numeric",), PRED),
+                        P("label", ("numeric", "boolean"), ACTUAL), P("k", ("number",), k)),
+                   handler, "model", summary,
+                   "exact: rows ranked per query inside the warehouse (window functions), "
+                   "per-query values summed per bucket (`rank` partials); ties in score are "
+                   "broken pessimistically (the less relevant row first)", RANKING)
+      for name, handler, k, summary in (
+          ("ndcg_at_k", agg.ndcg_at_k, 10,
+           "mean over queries of DCG@k / IDCG@k (linear gains, log2 discount; 0 for a query "
+           "without a relevant row), as sklearn's ndcg_score"),
+          ("mrr", agg.mrr, None,
+           "mean over queries of 1 / position of the first relevant row (relevance > 0; 0 "
+           "when none is in the top k; k: no cut-off by default)"),
+          ("map_at_k", agg.map_at_k, 10,
+           "mean over queries of the average precision at k: the sum of precision@i over "
+           "relevant positions i <= k, divided by min(k, relevant rows); 0 without one"))),
+    *(FunctionSpec(_sig(f"multilabel_{metric}", P("average", ("string",), "macro"),
+                        P("threshold", ("number",), 0.5)),
+                   handler, "model",
+                   f"{metric} across labels (each prediction paired with the actual of the same "
+                   "name): average micro (pooled counts), macro (mean over labels) or weighted "
+                   "(by each label's support), as scikit-learn",
+                   "exact: tp/fp/fn counts per label", MULTILABEL)
+      for metric, handler in (("precision", ml.multilabel_precision),
+                              ("recall", ml.multilabel_recall), ("f1", ml.multilabel_f1))),
     # ------------------------------------------------------------------ per-row helpers
     FunctionSpec(_sig("positive", P("x", ("boolean", "numeric")), P("threshold", ("number",), 0.5),
                       filterable=False), row.positive, "row",

@@ -29,6 +29,7 @@ class ModelSchema:
 
     model_type: str   # binary | multiclass | multilabel | regression | ranking
     fields: Mapping[str, Mapping[str, FieldInfo]] = field(default_factory=dict)
+    query_column: str | None = None   # ranking models: the column grouping one query's rows
 
     def __post_init__(self) -> None:
         if self.model_type not in MODEL_TYPES:
@@ -40,7 +41,7 @@ class ModelSchema:
         object.__setattr__(self, "fields", MappingProxyType(frozen))
 
     def __hash__(self) -> int:
-        return hash((self.model_type, tuple((g, tuple(sorted(f.items())))
+        return hash((self.model_type, self.query_column, tuple((g, tuple(sorted(f.items())))
                                             for g, f in sorted(self.fields.items()))))
 
     def group(self, name: str) -> Mapping[str, FieldInfo]:

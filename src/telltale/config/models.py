@@ -78,6 +78,9 @@ class ModelConfig(StrictModel):
     baseline: BaselineConfig = DEFAULT_BASELINE
     histogram_bins: WholeNumber = Field(256, ge=2, le=10_000)
     """Inner bins of every numeric histogram (fixed edges from the baseline)."""
+    max_segments: WholeNumber = Field(1000, ge=1)
+    """The most segment combinations (the product of the segment columns' distinct values
+    in a scanned range) a run groups by; above it, the segmented monitors fail with an error."""
     top_values: WholeNumber = Field(100, ge=1, le=100_000)
     """How many categories (the most frequent) are kept per bucket and column."""
     late_data: Duration = timedelta(0)

@@ -180,6 +180,12 @@ class _Checker:
         elif isinstance(mon.segment, dict):
             for col in mon.segment:
                 self.segment_column(base + ("segment", col), col, model, mon.model)
+        if mon.by_version and not model.version:
+            self.add(base + ("by_version",), f"by_version needs a version column on model {mon.model}; "
+                     f"add version: <column> to models.{mon.model}, or remove by_version")
+        elif mon.by_version and isinstance(mon, ModelStalenessMonitor):
+            self.add(base + ("by_version",), "model_staleness does not take by_version; write "
+                     "on: version to watch the age of the newest version")
 
     def detection(self, base: Path_, mon: MonitorBase, model: ModelConfig) -> None:
         det = mon.detection_rule

@@ -17,9 +17,15 @@ max        MAX(expr) with filter                         float | None
 hist       COUNT(*) per grid bin of expr (non-null)      dict[int, int]
 values     COUNT(*) per distinct value of expr           dict[str, int]
 crosstab   COUNT(*) per pair (expr, expr2)               dict[tuple[str, str], int]
+rank       SUM over queries of a per-query ranking       float (0.0 when empty)
+           score (see planner/ranking.py)
 =========  ============================================  =======================
 
-`filter` narrows the rows of that one partial. `hist` bins come from a `Grid` fixed per
+`filter` narrows the rows of that one partial. A `rank` partial ranks the rows of each
+query (`group`, the query column) by `expr` (the score, descending) inside the warehouse,
+computes one value per query from the relevance `expr2` (`option`: `ndcg@K`, `mrr`,
+`mrr@K`, `map@K` or `queries`, the number of queries) and sums it per bucket and segment,
+so it merges like `sum`. `hist` bins come from a `Grid` fixed per
 expression (see core/grids.py); its bins never change once stored, so buckets merge.
 """
 
@@ -33,7 +39,7 @@ from sqlglot import exp
 
 from telltale.core.timeutil import to_utc
 
-PartialKind = Literal["count", "sum", "min", "max", "hist", "values", "crosstab"]
+PartialKind = Literal["count", "sum", "min", "max", "hist", "values", "crosstab", "rank"]
 SCALAR_KINDS = frozenset({"count", "sum", "min", "max"})
 DISTRIBUTION_KINDS = frozenset({"hist", "values", "crosstab"})
 
@@ -71,6 +77,8 @@ class Partial:
     expr: exp.Expression | None = None
     filter: exp.Expression | None = None
     expr2: exp.Expression | None = None
+    group: exp.Expression | None = None     # `rank`: the query column
+    option: str = ""                        # `rank`: which per-query value (ndcg@10, mrr, ...)
     key: str = field(init=False, compare=True, hash=True)
     _expr_key: str = field(init=False, compare=False, hash=False, repr=False)
 
@@ -79,6 +87,10 @@ class Partial:
         parts = [self.kind, self._expr_key]
         if self.expr2 is not None:
             parts.append(expr_key(self.expr2))
+        if self.group is not None:
+            parts.append("by " + expr_key(self.group))
+        if self.option:
+            parts.append(self.option)
         if self.filter is not None:
             parts.append("where " + expr_key(self.filter))
         object.__setattr__(self, "key", "|".join(parts))
@@ -109,7 +121,7 @@ def empty_value(kind: str) -> Any:
     """The value of a partial over no rows."""
     if kind == "count":
         return 0
-    if kind == "sum":
+    if kind in ("sum", "rank"):
         return 0.0
     if kind in ("min", "max"):
         return None
@@ -118,7 +130,7 @@ def empty_value(kind: str) -> Any:
 
 def merge_values(kind: str, a: Any, b: Any) -> Any:
     """Merge two values of the same partial kind (the second phase of aggregation)."""
-    if kind in ("count", "sum"):
+    if kind in ("count", "sum", "rank"):
         return (a or 0) + (b or 0)
     if kind == "min":
         return b if a is None else a if b is None else min(a, b)

@@ -65,6 +65,8 @@ class MonitorBase(StrictModel):
     """At most this many notifications per UTC day for this monitor (0 = never notify)."""
     min_rows: int = Field(0, ge=0)
     """A window (of a segment) with fewer rows gives `no_data`, never an alert (0 = no minimum)."""
+    by_version: bool = False
+    """Evaluate once per value of the model's `version` column (in the same scan, as a segment)."""
 
     allowed_detections: ClassVar[tuple[DetectionKind, ...]] = ()
     column_groups: ClassVar[tuple[FieldGroup, ...]] = ()
@@ -94,7 +96,8 @@ class MonitorBase(StrictModel):
     def asks_for_segments(self) -> bool:
         """Whether values are read per segment (`segment:` or a `compare_segment` detection)."""
         det = self.detection_rule
-        return self.segment is not None or (det is not None and det.kind == "compare_segment")
+        return (self.segment is not None or self.by_version
+                or (det is not None and det.kind == "compare_segment"))
 
 
 def check_detection(cls: type[MonitorBase], value: Detection | None) -> Detection | None:

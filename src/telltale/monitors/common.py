@@ -32,22 +32,32 @@ ValueFn = Callable[[PartialValues], "float | None"]
 
 def segments_for(cfg: MonitorBase, ctx: EvalContext) -> list[dict[str, str | None] | None]:
     """None (all rows) plus, for `segment: all`, one entry per value of each segment column
-    seen in the focal window or the baseline window: a value that vanished is reported too
-    (no rows in the window), a new one says it has no baseline."""
+    seen in the focal or baseline window (a vanished value too); with `by_version`, each
+    of those once per model version seen."""
     seg = cfg.segment
-    if seg is None:
+    by_version = cfg.by_version and ctx.version is not None
+    if seg is None and not by_version:
         return [None]
-    if seg == "all":
-        seen: dict[str, set[str | None]] = {}
-        ranges = [ctx.focal] + ([ctx.baseline] if ctx.baseline not in (None, TRAINING) else [])
-        for rng in ranges:
-            for column, values in ctx.segment_values(rng).items():
-                seen.setdefault(column, set()).update(values)
-        out: list[dict[str, str | None] | None] = [None]
-        for column, found in sorted(seen.items()):
-            out += [{column: v} for v in sorted(found, key=lambda x: (x is None, x or ""))]
-        return out
-    return [{str(k): _seg_text(v) for k, v in seg.items()}]
+    seen: dict[str, set[str | None]] = {}
+    ranges = [ctx.focal] + ([ctx.baseline] if ctx.baseline not in (None, TRAINING) else [])
+    for rng in ranges:
+        for column, values in ctx.segment_values(rng).items():
+            seen.setdefault(column, set()).update(values)
+    ordered = {c: sorted(v, key=lambda x: (x is None, x or "")) for c, v in sorted(seen.items())}
+    out: list[dict[str, str | None] | None]
+    if seg is None:
+        out = [None]
+    elif seg == "all":
+        out = [None]
+        for column, found in ordered.items():
+            if column in ctx.segments and column != ctx.version:
+                out += [{column: v} for v in found]
+    else:
+        out = [{str(k): _seg_text(v) for k, v in seg.items()}]
+    if by_version:   # once per model version seen in the focal window or the baseline
+        assert ctx.version is not None
+        return [{**(s or {}), ctx.version: v} for s in out for v in ordered.get(ctx.version, [])]
+    return out
 
 
 def _seg_text(v: Any) -> str | None:
@@ -72,7 +82,7 @@ def has_rows(values: PartialValues) -> bool:
             return True
         if kind in ("hist", "values", "crosstab") and v and any(v.values()):
             return True
-        if kind in ("count", "sum") and v:
+        if kind in ("count", "sum", "rank") and v:
             return True
     return False
 

@@ -90,6 +90,8 @@ class EvalContext:
     monitor_columns: Callable[[MonitorBase], list[Field]]
     answer: Any = None
     """The decoded answer of the monitor's own query (a type with a query hook), else None."""
+    version: str | None = None
+    """The model's version column when summaries are grouped by it (some monitor has `by_version`)."""
 
     def values(self, rng: TimeRange, segment: dict[str, str | None] | None = None) -> PartialValues:
         """Merged partial values over `rng` for one segment (None: all rows)."""

@@ -27,6 +27,7 @@ from telltale.planner.aggsql import as_double, filtered_key, finite_condition, s
 from telltale.planner.columns import Column, combined, fixed_values
 from telltale.core.grids import Grid
 from telltale.core.partials import Partial, count_rows, expr_key, normalize_value
+from telltale.planner.ranking import rank_groups, rank_query
 from telltale.planner.relation import col, model_relation, referenced_columns
 from telltale.core.segkey import segment_key_of
 from telltale.planner.spec import ModelSpec
@@ -487,19 +488,27 @@ def grid_queries(model: ModelSpec, connector: Connector, rng: TimeRange,
             for i in range(0, len(keys), limit)]
 
 
+def _rank_query(model: ModelSpec, connector: Connector, rng: TimeRange,
+                partials: list[Partial]) -> PlannedQuery:
+    tree, decode = rank_query(model, connector, rng, partials)
+    return PlannedQuery("rank", tree, decode)
+
+
 def plan_scans(model: ModelSpec, connector: Connector, rng: TimeRange, partials: Iterable[Partial],
                grids: Mapping[str, Grid]) -> list[PlannedQuery]:
     """The fused queries for every partial of one model over one range (one or two scans)."""
     unique = sorted(set(partials), key=lambda p: p.key)
+    ranks = [p for p in unique if p.kind == "rank"]
+    unique = [p for p in unique if p.kind != "rank"]
     scalars = [p for p in unique if p.is_scalar]
     dists = [p for p in unique if not p.is_scalar and (p.kind != "hist" or p.grid_key in grids)]
     total = count_rows()
     with_total = False
     if dists and scalars == [total]:
         scalars, with_total = [], True      # the row count rides along the distribution scan
+    out: list[PlannedQuery] = [_rank_query(model, connector, rng, g) for g in rank_groups(ranks)]
     if scalars and dists and connector.dialect.scan == "union_all":
-        return [distribution_query(model, connector, rng, dists, grids, True, scalars)]   # one statement
-    out: list[PlannedQuery] = []
+        return out + [distribution_query(model, connector, rng, dists, grids, True, scalars)]   # one statement
     if scalars:
         out.append(scalar_query(model, connector, rng, scalars))
     if dists:

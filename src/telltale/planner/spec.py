@@ -46,6 +46,7 @@ class ModelSpec:
     actual_columns: frozenset[str] = field(default_factory=frozenset)   # read from the labels (+ LABEL_ROWS)
     histogram_bins: int = 256
     top_values: int = 100
+    max_segments: int = 1000
     late_data: timedelta = timedelta(0)
     late_labels: timedelta = timedelta(days=7)
     label_columns: frozenset[str] = field(default_factory=frozenset)   # every actuals column

@@ -25,9 +25,9 @@ from telltale.monitors.context import EvalContext
 from telltale.planner.queries import PlannedQuery
 from telltale.planner.relation import referenced_columns
 from telltale.runner.modelctx import duplicate_labels
-from telltale.runner.plan import WINDOW, ModelPlan, MonitorPlan, Plan, Unplanned
+from telltale.runner.plan import SEGMENTED, WINDOW, ModelPlan, MonitorPlan, Plan, Unplanned
 from telltale.runner.windows import monitor_windows
-from telltale.runner.scans import ScanGroup, as_of_labels
+from telltale.runner.scans import ScanGroup, as_of_labels, segment_check
 
 EXACT_GRID_ROWS = 2_000_000  # a source that cannot be sampled gets exact (repeatable) edges up to this
 GRID_SAMPLE_ROWS = 100_000   # histogram edges come from a block sample of about this many rows
@@ -183,7 +183,11 @@ class ModelExecution:
         per segment combination); the others are not (stored under the all-rows key "")."""
         mp = self.mp
         computed: dict[Any, dict[str, Any]] = {}
+        too_many = self.too_many_segments(group)
         for part, queries in mp.scan_queries(group):
+            if too_many is not None and part[0].key in group.segmented:
+                self.fail(SEGMENTED, part, too_many)   # the monitors grouping by segments fail, fast
+                continue
             seen: set[datetime] = set()
             for planned in queries:
                 for key, vals in self.execute(planned).items():
@@ -198,6 +202,20 @@ class ModelExecution:
         mp.book.add(computed)
         if self.store is not None:
             self.save(computed, {p.key: p for p in group.partials})
+
+    def too_many_segments(self, group: ScanGroup) -> str | None:
+        """Why the scan must not group by segments (too many combinations), or None."""
+        check = segment_check(self.mp.spec, self.mp.connector, group)
+        if check is None:
+            return None
+        counts = self.execute(check)
+        spec = self.mp.spec
+        if counts.combinations <= spec.max_segments:
+            return None
+        return (f"too many segment combinations between {iso(group.rng.start)} and "
+                f"{iso(group.rng.end)}: {counts.describe()}, above models.{spec.name}.max_segments "
+                f"({spec.max_segments:,}); segment by a coarser column (segments: "
+                f"[{', '.join(spec.segments)}]) or raise max_segments")
 
     def is_final(self, bucket: datetime, partial: Partial) -> bool:
         """Whether a summary computed now can no longer change (then it is stored as final).

@@ -27,12 +27,15 @@ def model_spec(project: Any, name: str) -> ModelSpec:
         label_cols = tuple(sorted({f.column for f in m.fields("actuals")}))
         actuals = ActualsSpec(project.source_spec(a.source), a.id, a.timestamp, columns=label_cols)
         actual_cols = frozenset(label_cols) | {LABEL_ROWS}
+    segments = tuple(m.segments)
+    if m.version and m.version not in segments and any(c.by_version for c in project.monitors(name)):
+        segments += (m.version,)   # by_version: the version column is one more segment column
     return ModelSpec(
         name=name, connection=m.connection, source=project.source_spec(m.source),
         timestamp=m.timestamp, granularity=m.granularity, step=m.step, id=m.id,
-        version=m.version, segments=tuple(m.segments), actuals=actuals,
+        version=m.version, segments=segments, actuals=actuals,
         actual_columns=actual_cols, histogram_bins=m.histogram_bins,
-        top_values=m.top_values, late_data=m.late_data, late_labels=m.late_labels,
+        top_values=m.top_values, max_segments=m.max_segments, late_data=m.late_data, late_labels=m.late_labels,
         label_columns=frozenset(f.column for f in m.fields("actuals")) | actual_cols)
 
 
@@ -50,7 +53,7 @@ def model_schema(project: Any, name: str) -> Any:
     groups: dict[str, dict[str, Any]] = {}
     for f in m.fields():
         groups.setdefault(f.group, {})[f.name] = FieldInfo(column=f.column, kind=f.kind)
-    return ModelSchema(model_type=m.type, fields=groups)
+    return ModelSchema(model_type=m.type, fields=groups, query_column=m.query_id or m.id)
 
 
 _SECRET_KEY = re.compile(r"pass|secret|token|key|cred", re.IGNORECASE)

@@ -33,11 +33,12 @@ from telltale.planner.relation import referenced_columns
 from telltale.planner.spec import LABEL_ROWS, ModelSpec
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.modelctx import duplicate_labels, model_fields, model_spec, summary_fingerprint
-from telltale.runner.scans import ScanGroup, StoredState, scans_needed
+from telltale.runner.scans import ScanGroup, StoredState, scans_needed, segment_check
 from telltale.runner.summaries import SummaryBook
 from telltale.runner.windows import monitor_windows, source_key, training_source
 
 WINDOW = ""
+SEGMENTED = "__segmented__"   # the failure scope of summaries grouped by segments (too many of them)
 """The scope of summaries read from the model's own rows (a training baseline's: its key)."""
 
 
@@ -107,6 +108,7 @@ class ModelPlan:
         return EvalContext(
             model=self.name, model_type=self.cfg.type, fields=self.fields, focal=focal,
             baseline=base, at=self.at, step=self.spec.step, segments=self.spec.segments,
+            version=self.spec.version if self.spec.version not in self.cfg.segments else None,
             merged=merged, segment_values=self.book.segment_values,
             compile_metric=lambda text: self.compiler.compile(self.name, text),
             monitor_columns=lambda c: [self.fields[f"{f.group}.{f.name}"]
@@ -135,6 +137,8 @@ class ModelPlan:
         if past is not None:
             self.ranges.append(past)
         reads = {(WINDOW, p.key) for p in asked}
+        if self.spec.segments and cfg.asks_for_segments:
+            reads |= {(SEGMENTED, p.key) for p in asked}
         if ctx.baseline is TRAINING:
             src = training_source(cfg, self.cfg)
             assert src is not None
@@ -237,6 +241,9 @@ class ModelPlan:
             for k in missing:   # placeholder edges: the real ones come from the grid query
                 self.book.grids[k] = Grid(0.0, 1.0, self.spec.histogram_bins)
         for group in self.scan_groups():
+            check = segment_check(self.spec, self.connector, group)
+            if check is not None:
+                yield check.kind, check
             for _, queries in self.scan_queries(group):
                 for q in queries:
                     yield q.kind + " scan", q

@@ -10,7 +10,10 @@ from typing import Any, Protocol
 
 from telltale.core.partials import Partial
 from telltale.core.timeutil import TimeRange, covering
+from telltale.connectors.base import Connector
+from telltale.planner.queries import PlannedQuery
 from telltale.planner.relation import referenced_columns
+from telltale.planner.segments import segment_count_query
 from telltale.planner.spec import ModelSpec
 from telltale.runner.summaries import SummaryBook
 from telltale.store.records import StoredPartials
@@ -107,3 +110,11 @@ def scans_needed(state: StoredState, spec: ModelSpec, model: str, fingerprint: s
     return [ScanGroup(TimeRange(min(buckets), max(buckets) + spec.step),
                       [by_key[k] for k in todo], frozenset(todo & seg_keys))
             for todo, buckets in groups.items()]
+
+
+def segment_check(spec: ModelSpec, connector: Connector, group: ScanGroup) -> PlannedQuery | None:
+    """The statement counting segment values over a scan group's range, when it has
+    partials grouped by segments (see planner/segments.py)."""
+    if not group.segmented or not spec.segments:
+        return None
+    return segment_count_query(spec, connector, group.rng)

@@ -100,7 +100,7 @@ CASES = [
      "mae(): argument label must be a numeric field or expression, got boolean field actuals.defaulted; "
      "pass e.g. actuals.label01"),
     ("metric a = ndcg_at_k(predictions.score, actuals.defaulted)", "1:12",
-     "ndcg_at_k is a ranking metric and the model is binary; ranking metrics are not supported yet"),
+     "ndcg_at_k is a ranking metric and the model is binary; ranking metrics need a ranking model"),
 ]
 
 
@@ -142,12 +142,20 @@ def test_functions_not_valid_for_the_model_type(regression_schema, multiclass_sc
         compile_expression("mae", multiclass_schema)
 
 
-def test_ranking_models_reject_ranking_metrics():
+def test_ranking_metrics_need_a_query_column_and_a_whole_k():
+    from dataclasses import replace
+
     from telltale.metric_dsl import ModelSchema
 
     schema = ModelSchema.from_kinds("ranking", predictions={"rank": "numeric"}, actuals={"rel": "numeric"})
-    with pytest.raises(DSLError, match="ndcg_at_k is not supported yet: ranking metrics come in a later"):
+    with pytest.raises(DSLError, match="ndcg_at_k groups rows by query: give the model query_id"):
         compile_expression("ndcg_at_k(predictions.rank, actuals.rel, k=4)", schema)
+    with_query = replace(schema, query_column="qid")
+    with pytest.raises(DSLError, match="k must be a whole number >= 1"):
+        compile_expression("ndcg_at_k(predictions.rank, actuals.rel, k=2.5)", with_query)
+    m = compile_expression("ndcg_at_k(predictions.rank, actuals.rel, k=4)", with_query)
+    assert sorted(p.option for p in m.partials) == ["ndcg@4", "queries"]
+    assert all(p.kind == "rank" and p.group is not None and p.group.name == "qid" for p in m.partials)
 
 
 def test_defaults_need_a_fitting_prediction():
