@@ -19,7 +19,7 @@ from typing import Any, Callable
 import pyarrow as pa
 from sqlglot import exp
 
-from telltale.connectors.base import QueryStats
+from telltale.connectors.base import QueryStats, SourceSpec
 from telltale.connectors.dialect import Dialect
 from telltale.connectors.retry import with_retries
 from telltale.connectors.types import kind_of_arrow_type
@@ -105,6 +105,31 @@ class DatasetScan:
     def close(self) -> None:
         """Close DuckDB (the datasets hold no connection)."""
         self._engine.close()
+
+
+class ScannedSources:
+    """`describe`, `execute` and `close` of a connector whose sources are datasets registered
+    in its `DatasetScan` (the S3 and Delta connectors)."""
+
+    _scan: DatasetScan
+
+    def relation(self, source: SourceSpec) -> exp.Expression:
+        """The registered dataset of a source (each connector builds its own)."""
+        raise NotImplementedError
+
+    def describe(self, source: SourceSpec) -> dict[str, str]:
+        """Column name -> kind from the dataset's schema (file footers, headers or the Delta log; no rows)."""
+        table = self.relation(source)
+        assert isinstance(table, exp.Table)
+        return self._scan.describe(table)
+
+    def execute(self, query: exp.Expression) -> tuple[pa.Table, QueryStats]:
+        """Run one checked SELECT on DuckDB over the registered datasets."""
+        return self._scan.execute(query)
+
+    def close(self) -> None:
+        """Close DuckDB."""
+        self._scan.close()
 
 
 def transient_message(exc: BaseException) -> bool:

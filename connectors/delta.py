@@ -15,18 +15,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 from sqlglot import exp
 
-from telltale.connectors.arrowscan import DatasetScan, aws_hint, transient_message
-from telltale.connectors.base import QueryStats, SourceSpec
+from telltale.connectors.arrowscan import DatasetScan, ScannedSources, aws_hint, transient_message
+from telltale.connectors.base import SourceSpec
 from telltale.connectors.duckdb import DIALECT
 from telltale.errors import ConfigError
 
 __all__ = ["DIALECT", "DeltaConnector"]
 
 
-class DeltaConnector:
+class DeltaConnector(ScannedSources):
     """Reads Delta tables through deltalake and scans them with DuckDB."""
 
     name = "delta"
@@ -63,20 +62,6 @@ class DeltaConnector:
 
         table = DeltaTable(uri, storage_options=self._storage or None, **self._options)
         return table.to_pyarrow_dataset()
-
-    def describe(self, source: SourceSpec) -> dict[str, str]:
-        """Column name -> kind from the table's schema in the Delta log (no rows)."""
-        table = self.relation(source)
-        assert isinstance(table, exp.Table)
-        return self._scan.describe(table)
-
-    def execute(self, query: exp.Expression) -> tuple[pa.Table, QueryStats]:
-        """Run one checked SELECT on DuckDB over the registered tables."""
-        return self._scan.execute(query)
-
-    def close(self) -> None:
-        """Close DuckDB."""
-        self._scan.close()
 
 
 def _hint(text: str) -> str:

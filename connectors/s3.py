@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 from sqlglot import exp
 
-from telltale.connectors.arrowscan import DatasetScan, aws_hint, transient_message
-from telltale.connectors.base import QueryStats, SourceSpec
+from telltale.connectors.arrowscan import DatasetScan, ScannedSources, aws_hint, transient_message
+from telltale.connectors.base import SourceSpec
 from telltale.connectors.duckdb import DIALECT
 from telltale.errors import ConfigError, ConnectorError
 
@@ -33,7 +33,7 @@ _INT = re.compile(r"^-?\d{1,18}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class S3Connector:
+class S3Connector(ScannedSources):
     """Reads files under S3 prefixes through pyarrow and scans them with DuckDB."""
 
     name = "s3"
@@ -105,20 +105,6 @@ class S3Connector:
         part = hive_partitioning(base, files) if partitioning == "hive" else None
         return ds.dataset(files, filesystem=filesystem, format=file_format, partitioning=part,
                           partition_base_dir=base)
-
-    def describe(self, source: SourceSpec) -> dict[str, str]:
-        """Column name -> kind from the files' schema (a Parquet footer or a CSV/JSON header; no rows)."""
-        table = self.relation(source)
-        assert isinstance(table, exp.Table)
-        return self._scan.describe(table)
-
-    def execute(self, query: exp.Expression) -> tuple[pa.Table, QueryStats]:
-        """Run one checked SELECT on DuckDB over the registered datasets."""
-        return self._scan.execute(query)
-
-    def close(self) -> None:
-        """Close DuckDB."""
-        self._scan.close()
 
 
 def hive_partitioning(base: str, files: list[str]) -> Any:
