@@ -55,6 +55,7 @@ sys.path.insert(0, str(HERE))
 
 from fused_scan import FEATURE_SQL, FEATURES, START  # noqa: E402
 from fused_scan import write_predictions  # noqa: E402
+from pycache import precompile  # noqa: E402
 
 DAYS = 90
 WARMUP_AT = START + timedelta(days=DAYS - 1)
@@ -165,6 +166,7 @@ def main() -> None:
     args = ap.parse_args()
     rows = int(args.rows)
     db = ensure_data(rows)
+    precompile()   # as an installed wheel has them (bench/pycache.py)
     work = Path(tempfile.mkdtemp(prefix="incremental-"))
     try:
         daily0, full0 = prepare(db, work)

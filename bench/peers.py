@@ -67,6 +67,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from pycache import precompile
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 VENVS = HERE / ".venvs"
@@ -471,6 +473,8 @@ def run_all(rows_list: list[int], tools: list[str], repeat: int, telltale_repeat
     for tool in tools:
         if tool in PEER_SPECS:
             peer_python(tool)
+    if "telltale" in tools:
+        precompile()   # as an installed wheel has them (bench/pycache.py)
     for rows in rows_list:
         db = ensure_data(rows)
         size: dict[str, Any] = {}

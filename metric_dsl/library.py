@@ -140,7 +140,7 @@ def _stdlib_cache_path(texts: list[str]) -> Path | None:
     digest = hashlib.sha256(sys.version.encode())
     for text in texts:
         digest.update(text.encode())
-    for name in ("grammar.lark", "parser.py", "ast.py", "signature.py"):
+    for name in ("grammar.lark", "parser.py", "lark_tree.py", "ast.py", "signature.py"):
         digest.update((here / name).read_bytes())
     try:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
