@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
 
-from telltale.config.common import StrictModel, Timeout, WholeNumber, fail, union_types
+from telltale.configbase.values import StrictModel, Timeout, WholeNumber, fail, union_types
 from telltale.connectors.base import ConnectorRef
 
 if TYPE_CHECKING:
