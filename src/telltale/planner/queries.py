@@ -84,7 +84,7 @@ def _seg_cols(model: ModelSpec) -> list[exp.Expression]:
     return [col(s) for s in model.segments]
 
 
-def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange,
+def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
                  partials: list[Partial]) -> PlannedQuery:
     """One GROUP BY bucket, segments with every scalar partial as a column."""
     cols = referenced_columns([p.expr for p in partials] + [p.filter for p in partials])
@@ -138,7 +138,7 @@ def _dist_keys(p: Partial, grids: Mapping[str, Grid]) -> list[exp.Expression]:
     raise ValueError(f"{p.kind} is not a distribution partial")
 
 
-def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange,
+def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
                        partials: list[Partial], grids: Mapping[str, Grid],
                        with_total: bool = True, scalars: list[Partial] | None = None) -> PlannedQuery:
     """Counts per bucket, segments and each histogram / value / crosstab key, in one statement.
@@ -421,14 +421,14 @@ def _group_ids(table: pa.Table, segments: tuple[str, ...] | list[str],
     return gid.astype(np.int64), keys
 
 
-def count_query(model: ModelSpec, connector: Connector, rng: TimeRange) -> PlannedQuery:
+def count_query(model: ModelSpec, connector: Connector, rng: TimeRange | None) -> PlannedQuery:
     """COUNT(*) over a range (reads only the time column): sizes the grid query's sample."""
     rel = model_relation(model, connector, set(), rng).subquery("m")
     tree = exp.select(exp.Count(this=exp.Star()).as_(COUNT)).from_(rel)
     return PlannedQuery("grid", tree, lambda t: int(t.column(0)[0].as_py() or 0) if t.num_rows else 0)
 
 
-def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
+def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
                exprs: Mapping[str, exp.Expression], q_lo: float = 0.001,
                q_hi: float = 0.999, sample_percent: float | None = None,
                exact: bool | None = None) -> PlannedQuery:
@@ -476,7 +476,7 @@ def grid_query(model: ModelSpec, connector: Connector, rng: TimeRange,
     return PlannedQuery("grid", tree, decode)
 
 
-def grid_queries(model: ModelSpec, connector: Connector, rng: TimeRange,
+def grid_queries(model: ModelSpec, connector: Connector, rng: TimeRange | None,
                  exprs: Mapping[str, exp.Expression], **kwargs: Any) -> list[PlannedQuery]:
     """`grid_query` split into as many statements as the dialect needs (Redshift: one
     column's quantiles per statement); each decodes to its own columns' grids."""
@@ -488,13 +488,13 @@ def grid_queries(model: ModelSpec, connector: Connector, rng: TimeRange,
             for i in range(0, len(keys), limit)]
 
 
-def _rank_query(model: ModelSpec, connector: Connector, rng: TimeRange,
+def _rank_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
                 partials: list[Partial]) -> PlannedQuery:
     tree, decode = rank_query(model, connector, rng, partials)
     return PlannedQuery("rank", tree, decode)
 
 
-def plan_scans(model: ModelSpec, connector: Connector, rng: TimeRange, partials: Iterable[Partial],
+def plan_scans(model: ModelSpec, connector: Connector, rng: TimeRange | None, partials: Iterable[Partial],
                grids: Mapping[str, Grid]) -> list[PlannedQuery]:
     """The fused queries for every partial of one model over one range (one or two scans)."""
     unique = sorted(set(partials), key=lambda p: p.key)

@@ -94,7 +94,7 @@ def per_query_value(option: str) -> exp.Expression:
                  _num(0))
 
 
-def rank_query(model: ModelSpec, connector: Connector, rng: TimeRange,
+def rank_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
                partials: list[Partial]) -> tuple[exp.Select, Callable[[pa.Table], dict]]:
     """The statement computing every `rank` partial of `partials` (all sharing score,
     relevance, query column and filter) per bucket and segment, and its decoder."""

@@ -69,8 +69,9 @@ def labels_relation(actuals: ActualsSpec, connector: Connector, columns: set[str
 
 
 def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
-                   rng: TimeRange, sample_percent: float | None = None) -> exp.Select:
-    """SELECT of the needed columns over the time range, with labels joined if separate.
+                   rng: TimeRange | None, sample_percent: float | None = None) -> exp.Select:
+    """SELECT of the needed columns over the time range (None: every row, as of a training
+    set), with labels joined if separate.
 
     Labels kept in another table are LEFT JOINed on id through `labels_relation`: at most
     one label per prediction (the latest as of the run), so duplicates never multiply
@@ -93,7 +94,7 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
         sel = exp.select(*cols).from_(source)
         if stride is not None:
             sel = sel.where(stride)
-        return sel.where(time_filter(col(model.timestamp), rng, connector.dialect)) if model.timestamp else sel
+        return sel.where(time_filter(col(model.timestamp), rng, connector.dialect)) if model.timestamp and rng else sel
     from_labels = {c for c in needed if c in model.actual_columns}
     labels = labels_relation(model.actuals, connector, from_labels)
     projections = [col(c, "p").as_(c, quoted=True) for c in sorted(needed - from_labels)]
@@ -104,4 +105,4 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
     sel = exp.select(*projections).from_(source).join(labels, on=join_on, join_type="left")
     if stride is not None:
         sel = sel.where(stride)
-    return sel.where(time_filter(col(model.timestamp, "p"), rng, connector.dialect)) if model.timestamp else sel
+    return sel.where(time_filter(col(model.timestamp, "p"), rng, connector.dialect)) if model.timestamp and rng else sel

@@ -181,10 +181,10 @@ class ModelPlan:
         """The row count of the grid source, and the grid statements (as many as the dialect
         needs) built from its answer."""
         spec, rng = self.grid_source()
-        count = count_query(spec, self.connector, rng)  # type: ignore[arg-type]  # None: the whole training set
+        count = count_query(spec, self.connector, rng)  # None: the whole training set
 
         def grids(keys: dict[str, exp.Expression] | None = None, **how: Any) -> list[PlannedQuery]:
-            return grid_queries(spec, self.connector, rng, missing if keys is None else keys,  # type: ignore[arg-type]
+            return grid_queries(spec, self.connector, rng, missing if keys is None else keys,
                                 **how)
         return count, grids
 
@@ -220,7 +220,7 @@ class ModelPlan:
         """The scans of one training baseline (its whole data set; not stored)."""
         tp = self.training[key]
         usable = [p for p in tp.partials if p.kind != "hist" or p.grid_key in self.book.grids]
-        return plan_scans(self.training_spec(tp.source), self.connector, None, usable,  # type: ignore[arg-type]
+        return plan_scans(self.training_spec(tp.source), self.connector, None, usable,
                           self.book.grids)
 
     def statements(self) -> Iterator[tuple[str, PlannedQuery]]:
