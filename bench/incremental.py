@@ -6,6 +6,7 @@ Goal: the daily run's warehouse time and whole-process time at most 1/20 of the 
 recompute's, with equal results.
 
     python bench/incremental.py                   # 10M rows, median of 3
+    python bench/incremental.py --rows 1e7,1e8    # 10M and 100M rows (100M: ~12 GB, ~2 min to generate)
     python bench/incremental.py --rows 1e6 --repeat 1
     python bench/incremental.py --write           # also update bench/BENCHMARKS.md
 
@@ -19,8 +20,16 @@ a KS `data_drift` over the 20 features, a PSI `data_drift` over 5 of them, a
 `metric_change` (mean of f0, 10% change), `model_activity` (30% change) and
 `missing_values` (absolute 1%).
 
-What is timed, each run as its own process (`telltale run --at ... --json`), wall
-seconds of the whole process, warehouse seconds = the sum of its `queries[].seconds`:
+What is timed, two ways:
+
+* whole process: each run as its own process (`telltale run --at ... --json`): wall
+  seconds and CPU seconds (user + system, all threads) of the whole process, which
+  include starting Python and importing telltale and its libraries (a fixed ~1 s);
+* in process, as `telltale serve` runs a due monitor: a process that has loaded the
+  project and run once before (so its modules are imported) times `project.run(at)`
+  (`telltale.load`, docs/python.md): wall and CPU seconds of the run alone;
+
+warehouse seconds = the sum of the run's `queries[].seconds`. The runs:
 
 * warm-up (not timed): a run at day 89 00:00 (focal day 88) on a fresh store: it stores
   the histogram grids and the per-day summaries of days 0..88.
@@ -40,6 +49,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -101,18 +111,48 @@ monitors:
 """
 
 
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run(project: Path, at) -> dict:
-    """One `telltale run` as its own process: wall seconds, warehouse seconds, the JSON."""
+    """One `telltale run` as its own process: wall and CPU seconds, warehouse seconds, the JSON."""
     exe = Path(sys.executable).with_name("telltale")
-    started = time.perf_counter()
+    cpu0, started = _children_cpu(), time.perf_counter()
     res = subprocess.run([str(exe), "run", "--project", str(project), "--at", f"{at:%Y-%m-%dT%H:%M:%SZ}",
                           "--json"], capture_output=True, text=True)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu0
     if res.returncode not in (0, 1):
         raise SystemExit(f"telltale run failed ({res.returncode}): {res.stderr[-2000:]}")
     out = json.loads(res.stdout)
-    return {"wall": wall, "warehouse": sum(q["seconds"] for q in out["queries"]),
+    return {"wall": wall, "cpu": cpu, "warehouse": sum(q["seconds"] for q in out["queries"]),
             "queries": len(out["queries"]), "json": out}
+
+
+IN_PROCESS = """\
+import json, sys, time
+import telltale
+warm, measured, at = sys.argv[1], sys.argv[2], sys.argv[3]
+telltale.load(warm, warehouse=False).run(at=at)          # as a serve process that ran before
+project = telltale.load(measured, warehouse=False)        # serve loads its project once
+cpu0, t0 = time.process_time(), time.perf_counter()
+report = project.run(at=at)
+wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+print(json.dumps({"wall": wall, "cpu": cpu, "json": report.as_json()}))
+"""
+
+
+def run_in_process(warm: Path, project: Path, at) -> dict:
+    """`project.run(at)` timed inside a process that has already run once (as `serve` does)."""
+    res = subprocess.run([sys.executable, "-c", IN_PROCESS, str(warm), str(project), f"{at:%Y-%m-%dT%H:%M:%SZ}"],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"in-process run failed ({res.returncode}): {res.stderr[-2000:]}")
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    q = out["json"]["queries"]
+    return {"wall": out["wall"], "cpu": out["cpu"], "warehouse": sum(x["seconds"] for x in q),
+            "queries": len(q), "json": out["json"]}
 
 
 def compare(a: dict, b: dict) -> tuple[int, float, list[str]]:
@@ -157,68 +197,92 @@ def prepare(db: Path, work: Path) -> tuple[Path, Path]:
     return daily, full
 
 
-def main() -> None:
-    """Measure and print (and with --write, record in BENCHMARKS.md)."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=float, default=1e7)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--write", action="store_true", help="replace the section in bench/BENCHMARKS.md")
-    args = ap.parse_args()
-    rows = int(args.rows)
+def measure(rows: int, repeat: int) -> dict:
+    """Every run of one size: whole-process and in-process runs, daily and full, and checks."""
     db = ensure_data(rows)
-    precompile()   # as an installed wheel has them (bench/pycache.py)
     work = Path(tempfile.mkdtemp(prefix="incremental-"))
+    runs: dict[str, list[dict]] = {k: [] for k in ("daily", "full", "daily_in", "full_in")}
+    checks = []
     try:
         daily0, full0 = prepare(db, work)
-        daily_runs, full_runs, checks = [], [], []
-        for i in range(args.repeat):
-            for name, src, sink in (("daily", daily0, daily_runs), ("full", full0, full_runs)):
+        for i in range(repeat):
+            for name, src in (("daily", daily0), ("full", full0)):
                 copy = work / f"{name}{i + 1}"
                 shutil.copytree(src, copy)
                 r = run(copy, DAILY_AT)
-                sink.append(r)
-                print(f"{name} #{i + 1}: {r['wall']:.2f} s whole process, {r['warehouse']:.2f} s warehouse, "
-                      f"{r['queries']} queries", file=sys.stderr, flush=True)
-            checks.append(compare(daily_runs[-1]["json"], full_runs[-1]["json"]))
+                runs[name].append(r)
+                print(f"{name} #{i + 1}: {r['wall']:.2f} s whole process ({r['cpu']:.2f} CPU s), "
+                      f"{r['warehouse']:.2f} s warehouse, {r['queries']} queries", file=sys.stderr, flush=True)
+                warm, copy = work / f"{name}{i + 1}_warm", work / f"{name}{i + 1}_in"
+                shutil.copytree(daily0, warm)
+                shutil.copytree(src, copy)
+                r = run_in_process(warm, copy, DAILY_AT)
+                runs[f"{name}_in"].append(r)
+                print(f"{name} #{i + 1} in process: {r['wall']:.2f} s ({r['cpu']:.2f} CPU s), "
+                      f"{r['warehouse']:.2f} s warehouse", file=sys.stderr, flush=True)
+            checks.append(compare(runs["daily"][-1]["json"], runs["full"][-1]["json"]))
+            checks.append(compare(runs["daily_in"][-1]["json"], runs["full"][-1]["json"]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    med = {k: {m: statistics.median(r[m] for r in runs) for m in ("wall", "warehouse")}
-           for k, runs in (("daily", daily_runs), ("full", full_runs))}
+    med = {k: {m: statistics.median(r[m] for r in v) for m in ("wall", "cpu", "warehouse")} for k, v in runs.items()}
     n, worst, bad = max(checks, key=lambda c: (len(c[2]), c[1]))
-    report = render(rows, args.repeat, med, daily_runs, full_runs, n, worst, bad)
+    return {"rows": rows, "med": med, "queries": {k: v[0]["queries"] for k, v in runs.items()},
+            "n": n, "worst": worst, "bad": bad}
+
+
+def main() -> None:
+    """Measure and print (and with --write, record in BENCHMARKS.md)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", default="1e7", help="row counts over the 90 days, comma-separated (default 1e7)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--write", action="store_true", help="replace the section in bench/BENCHMARKS.md")
+    args = ap.parse_args()
+    precompile()   # as an installed wheel has them (bench/pycache.py)
+    load0 = os.getloadavg()
+    sizes = [measure(int(float(r)), args.repeat) for r in args.rows.split(",")]
+    report = render(args.rows, args.repeat, sizes, load0, os.getloadavg())
     print(report)
     if args.write:
         write_section(report)
+    bad = [b for size in sizes for b in size["bad"]]
     if bad:
         raise SystemExit("results differ: " + "; ".join(bad[:5]))
 
 
-def render(rows: int, repeat: int, med: dict, daily: list, full: list, n: int, worst: float,
-           bad: list[str]) -> str:
+def render(rows_arg: str, repeat: int, sizes: list[dict], load0: tuple, load1: tuple) -> str:
     """The markdown block of BENCHMARKS.md."""
-    wh = med["daily"]["warehouse"] / med["full"]["warehouse"]
-    wall = med["daily"]["wall"] / med["full"]["wall"]
-
-    def verdict(ratio: float) -> str:
-        return f"1/{1 / ratio:.0f}" + (" (goal met)" if ratio <= GOAL else " (goal 1/20 not met)")
+    def ratio(daily: float, full: float) -> str:
+        r = daily / full
+        return f"1/{1 / r:.0f}" + (" (goal met)" if r <= GOAL else " (goal 1/20 not met)")
 
     lines = [
-        f"`python bench/incremental.py --rows {rows:g} --repeat {repeat}` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}; {rows:,} rows over {DAYS} days "
-        f"({rows // DAYS:,} a day), medians of {repeat}.",
+        f"`python bench/incremental.py --rows {rows_arg} --repeat {repeat}` on {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; medians of {repeat}; load average "
+        f"(1, 5, 15 min) {', '.join(f'{x:.1f}' for x in load0)} before, {', '.join(f'{x:.1f}' for x in load1)} after.",
         "",
-        "| run | whole process (s) | warehouse (s) | queries |",
-        "|---|---|---|---|",
-        f"| full recompute (all {DAYS} days pushed down) | {med['full']['wall']:.2f} | "
-        f"{med['full']['warehouse']:.2f} | {full[0]['queries']} |",
-        f"| steady-state daily run (day {DAYS - 1} pushed down) | {med['daily']['wall']:.2f} | "
-        f"{med['daily']['warehouse']:.2f} | {daily[0]['queries']} |",
-        f"| ratio daily / full | {verdict(wall)} | {verdict(wh)} | |",
-        "",
-        f"Results: {n} results compared, "
-        + ("all statuses equal, values equal within "
-           f"{worst:.1e} relative." if not bad else f"{len(bad)} differ: {'; '.join(bad[:3])}"),
+        "| rows over 90 days | run | whole process: wall s (CPU s) | in process, as `serve`: wall s (CPU s) "
+        "| warehouse s | queries |",
+        "|---|---|---|---|---|---|",
     ]
+    for z in sizes:
+        m = z["med"]
+        lines += [
+            f"| {z['rows']:,} ({z['rows'] // DAYS:,} a day) | full recompute (all {DAYS} days pushed down) | "
+            f"{m['full']['wall']:.2f} ({m['full']['cpu']:.2f}) | {m['full_in']['wall']:.2f} ({m['full_in']['cpu']:.2f}) | "
+            f"{m['full']['warehouse']:.2f} | {z['queries']['full']} |",
+            f"| | steady-state daily run (day {DAYS - 1} pushed down) | {m['daily']['wall']:.2f} ({m['daily']['cpu']:.2f}) | "
+            f"{m['daily_in']['wall']:.2f} ({m['daily_in']['cpu']:.2f}) | {m['daily']['warehouse']:.2f} | "
+            f"{z['queries']['daily']} |",
+            f"| | **ratio daily / full** | {ratio(m['daily']['wall'], m['full']['wall'])} | "
+            f"{ratio(m['daily_in']['wall'], m['full_in']['wall'])} | "
+            f"{ratio(m['daily']['warehouse'], m['full']['warehouse'])} | |",
+        ]
+    lines.append("")
+    for z in sizes:
+        lines.append(f"Results at {z['rows']:,} rows: {z['n']} results compared (daily vs full, whole-process and "
+                     "in-process runs), " + ("all statuses equal, values equal within "
+                                            f"{z['worst']:.1e} relative." if not z["bad"] else
+                                            f"{len(z['bad'])} differ: {'; '.join(z['bad'][:3])}"))
     return "\n".join(lines)
 
 
