@@ -17,7 +17,7 @@ from telltale.metric_dsl import ast
 from telltale.metric_dsl.binding import check_keywords
 from telltale.metric_dsl.diagnostics import did_you_mean, error_at, listing
 from telltale.metric_dsl.schema import GROUPS, MODEL_TYPES, FieldInfo, ModelSchema
-from telltale.metric_dsl.signature import DEFAULT_MARKERS, KINDS, ROW_PARAM_KINDS
+from telltale.metric_dsl.signature import DEFAULT_MARKERS, KINDS, REQUIRED, ROW_PARAM_KINDS
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
 
 from telltale.errors import DSLError
@@ -110,7 +110,7 @@ def _check_body(d: ast.MetricDef, index: Mapping[str, int], pos_of: Mapping[str,
                                       "defined before it")
         is_def = name in index
         user_known = is_def and index[name] < order
-        if is_def and not user_known and (stdlib or name not in builtins):
+        if is_def and not user_known:
             later = pos_of[name]
             cycle = _reaches(name, d.name, refs)
             if cycle:
@@ -151,12 +151,17 @@ def unknown_name_message(name: str, is_call: bool, params: Iterable[str], metric
             "built-in; fields are written with their group, e.g. features.x")
 
 
-def builtin_name_message(name: str, impls: Sequence[Impl]) -> str:
-    """`f1 is a built-in metric; ...`: user metrics cannot take a built-in's name."""
-    is_metric = any(i.definition is not None or (i.spec is not None and i.spec.level == "model")
-                    for i in impls)
-    what = "metric" if is_metric else "function"
-    return (f"{name} is a built-in {what}; built-ins cannot be redefined, so choose another "
+def is_model_metric(impls: Sequence[Impl]) -> bool:
+    """True when a built-in name is a model metric (f1, r2, mse, ...: defined in the stdlib or
+    a model-level spec, usable without arguments), which a user metric may shadow; False
+    for a function (sum, count, mean, quantile, ...: it needs its arguments)."""
+    return all((i.definition is not None or (i.spec is not None and i.spec.level == "model"))
+               and all(p.default is not REQUIRED for p in i.signature.params) for i in impls)
+
+
+def builtin_name_message(name: str) -> str:
+    """`sum is a built-in function; ...`: user metrics cannot take a built-in function's name."""
+    return (f"{name} is a built-in function; functions cannot be redefined, so choose another "
             f"name such as my_{name}")
 
 
@@ -166,14 +171,18 @@ def check_definitions(defs: Sequence[ast.MetricDef], builtins: Mapping[str, Sequ
     errors: list[DSLError] = []
     index: dict[str, int] = {}
     pos_of: dict[str, ast.MetricDef] = {}
+    # a user metric may take a built-in metric's name (r2, f1, ...): from its definition
+    # on, the user's files and monitors mean the user's; built-ins keep their own meaning
+    shadowing_error = {d.name for d in defs
+                       if not stdlib and d.name in builtins and not is_model_metric(builtins[d.name])}
     for i, d in enumerate(defs):
-        if stdlib or d.name not in builtins:   # a user's built-in name is an error below
+        if d.name not in shadowing_error:   # a built-in function's name is an error below
             index.setdefault(d.name, i)
             pos_of.setdefault(d.name, d)
     refs = {d.name: {n for n, _, _ in _references(d)} for d in defs}
     for i, d in enumerate(defs):
-        if not stdlib and d.name in builtins:
-            errors.append(error_at(d.pos, builtin_name_message(d.name, builtins[d.name])))
+        if d.name in shadowing_error:
+            errors.append(error_at(d.pos, builtin_name_message(d.name)))
             continue
         if not stdlib and index[d.name] != i:
             first = pos_of[d.name].pos

@@ -8,26 +8,47 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from semantics_project import AT, one, results, rows, run, runner, write
+from semantics_project import AT, FOCAL, one, results, rows, run, runner, write
 
 from telltale.cli.main import app
 
 # ---------------------------------------------------------------- built-in names
 
 
-def test_a_builtin_name_in_a_metric_file_fails_validate_and_run(tmp_path: Path) -> None:
+def test_a_builtin_function_name_in_a_metric_file_fails_validate_and_run(tmp_path: Path) -> None:
     monitors = "  - {name: f1, model: m, type: performance_degradation, metric: f1, detection: {absolute: {min: 0.1}}}"
-    root = write(tmp_path / "p", monitors, metrics="metric ok = count()\n"
-                 "metric tp_count(prediction: boolean | numeric = prediction,\n"
-                 "                label: boolean | numeric = actual) = count() * 0\n")
+    root = write(tmp_path / "p", monitors, metrics="metric ok = count()\nmetric quantile = count()\n")
     res = runner.invoke(app, ["validate", "--project", str(root)])
     assert res.exit_code == 2
-    assert ("metrics/m.metric:2:1: tp_count is a built-in metric; built-ins cannot be redefined"
+    assert ("metrics/m.metric:2:1: quantile is a built-in function; functions cannot be redefined"
             in res.output), res.output
     code, out, output = run(root)
     assert code == 2 and out is None
-    assert "metrics/m.metric:2:1: tp_count is a built-in metric" in output
+    assert "metrics/m.metric:2:1: quantile is a built-in function" in output
     assert not (root / ".telltale").exists()
+
+
+def test_a_user_metric_shadows_a_builtin_model_metric_but_not_the_builtins_using_it(tmp_path: Path) -> None:
+    """DESIGN.md's `metric r2 = ...` takes a built-in's name: a user `tp_count` (always 0) is
+    what a monitor's `metric: tp_count` computes, while the built-in f1 (whose stdlib body
+    counts true positives) keeps the built-in tp_count: f1 equals sklearn's on the rows."""
+    from sklearn.metrics import f1_score
+
+    monitors = ("  - {name: f1, model: m, type: performance_degradation, metric: f1, "
+                "detection: {absolute: {min: 0.01}}}\n"
+                "  - {name: tp, model: m, type: performance_degradation, metric: tp_count, "
+                "detection: {absolute: {min: -1}}}")
+    root = write(tmp_path / "p", monitors, metrics="metric ok = count()\n"
+                 "metric tp_count(prediction: boolean | numeric = prediction,\n"
+                 "                label: boolean | numeric = actual) = count() * 0\n")
+    res = runner.invoke(app, ["validate", "--project", str(root), "--no-warehouse"])
+    assert res.exit_code == 0, res.output
+    code, out, output = run(root)
+    assert code == 0 and out is not None, output
+    focal = [r for r in rows() if r[1].date() == FOCAL.date()]
+    want = f1_score([r[6] for r in focal], [r[5] for r in focal])
+    assert one(out, "f1")["value"] == pytest.approx(want, rel=1e-12)
+    assert one(out, "tp")["value"] == 0
 
 
 # ---------------------------------------------------------------- staleness on every time type

@@ -86,10 +86,13 @@ CASES = [
     ("metric a = a + 1", "1:12", "metric a uses itself; a metric may only use metrics defined before it"),
     ("metric a = count()\nmetric a = sum(features.income)", "2:1",
      "metric a is defined twice (first at metrics/credit.metric:1:1); rename or remove one of them"),
-    ("metric f1 = count()", "1:1", "f1 is a built-in metric; built-ins cannot be redefined, "
-     "so choose another name such as my_f1"),
-    ("metric mean = count()", "1:1", "mean is a built-in metric; built-ins cannot be redefined"),
-    ("metric sum(x: numeric) = count(x)", "1:1", "sum is a built-in function; built-ins cannot be redefined"),
+    ("metric count = sum(features.income)", "1:1", "count is a built-in function; functions cannot be "
+     "redefined, so choose another name such as my_count"),
+    ("metric mean = count()", "1:1", "mean is a built-in function; functions cannot be redefined"),
+    ("metric sum(x: numeric) = count(x)", "1:1", "sum is a built-in function; functions cannot be redefined"),
+    ("metric a = f1 * 100\nmetric f1 = count()", "1:12",
+     "metric f1 is used before it is defined (at metrics/credit.metric:2:1); move its definition above a"),
+    ("metric r2 = 1 - r2", "1:17", "metric r2 uses itself"),
     ("metric a(x, x) = sum(x)", "1:13", "parameter x of a is listed twice"),
     ("metric a(x: numric) = sum(x)", "1:10", "unknown kind numric for parameter x (did you mean numeric?)"),
     ("metric a(x = features.age) = sum(x)", "1:14", "the default of parameter x must be a constant"),
