@@ -62,6 +62,11 @@ def monitors() -> list[dict[str, Any]]:
     mons.append({"name": "nulls", "model": "m", "type": "missing_values", "segment": "all",
                  "columns": ["x", "flag", "category", "amount"], "detection": {"absolute": {"max": 0.09}}})
     mons.append({"name": "new", "model": "m", "type": "new_values", "columns": ["category"]})
+    # above the cap: each engine cuts the value counts in SQL (planner/capped.py) and returns the bound
+    mons.append({"name": "new capped", "model": "m", "type": "new_values", "columns": ["category"],
+                 "max_values": 2})
+    mons.append({"name": "new by segment", "model": "m", "type": "new_values", "columns": ["flag"],
+                 "segment": "all"})
     mons.append({"name": "range", "model": "m", "type": "value_range", "columns": WITH_SCORE,
                  "detection": {"absolute": {"min": -5000, "max": 1.5e12}}})
     mons.append({"name": "range margin", "model": "m", "type": "value_range", "columns": WITH_SCORE,
