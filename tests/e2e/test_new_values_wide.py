@@ -144,3 +144,15 @@ def test_daily_runs_merging_stored_summaries_equal_a_full_recompute(tmp_path: Pa
         assert got.keys() == want.keys()
         for seg in want:
             assert got[seg] == want[seg]
+
+
+def test_a_bad_max_values_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from telltale.cli.main import app
+
+    (tmp_path / "telltale.yml").write_text(CONFIG.replace("max_values: 50", "max_values: 0"))
+    res = CliRunner().invoke(app, ["run", "--project", str(tmp_path), "--at", "2026-03-13T00:00:00Z"])
+    assert res.exit_code == 2
+    assert "telltale.yml:16:107: monitors[1].max_values: must be at least 1" in res.output
+    assert "Traceback" not in res.output
