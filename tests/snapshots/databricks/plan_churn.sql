@@ -254,4 +254,6 @@ FROM (
   ) AS c
 ) AS r
 WHERE
-  __cap IS NULL OR __r <= __cap;
+  __cap IS NULL OR (
+    __r <= __cap AND NOT k3 IS NULL
+  );
