@@ -25,6 +25,8 @@ import yaml
 AT = datetime(2024, 3, 11, tzinfo=timezone.utc)   # focal day 2024-03-10, baseline the 7 days before
 MODELS = {"m": "ts", "m_tz": "ts_tz", "m_date": "day"}
 WIDE = "m_wide"
+TIME_COLUMNS = {**MODELS, WIDE: "ts"}
+"""Every model of the project and its time column (MODELS and the wide-column model)."""
 NUMERIC = ["n_int", "n_big", "amount", "x"]
 WITH_SCORE = NUMERIC + ["predictions.score"]
 REL_TOL = 1e-9
@@ -197,5 +199,5 @@ def duckdb_target(folder: Path, table: Any) -> Target:
                   blind_spot="none: DuckDB is the reference engine")
 
 
-__all__ = ["AT", "Target", "differences", "duckdb_target", "pin_grids", "project_yaml", "replace",
+__all__ = ["AT", "TIME_COLUMNS", "Target", "differences", "duckdb_target", "pin_grids", "project_yaml", "replace",
            "results_by_key", "run", "write_project"]
