@@ -134,7 +134,8 @@ NEW_VALUES = monitor("new_values", columns=["c"])
 
 
 def new_values(n: int, shape: str, base: np.ndarray, focal: np.ndarray, rec: dict) -> None:
-    """new_values with its default (min_share 0) on the stable window and with a new category."""
+    """new_values with its defaults (min_share 0, max_values 10,000) on the stable window and
+    with a new category; it reads its own capped value counts (aq_sim.values_summary_of)."""
     bsum = values_summary_of(base)
     for name, share in [("stable", 0.0)] + [(f"new category {s:.1%}", s) for s in NEW_VALUE_SHARES]:
         extra = {"NEW": int(round(share * n))} if share else None

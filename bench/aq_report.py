@@ -103,7 +103,7 @@ def threshold_table(rec: dict) -> list[str]:
 
 
 def new_values_table(rec: dict) -> list[str]:
-    out = ["### new_values (default `min_share: 0`)", "", "| rows | shape | window | alerts |", "|---|---|---|---|"]
+    out = ["### new_values (defaults `min_share: 0`, `max_values: 10000`)", "", "| rows | shape | window | alerts |", "|---|---|---|---|"]
     for k, e in sorted(rec.items()):
         f, n, shape, variant, _ = k.split("|")
         if f == "new_values":
@@ -208,7 +208,8 @@ def render(meta: dict, rec: dict, anomaly: dict, ev: dict, validation: dict) -> 
             "positive share). Null spikes and volume drops are measured by missing_values and "
             "model_activity with anomaly detection, new categories by new_values.",
             "- Summaries are computed in numpy exactly as the planner does (the same partials, "
-            "`Grid.bin_of`, `top_values`) and judged by each monitor type's own `evaluate`. "
+            "`Grid.bin_of`, `top_values`, new_values' counts cut at `max_values`) and judged by each "
+            "monitor type's own `evaluate`. "
             "Categorical counts of n independent rows are drawn as the multinomial they are. "
             "The grid of each numeric shape is fixed from a 500k-row baseline sample (0.1 % / 99.9 % "
             "quantiles), as a stored grid stays fixed.",
@@ -216,7 +217,7 @@ def render(meta: dict, rec: dict, anomaly: dict, ev: dict, validation: dict) -> 
             "", "### The in-warehouse path gives the same numbers", "",
             "Windows run through DuckDB with `telltale run` (pushed-down SQL, stored partials; "
             "grid read back from the state store) against the numpy path on the same rows, all "
-            "numeric and categorical methods: largest |difference| of the values (statuses equal):", ""]
+            "numeric and categorical methods and new_values: largest |difference| of the values (statuses equal):", ""]
     head += [f"- {k.replace('|', ', ')}: {v if isinstance(v, str) else f'{v:.2e}'}" for k, v in validation.items()]
     head += ["", "### Shift calibration", "", "| shape | shift | PSI target | parameter | PSI reached |",
              "|---|---|---|---|---|"]

@@ -2,7 +2,9 @@
 
 Each window's summaries are computed in numpy exactly as the planner's SQL computes them:
 the partials of `monitors.context.column_partials` (row/non-null/finite counts, sums, min,
-max, the `Grid` histogram via `Grid.bin_of`, value counts cut by `planner.queries.top_values`).
+max, the `Grid` histogram via `Grid.bin_of`, value counts cut by `planner.queries.top_values`;
+new_values' own counts cut at its `max_values` as planner/capped.py cuts them in SQL: the
+most frequent values, ties by value, the rest's rows under `__other__`).
 They go into a `SummaryBook` and through each monitor type's own `evaluate`, as the runner
 calls it. Categorical value counts of n independent rows are drawn as the multinomial they
 are; numeric columns are drawn row by row.
@@ -23,6 +25,7 @@ from telltale.core.partials import count_rows
 from telltale.core.timeutil import TimeRange
 from telltale.monitors.base import MonitorBase
 from telltale.monitors.context import EvalContext, column_partials
+from telltale.monitors.new_values import NewValuesMonitor, values_partial
 from telltale.monitors.registry import REGISTRY, Monitor
 from telltale.planner.queries import top_values
 from telltale.runner.summaries import SummaryBook
@@ -59,6 +62,7 @@ NUMERIC_METHODS = ("psi", "js", "hellinger", "ks", "wasserstein", "chi2")
 CATEGORICAL_METHODS = ("psi", "js", "hellinger", "chi2")
 PSI_TARGETS = (0.1, 0.2)
 TOP_VALUES = 100   # the model default (config.models: top_values)
+MAX_VALUES: int = NewValuesMonitor.model_fields["max_values"].default   # new_values' default cap
 
 # ------------------------------------------------------------------ shapes and shifts
 
@@ -178,12 +182,16 @@ def calibrate_mix(p: np.ndarray, target: float) -> float:
 
 
 def values_summary_of(counts: np.ndarray, extra: dict[str, int] | None = None) -> dict[str, Any]:
-    """Row count, non-null count and the `values` partial of category counts."""
+    """Row count, non-null count, the `values` partial of category counts (cut at the model's
+    `top_values`, read by drift) and new_values' capped partial (cut at its default
+    `max_values`: the SQL keeps the most frequent values, ties by value, and the rows of
+    the rest, which `top_values` computes the same way)."""
     p = column_partials(C)
     vals = {f"v{i}": int(c) for i, c in enumerate(counts) if c}
     vals.update(extra or {})
     total = sum(vals.values())
-    return {p["rows"].key: total, p["count"].key: total, p["values"].key: top_values(vals, TOP_VALUES)}
+    return {p["rows"].key: total, p["count"].key: total, p["values"].key: top_values(vals, TOP_VALUES),
+            values_partial(C, MAX_VALUES).key: top_values(dict(vals), MAX_VALUES)}
 
 
 # ------------------------------------------------------------------ evaluation

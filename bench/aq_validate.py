@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow as pa
 
 from aq_sim import (C, CAT_CONFIGS, CAT_SHAPES, CATEGORICAL_METHODS, DRIFT_CONFIGS, NUMERIC_METHODS, SHAPES, X,
-                    drift_pair, mixed, numeric_summary_of, shifted, values_summary_of)
+                    context, drift_pair, evaluate, mixed, monitor, numeric_summary_of, shifted,
+                    values_summary_of)
 from telltale.config import load_project
 from telltale.core.grids import Grid
 from telltale.runner.run import run_project
@@ -38,6 +39,7 @@ models:
 monitors:
 {monitors}
 """
+NEW_VALUES = monitor("new_values", columns=["c"])
 CASES = [(10_000, "normal", "stable"), (10_000, "integer (Poisson 4)", "mean"),
          (100_000, "skewed (lognormal)", "scale"), (100_000, "zero-inflated (60% zeros)", "stable")]
 
@@ -64,6 +66,7 @@ def _one(root: Path, n: int, shape: str, kind: str, refs: dict[str, Any], rng: n
     con.close()
     mons = [f"  - {{name: x {m}, model: m, type: data_drift, columns: [x], method: {m}}}" for m in NUMERIC_METHODS]
     mons += [f"  - {{name: c {m}, model: m, type: data_drift, columns: [c], method: {m}}}" for m in CATEGORICAL_METHODS]
+    mons += ["  - {name: c new, model: m, type: new_values, columns: [c]}"]
     store = root / f"s{n}_{kind}.db"
     (root / "telltale.yml").write_text(CONFIG.format(store=store, monitors="\n".join(mons)), encoding="utf-8")
     report = run_project(load_project(root), at=datetime(2026, 1, 3, tzinfo=timezone.utc), alerts=False)
@@ -73,6 +76,8 @@ def _one(root: Path, n: int, shape: str, kind: str, refs: dict[str, Any], rng: n
                                                grid, DRIFT_CONFIGS).items()}
     mine.update({("c", m): v for m, v in drift_pair(C, values_summary_of(cb), values_summary_of(cf), None,
                                                    CAT_CONFIGS).items()})
+    mine[("c", "new_value_share")] = evaluate(NEW_VALUES, context([C], {0: values_summary_of(cb),
+                                                                     1: values_summary_of(cf)}, 1, 1))
     diff = 0.0
     for k, (v, status) in mine.items():
         wv, ws = wh[k]

@@ -24,6 +24,9 @@ import yaml
 
 AT = datetime(2024, 3, 11, tzinfo=timezone.utc)   # focal day 2024-03-10, baseline the 7 days before
 MODELS = {"m": "ts", "m_tz": "ts_tz", "m_date": "day"}
+WIDE = "m_wide"
+TIME_COLUMNS = {**MODELS, WIDE: "ts"}
+"""Every model of the project and its time column (MODELS and the wide-column model)."""
 NUMERIC = ["n_int", "n_big", "amount", "x"]
 WITH_SCORE = NUMERIC + ["predictions.score"]
 REL_TOL = 1e-9
@@ -62,6 +65,14 @@ def monitors() -> list[dict[str, Any]]:
     mons.append({"name": "nulls", "model": "m", "type": "missing_values", "segment": "all",
                  "columns": ["x", "flag", "category", "amount"], "detection": {"absolute": {"max": 0.09}}})
     mons.append({"name": "new", "model": "m", "type": "new_values", "columns": ["category"]})
+    # a wide column (2,000 integers, about half of a day's values unseen in the baseline):
+    # exact, per segment, and above the cap, where each engine cuts the value counts in SQL
+    # (planner/capped.py) and returns the bound
+    mons.append({"name": "new wide", "model": WIDE, "type": "new_values", "columns": ["n_int"]})
+    mons.append({"name": "new wide by segment", "model": WIDE, "type": "new_values", "columns": ["n_int"],
+                 "segment": "all"})
+    mons.append({"name": "new wide capped", "model": WIDE, "type": "new_values", "columns": ["n_int"],
+                 "max_values": 50})
     mons.append({"name": "range", "model": "m", "type": "value_range", "columns": WITH_SCORE,
                  "detection": {"absolute": {"min": -5000, "max": 1.5e12}}})
     mons.append({"name": "range margin", "model": "m", "type": "value_range", "columns": WITH_SCORE,
@@ -96,6 +107,11 @@ def project_yaml(target: Target) -> str:
             "segments": ["category"],
             "baseline": {"window": {"last": "7d"}},
         }
+    models[WIDE] = {   # n_int read as a category: new_values on a wide column
+        "type": "regression", "connection": "wh", "source": target.source, "id": "id", "timestamp": "ts",
+        "features": {"n_int": "categorical", "category": "categorical"}, "predictions": {"score": "numeric"},
+        "segments": ["category"], "baseline": {"window": {"last": "7d"}},
+    }
     doc = {"version": 1, "connections": {"wh": target.connection}, "models": models,
            "monitors": monitors()}
     return yaml.safe_dump(doc, sort_keys=False)
@@ -161,7 +177,7 @@ def differences(got: dict[Key, dict[str, Any]], want: dict[Key, dict[str, Any]],
             continue
         if k[0] in status_only:
             continue
-        for field in ("value", "threshold"):
+        for field in ("value", "threshold", "lower_bound", "upper_bound"):
             gv, wv = g.get(field), w.get(field)
             if isinstance(gv, (int, float)) and isinstance(wv, (int, float)):
                 if not math.isclose(gv, wv, rel_tol=REL_TOL, abs_tol=ABS_TOL):
@@ -183,5 +199,5 @@ def duckdb_target(folder: Path, table: Any) -> Target:
                   blind_spot="none: DuckDB is the reference engine")
 
 
-__all__ = ["AT", "Target", "differences", "duckdb_target", "pin_grids", "project_yaml", "replace",
+__all__ = ["AT", "TIME_COLUMNS", "Target", "differences", "duckdb_target", "pin_grids", "project_yaml", "replace",
            "results_by_key", "run", "write_project"]

@@ -16,6 +16,9 @@ min        MIN(expr) with filter                         float | None
 max        MAX(expr) with filter                         float | None
 hist       COUNT(*) per grid bin of expr (non-null)      dict[int, int]
 values     COUNT(*) per distinct value of expr           dict[str, int]
+           (`cap` N: the N most frequent per bucket and
+           segment, cut in SQL, the rest summed under
+           `__other__`)
 crosstab   COUNT(*) per pair (expr, expr2)               dict[tuple[str, str], int]
 rank       SUM over queries of a per-query ranking       float (0.0 when empty)
            score (see planner/ranking.py)
@@ -25,7 +28,11 @@ rank       SUM over queries of a per-query ranking       float (0.0 when empty)
 query (`group`, the query column) by `expr` (the score, descending) inside the warehouse,
 computes one value per query from the relevance `expr2` (`option`: `ndcg@K`, `mrr`,
 `mrr@K`, `map@K` or `queries`, the number of queries) and sums it per bucket and segment,
-so it merges like `sum`. `hist` bins come from a `Grid` fixed per
+so it merges like `sum`. A `values` partial with a `cap` keeps each (bucket, segment)'s `cap`
+most frequent values (ties by value) and the count of the rest under `__other__`, all cut
+inside the warehouse (planner/capped.py), so no more than `cap` rows per bucket come back;
+without a cap every value comes back and the model's `top_values` cut is applied after
+the fetch. `hist` bins come from a `Grid` fixed per
 expression (see core/grids.py); its bins never change once stored, so buckets merge.
 """
 
@@ -79,6 +86,7 @@ class Partial:
     expr2: exp.Expression | None = None
     group: exp.Expression | None = None     # `rank`: the query column
     option: str = ""                        # `rank`: which per-query value (ndcg@10, mrr, ...)
+    cap: int = 0                            # `values`: most values kept per bucket in SQL (0: no cap)
     key: str = field(init=False, compare=True, hash=True)
     _expr_key: str = field(init=False, compare=False, hash=False, repr=False)
 
@@ -91,6 +99,8 @@ class Partial:
             parts.append("by " + expr_key(self.group))
         if self.option:
             parts.append(self.option)
+        if self.cap:
+            parts.append(f"max {self.cap}")
         if self.filter is not None:
             parts.append("where " + expr_key(self.filter))
         object.__setattr__(self, "key", "|".join(parts))

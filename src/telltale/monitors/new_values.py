@@ -1,4 +1,11 @@
-"""new_values: the share of rows whose (categorical) value never occurs in the baseline."""
+"""new_values: the share of rows whose (categorical) value never occurs in the baseline.
+
+It reads its own value counts: every distinct value of the column per bucket (and
+segment), up to the monitor's `max_values` (default 10,000) most frequent ones, cut inside
+the warehouse (planner/capped.py), so the share is exact on wide columns (countries,
+merchants, product ids) and a column with millions of distinct values ships at most
+`max_values` rows per bucket.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +13,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field as PydanticField
 
-from telltale.configbase.values import Number
+from telltale.configbase.values import Number, WholeNumber
 from telltale.core.fields import Field, FieldGroup
 from telltale.core.partials import Partial
 from telltale.core.results import MonitorResult
 from telltale.monitors.base import ColumnsMixin, MonitorBase, MonitorType
 from telltale.monitors.common import columns_of, iter_targets, make_result
-from telltale.monitors.context import EvalContext, column_partials
+from telltale.monitors.context import EvalContext
 from telltale.monitors.detection import Verdict, above
 from telltale.planner.queries import OTHER
 
@@ -23,6 +30,8 @@ class NewValuesMonitor(MonitorBase, ColumnsMixin):
     type: Literal["new_values"]
     min_share: Number = PydanticField(0.0, ge=0, le=1)
     """Alert when the share of new values is above this."""
+    max_values: WholeNumber = PydanticField(10_000, ge=1, le=1_000_000)
+    """The most distinct values kept per bucket (and segment); above it the share is a bound."""
     column_groups: ClassVar[tuple[FieldGroup, ...]] = ("features",)
     qualified_groups: ClassVar[tuple[FieldGroup, ...]] = ("features", "raw_inputs", "predictions")
 
@@ -39,27 +48,34 @@ class NewValuesMonitor(MonitorBase, ColumnsMixin):
         return None
 
 
+def values_partial(f: Field, cap: int) -> Partial:
+    """The value counts new_values reads: the `cap` most frequent values of each bucket,
+    the rows of the others under `__other__` (cut in SQL)."""
+    return Partial("values", f.expr, cap=cap)
+
+
 def requests(cfg: NewValuesMonitor, ctx: EvalContext) -> set[Partial]:
-    """Value counts of each categorical column."""
-    return {column_partials(f)["values"] for f in columns_of(cfg, ctx) if not f.is_numeric}
+    """Value counts of each categorical column, up to `max_values` per bucket."""
+    return {values_partial(f, cfg.max_values) for f in columns_of(cfg, ctx) if not f.is_numeric}
 
 
 def evaluate(cfg: NewValuesMonitor, ctx: EvalContext) -> list[MonitorResult]:
     """Share of the window's rows whose value never occurs in the baseline.
 
-    Each bucket keeps its model's `top_values` most frequent values and folds the rest
-    into `__other__`. While neither side was cut the share is exact. When the baseline was
-    cut, a value missing from its list may still be in its `__other__`, so no value can be
-    called new: the share is reported as a lower bound, with the upper bound (every value
-    not known to be in the baseline) beside it; when only the window was cut, its
-    `__other__` rows may be new. The verdict is taken on the lower bound, so an alert is
-    always right, and the message says the result is a bound and how to make it exact.
+    share = (rows of the window whose value occurs in no baseline bucket) / (non-null rows
+    of the window). Each bucket keeps up to `max_values` distinct values with their counts;
+    while no bucket on either side had more, the share is exact. When a baseline bucket had
+    more, a value missing from its list may still be among its other values, so no value
+    can be called new: the share is reported as a lower bound, with the upper bound (every
+    value not known to be in the baseline) beside it; when only a window bucket had more,
+    its unlisted rows may be new. The verdict is taken on the lower bound, so an alert is
+    always right, and the message names the column, the cap and how to make it exact.
     """
     min_share = cfg.min_share
     fields = [f for f in columns_of(cfg, ctx) if not f.is_numeric]
     results = []
     for f, seg in iter_targets(cfg, ctx, fields):
-        p = column_partials(f)["values"]
+        p = values_partial(f, cfg.max_values)
         focal = ctx.values(ctx.focal, seg).get(p)
         total = sum(focal.values())
         if ctx.baseline is None or not total:
@@ -79,9 +95,10 @@ def evaluate(cfg: NewValuesMonitor, ctx: EvalContext) -> list[MonitorResult]:
         extra: dict[str, Any] = {"new_values": sorted(new)[:20]}
         if base_cut or focal_cut:
             cut = " and ".join(w for w, c in (("the baseline", base_cut), ("the window", focal_cut)) if c)
-            reason = (f"at least {lower:.4g}, at most {upper:.4g} (a lower bound: values beyond the "
-                      f"model's top_values per bucket were folded into {OTHER} in {cut}; raise "
-                      f"top_values for an exact share); {reason}")
+            reason = (f"at least {lower:.4g}, at most {upper:.4g} (a lower bound: {f.name} has more "
+                      f"than max_values ({cfg.max_values:,}) distinct values in a bucket of {cut}; "
+                      f"raise max_values on monitor {cfg.name!r} above the column's distinct values per "
+                      f"bucket for an exact share); {reason}")
             extra.update({"lower_bound": lower, "upper_bound": upper, "exact": False})
             if base_cut and unlisted:
                 extra["possibly_new_values"] = sorted(unlisted)[:20]

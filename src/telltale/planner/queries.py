@@ -23,6 +23,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from telltale.connectors.base import Connector
+from telltale.planner.capped import TOTAL, cap_values, capped_sets
 from telltale.planner.aggsql import as_double, filtered_key, finite_condition, scalar_aggregate
 from telltale.planner.columns import Column, combined, fixed_values
 from telltale.core.grids import Grid
@@ -172,6 +173,14 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange | 
     else:
         tree = _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp,
                               with_total)
+    capped = capped_sets(partials, key_names)
+    if capped:   # capped value counts: cut to their cap inside the warehouse (planner/capped.py)
+        bucket = [exp.column(BUCKET)] if model.timestamp is not None else []
+        columns = [exp.column(SET), *bucket, *_seg_cols(model), *[exp.column(k) for k in all_keys],
+                   exp.column(COUNT)]
+        if connector.dialect.scan == "union_all":
+            columns += [exp.column(f"p{j}") for j in range(len(scalars))]
+        tree = cap_values(tree, columns, bucket + _seg_cols(model), capped, SET, COUNT)
     kind = "fused" if scalars else "distribution"
     return PlannedQuery(kind, tree, _distribution_decoder(model, partials, key_names,
                                                           with_total or bool(scalars), scalars))
@@ -324,24 +333,38 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
             starts, ends = [0, *cuts.tolist()], [*cuts.tolist(), len(rows)]
             keys = _keys(p, key_cols, at[rows])
             cnts = counts_at(at[rows])
+            totals = _totals(table, at[rows]) if p.kind == "values" and p.cap else None
             for a, b in zip(starts, ends):
                 vals = groups[int(g_of[a])]
-                part = dict(zip(keys[a:b], cnts[a:b]))
+                gkeys, gcnts = keys[a:b], cnts[a:b]
+                if totals is not None:   # a capped bucket: the rows of the values it did not keep
+                    rest = max(totals[a:b]) - sum(gcnts)
+                    if rest > 0:
+                        gkeys, gcnts = [*gkeys, OTHER], [*gcnts, rest]
+                part = dict(zip(gkeys, gcnts))
                 acc = vals.get(p.key)
-                if acc is None and len(part) == b - a:
+                if acc is None and len(part) == len(gkeys):
                     vals[p.key] = part
                     continue
                 acc = vals.setdefault(p.key, {})   # keys that met after normalizing: summed
-                for k, c in zip(keys[a:b], cnts[a:b]):
+                for k, c in zip(gkeys, gcnts):
                     acc[k] = acc.get(k, 0) + c
         for vals in out.values():
             for p in partials:
                 vals.setdefault(p.key, {})
-                if p.kind == "values":
+                if p.kind == "values" and not p.cap:   # a capped partial was cut in SQL
                     vals[p.key] = top_values(vals[p.key], model.top_values)
         return out
 
     return decode
+
+
+def _totals(table: pa.Table, rows: np.ndarray) -> list[int]:
+    """The `__tot` column (rows of each capped bucket over all its values) at `rows`."""
+    tot = Column(table.column(TOTAL))
+    if tot.numeric is not None:
+        return [int(v) for v in tot.numeric[rows].tolist()]
+    return [int(v or 0) for v in tot.take(rows)]
 
 
 def _keys(p: Partial, columns: list[Column], rows: np.ndarray) -> list[Any]:

@@ -149,60 +149,111 @@ GROUP BY
 
 -- distribution scan
 SELECT
-  CASE WHEN g0 = 0 THEN 0 WHEN g1 = 0 THEN 1 WHEN g2 = 0 THEN 2 ELSE -1 END AS __set,
+  __set,
   __bucket,
-  CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
-  CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
-  k2 AS k2,
-  SUM(__n) AS __n
+  k0,
+  k1,
+  k2,
+  k3,
+  __n,
+  __tot
 FROM (
   SELECT
-    __bucket,
-    k0,
-    k1,
-    k2,
-    GROUPING(k0) AS g0,
-    GROUPING(k1) AS g1,
-    GROUPING(k2) AS g2,
-    COUNT(*) AS __n
+    *,
+    ROW_NUMBER() OVER (
+      PARTITION BY __set, __bucket, CASE WHEN k3 IS NULL THEN 1 ELSE 0 END
+      ORDER BY __n DESC, k3
+    ) AS __r,
+    SUM(__n) OVER (PARTITION BY __set, __bucket, CASE WHEN k3 IS NULL THEN 1 ELSE 0 END) AS __tot,
+    CASE WHEN __set = 3 THEN 10000 END AS __cap
   FROM (
     SELECT
-      DATE_TRUNC('DAY', "ts") AS __bucket,
       CASE
-        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-        THEN FLOOR((
-          CAST("spend" AS DOUBLE) - 0.0
-        ) * 256.0)
-      END AS k0,
-      CASE
-        WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-        THEN FLOOR((
-          CAST("tenure" AS DOUBLE) - 0.0
-        ) * 256.0)
-      END AS k1,
-      "plan" AS k2
+        WHEN g0 = 0
+        THEN 0
+        WHEN g1 = 0
+        THEN 1
+        WHEN g2 = 0
+        THEN 2
+        WHEN g3 = 0
+        THEN 3
+        ELSE -1
+      END AS __set,
+      __bucket,
+      CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
+      CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
+      k2 AS k2,
+      k3 AS k3,
+      SUM(__n) AS __n
     FROM (
       SELECT
-        "plan",
-        "spend",
-        "tenure",
-        "ts"
-      FROM "events" AS "p"
-      WHERE
-        "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-        AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
-    ) AS m
-  ) AS s
-  GROUP BY
-    GROUPING SETS (
-      (__bucket, k0),
-      (__bucket, k1),
-      (__bucket, k2)
-    )
-) AS gs
-GROUP BY
-  CASE WHEN g0 = 0 THEN 0 WHEN g1 = 0 THEN 1 WHEN g2 = 0 THEN 2 ELSE -1 END,
-  __bucket,
-  CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END,
-  CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END,
-  k2;
+        __bucket,
+        k0,
+        k1,
+        k2,
+        k3,
+        GROUPING(k0) AS g0,
+        GROUPING(k1) AS g1,
+        GROUPING(k2) AS g2,
+        GROUPING(k3) AS g3,
+        COUNT(*) AS __n
+      FROM (
+        SELECT
+          DATE_TRUNC('DAY', "ts") AS __bucket,
+          CASE
+            WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+            THEN FLOOR((
+              CAST("spend" AS DOUBLE) - 0.0
+            ) * 256.0)
+          END AS k0,
+          CASE
+            WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+            THEN FLOOR((
+              CAST("tenure" AS DOUBLE) - 0.0
+            ) * 256.0)
+          END AS k1,
+          "plan" AS k2,
+          "plan" AS k3
+        FROM (
+          SELECT
+            "plan",
+            "spend",
+            "tenure",
+            "ts"
+          FROM "events" AS "p"
+          WHERE
+            "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+            AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+        ) AS m
+      ) AS s
+      GROUP BY
+        GROUPING SETS (
+          (__bucket, k0),
+          (__bucket, k1),
+          (__bucket, k2),
+          (__bucket, k3)
+        )
+    ) AS gs
+    GROUP BY
+      CASE
+        WHEN g0 = 0
+        THEN 0
+        WHEN g1 = 0
+        THEN 1
+        WHEN g2 = 0
+        THEN 2
+        WHEN g3 = 0
+        THEN 3
+        ELSE -1
+      END,
+      __bucket,
+      CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END,
+      CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END,
+      k2,
+      k3
+  ) AS c
+) AS r
+WHERE
+  __cap IS NULL OR (
+    __r <= __cap AND NOT k3 IS NULL
+  );

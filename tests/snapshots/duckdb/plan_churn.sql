@@ -95,215 +95,306 @@ FROM (
 
 -- fused scan
 SELECT
-  *
+  __set,
+  __bucket,
+  k0,
+  k1,
+  k2,
+  k3,
+  __n,
+  p0,
+  p1,
+  p2,
+  p3,
+  p4,
+  p5,
+  p6,
+  p7,
+  p8,
+  p9,
+  p10,
+  p11,
+  p12,
+  p13,
+  __tot
 FROM (
   SELECT
-    -1 AS __set,
-    CAST("ts" AS DATE) AS __bucket,
-    NULL AS k0,
-    NULL AS k1,
-    NULL AS k2,
-    COUNT(*) AS __n,
-    COUNT("spend") AS p0,
-    COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
-    COUNT("tenure") AS p2,
-    COUNT(CASE WHEN "will_churn" AND "churned" THEN "will_churn" END) AS p3,
-    COUNT(CASE WHEN "will_churn" AND NOT "churned" THEN "will_churn" END) AS p4,
-    COUNT(CASE WHEN NOT "will_churn" AND "churned" THEN "will_churn" END) AS p5,
-    COUNT(*) AS p6,
-    COUNT(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p7,
-    COUNT(CASE WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p8,
-    MAX(
-      CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
-    ) AS p9,
-    MIN(
-      CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
-    ) AS p10,
-    SUM(
-      CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
-    ) AS p11,
-    SUM(
-      CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
-    ) AS p12,
-    SUM(
-      CASE
-        WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-        THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
-      END
-    ) AS p13
+    *,
+    ROW_NUMBER() OVER (
+      PARTITION BY __set, __bucket, CASE WHEN k3 IS NULL THEN 1 ELSE 0 END
+      ORDER BY __n DESC, k3
+    ) AS __r,
+    SUM(__n) OVER (PARTITION BY __set, __bucket, CASE WHEN k3 IS NULL THEN 1 ELSE 0 END) AS __tot,
+    CASE WHEN __set = 3 THEN 10000 END AS __cap
   FROM (
     SELECT
-      "p"."spend" AS "spend",
-      "p"."tenure" AS "tenure",
-      "p"."ts" AS "ts",
-      "p"."will_churn" AS "will_churn",
-      "l"."__telltale_label_rows" AS "__telltale_label_rows",
-      "l"."churned" AS "churned"
-    FROM "events" AS "p"
-    LEFT JOIN (
-      SELECT
-        "event_id",
-        "churned",
-        ROW_NUMBER() OVER (PARTITION BY "event_id" ORDER BY "labeled_at" DESC, "churned" DESC) AS "__telltale_label_rank",
-        COUNT(*) OVER (PARTITION BY "event_id") AS "__telltale_label_rows"
-      FROM "labels" AS "l0"
-      WHERE
-        "labeled_at" <= CAST('2026-03-13 00:00:00' AS TIMESTAMP) OR "labeled_at" IS NULL
-    ) AS "l"
-      ON "p"."event_id" = "l"."event_id" AND "l"."__telltale_label_rank" = 1
-    WHERE
-      "p"."ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-      AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
-  ) AS m
-  GROUP BY
-    CAST("ts" AS DATE)
-  UNION ALL
-  SELECT
-    __set,
-    __bucket,
-    CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
-    NULL AS k1,
-    NULL AS k2,
-    SUM(__n) AS __n,
-    NULL AS p0,
-    NULL AS p1,
-    NULL AS p2,
-    NULL AS p3,
-    NULL AS p4,
-    NULL AS p5,
-    NULL AS p6,
-    NULL AS p7,
-    NULL AS p8,
-    NULL AS p9,
-    NULL AS p10,
-    NULL AS p11,
-    NULL AS p12,
-    NULL AS p13
-  FROM (
-    SELECT
-      0 AS __set,
-      CAST("ts" AS DATE) AS __bucket,
-      FLOOR((
-        CAST("spend" AS DOUBLE) - 0.0
-      ) * 256.0) AS k0,
-      COUNT(*) AS __n
+      *
     FROM (
       SELECT
-        "spend",
-        "ts"
-      FROM "events" AS "p"
-      WHERE
-        "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-        AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
-    ) AS m
-    WHERE
-      ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-    GROUP BY
-      CAST("ts" AS DATE),
-      FLOOR((
-        CAST("spend" AS DOUBLE) - 0.0
-      ) * 256.0)
-  ) AS b1
-  GROUP BY
-    __set,
-    __bucket,
-    CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END
-  UNION ALL
-  SELECT
-    __set,
-    __bucket,
-    NULL AS k0,
-    CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
-    NULL AS k2,
-    SUM(__n) AS __n,
-    NULL AS p0,
-    NULL AS p1,
-    NULL AS p2,
-    NULL AS p3,
-    NULL AS p4,
-    NULL AS p5,
-    NULL AS p6,
-    NULL AS p7,
-    NULL AS p8,
-    NULL AS p9,
-    NULL AS p10,
-    NULL AS p11,
-    NULL AS p12,
-    NULL AS p13
-  FROM (
-    SELECT
-      1 AS __set,
-      CAST("ts" AS DATE) AS __bucket,
-      FLOOR((
-        CAST("tenure" AS DOUBLE) - 0.0
-      ) * 256.0) AS k1,
-      COUNT(*) AS __n
-    FROM (
+        -1 AS __set,
+        CAST("ts" AS DATE) AS __bucket,
+        NULL AS k0,
+        NULL AS k1,
+        NULL AS k2,
+        NULL AS k3,
+        COUNT(*) AS __n,
+        COUNT("spend") AS p0,
+        COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
+        COUNT("tenure") AS p2,
+        COUNT(CASE WHEN "will_churn" AND "churned" THEN "will_churn" END) AS p3,
+        COUNT(CASE WHEN "will_churn" AND NOT "churned" THEN "will_churn" END) AS p4,
+        COUNT(CASE WHEN NOT "will_churn" AND "churned" THEN "will_churn" END) AS p5,
+        COUNT(*) AS p6,
+        COUNT(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p7,
+        COUNT(CASE WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p8,
+        MAX(
+          CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
+        ) AS p9,
+        MIN(
+          CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
+        ) AS p10,
+        SUM(
+          CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
+        ) AS p11,
+        SUM(
+          CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
+        ) AS p12,
+        SUM(
+          CASE
+            WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+            THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
+          END
+        ) AS p13
+      FROM (
+        SELECT
+          "p"."spend" AS "spend",
+          "p"."tenure" AS "tenure",
+          "p"."ts" AS "ts",
+          "p"."will_churn" AS "will_churn",
+          "l"."__telltale_label_rows" AS "__telltale_label_rows",
+          "l"."churned" AS "churned"
+        FROM "events" AS "p"
+        LEFT JOIN (
+          SELECT
+            "event_id",
+            "churned",
+            ROW_NUMBER() OVER (PARTITION BY "event_id" ORDER BY "labeled_at" DESC, "churned" DESC) AS "__telltale_label_rank",
+            COUNT(*) OVER (PARTITION BY "event_id") AS "__telltale_label_rows"
+          FROM "labels" AS "l0"
+          WHERE
+            "labeled_at" <= CAST('2026-03-13 00:00:00' AS TIMESTAMP) OR "labeled_at" IS NULL
+        ) AS "l"
+          ON "p"."event_id" = "l"."event_id" AND "l"."__telltale_label_rank" = 1
+        WHERE
+          "p"."ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+          AND "p"."ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+      ) AS m
+      GROUP BY
+        CAST("ts" AS DATE)
+      UNION ALL
       SELECT
-        "tenure",
-        "ts"
-      FROM "events" AS "p"
-      WHERE
-        "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-        AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
-    ) AS m
-    WHERE
-      ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-    GROUP BY
-      CAST("ts" AS DATE),
-      FLOOR((
-        CAST("tenure" AS DOUBLE) - 0.0
-      ) * 256.0)
-  ) AS b2
-  GROUP BY
-    __set,
-    __bucket,
-    CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END
-  UNION ALL
-  SELECT
-    __set,
-    __bucket,
-    NULL AS k0,
-    NULL AS k1,
-    k2 AS k2,
-    SUM(__n) AS __n,
-    NULL AS p0,
-    NULL AS p1,
-    NULL AS p2,
-    NULL AS p3,
-    NULL AS p4,
-    NULL AS p5,
-    NULL AS p6,
-    NULL AS p7,
-    NULL AS p8,
-    NULL AS p9,
-    NULL AS p10,
-    NULL AS p11,
-    NULL AS p12,
-    NULL AS p13
-  FROM (
-    SELECT
-      2 AS __set,
-      CAST("ts" AS DATE) AS __bucket,
-      "plan" AS k2,
-      COUNT(*) AS __n
-    FROM (
+        __set,
+        __bucket,
+        CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
+        NULL AS k1,
+        NULL AS k2,
+        NULL AS k3,
+        SUM(__n) AS __n,
+        NULL AS p0,
+        NULL AS p1,
+        NULL AS p2,
+        NULL AS p3,
+        NULL AS p4,
+        NULL AS p5,
+        NULL AS p6,
+        NULL AS p7,
+        NULL AS p8,
+        NULL AS p9,
+        NULL AS p10,
+        NULL AS p11,
+        NULL AS p12,
+        NULL AS p13
+      FROM (
+        SELECT
+          0 AS __set,
+          CAST("ts" AS DATE) AS __bucket,
+          FLOOR((
+            CAST("spend" AS DOUBLE) - 0.0
+          ) * 256.0) AS k0,
+          COUNT(*) AS __n
+        FROM (
+          SELECT
+            "spend",
+            "ts"
+          FROM "events" AS "p"
+          WHERE
+            "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+            AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+        ) AS m
+        WHERE
+          ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+        GROUP BY
+          CAST("ts" AS DATE),
+          FLOOR((
+            CAST("spend" AS DOUBLE) - 0.0
+          ) * 256.0)
+      ) AS b1
+      GROUP BY
+        __set,
+        __bucket,
+        CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END
+      UNION ALL
       SELECT
-        "plan",
-        "ts"
-      FROM "events" AS "p"
-      WHERE
-        "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
-        AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
-    ) AS m
-    WHERE
-      NOT "plan" IS NULL
-    GROUP BY
-      CAST("ts" AS DATE),
-      "plan"
-  ) AS b3
-  GROUP BY
-    __set,
-    __bucket,
-    k2
-) AS u;
+        __set,
+        __bucket,
+        NULL AS k0,
+        CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
+        NULL AS k2,
+        NULL AS k3,
+        SUM(__n) AS __n,
+        NULL AS p0,
+        NULL AS p1,
+        NULL AS p2,
+        NULL AS p3,
+        NULL AS p4,
+        NULL AS p5,
+        NULL AS p6,
+        NULL AS p7,
+        NULL AS p8,
+        NULL AS p9,
+        NULL AS p10,
+        NULL AS p11,
+        NULL AS p12,
+        NULL AS p13
+      FROM (
+        SELECT
+          1 AS __set,
+          CAST("ts" AS DATE) AS __bucket,
+          FLOOR((
+            CAST("tenure" AS DOUBLE) - 0.0
+          ) * 256.0) AS k1,
+          COUNT(*) AS __n
+        FROM (
+          SELECT
+            "tenure",
+            "ts"
+          FROM "events" AS "p"
+          WHERE
+            "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+            AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+        ) AS m
+        WHERE
+          ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+        GROUP BY
+          CAST("ts" AS DATE),
+          FLOOR((
+            CAST("tenure" AS DOUBLE) - 0.0
+          ) * 256.0)
+      ) AS b2
+      GROUP BY
+        __set,
+        __bucket,
+        CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END
+      UNION ALL
+      SELECT
+        __set,
+        __bucket,
+        NULL AS k0,
+        NULL AS k1,
+        k2 AS k2,
+        NULL AS k3,
+        SUM(__n) AS __n,
+        NULL AS p0,
+        NULL AS p1,
+        NULL AS p2,
+        NULL AS p3,
+        NULL AS p4,
+        NULL AS p5,
+        NULL AS p6,
+        NULL AS p7,
+        NULL AS p8,
+        NULL AS p9,
+        NULL AS p10,
+        NULL AS p11,
+        NULL AS p12,
+        NULL AS p13
+      FROM (
+        SELECT
+          2 AS __set,
+          CAST("ts" AS DATE) AS __bucket,
+          "plan" AS k2,
+          COUNT(*) AS __n
+        FROM (
+          SELECT
+            "plan",
+            "ts"
+          FROM "events" AS "p"
+          WHERE
+            "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+            AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+        ) AS m
+        WHERE
+          NOT "plan" IS NULL
+        GROUP BY
+          CAST("ts" AS DATE),
+          "plan"
+      ) AS b3
+      GROUP BY
+        __set,
+        __bucket,
+        k2
+      UNION ALL
+      SELECT
+        __set,
+        __bucket,
+        NULL AS k0,
+        NULL AS k1,
+        NULL AS k2,
+        k3 AS k3,
+        SUM(__n) AS __n,
+        NULL AS p0,
+        NULL AS p1,
+        NULL AS p2,
+        NULL AS p3,
+        NULL AS p4,
+        NULL AS p5,
+        NULL AS p6,
+        NULL AS p7,
+        NULL AS p8,
+        NULL AS p9,
+        NULL AS p10,
+        NULL AS p11,
+        NULL AS p12,
+        NULL AS p13
+      FROM (
+        SELECT
+          3 AS __set,
+          CAST("ts" AS DATE) AS __bucket,
+          "plan" AS k3,
+          COUNT(*) AS __n
+        FROM (
+          SELECT
+            "plan",
+            "ts"
+          FROM "events" AS "p"
+          WHERE
+            "ts" >= CAST('2026-02-05 00:00:00' AS TIMESTAMP)
+            AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+        ) AS m
+        WHERE
+          NOT "plan" IS NULL
+        GROUP BY
+          CAST("ts" AS DATE),
+          "plan"
+      ) AS b4
+      GROUP BY
+        __set,
+        __bucket,
+        k3
+    ) AS u
+  ) AS c
+) AS r
+WHERE
+  __cap IS NULL OR (
+    __r <= __cap AND NOT k3 IS NULL
+  );

@@ -355,3 +355,27 @@ def test_typo_in_detection_rule(error):
 def test_connection_typo(error):
     msg = one(error(BASE.replace("database: w.duckdb", "databse: w.duckdb")))
     assert msg.startswith("telltale.yml:3:22: connections.wh.databse: unknown key 'databse' (did you mean 'database'?)")
+
+
+@pytest.mark.parametrize("value, says", [("0", "must be at least 1, got the number 0"),
+                                         ("lots", "expected a whole number, got 'lots'"),
+                                         ("2000000", "must be at most 1000000"),
+                                         ("true", "expected a number, got true")])
+def test_bad_new_values_max_values(error, value: str, says: str):
+    msg = one(error(BASE + f"""\
+  - name: new regions
+    model: credit
+    type: new_values
+    columns: [region]
+    max_values: {value}
+"""))
+    assert msg.startswith("telltale.yml:22:17: monitors[0].max_values:"), msg
+    assert says in msg
+
+
+def test_new_values_max_values_is_read(parse):
+    cfg = parse(BASE + "  - {name: new regions, model: credit, type: new_values, columns: [region], max_values: 300}\n")
+    (mon,) = cfg.config.monitors
+    assert mon.max_values == 300
+    default = parse(BASE + "  - {name: new regions, model: credit, type: new_values, columns: [region]}\n")
+    assert default.config.monitors[0].max_values == 10_000

@@ -222,7 +222,7 @@ def test_the_daily_run_reads_one_day_of_the_needed_columns(tmp_path: Path) -> No
     day = (framework.AT - timedelta(days=1)).strftime("%Y-%m-%d"), framework.AT.strftime("%Y-%m-%d")
     scans = 0
     for model, stmts in compile_project(project, model=None, dialect="bigquery", at=framework.AT, pretty=False):
-        column = framework.MODELS[model]
+        column = framework.TIME_COLUMNS[model]
         for kind, sql in stmts:
             if not kind.endswith("scan"):
                 continue
