@@ -9,6 +9,7 @@ merchants, product ids) and a column with millions of distinct values ships at m
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field as PydanticField
@@ -22,6 +23,10 @@ from telltale.monitors.common import columns_of, iter_targets, make_result
 from telltale.monitors.context import EvalContext
 from telltale.monitors.detection import Verdict, above
 from telltale.planner.queries import OTHER
+from telltale.stats.poisson import poisson_at_least
+
+NEW_VALUES_ALPHA = 0.001
+"""An alert needs a new value this unlikely to be one the baseline missed by chance."""
 
 
 class NewValuesMonitor(MonitorBase, ColumnsMixin):
@@ -70,6 +75,10 @@ def evaluate(cfg: NewValuesMonitor, ctx: EvalContext) -> list[MonitorResult]:
     value not known to be in the baseline) beside it; when only a window bucket had more,
     its unlisted rows may be new. The verdict is taken on the lower bound, so an alert is
     always right, and the message names the column, the cap and how to make it exact.
+
+    A baseline is a sample: a rare value it happened to miss shows up as "new". So an alert
+    also needs more new rows than that explains (`unseen_check`): a long-tail column with a
+    short baseline does not page on its rarest values, a brand-new category does.
     """
     min_share = cfg.min_share
     fields = [f for f in columns_of(cfg, ctx) if not f.is_numeric]
@@ -93,6 +102,12 @@ def evaluate(cfg: NewValuesMonitor, ctx: EvalContext) -> list[MonitorResult]:
         verdict = above(lower, min_share, "allowed share")
         reason = verdict.reason
         extra: dict[str, Any] = {"new_values": sorted(new)[:20]}
+        if new:
+            chance, why = unseen_check(base, total, new)
+            extra.update(chance)
+            if verdict.fired and chance["p_value"] > NEW_VALUES_ALPHA:
+                verdict = Verdict(False, verdict.threshold, f"{reason}, but {why}")
+                reason = verdict.reason
         if base_cut or focal_cut:
             cut = " and ".join(w for w, c in (("the baseline", base_cut), ("the window", focal_cut)) if c)
             reason = (f"at least {lower:.4g}, at most {upper:.4g} (a lower bound: {f.name} has more "
@@ -109,6 +124,37 @@ def evaluate(cfg: NewValuesMonitor, ctx: EvalContext) -> list[MonitorResult]:
         results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="new_value_share",
                                    value=lower, verdict=verdict, baseline=ctx.baseline, extra=extra))
     return results
+
+
+def unseen_check(base: dict[str, int], focal_rows: int, new: dict[str, int]) -> tuple[dict[str, float], str]:
+    """How likely the window's new values are ones the baseline missed by chance.
+
+    Good-Turing: a sample misses about N1 values of a second sample of its size, N1 the
+    values it saw exactly once (a column whose values all recur misses none; a long tail
+    misses a few). Two tests, corrected for that:
+
+    - one value: with no change, a value's rows fall in the window or the baseline in
+      proportion to their sizes, so a value with c rows in the window has none in the
+      baseline with probability q^c, q = n_f / (n_f + n_b) (exact given its c rows);
+      p1 = min(1, (N1 + 1) q^c) for the largest c;
+    - many values: the number D of distinct new values vs Poisson(m), m = (N1 + 1) x
+      max(1, n_f / n_b): p2 = P(Poisson(m) >= D).
+
+    p = min(p1, p2). Returns ({unseen_once, rows_needed, p_value}, the reason when p >
+    NEW_VALUES_ALPHA)."""
+    n_b = sum(base.values())
+    once = sum(1 for k, v in base.items() if k != OTHER and v == 1)
+    c = max(new.values())
+    q = focal_rows / (focal_rows + n_b)
+    p1 = min(1.0, (once + 1) * q ** c)
+    p2 = poisson_at_least(len(new), (once + 1) * max(1.0, focal_rows / n_b) if n_b else math.inf)
+    p = min(p1, p2)
+    needed = math.ceil(math.log(NEW_VALUES_ALPHA / (once + 1)) / math.log(q)) if 0 < q < 1 else 1
+    why = (f"{len(new):,} new value(s), the most frequent with {c:,} row(s): too few to tell from "
+           f"rare values the baseline missed by chance (a baseline of {n_b:,} rows that saw {once:,} "
+           f"value(s) only once needs {needed:,} rows of one value: p = {p:.2g} > {NEW_VALUES_ALPHA:g}); "
+           "a longer baseline sees more of a long tail")
+    return {"unseen_once": once, "rows_needed": needed, "p_value": p}, why
 
 
 MONITOR = MonitorType(NewValuesMonitor, evaluate, requests)
