@@ -26,6 +26,7 @@ from telltale.core.grids import Grid
 from telltale.stats.categorical import aligned_counts
 from telltale.stats.errors import UnsupportedStatisticError
 from telltale.stats.pvalues import chi2_independence, kstwo_sf
+from telltale.stats.special import rel_entr
 from telltale.stats.histogram import (
     Counts,
     cdf_at_edges,
@@ -116,8 +117,6 @@ def js_from_counts(base: np.ndarray, focal: np.ndarray) -> float | None:
     p, q = _shares(base), _shares(focal)
     if p is None or q is None:
         return None
-    from scipy.special import rel_entr   # scipy is imported where it is used (0.3-0.8 s)
-
     m = (p + q) / 2.0
     div = (np.sum(rel_entr(p, m)) + np.sum(rel_entr(q, m))) / (2.0 * math.log(2.0))
     return float(math.sqrt(min(max(div, 0.0), 1.0)))
