@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telltale.configbase.detection import ANOMALY_MIN_HISTORY
-from telltale.stats.special import norm_sf, t_isf
+from telltale.stats.student import norm_sf, t_isf
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""stats.special and stats.smirnov against scipy (and mpmath at 30-40 digits as the exact value).
+"""stats.special, stats.student and stats.smirnov against scipy (and mpmath at 30-40 digits as the exact value).
 
 Bounds, stated per function (relative error where the value is above 1e-300, absolute below):
 - `rel_entr`, and `smirnov` on the branches ported from xsf (n = 1, d <= 1/n, d >= 1 - 1/n,
@@ -25,7 +25,8 @@ from scipy import special as ss
 from scipy import stats as sps
 
 from telltale.stats.smirnov import smirnov
-from telltale.stats.special import chi2_sf, norm_sf, rel_entr, t_isf, t_sf
+from telltale.stats.special import chi2_sf, rel_entr
+from telltale.stats.student import norm_sf, t_isf, t_sf
 
 mp.mp.dps = 40
 
