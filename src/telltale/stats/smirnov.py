@@ -110,13 +110,13 @@ def _stirlerr_sorted(n: np.ndarray) -> np.ndarray:
     return out
 
 
-def _lower_sum(n: int, x: float, last: int, nx: float, nx_lo: float) -> float:
-    """d sum_{v=0}^{last} A_v, every term a binomial probability in Loader's form."""
-    first = _pow2(1.0, -x, n)                        # the v = 0 term: (1 - x)^n
-    if last < 1:
-        return first
-    v = np.arange(1, last + 1, dtype=np.float64)
-    w = np.arange(n - last, n, dtype=np.float64)      # n - v, ascending (v descending)
+_CHUNK = 1 << 16     # terms evaluated at once: ~3 MB of arrays whatever n is
+
+
+def _log_terms(n: int, nx: float, nx_lo: float, start: int, stop: int) -> np.ndarray:
+    """log(d A_v) for v = start..stop-1 (1 <= v < n - d n), in Loader's form."""
+    v = np.arange(start, stop, dtype=np.float64)
+    w = np.arange(n - stop + 1, n - start + 1, dtype=np.float64)     # n - v, ascending
     with np.errstate(under="ignore", divide="ignore"):
         log_terms = _stirlerr_sorted(v)
         log_terms += _bd0_sorted(v, -nx)
@@ -132,11 +132,27 @@ def _lower_sum(n: int, x: float, last: int, nx: float, nx_lo: float) -> float:
         if nx_lo != 0.0:          # nx is n x rounded: first-order correction for the rest
             q = w[::-1] - nx
             log_terms += np.where(q > 0, nx_lo * (1.0 / nx - (1.0 + nx) / vnx - nx / np.where(q > 0, q, 1.0)), 0.0)
+    return log_terms
+
+
+def _lower_sum(n: int, x: float, last: int, nx: float, nx_lo: float) -> float:
+    """d sum_{v=0}^{last} A_v, every term a binomial probability in Loader's form, summed as
+    (max, sum of exp(term - max)) per chunk so that terms which underflow alone still count."""
+    first = _pow2(1.0, -x, n)                        # the v = 0 term: (1 - x)^n
+    parts = [(math.log(first), 1.0)] if first > 0 else []
+    for start in range(1, last + 1, _CHUNK):
+        log_terms = _log_terms(n, nx, nx_lo, start, min(start + _CHUNK, last + 1))
         top = float(np.max(log_terms))
-        if top > -700.0 or first > 0:
-            return first + float(np.sum(np.exp(log_terms)))
-        # every term underflows on its own (the sum is denormal or 0): add them scaled
-        return math.exp(top + math.log(float(np.sum(np.exp(log_terms - top)))))
+        if top > -math.inf:
+            with np.errstate(under="ignore"):
+                parts.append((top, float(np.sum(np.exp(log_terms - top)))))
+    if not parts:
+        return 0.0
+    top = max(t for t, _ in parts)
+    total = math.fsum(s * math.exp(t - top) for t, s in parts)
+    if top > -700.0:
+        return math.exp(top) * total
+    return math.exp(top + math.log(total))     # a denormal (or 0): every term underflows alone
 
 
 def smirnov(n: int, x: float) -> float:
