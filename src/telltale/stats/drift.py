@@ -33,6 +33,7 @@ from telltale.stats.histogram import (
     cdf_eval,
     cdf_knots,
     coarsen,
+    sorted_unique,
     std_from_hist,
     std_from_moments,
 )
@@ -235,7 +236,7 @@ def wasserstein_distance(base: NumericSummary, focal: NumericSummary) -> float |
     if kb is None or kf is None:
         return None
     (xb, Fb), (xf, Ff) = kb, kf
-    u = np.unique(np.concatenate([xb, xf]))
+    u = sorted_unique(np.concatenate([xb, xf]))
     if u.size < 2:
         return 0.0
     a = cdf_eval(xb, Fb, u[:-1]) - cdf_eval(xf, Ff, u[:-1])                       # at x+
