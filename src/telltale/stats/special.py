@@ -90,12 +90,12 @@ def bd0(x: np.ndarray | float, d: np.ndarray | float) -> np.ndarray:
     return out
 
 
-def _bd0(x: float, d: float) -> float:
-    """`bd0` of scalars; the direct form in extended precision (np.longdouble), whose
-    cancellation would otherwise cost ~|d| eps (1e-12 at d = 5000)."""
-    if abs(d) < 0.1 * (2.0 * x - d):
-        return float(bd0(np.float64(x), np.float64(d)))
-    xl, ml = np.longdouble(x), np.longdouble(x) - np.longdouble(d)
+def _bd0(x: float, m: float) -> float:
+    """`bd0` of scalars x and M; the direct form in extended precision (np.longdouble), whose
+    cancellation would otherwise cost ~|x - M| eps (1e-12 at x - M = 5000)."""
+    if abs(x - m) < 0.1 * (x + m):           # x - m is exact here (Sterbenz)
+        return float(bd0(np.float64(x), np.float64(x - m)))
+    xl, ml = np.longdouble(x), np.longdouble(m)
     return float(xl * np.log(xl / ml) + ml - xl)
 
 
@@ -104,7 +104,7 @@ def _log_poisson_prefactor(a: float, x: float) -> float:
     if a <= 15.0:            # small a: the direct form loses at most ~|a log x| eps
         return a * math.log(x) - x - math.lgamma(a)
     # x^a e^-x / Gamma(a + 1) = exp(-stirlerr(a) - bd0(a, x)) / sqrt(2 pi a)
-    return -stirlerr(a) - _bd0(a, a - x) - _LN_SQRT_2PI - 0.5 * math.log(a) + math.log(a)
+    return -stirlerr(a) - _bd0(a, x) - _LN_SQRT_2PI - 0.5 * math.log(a) + math.log(a)
 
 
 def _igam_series(a: float, x: float) -> float:
