@@ -136,9 +136,15 @@ class Dialect:
     # -- connector questions ----------------------------------------------------------------
 
     def render(self, tree: exp.Expression, pretty: bool = False) -> str:
-        """The SQL text of a checked tree in this engine's dialect and identifier case."""
+        """The SQL text of a checked tree in this engine's dialect and identifier case.
+
+        sqlglot's generators change some nodes of the tree they render (DuckDB's wraps bitwise
+        operands in casts, parenthesizes bracket targets, drops join sides...), and callers
+        use the tree again (result names, retries, `compile`), so the caller's tree is copied.
+        The upper-case transform already returns a copy of its own: that one is rendered in
+        place rather than copied a second time."""
         if self.identifier_case == "upper":
-            tree = tree.transform(_upper_identifier)
+            return tree.transform(_upper_identifier).sql(dialect=self.name, pretty=pretty, copy=False)
         return tree.sql(dialect=self.name, pretty=pretty)
 
     def result_names(self, table: pa.Table, tree: exp.Expression) -> pa.Table:

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping, TypeVar
 
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_before_delay, wait_exponential
-
 from telltale.alerts.channels.base import AlertMessage, Channel
 from telltale.errors import ChannelError
 from telltale.core.timeutil import UTC, iso, to_utc
@@ -108,6 +106,9 @@ def message_of(row: OutboxRow, ref: str | None = None, dashboard_url: str | None
 
 def send_with_retry(send: Callable[[], T], settings: RetrySettings) -> T:
     """`send()` with quick retries (tenacity); re-raises the last ChannelError."""
+    # imported when a notice is sent: every run passes through deliver_pending, most send nothing
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_before_delay, wait_exponential
+
     retrying = Retrying(
         stop=stop_after_attempt(max(1, settings.attempts)) | stop_before_delay(settings.max_seconds),
         wait=wait_exponential(multiplier=settings.initial_wait, max=settings.max_wait),

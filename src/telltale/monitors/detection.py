@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from telltale.configbase.detection import ANOMALY_MIN_HISTORY
+from telltale.stats.student import norm_sf, t_isf
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ MAD_EFFICIENCY = 0.37
 spread about as well as 0.37 n would for the standard deviation."""
 
 
+@functools.lru_cache(maxsize=256)
 def band_width(sensitivity: float, points: int, method: str = "zscore") -> float:
     """Half-width of the anomaly band in standard deviations for `points` past values.
 
@@ -103,12 +106,10 @@ def band_width(sensitivity: float, points: int, method: str = "zscore") -> float
     form with the median's variance (pi/2 / n) and MAD's efficiency (t with 0.37 (n - 1)
     degrees of freedom), an approximation whose false-alert rate docs/ALERT_QUALITY.md
     measures."""
-    from scipy import stats as sps   # imported where used (0.3-0.8 s)
-
-    tail = float(sps.norm.sf(sensitivity))
+    tail = norm_sf(sensitivity)
     if method == "robust":
-        return float(sps.t.isf(tail, MAD_EFFICIENCY * (points - 1))) * math.sqrt(1.0 + math.pi / 2 / points)
-    return float(sps.t.isf(tail, points - 1)) * math.sqrt(1.0 + 1.0 / points)
+        return t_isf(tail, MAD_EFFICIENCY * (points - 1)) * math.sqrt(1.0 + math.pi / 2 / points)
+    return t_isf(tail, points - 1) * math.sqrt(1.0 + 1.0 / points)
 
 
 def centre_and_spread(values: list[float], method: str) -> tuple[float, float]:

@@ -149,3 +149,14 @@ def test_degenerate_grid_bounds_give_finite_bins() -> None:
         assert g.bin_of([g.lo])[0] == 0
     # real spread in min/max wins over degenerate quantiles
     assert Grid.from_quantiles(3.0, 3.0, 1.0, 9.0, 256) == Grid(1.0, 9.0, 256)
+
+
+def test_sorted_unique_equals_np_unique() -> None:
+    from telltale.stats.histogram import sorted_unique
+
+    rng = np.random.default_rng(2)
+    for a in (np.array([], dtype=np.int64), np.array([3, 1, 3, 2, 2, 9]), rng.integers(0, 50, 500),
+              rng.normal(size=300).round(1), np.array([0.0, -0.0, 1.5, 1.5, np.inf, -np.inf]),
+              np.array([2.0, np.nan, 1.0, np.nan])):
+        got, want = sorted_unique(a), np.unique(a)
+        assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True), (a, got, want)
