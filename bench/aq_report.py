@@ -189,6 +189,13 @@ def rejudge(rec: dict) -> dict:
     return out
 
 
+def _wilson(a: int, n: int, z: float = 1.96) -> str:
+    """Wilson score interval of a rate a/n, as text."""
+    p, d = a / n, 1 + z * z / n
+    c, h = (p + z * z / (2 * n)) / d, z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return f"{100 * (c - h):.1f}-{100 * (c + h):.1f} %"
+
+
 def summary(rec: dict, anomaly: dict) -> str:
     """Does every default meet the targets in every cell? Drift: both targets; new_values and
     anomaly detection: the false-alert target on stable windows."""
@@ -203,7 +210,10 @@ def summary(rec: dict, anomaly: dict) -> str:
         for name, by_variant in by_cfg.items():
             st = by_variant.get("stable", [])
             if st and sum(st) / len(st) > FA_TARGET and not name.startswith("before:"):
-                bad.append(f"{name} at {int(n):,} rows/day, stable: {100 * sum(st) / len(st):.1f}%")
+                pooled = [x for by in anomaly.values() for x in by[name].get("stable", [])]
+                bad.append(f"{name} at {int(n):,} rows/day, stable: {_pct(sum(st), len(st))} (all sizes "
+                           f"together: {_pct(sum(pooled), len(pooled))}; 95 % interval of this cell's rate "
+                           f"{_wilson(sum(st), len(st))})")
     if not bad:
         return ("**Every default meets the targets in every cell**: every drift method at most 1 % false "
                 "alerts per column-window on stable data and at least 95 % of PSI-0.2 shifts caught, at "
