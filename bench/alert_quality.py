@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import shutil
 import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
@@ -264,6 +265,8 @@ def main() -> int:
                 log(f"[{i}/{len(names)}] done: {names[fut]} ({time.time() - t0:.0f} s)")
             evidently = ev_fut.result() if ev_fut else {"skipped": "--no-evidently"}
         validation = {"skipped": "--no-validate"} if val is None else val.result()
+    if keep_dir is not None:
+        shutil.rmtree(keep_dir, ignore_errors=True)   # the rows saved for Evidently (~0.5 GB)
     rec = merge_recs([drift[k].result() for k in sorted(drift)])
     cbpe = {"windows": cb_plan, "results": {n: merge_cbpe([cb[k].result() for k in sorted(cb) if k[0] == n])
                                             for n in cb_plan}}
