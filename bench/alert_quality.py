@@ -1,21 +1,24 @@
 """Alert-quality study: how often each monitor's defaults alert on stable data, and how often
 they catch shifts of known size. Writes docs/ALERT_QUALITY.md and bench/results/alert_quality.json.
 
-    python bench/alert_quality.py                 # default run: 200 windows at 10k and 100k rows,
-                                                  # 60 at 1M, 10 at 10M; Evidently on 20 + 4
-    python bench/alert_quality.py --full          # 200 windows at every size (hours on 2 cores)
-    python bench/alert_quality.py --quick         # smoke run (20 windows, 10k and 100k only)
+    python bench/alert_quality.py                 # the study: 200 windows at 10k, 100k, 1M and
+                                                  # 10M rows, Evidently on 200 + 50 + 3 of them,
+                                                  # estimated_performance vs realized (~1 h on 2 cores)
+    python bench/alert_quality.py --quick         # smoke run (20 windows, 10k and 100k only, ~2 min)
     python bench/alert_quality.py --no-evidently  # telltale only
-    # sizes in parallel processes, then one document:
-    python bench/alert_quality.py --sizes 10000,100000 --part a &
-    python bench/alert_quality.py --sizes 1000000,10000000 --part b --no-evidently --no-validate &
-    wait; python bench/alert_quality.py --merge
+    python bench/alert_quality.py --render-only   # rewrite the document from the stored JSON
+
+The work is split into tasks (chunks of windows of one size, the anomaly windows, the
+estimated_performance windows, the DuckDB validation) run by `--workers` processes (2);
+each task seeds its own generator from (seed, size, first window), so the numbers do not
+depend on the scheduling. Evidently runs in its own virtual environment (bench/.venvs,
+created on first use) in a third process once its windows are saved.
 
 Windows: per size (10k, 100k, 1M, 10M rows) and per window, a fresh draw of each
 distribution shape (aq_sim.SHAPES, CAT_SHAPES). The baseline of window i is window i-1's
 draw, one window of rows (the noisiest rolling baseline, `last: 1d`; a 28-day baseline
 holds 28x the rows, so its false-alert rates are at most these). Shifted variants
-transform the focal draw by a shift calibrated to a population PSI (0.05, 0.1, 0.2).
+transform the focal draw by a shift calibrated to a population PSI (0.1, 0.2).
 Each window's summaries are computed in numpy exactly as the planner does (aq_sim) and
 judged by the monitors' own `evaluate`; `--validate` (on by default) runs a few 10k and
 100k windows through DuckDB with `telltale run` and checks the values are identical.
@@ -25,8 +28,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
+import shutil
 import sys
 import time
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import aq_anomaly  # noqa: E402
+import aq_cbpe  # noqa: E402
 import aq_evidently_driver as evid  # noqa: E402
 import aq_report  # noqa: E402
 import aq_validate  # noqa: E402
@@ -46,7 +53,6 @@ from telltale.core.grids import Grid  # noqa: E402
 
 SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 RESULTS = HERE / "results" / "alert_quality.json"
-RESULTS_CAT = HERE / "results" / "alert_quality_categorical.json"
 DOC = HERE.parent / "docs" / "ALERT_QUALITY.md"
 
 
@@ -86,13 +92,14 @@ def record(rec: dict, key: tuple, value: float | None, status: str) -> None:
     entry["n"] += 1
 
 
-def study_size(n: int, windows: int, refs: dict[str, Any], rng: np.random.Generator, rec: dict,
-               keep: int, keep_dir: Path | None, parts: tuple[str, ...] = ("numeric", "categorical")) -> None:
-    """All drift windows of one size; the first `keep` windows' rows go to Evidently."""
-    prev: dict[str, Any] = {shape: draw(rng, n) for shape, draw in SHAPES.items()} if "numeric" in parts else {}
+def study_size(n: int, first: int, count: int, refs: dict[str, Any], rng: np.random.Generator, rec: dict,
+               keep: int, keep_dir: Path | None) -> None:
+    """Drift windows `first` .. `first + count - 1` of one size; the windows below `keep`
+    have their rows saved for Evidently. The first window's baseline is a fresh draw."""
+    prev: dict[str, Any] = {shape: draw(rng, n) for shape, draw in SHAPES.items()}
     prev_sum = {shape: numeric_summary_of(refs["numeric"][shape]["grid"], x) for shape, x in prev.items()}
     prev_cat = {shape: rng.multinomial(n, p) for shape, p in CAT_SHAPES.items()}
-    for w in range(windows):
+    for w in range(first, first + count):
         saved: dict[str, np.ndarray] = {}
         for shape in prev:
             r = refs["numeric"][shape]
@@ -108,8 +115,9 @@ def study_size(n: int, windows: int, refs: dict[str, Any], rng: np.random.Genera
                     record(rec, ("drift", n, shape, name, method), value, status)
                 if w < keep and (not kind or name.endswith("PSI 0.2")):
                     saved[f"num|{shape}|{name}|ref"], saved[f"num|{shape}|{name}|cur"] = base, xv
+                del xv
             prev[shape] = x
-        for shape, p in CAT_SHAPES.items() if "categorical" in parts else ():
+        for shape, p in CAT_SHAPES.items():
             base = prev_cat[shape]
             bsum = values_summary_of(base)
             focal_plain = rng.multinomial(n, p)
@@ -125,8 +133,8 @@ def study_size(n: int, windows: int, refs: dict[str, Any], rng: np.random.Genera
             prev_cat[shape] = focal_plain
         if keep_dir is not None and saved:
             np.savez(keep_dir / f"w{n}_{w}.npz", **saved)
-        if (w + 1) % 50 == 0:
-            log(f"  {n:,} rows: {w + 1} windows")
+        if n >= 10_000_000 and (w - first + 1) % 5 == 0:
+            log(f"  {n:,} rows: windows {first}..{w} done")
 
 
 NEW_VALUE_SHARES = (0.001, 0.01)
@@ -144,124 +152,133 @@ def new_values(n: int, shape: str, base: np.ndarray, focal: np.ndarray, rec: dic
         record(rec, ("new_values", n, shape, name, "min_share 0"), value, status)
 
 
-def categorical_only(args: argparse.Namespace) -> int:
-    """Recompute the categorical windows (all sizes, `--windows` each) into the stored results."""
-    rng = np.random.default_rng(args.seed + 1)
-    refs = {"categorical": {shape: {t: calibrate_mix(p, t) for t in PSI_TARGETS} for shape, p in CAT_SHAPES.items()}}
+CHUNK = {10_000: 100, 100_000: 100, 1_000_000: 50, 10_000_000: 20}
+"""Windows per task. Each task seeds its own generator from (seed, size, first window), so
+the results do not depend on how the tasks are scheduled over the worker processes."""
+CBPE_WINDOWS = {10_000: 200, 100_000: 200, 1_000_000: 20}
+CBPE_CHUNK = 100
+
+
+def drift_task(n: int, first: int, count: int, refs: dict[str, Any], seed: int, keep: int,
+               keep_dir: Path | None) -> dict:
+    """One chunk of drift / new_values windows (a worker process)."""
     rec: dict[str, Any] = {}
-    for n in SIZES:
-        log(f"categorical, {n:,} rows: {args.windows} windows")
-        study_size(n, args.windows, refs, rng, rec, 0, None, parts=("categorical",))
-    RESULTS_CAT.write_text(json.dumps({"windows": args.windows, "drift": rec}), encoding="utf-8")
-    return 0
+    study_size(n, first, count, refs, np.random.default_rng([seed, n, 1, first]), rec, keep, keep_dir)
+    return rec
 
 
-def load_results() -> dict[str, Any]:
-    """The stored results, with the categorical windows of `--categorical-only` when present."""
-    d = json.loads(RESULTS.read_text(encoding="utf-8"))
-    if RESULTS_CAT.exists():
-        cat = json.loads(RESULTS_CAT.read_text(encoding="utf-8"))
-        cats = set(CAT_SHAPES)
-        d["drift"] = {k: v for k, v in d["drift"].items() if k.split("|")[2] not in cats} | cat["drift"]
-        d["meta"]["categorical_windows"] = cat["windows"]
-    return d
+def anomaly_task(n: int, windows: int, seed: int) -> dict:
+    """model_activity and missing_values windows of one size (a worker process)."""
+    rng = np.random.default_rng([seed, n, 2, 0])
+    return {**aq_anomaly.activity(rng, n, windows), **aq_anomaly.nulls(rng, n, windows)}
 
 
-def merge_parts() -> dict[str, Any]:
-    """The union of the parts written with `--part` (windows, drift, anomaly; Evidently and
-    the validation from the parts that ran them)."""
-    parts = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(RESULTS.parent.glob("alert_quality.part-*.json"))]
-    out: dict[str, Any] = {"meta": dict(parts[0]["meta"]), "drift": {}, "anomaly": {},
-                           "evidently": {"skipped": "not run"}, "validation": {"skipped": "not run"}}
-    out["meta"]["windows"], out["meta"]["seconds"] = {}, 0
-    for p in parts:
-        out["meta"]["windows"].update(p["meta"]["windows"])
-        out["meta"]["seconds"] = max(out["meta"]["seconds"], p["meta"]["seconds"])
-        out["drift"].update(p["drift"])
-        out["anomaly"].update(p["anomaly"])
-        for key in ("evidently", "validation"):
-            if not {"skipped"} & set(p[key]):
-                out[key] = p[key]
-    out["meta"]["anomaly_windows"] = "; ".join(
-        f"{p['meta']['anomaly_windows']} at {', '.join(f'{int(n):,}' for n in p['meta']['windows'])} rows"
-        for p in parts)
+def cbpe_task(n: int, first: int, count: int, grid: Any, seed: int) -> dict:
+    """estimated_performance windows (a worker process)."""
+    return aq_cbpe.windows(n, count, grid, np.random.default_rng([seed, n, 3, first]))
+
+
+def merge_recs(recs: list[dict]) -> dict:
+    """Records of consecutive chunks (in window order) as one."""
+    out: dict[str, Any] = {}
+    for rec in recs:
+        for k, e in rec.items():
+            o = out.setdefault(k, {"values": [], "alerts": 0, "n": 0})
+            o["values"] += e["values"]
+            o["alerts"] += e["alerts"]
+            o["n"] += e["n"]
     return out
+
+
+def merge_cbpe(parts: list[dict]) -> dict:
+    """CBPE pairs of consecutive chunks as one."""
+    out: dict[str, Any] = {}
+    for part in parts:
+        for sc, by_m in part.items():
+            for m, pairs in by_m.items():
+                out.setdefault(sc, {}).setdefault(m, []).extend(pairs)
+    return out
+
+
+def plan(args: argparse.Namespace) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """(drift windows, Evidently windows, CBPE windows) per size."""
+    sizes = SIZES[:2] if args.quick else tuple(int(float(v)) for v in args.sizes.split(","))
+    counts = {n: 20 if args.quick else args.windows for n in sizes}
+    ev = {} if args.no_evidently else {int(float(a)): int(b) for a, b in
+                                       (kv.split(":") for kv in args.evidently_windows.split(","))}
+    ev = {n: min(k, 5 if args.quick else k, counts[n]) for n, k in ev.items() if n in counts}
+    cb = {n: min(k, 20) if args.quick else k for n, k in CBPE_WINDOWS.items() if n in counts}
+    return counts, ev, cb
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--full", action="store_true", help="200 windows at every size")
-    ap.add_argument("--quick", action="store_true", help="smoke run: 10k and 100k, 20 windows")
-    ap.add_argument("--windows", type=int, default=200, help="windows per size below 10M (default 200)")
-    ap.add_argument("--windows-1m", type=int, default=60, help="windows at 1M rows (default 60; --full: 200)")
-    ap.add_argument("--windows-10m", type=int, default=10, help="windows at 10M rows (default 10; --full: 200)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 10k and 100k rows, 20 windows")
+    ap.add_argument("--windows", type=int, default=200, help="windows per size (default 200)")
     ap.add_argument("--anomaly-windows", type=int, default=300)
-    ap.add_argument("--evidently-windows", default="10000:20,100000:4",
-                    help="rows:windows given to Evidently (default 10000:20,100000:4)")
+    ap.add_argument("--evidently-windows", default="10000:200,100000:50,1000000:3",
+                    help="rows:windows given to Evidently (default 10000:200,100000:50,1000000:3)")
     ap.add_argument("--no-evidently", action="store_true")
     ap.add_argument("--no-validate", action="store_true")
+    ap.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--seed", type=int, default=20261130)
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)), help="rows per window, comma-separated")
-    ap.add_argument("--part", default="", help="write bench/results/alert_quality.part-PART.json (no doc); "
-                    "--merge renders the parts, so sizes can run in parallel processes")
-    ap.add_argument("--merge", action="store_true", help="render docs/ALERT_QUALITY.md from the parts")
-    ap.add_argument("--categorical-only", action="store_true",
-                    help="recompute the categorical drift and new_values windows into the stored JSON")
     ap.add_argument("--render-only", action="store_true",
                     help="rewrite docs/ALERT_QUALITY.md from bench/results/alert_quality.json")
     args = ap.parse_args()
-    if args.categorical_only:
-        return categorical_only(args)
     if args.render_only:
-        d = load_results()
-        DOC.write_text(aq_report.render(d["meta"], d["drift"], d["anomaly"], d["evidently"], d["validation"]),
-                       encoding="utf-8")
+        d = json.loads(RESULTS.read_text(encoding="utf-8"))
+        DOC.write_text(aq_report.render(d["meta"], d["drift"], d["anomaly"], d["evidently"], d["validation"],
+                                        d["cbpe"]), encoding="utf-8")
         return 0
-    if args.merge:
-        d = merge_parts()
-        RESULTS.write_text(json.dumps(d), encoding="utf-8")
-        DOC.write_text(aq_report.render(d["meta"], d["drift"], d["anomaly"], d["evidently"], d["validation"]),
-                       encoding="utf-8")
-        return 0
-    sizes = SIZES[:2] if args.quick else tuple(int(float(v)) for v in args.sizes.split(","))
-    counts = {n: (20 if args.quick else args.windows) for n in sizes}
-    if not args.quick and 1_000_000 in counts:
-        counts[1_000_000] = args.windows if args.full else args.windows_1m
-    if not args.quick and 10_000_000 in counts:
-        counts[10_000_000] = args.windows if args.full else args.windows_10m
-    ev_plan = {} if args.no_evidently else {int(float(a)): int(b) for a, b in
-                                            (kv.split(":") for kv in args.evidently_windows.split(","))}
-    ev_plan = {n: min(k, counts[n]) for n, k in ev_plan.items() if n in counts}
-    rng = np.random.default_rng(args.seed)
+    counts, ev_plan, cb_plan = plan(args)
     t0 = time.time()
+    log(f"drift windows per size {counts}, Evidently {ev_plan or 'off'}, CBPE {cb_plan}, {args.workers} workers")
     log("calibrating shifts to population PSI ...")
+    rng = np.random.default_rng(args.seed)
     refs = references(rng)
-    rec: dict[str, Any] = {}
+    grid = aq_cbpe.score_grid(rng)
     keep_dir = evid.work_dir() if ev_plan else None
-    for n in sizes:
-        log(f"{n:,} rows: {counts[n]} windows")
-        t1 = time.time()
-        study_size(n, counts[n], refs, rng, rec, ev_plan.get(n, 0), keep_dir)
-        log(f"{n:,} rows done in {time.time() - t1:.0f} s")
-    log("anomaly detection ...")
-    anomaly = {n: {**aq_anomaly.activity(rng, n, args.anomaly_windows),
-                   **aq_anomaly.nulls(rng, n, args.anomaly_windows)} for n in sizes} if args.anomaly_windows else {}
-    evidently = evid.run(keep_dir, ev_plan, log) if ev_plan else {"skipped": "--no-evidently"}
-    validation = {"skipped": "--no-validate"} if args.no_validate else aq_validate.run(refs, log)
-    meta = {"seed": args.seed, "windows": counts, "anomaly_windows": args.anomaly_windows,
-            "seconds": round(time.time() - t0), "evidently_windows": ev_plan,
-            "calibration": aq_report.calibration_table(refs)}
+    anomaly_windows = 20 if args.quick else args.anomaly_windows
+    with ProcessPoolExecutor(args.workers, mp_context=mp.get_context("spawn")) as pool:
+        drift: dict[tuple[int, int], Future] = {}
+        # the windows Evidently reads first (in the order it reads them), then the longest tasks
+        order = sorted(((n, f) for n in counts for f in range(0, counts[n], CHUNK.get(n, 100))),
+                       key=lambda nf: (nf[1] >= ev_plan.get(nf[0], 0), -nf[0] if nf[1] >= ev_plan.get(nf[0], 0) else nf[0]))
+        for n, f in order:
+            drift[n, f] = pool.submit(drift_task, n, f, min(CHUNK.get(n, 100), counts[n] - f), refs, args.seed,
+                                      ev_plan.get(n, 0), keep_dir)
+        anom = {n: pool.submit(anomaly_task, n, anomaly_windows, args.seed) for n in counts} if anomaly_windows else {}
+        cb = {(n, f): pool.submit(cbpe_task, n, f, min(CBPE_CHUNK, k - f), grid, args.seed)
+              for n, k in cb_plan.items() for f in range(0, k, CBPE_CHUNK)}
+        val = None if args.no_validate else pool.submit(aq_validate.run, refs, log)
+        with ThreadPoolExecutor(1) as side:   # Evidently's own process, once its windows are saved
+            def ready(size: int) -> None:
+                wait([fut for (n, f), fut in drift.items() if n == size and f < ev_plan[size]])
+
+            ev_fut = side.submit(evid.run, keep_dir, ev_plan, log, ready) if ev_plan else None
+            names = {fut: f"drift {n:,} rows, windows {f}.." for (n, f), fut in drift.items()}
+            names |= {fut: f"anomaly {n:,} rows" for n, fut in anom.items()}
+            names |= {fut: f"estimated_performance {n:,} rows, windows {f}.." for (n, f), fut in cb.items()}
+            for i, fut in enumerate(as_completed(names), 1):
+                fut.result()
+                log(f"[{i}/{len(names)}] done: {names[fut]} ({time.time() - t0:.0f} s)")
+            evidently = ev_fut.result() if ev_fut else {"skipped": "--no-evidently"}
+        validation = {"skipped": "--no-validate"} if val is None else val.result()
+    if keep_dir is not None:
+        shutil.rmtree(keep_dir, ignore_errors=True)   # the rows saved for Evidently (~0.5 GB)
+    rec = merge_recs([drift[k].result() for k in sorted(drift)])
+    cbpe = {"windows": cb_plan, "results": {n: merge_cbpe([cb[k].result() for k in sorted(cb) if k[0] == n])
+                                            for n in cb_plan}}
+    anomaly = {n: fut.result() for n, fut in anom.items()}
+    meta = {"seed": args.seed, "windows": counts, "anomaly_windows": anomaly_windows,
+            "seconds": round(time.time() - t0), "evidently_windows": ev_plan, "workers": args.workers,
+            "calibration": aq_report.calibration_table(refs), "quick": args.quick}
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS_CAT.unlink(missing_ok=True)   # this run's categorical windows replace any recomputed ones
-    if args.part:
-        (RESULTS.parent / f"alert_quality.part-{args.part}.json").write_text(json.dumps(
-            {"meta": meta, "drift": rec, "anomaly": anomaly, "evidently": evidently, "validation": validation}),
-            encoding="utf-8")
-        log(f"wrote part {args.part}")
-        return 0
-    RESULTS.write_text(json.dumps({"meta": meta, "drift": rec, "anomaly": anomaly, "evidently": evidently,
-                                   "validation": validation}), encoding="utf-8")
-    DOC.write_text(aq_report.render(meta, rec, anomaly, evidently, validation), encoding="utf-8")
+    d = {"meta": meta, "drift": rec, "anomaly": anomaly, "evidently": evidently, "validation": validation,
+         "cbpe": cbpe}
+    RESULTS.write_text(json.dumps(d), encoding="utf-8")
+    DOC.write_text(aq_report.render(meta, rec, anomaly, evidently, validation, cbpe), encoding="utf-8")
     log(f"wrote {DOC} and {RESULTS} in {time.time() - t0:.0f} s")
     return 0
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
-TIMEOUT = 360
-"""Seconds Evidently may take per size; the windows it finished by then are reported."""
+TIMEOUT = {10_000: 1500, 100_000: 1200}
+"""Seconds Evidently may take per size (other sizes: 900); the windows it finished by then
+are reported."""
 
 
 def work_dir() -> Path:
@@ -19,8 +20,10 @@ def work_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="alert_quality_"))
 
 
-def run(keep_dir: Path | None, plan: dict[int, int], log: Callable[[str], None]) -> dict[str, Any]:
-    """{"rows|shape|variant": {"alerts", "n", "method", "seconds"}} or {"error": why}."""
+def run(keep_dir: Path | None, plan: dict[int, int], log: Callable[[str], None],
+        ready: Callable[[int], None] = lambda n: None) -> dict[str, Any]:
+    """{"rows|shape|variant": {"alerts", "n", "method", "seconds"}} or {"error": why}; `ready(n)`
+    returns once the windows of n rows are saved."""
     if keep_dir is None:
         return {"skipped": "no windows"}
     try:
@@ -32,18 +35,19 @@ def run(keep_dir: Path | None, plan: dict[int, int], log: Callable[[str], None])
     out: dict[str, Any] = {}
     spec = " ".join(peers.PEER_SPECS["evidently"])
     for n, windows in plan.items():
+        ready(n)
         files = [str(keep_dir / f"w{n}_{w}.npz") for w in range(windows)]
         log(f"Evidently ({spec}) on {windows} windows of {n:,} rows ...")
         try:
             proc = subprocess.run([python, str(HERE / "aq_evidently_worker.py"), *files],
-                                  capture_output=True, text=True, timeout=TIMEOUT)
+                                  capture_output=True, text=True, timeout=TIMEOUT.get(n, 900))
             stdout = proc.stdout
             if proc.returncode != 0:
                 return {"error": f"Evidently failed: {proc.stderr.strip().splitlines()[-1:]}"}
         except subprocess.TimeoutExpired as exc:   # keep the windows it finished
             raw = exc.stdout or b""
             stdout = raw.decode() if isinstance(raw, bytes) else raw
-            out[f"cut|{n}"] = f"stopped after {TIMEOUT} s"
+            out[f"cut|{n}"] = f"stopped after {TIMEOUT.get(n, 900)} s"
         for line in stdout.splitlines():
             if not line.startswith("{"):
                 continue
@@ -57,5 +61,6 @@ def run(keep_dir: Path | None, plan: dict[int, int], log: Callable[[str], None])
                     e["methods"].append(r["method"])
             out.setdefault(f"seconds|{n}", 0.0)
             out[f"seconds|{n}"] += row["seconds"]
+            out[f"windows|{n}"] = out.get(f"windows|{n}", 0) + 1
     out["spec"] = spec
     return out
