@@ -232,7 +232,9 @@ def render(meta: dict, rec: dict, anomaly: dict, ev: dict, validation: dict, cbp
             f"anomaly windows: {meta['anomaly_windows']} per size; seed {meta['seed']}; "
             f"{meta['seconds']} s ({meta['seconds'] / 60:.0f} min) on this machine with "
             f"{meta.get('workers', 1)} worker processes (2 cores shared with other jobs)"
-            + (" — a `--quick` smoke run, not the study" if meta.get("quick") else "") + ".", "",
+            + (" — a `--quick` smoke run, not the study" if meta.get("quick") else "") + "."
+            + "".join(f" Re-run with `--only {','.join(r['parts'])}` at {r['at']} ({r['seconds']} s): "
+                      f"those sections come from that run." for r in meta.get("reruns", [])), "",
             summary(rec, anomaly), "",
             "Counts in the tables are column-windows (windows × shapes).", "",
             "## Method", "",
