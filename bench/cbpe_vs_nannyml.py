@@ -9,8 +9,8 @@ distribution shifts on day 33. Both estimators learn from the same reference per
 rows in pandas. NannyML is not a dependency of telltale; it runs in a separate Python
 given on the command line, in a subprocess:
 
-    python3 -m venv /tmp/nml && /tmp/nml/bin/pip install nannyml statsmodels
-    python bench/cbpe_vs_nannyml.py --nannyml-python /tmp/nml/bin/python
+    python bench/cbpe_vs_nannyml.py            # creates bench/.venvs/nannyml on first use (as peers.py)
+    python bench/cbpe_vs_nannyml.py --nannyml-python /tmp/nml/bin/python   # or a Python of your own
 """
 
 from __future__ import annotations
@@ -79,8 +79,14 @@ def _realized(rows: dict) -> dict[str, dict[str, float]]:
 def main() -> None:
     """Run both estimators and print the per-day table and the largest differences."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--nannyml-python", required=True, help="a Python with nannyml installed")
+    ap.add_argument("--nannyml-python", help="a Python with nannyml installed (default: NannyML's own "
+                                             "virtual environment under bench/.venvs/, created on first use)")
     args = ap.parse_args()
+    if args.nannyml_python is None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from peers import peer_python
+
+        args.nannyml_python = peer_python("nannyml")
     import pandas as pd
 
     rows = make_rows()

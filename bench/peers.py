@@ -92,7 +92,7 @@ LABELS = {"pandas": "pandas + scipy exact", "nannyml": "NannyML 0.13.1 Univariat
           "evidently": "Evidently 0.7.23 DataDriftPreset"}
 # nannyml 0.13.1 imports statsmodels without declaring it, and is not made for pandas 3
 PEER_SPECS = {"evidently": ["evidently==0.7.23", "pandas<3"],
-              "nannyml": ["nannyml==0.13.1", "statsmodels", "pandas<3"]}
+              "nannyml": ["nannyml==0.13.1", "statsmodels", "pandas<3", "pyarrow"]}
 MEMORY_LIMIT = "128MB"         # DuckDB cap of the memory-capped cold run (--memory-limit)
 
 # ------------------------------------------------------------------------------ data
