@@ -31,20 +31,24 @@ class StrictModel(BaseModel):
                               allow_inf_nan=False)
 
 
-def _not_bool(value: Any) -> Any:
+def _not_bool(value: Any, example: str = "0.2") -> Any:
     """Refuse true/false where a number is expected (pydantic would take true as 1)."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {str(value).lower()}; write e.g. 0.2")
+        raise ValueError(f"expected a number, got {str(value).lower()}; write e.g. {example}")
     if isinstance(value, float) and not math.isfinite(value):
         word = ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
-        raise ValueError(f"expected a finite number, got {word}; write e.g. 0.2")
+        raise ValueError(f"expected a finite number, got {word}; write e.g. {example}")
     return value
+
+
+def _not_bool_whole(value: Any) -> Any:
+    return _not_bool(value, "100")
 
 
 Number = Annotated[float, BeforeValidator(_not_bool)]
 """A finite number; true/false, .inf and .nan are refused."""
 
-WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
+WholeNumber = Annotated[int, BeforeValidator(_not_bool_whole)]
 """A whole number; true/false are refused."""
 
 
