@@ -93,6 +93,12 @@ def evaluate(cfg: NewValuesMonitor, ctx: EvalContext) -> list[MonitorResult]:
                                        reason=f"{f.name} has no values in the window"))
             continue
         base = ctx.values(ctx.baseline, seg).get(p)
+        if not sum(base.values()):
+            results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="new_value_share",
+                                       value=None, verdict=None, baseline=ctx.baseline,
+                                       reason=f"{f.name} has no values in the baseline (all NULL), so no "
+                                              "value can be told new; missing_values watches NULLs"))
+            continue
         base_cut, focal_cut = bool(base.get(OTHER)), bool(focal.get(OTHER))
         known = {k for k, v in base.items() if v and k != OTHER}
         unlisted = {k: v for k, v in focal.items() if k != OTHER and v and k not in known}
@@ -140,16 +146,16 @@ def unseen_check(base: dict[str, int], focal_rows: int, new: dict[str, int]) -> 
     - many values: the number D of distinct new values vs Poisson(m), m = (N1 + 1) x
       max(1, n_f / n_b): p2 = P(Poisson(m) >= D).
 
-    p = min(p1, p2). Returns ({unseen_once, rows_needed, p_value}, the reason when p >
-    NEW_VALUES_ALPHA)."""
+    p = min(p1, p2). `base` holds at least one row, so 0 < q < 1. Returns ({unseen_once,
+    rows_needed, p_value}, the reason when p > NEW_VALUES_ALPHA)."""
     n_b = sum(base.values())
     once = sum(1 for k, v in base.items() if k != OTHER and v == 1)
     c = max(new.values())
     q = focal_rows / (focal_rows + n_b)
     p1 = min(1.0, (once + 1) * q ** c)
-    p2 = poisson_at_least(len(new), (once + 1) * max(1.0, focal_rows / n_b) if n_b else math.inf)
+    p2 = poisson_at_least(len(new), (once + 1) * max(1.0, focal_rows / n_b))
     p = min(p1, p2)
-    needed = math.ceil(math.log(NEW_VALUES_ALPHA / (once + 1)) / math.log(q)) if 0 < q < 1 else 1
+    needed = math.ceil(math.log(NEW_VALUES_ALPHA / (once + 1)) / math.log(q))
     why = (f"{len(new):,} new value(s), the most frequent with {c:,} row(s): too few to tell from "
            f"rare values the baseline missed by chance (a baseline of {n_b:,} rows that saw {once:,} "
            f"value(s) only once needs {needed:,} rows of one value: p = {p:.2g} > {NEW_VALUES_ALPHA:g}); "

@@ -164,3 +164,10 @@ def test_a_suppressed_new_value_says_why() -> None:
     assert r.value > 0 and r.status == "ok"
     assert "rare values the baseline missed by chance" in r.message
     assert "saw 40 value(s) only once" in r.message and r.extra["p_value"] == 1.0   # min(1, 41 x (8003/16043)^3) and P(Poisson(41) >= 1)
+
+
+def test_a_baseline_with_only_nulls_is_no_data() -> None:
+    """Every value of the window is unseen by a baseline of NULLs: nothing can be told new."""
+    r = run([[None, None] for _ in range(7)], ["a", "b", "b"], top=100)
+    assert r.status == "no_data" and r.value is None
+    assert "c has no values in the baseline (all NULL)" in r.message
