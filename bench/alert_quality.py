@@ -209,10 +209,15 @@ def only(args: argparse.Namespace) -> int:
         {"parts": sorted(parts), "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
          "seconds": round(time.time() - t0)})
     RESULTS.write_text(json.dumps(d), encoding="utf-8")
-    DOC.write_text(aq_report.render(d["meta"], d["drift"], d["anomaly"], d["evidently"], d["validation"],
-                                    d["cbpe"]), encoding="utf-8")
+    write_doc(d)
     log(f"wrote {DOC} and {RESULTS} in {time.time() - t0:.0f} s")
     return 0
+
+
+def write_doc(d: dict[str, Any]) -> None:
+    """docs/ALERT_QUALITY.md from the results (as stored in bench/results/alert_quality.json)."""
+    DOC.write_text(aq_report.render(d["meta"], d["drift"], d["anomaly"], d["evidently"], d["validation"],
+                                    d["cbpe"]), encoding="utf-8")
 
 
 def anomaly_task(n: int, windows: int, seed: int) -> dict:
@@ -281,9 +286,7 @@ def main() -> int:
     if args.only:
         return only(args)
     if args.render_only:
-        d = json.loads(RESULTS.read_text(encoding="utf-8"))
-        DOC.write_text(aq_report.render(d["meta"], d["drift"], d["anomaly"], d["evidently"], d["validation"],
-                                        d["cbpe"]), encoding="utf-8")
+        write_doc(json.loads(RESULTS.read_text(encoding="utf-8")))
         return 0
     counts, ev_plan, cb_plan = plan(args)
     t0 = time.time()
@@ -332,7 +335,7 @@ def main() -> int:
     d = {"meta": meta, "drift": rec, "anomaly": anomaly, "evidently": evidently, "validation": validation,
          "cbpe": cbpe}
     RESULTS.write_text(json.dumps(d), encoding="utf-8")
-    DOC.write_text(aq_report.render(meta, rec, anomaly, evidently, validation, cbpe), encoding="utf-8")
+    write_doc(d)
     log(f"wrote {DOC} and {RESULTS} in {time.time() - t0:.0f} s")
     return 0
 

@@ -94,7 +94,7 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
         sel = exp.select(*cols).from_(source)
         if stride is not None:
             sel = sel.where(stride)
-        return sel.where(time_filter(col(model.timestamp), rng, connector.dialect)) if model.timestamp and rng else sel
+        return sel.where(time_filter(col(model.timestamp), rng, connector.dialect)) if model.timestamp and rng is not None else sel
     from_labels = {c for c in needed if c in model.actual_columns}
     labels = labels_relation(model.actuals, connector, from_labels)
     projections = [col(c, "p").as_(c, quoted=True) for c in sorted(needed - from_labels)]
@@ -105,4 +105,4 @@ def model_relation(model: ModelSpec, connector: Connector, columns: set[str],
     sel = exp.select(*projections).from_(source).join(labels, on=join_on, join_type="left")
     if stride is not None:
         sel = sel.where(stride)
-    return sel.where(time_filter(col(model.timestamp, "p"), rng, connector.dialect)) if model.timestamp and rng else sel
+    return sel.where(time_filter(col(model.timestamp, "p"), rng, connector.dialect)) if model.timestamp and rng is not None else sel
