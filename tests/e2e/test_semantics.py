@@ -11,6 +11,7 @@ import pytest
 from semantics_project import AT, FOCAL, one, results, rows, run, runner, write
 
 from telltale.cli.main import app
+from telltale.monitors.model_staleness import FALLBACK_KIND
 
 # ---------------------------------------------------------------- built-in names
 
@@ -65,12 +66,16 @@ def test_staleness_reads_date_timestamp_and_timestamptz(tmp_path: Path, ts_type:
         newest = datetime(newest.year, newest.month, newest.day, tzinfo=timezone.utc)
     elif newest.tzinfo is None:
         newest = newest.replace(tzinfo=timezone.utc)
-    for at, status in (("2026-03-11T06:00:00Z", "ok"), ("2026-03-14T06:00:00Z", "alert")):
+    # the last 2 x max_age (4 days) is asked first; all time only when that holds no row
+    for at, status in (("2026-03-11T06:00:00Z", "ok"), ("2026-03-14T06:00:00Z", "alert"),
+                       ("2026-04-30T06:00:00Z", "alert")):
         _code, out, output = run(root, at=at)
         (r,) = results(out, "fresh")
         expected = (datetime.fromisoformat(at.replace("Z", "+00:00")) - newest).total_seconds()
+        sent = ["staleness"] + ([FALLBACK_KIND] if expected > 4 * 86400 else [])
         assert r["status"] == status, output
         assert r["value"] == pytest.approx(expected)
+        assert [q["kind"] for q in out["queries"] if q["kind"].startswith("staleness")] == sent
         if ts_type == "DATE":
             assert "taken as the start of that day" in r["message"]
 

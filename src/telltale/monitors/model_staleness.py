@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlglot import exp
@@ -44,32 +45,51 @@ def as_instant(value: Any) -> datetime | None:
                      "not times; map `timestamp` to a DATE, TIMESTAMP or TIMESTAMPTZ column")
 
 
-def newest_query(spec: ModelSpec, connector: Connector, at: datetime, on: str) -> PlannedQuery:
-    """MAX(ts) before `at`, or for `on: version` the first time of the newest version."""
-    rng = TimeRange(to_utc(EPOCH), at)
+def newest_query(spec: ModelSpec, connector: Connector, at: datetime, on: str, *,
+                 recent: timedelta | None = None) -> PlannedQuery:
+    """MAX(ts) before `at`, or for `on: version` the first time of the newest version.
+
+    With `recent`, the MAX is first asked over the last `recent` before `at` only (a
+    partitioned or clustered table then reads its recent partitions, not its whole
+    history); the query over all time is its fallback, sent only when that finds no row.
+    Either way the answer is the exact newest time. (`on: version` always reads all time:
+    a version's first row can be older than any bound.)"""
     if spec.timestamp is None:
         raise ValueError("model_staleness needs the model's `timestamp` column")
     ts = col(spec.timestamp)
     if on == "version":
         if not spec.version:
             raise ValueError("model_staleness on: version needs the model's `version` column")
-        rel = model_relation(spec, connector, {spec.version}, rng).subquery("m")
+        rel = model_relation(spec, connector, {spec.version}, TimeRange(to_utc(EPOCH), at)).subquery("m")
         firsts = (exp.select(col(spec.version), exp.Min(this=ts.copy()).as_("first_seen"))
                   .from_(rel).group_by(col(spec.version)).subquery("v"))
         tree = exp.select(exp.Max(this=exp.column("first_seen")).as_("newest")).from_(firsts)
-    else:
+        return PlannedQuery("staleness", tree, _newest)
+
+    def newest_in(rng: TimeRange, kind: str, fallback: PlannedQuery | None = None) -> PlannedQuery:
         rel = model_relation(spec, connector, set(), rng).subquery("m")
-        tree = exp.select(exp.Max(this=ts).as_("newest")).from_(rel)
+        return PlannedQuery(kind, exp.select(exp.Max(this=ts.copy()).as_("newest")).from_(rel), _newest,
+                            fallback=fallback)
 
-    def decode(table) -> Any:
-        return table.column(0)[0].as_py() if table.num_rows else None
+    everything = newest_in(TimeRange(to_utc(EPOCH), at), "staleness")
+    if recent is None or at - recent <= to_utc(EPOCH):
+        return everything
+    return newest_in(TimeRange(at - recent, at), "staleness",
+                     replace(everything, kind=FALLBACK_KIND))
 
-    return PlannedQuery("staleness", tree, decode)
+
+def _newest(table: Any) -> Any:
+    return table.column(0)[0].as_py() if table.num_rows else None
+
+
+RECENT_FACTOR = 2   # the bounded staleness query looks back this many times `max_age`
+FALLBACK_KIND = "staleness over all time (sent only when no row is in the last 2 x max_age)"
 
 
 def query(cfg: ModelStalenessMonitor, ctx: EvalContext, spec: ModelSpec, connector: Connector) -> PlannedQuery:
-    """The one query of a staleness monitor (its query hook; `compile` prints it)."""
-    return newest_query(spec, connector, ctx.at, cfg.on)
+    """The query of a staleness monitor (its query hook; `compile` prints it): the newest
+    time over the last 2 x `max_age`, falling back to all time when none is that recent."""
+    return newest_query(spec, connector, ctx.at, cfg.on, recent=RECENT_FACTOR * cfg.max_age)
 
 
 def evaluate(cfg: ModelStalenessMonitor, ctx: EvalContext) -> list[MonitorResult]:

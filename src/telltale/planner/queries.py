@@ -48,6 +48,8 @@ class PlannedQuery:
     kind: str                      # "scalar" | "distribution" | "grid"
     tree: exp.Select
     decode: Callable[[pa.Table], Any] = field(compare=False, repr=False)
+    fallback: PlannedQuery | None = field(default=None, compare=False, repr=False)
+    """Sent only when this query's decoded answer is None (e.g. a bounded look first)."""
 
 
 OTHER = "__other__"

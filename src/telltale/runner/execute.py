@@ -110,11 +110,14 @@ class ModelExecution:
         return [self.label_note(r, ctx) for r in results] if m.reads_labels else results
 
     def execute(self, planned: PlannedQuery) -> Any:
-        """Run one statement, log it, decode its answer."""
+        """Run one statement, log it, decode its answer (and its fallback's when it found none)."""
         table, stats = self.mp.connector.execute(planned.tree)
         self.log.add(self.mp.spec.connection, stats.sql, stats.seconds, stats.rows, planned.kind,
                      stats.bytes_scanned)
-        return planned.decode(table)
+        answer = planned.decode(table)
+        if answer is None and planned.fallback is not None:
+            return self.execute(planned.fallback)
+        return answer
 
     def fetch(self) -> None:
         """Grids, then the scans of the buckets the store lacks, then training baselines."""

@@ -227,8 +227,10 @@ class ModelPlan:
         """(kind, query) of every statement a run of this plan sends, in order; the scans use
         placeholder bin edges for grids the grid query would compute (what `compile` prints)."""
         for mp in self.monitors:   # monitors with a query of their own (model_staleness) first
-            if mp.query is not None:
-                yield mp.query.kind, mp.query
+            q = mp.query
+            while q is not None:
+                yield q.kind, q
+                q = q.fallback
         if not self.reads_summaries:
             return
         missing = self.missing_grids()

@@ -7,6 +7,18 @@ FROM (
     `ts`
   FROM `events` AS `p`
   WHERE
+    `ts` >= '2026-03-09' AND `ts` < '2026-03-13'
+) AS m;
+
+-- staleness over all time (sent only when no row is in the last 2 x max_age)
+SELECT
+  MAX(`ts`) AS newest
+FROM (
+  SELECT
+    `plan`,
+    `ts`
+  FROM `events` AS `p`
+  WHERE
     `ts` >= '1970-01-01' AND `ts` < '2026-03-13'
 ) AS m;
 

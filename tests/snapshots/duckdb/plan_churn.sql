@@ -7,6 +7,19 @@ FROM (
     "ts"
   FROM "events" AS "p"
   WHERE
+    "ts" >= CAST('2026-03-09 00:00:00' AS TIMESTAMP)
+    AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
+) AS m;
+
+-- staleness over all time (sent only when no row is in the last 2 x max_age)
+SELECT
+  MAX("ts") AS newest
+FROM (
+  SELECT
+    "plan",
+    "ts"
+  FROM "events" AS "p"
+  WHERE
     "ts" >= CAST('1970-01-01 00:00:00' AS TIMESTAMP)
     AND "ts" < CAST('2026-03-13 00:00:00' AS TIMESTAMP)
 ) AS m;

@@ -7,6 +7,18 @@ FROM (
     "TS"
   FROM "EVENTS" AS "P"
   WHERE
+    "TS" >= '2026-03-09' AND "TS" < '2026-03-13'
+) AS m;
+
+-- staleness over all time (sent only when no row is in the last 2 x max_age)
+SELECT
+  MAX("TS") AS newest
+FROM (
+  SELECT
+    "PLAN",
+    "TS"
+  FROM "EVENTS" AS "P"
+  WHERE
     "TS" >= '1970-01-01' AND "TS" < '2026-03-13'
 ) AS m;
 

@@ -209,8 +209,8 @@ def test_the_daily_run_reads_one_day_of_the_needed_columns(tmp_path: Path) -> No
     """Issue 7 item 4 on the predicate (the emulator reports no bytes): after a run the day before,
     every scan of the daily run reads the table through one subquery per reference that names
     its columns (no `*`) and bounds the bare time column to the focal day only, so a table
-    partitioned by day on it is read for that one partition. (The staleness query reads the
-    time column of every partition: MAX over all rows.)"""
+    partitioned by day on it is read for that one partition. The staleness query is bounded to
+    the last 2 x max_age; its fallback over all time is sent only when that finds no row."""
     from datetime import timedelta
 
     from peers import dataset
@@ -220,10 +220,15 @@ def test_the_daily_run_reads_one_day_of_the_needed_columns(tmp_path: Path) -> No
     project = load_project(root)
     run_project(project, at=framework.AT - timedelta(days=1), alerts=False)   # fills the store
     day = (framework.AT - timedelta(days=1)).strftime("%Y-%m-%d"), framework.AT.strftime("%Y-%m-%d")
-    scans = 0
+    scans = staleness = 0
     for model, stmts in compile_project(project, model=None, dialect="bigquery", at=framework.AT, pretty=False):
         column = framework.TIME_COLUMNS[model]
         for kind, sql in stmts:
+            if kind == "staleness":
+                where = sqlglot.parse_one(sql, read="bigquery").find(exp.Where)
+                lows = [c.expression.name for c in where.find_all(exp.GTE) if c.this.name == column]
+                assert lows and min(lows) > "2000", sql       # not the epoch: recent partitions only
+                staleness += 1
             if not kind.endswith("scan"):
                 continue
             tree = sqlglot.parse_one(sql, read="bigquery")
@@ -234,4 +239,4 @@ def test_the_daily_run_reads_one_day_of_the_needed_columns(tmp_path: Path) -> No
                           if isinstance(c.this, exp.Column) and c.this.name == column}
                 assert bounds == {("GTE", day[0]), ("LT", day[1])}, f"{model} {kind}: {sql}"
                 scans += 1
-    assert scans >= 4
+    assert scans >= 4 and staleness >= 1

@@ -13,6 +13,7 @@ from telltale.core.partials import count_rows
 from telltale.core.results import TRAINING
 from telltale.core.timeutil import TimeRange
 from telltale.errors import ConnectorError
+from telltale.monitors.model_staleness import FALLBACK_KIND
 from telltale.runner.compile import compile_project
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.plan import WINDOW, ModelPlan, Unplanned, plan_monitors
@@ -61,9 +62,10 @@ def test_the_statements_come_in_the_order_a_run_sends_them(tmp_path: Path) -> No
     (m_name, m_statements), (n_name, n_statements) = plan.statements()
     kinds = [k for k, _ in m_statements]
     assert (m_name, n_name) == ("m", "n")
-    assert kinds[0] == "staleness"
-    assert kinds[1] == "grid size (first run only)" and kinds[2].startswith("grid (first run only")
-    assert kinds[3:] == ["fused scan", "fused scan (training baseline)"]
+    assert kinds[0] == "staleness"     # over the last 2 x max_age, then its fallback over all time
+    assert kinds[1] == FALLBACK_KIND
+    assert kinds[2] == "grid size (first run only)" and kinds[3].startswith("grid (first run only")
+    assert kinds[4:] == ["fused scan", "fused scan (training baseline)"]
     assert [k for k, _ in n_statements] == ["scalar scan"]   # no histogram: no grid query
 
 
@@ -86,7 +88,7 @@ def test_stored_state_shrinks_the_plan(tmp_path: Path) -> None:
         (_, m_statements), (_, n_statements) = _plan(project, state=store).statements()
     finally:
         store.close()
-    assert [k for k, _ in m_statements] == ["staleness", "fused scan (training baseline)"]
+    assert [k for k, _ in m_statements] == ["staleness", FALLBACK_KIND, "fused scan (training baseline)"]
     assert n_statements == []
 
 
@@ -120,5 +122,5 @@ def test_planning_and_rendering_run_no_query(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     connectors: dict[str, CountingConnector] = {}
     plan = _plan(project, connector_for=lambda name: connectors.setdefault(name, CountingConnector(DUCKDB)))
-    assert sum(len(s) for _, s in plan.statements()) == 6
+    assert sum(len(s) for _, s in plan.statements()) == 7
     assert [c.executed for c in connectors.values()] == [0, 0]
