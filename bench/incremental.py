@@ -29,7 +29,9 @@ What is timed, two ways:
   project and run once before (so its modules are imported) times `project.run(at)`
   (`telltale.load`, docs/python.md): wall and CPU seconds of the run alone;
 
-warehouse seconds = the sum of the run's `queries[].seconds`. The runs:
+warehouse seconds = the sum of the run's `queries[].seconds`. For scale, the same run also
+times processes that only start Python and import DuckDB (and numpy and pyarrow): the floor
+under any whole-process run, whatever it computes. The runs:
 
 * warm-up (not timed): a run at day 89 00:00 (focal day 88) on a fresh store: it stores
   the histogram grids and the per-day summaries of days 0..88.
@@ -155,6 +157,24 @@ def run_in_process(warm: Path, project: Path, at) -> dict:
             "queries": len(q), "json": out["json"]}
 
 
+FLOORS = {"Python start-up": "pass", "Python + import duckdb": "import duckdb",
+          "Python + import duckdb, numpy, pyarrow": "import duckdb, numpy, pyarrow"}
+
+
+def floors(repeat: int) -> dict[str, float]:
+    """Wall seconds (median) of processes that only start Python and import what any daily
+    run must: the least a whole-process daily run could take, whatever telltale does."""
+    out = {}
+    for name, code in FLOORS.items():
+        times = []
+        for _ in range(max(repeat, 3)):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            times.append(time.perf_counter() - started)
+        out[name] = statistics.median(times)
+    return out
+
+
 def compare(a: dict, b: dict) -> tuple[int, float, list[str]]:
     """(results compared, max relative difference of values, mismatches)."""
     def key(r: dict) -> tuple:
@@ -240,7 +260,7 @@ def main() -> None:
     precompile()   # as an installed wheel has them (bench/pycache.py)
     load0 = os.getloadavg()
     sizes = [measure(int(float(r)), args.repeat) for r in args.rows.split(",")]
-    report = render(args.rows, args.repeat, sizes, load0, os.getloadavg())
+    report = render(args.rows, args.repeat, sizes, load0, os.getloadavg(), floors(args.repeat))
     print(report)
     if args.write:
         write_section(report)
@@ -249,7 +269,8 @@ def main() -> None:
         raise SystemExit("results differ: " + "; ".join(bad[:5]))
 
 
-def render(rows_arg: str, repeat: int, sizes: list[dict], load0: tuple, load1: tuple) -> str:
+def render(rows_arg: str, repeat: int, sizes: list[dict], load0: tuple, load1: tuple,
+           floor: dict[str, float]) -> str:
     """The markdown block of BENCHMARKS.md."""
     def ratio(daily: float, full: float) -> str:
         r = daily / full
@@ -283,6 +304,13 @@ def render(rows_arg: str, repeat: int, sizes: list[dict], load0: tuple, load1: t
                      "in-process runs), " + ("all statuses equal, values equal within "
                                             f"{z['worst']:.1e} relative." if not z["bad"] else
                                             f"{len(z['bad'])} differ: {'; '.join(z['bad'][:3])}"))
+    lines.append("")
+    lines.append("The floor of a whole-process run (a process that only starts Python and imports; medians): "
+                 + ", ".join(f"{name} {sec:.2f} s" for name, sec in floor.items()) + ".")
+    for z in sizes:
+        full = z["med"]["full"]["wall"]
+        lines.append(f"At {z['rows']:,} rows 1/20 of the full recompute's whole process is {full / 20:.2f} s; "
+                     f"importing DuckDB, numpy and pyarrow alone is 1/{full / max(floor.values()):.0f} of it.")
     return "\n".join(lines)
 
 
