@@ -133,3 +133,49 @@ def test_readme_tour_validates_and_runs(tmp_path: Path, monkeypatch: pytest.Monk
     # the last complete day, against the 28 days that end one day (skip: 1d) before it
     assert drift["window"] == {"start": "2026-03-13T00:00:00Z", "end": "2026-03-14T00:00:00Z"}
     assert drift["baseline"] == {"start": "2026-02-12T00:00:00Z", "end": "2026-03-12T00:00:00Z"}
+
+
+MISTAKES = """\
+version: 1
+connections:
+  wh: {type: duckdb, database: warehouse.duckdb}
+models:
+  credit:
+    connection: wh
+    source: {table: predictions}
+    type: binray
+    timestamp: predicted_at
+    features: {income: numeric}
+    predictions: {score: numeric}
+    actuals: {defaulted: boolean}
+    segments: []
+    granularity: day
+    baseline: {window: {last: 28d}}
+    id: prediction_id
+monitors:
+  - name: feature drift
+    model: credit
+    type: data_drift
+    threshhold: 0.2
+  - name: volume
+    type: model_activity
+    model: credt
+    detection: {change: {percent: 10}}
+"""
+
+
+def test_config_md_error_examples_are_what_validate_prints(tmp_path: Path) -> None:
+    """docs/config.md's two error blocks, for a file with those mistakes at those lines: the
+    file's own errors first (the allowed keys cut where the doc writes `...`), then, once
+    they are fixed, the unknown model."""
+    first, xref = (b for b in blocks("docs/config.md") if "telltale.yml:" in b and "problems" in b
+                   or "unknown model 'credt'" in b)
+    (tmp_path / "telltale.yml").write_text(MISTAKES, encoding="utf-8")
+    res = runner.invoke(app, ["validate", "--project", str(tmp_path), "--no-warehouse"])
+    assert res.exit_code == 2
+    for line in first.splitlines():
+        assert line.strip().removesuffix("...") in res.output, (line, res.output)
+    (tmp_path / "telltale.yml").write_text(MISTAKES.replace("binray", "binary").replace("threshhold", "threshold"),
+                                           encoding="utf-8")
+    res = runner.invoke(app, ["validate", "--project", str(tmp_path), "--no-warehouse"])
+    assert res.exit_code == 2 and xref.strip() in res.output, res.output
