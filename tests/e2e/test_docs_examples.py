@@ -106,10 +106,9 @@ monitors:
     assert value["income_lift"] == pytest.approx(np.mean(eu) / 50000, rel=1e-9)
 
 
-def test_readme_tour_validates_and_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """README.md's telltale.yml and metric file, as written, on a table with their columns:
-    validate accepts them and a run gives a result for each monitor."""
-    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+def tour(tmp_path: Path, hook: str | None = None) -> Path:
+    """README.md's telltale.yml and metric file, as written (the webhook's url replaced by
+    `hook` when given), on a DuckDB table with their columns."""
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     con.execute("create table predictions as select i as prediction_id, "
                 "timestamp '2026-03-01' + i * interval 5 minute as predicted_at, "
@@ -119,9 +118,19 @@ def test_readme_tour_validates_and_runs(tmp_path: Path, monkeypatch: pytest.Monk
     con.close()
     yml, metric = blocks("README.md", "yaml")[0], blocks("README.md")[3]
     assert metric.lstrip().startswith("metric approval_rate")
+    if hook is not None:
+        yml = yml.replace("https://hooks.example/telltale", hook)
     (tmp_path / "telltale.yml").write_text(dedent(yml), encoding="utf-8")
     (tmp_path / "metrics").mkdir()
     (tmp_path / "metrics" / "credit.metric").write_text(dedent(metric), encoding="utf-8")
+    return tmp_path
+
+
+def test_readme_tour_validates_and_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README.md's tour project validates, compiles and runs, judging the last complete day
+    against the baseline the README names."""
+    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+    tour(tmp_path)
     res = runner.invoke(app, ["validate", "--project", str(tmp_path)])
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["compile", "--project", str(tmp_path), "--dialect", "snowflake"])
@@ -179,3 +188,46 @@ def test_config_md_error_examples_are_what_validate_prints(tmp_path: Path) -> No
                                            encoding="utf-8")
     res = runner.invoke(app, ["validate", "--project", str(tmp_path), "--no-warehouse"])
     assert res.exit_code == 2 and xref.strip() in res.output, res.output
+
+
+def python_block(doc: str, index: int, root: Path) -> str:
+    """A doc's Python block, its placeholder project paths pointing at `root`."""
+    code = blocks(doc, "python")[index]
+    for placeholder in ('"path/to/project"', '"proj"'):
+        code = code.replace(placeholder, repr(str(root)))
+    return code
+
+
+def test_python_md_calls_run_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/python.md's first block on the README project: each call works and gives what
+    the page says (exit code, the run's fields, history points, alerts)."""
+    pytest.importorskip("pandas")
+    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+    root = tour(tmp_path, hook="http://127.0.0.1:9/hook")
+    code = python_block("docs/python.md", 0, root)
+    assert code.count(repr(str(root))) == 1
+    scope: dict = {}
+    exec(code, scope)
+    report, project = scope["report"], scope["project"]
+    assert report.exit_code in (0, 1)
+    frame = report.to_pandas()
+    assert {"monitor", "model", "type", "column", "segment", "metric", "value", "threshold", "status",
+            "severity", "window", "baseline", "message", "error", "window_start", "window_end"} <= set(frame.columns)
+    assert str(frame["window_start"].dtype).endswith("UTC]")
+    assert len(project.history(monitor="feature drift")) == 3     # income, age, region at one time
+    alerts = project.alerts(status=None)
+    assert {"id", "monitor", "status", "delivery"} <= set(alerts.columns)
+    assert set(report.as_json()) == {"run_id", "at", "results", "alerts", "queries", "delivery"}
+
+
+def test_config_md_python_block_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/config.md's `load_project` block on the README project: its last line raises the
+    ConfigError it builds, located at the `income` feature."""
+    from telltale.errors import ConfigError
+
+    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+    root = tour(tmp_path)
+    code = python_block("docs/config.md", 0, root)
+    with pytest.raises(ConfigError, match=r"telltale\.yml:\d+:\d+: models\.credit\.features\.income: "
+                                          r"column missing in the warehouse"):
+        exec(code, {})
