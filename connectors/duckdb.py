@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ class DuckDBConnector:
                  options: dict[str, Any] | None = None, connection: Any = None,
                  timeout: float | None = None, **_: Any) -> None:
         self.base_dir = base_dir or Path.cwd()
+        self.timeout = timeout
+        """Seconds after which a query is interrupted (None: no limit)."""
         self._reads: set[FileRead] = set()       # the file reads relation() built (the guard lets these through)
         self._allowed: set[str] = set()          # files and folders the sandbox lets DuckDB open
         self._path = ":memory:"
@@ -133,14 +136,30 @@ class DuckDBConnector:
         return {f.name: kind_of_arrow_type(f.type) for f in table.schema}
 
     def execute(self, query: exp.Expression) -> tuple[pa.Table, QueryStats]:
-        """Run one checked SELECT and return its result as Arrow."""
+        """Run one checked SELECT and return its result as Arrow (interrupted after `timeout`)."""
         ensure_select(query, allowed_reads=self._reads)
         sql = self.dialect.render(query)
+        fired = threading.Event()
+        timer = None
+        if self.timeout is not None:
+            def stop() -> None:
+                fired.set()
+                self._con.interrupt()
+            timer = threading.Timer(self.timeout, stop)
+            timer.daemon = True
+            timer.start()
         start = time.perf_counter()
         try:
             table = self._con.sql(sql).to_arrow_table()
         except Exception as exc:  # duckdb raises many error types
+            if fired.is_set():
+                raise ConnectorError(f"the DuckDB query did not finish within the timeout of {self.timeout:g} s "
+                                     "and was interrupted; raise `timeout` in the connection or narrow the "
+                                     "source") from exc
             raise ConnectorError(f"DuckDB query failed: {exc}") from exc
+        finally:
+            if timer is not None:
+                timer.cancel()
         seconds = time.perf_counter() - start
         return table, QueryStats(sql=sql, seconds=seconds, rows=table.num_rows)
 

@@ -102,6 +102,9 @@ class ModelConfig(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelConfig:
+        if self.query_id is not None and self.type != "ranking":
+            raise fail(f"query_id groups the rows of one query for ranking metrics; a {self.type} model "
+                       "has none: remove query_id, or write type: ranking", at="query_id")
         if self.actuals_source is not None:
             if not self.actuals:
                 raise fail("actuals_source needs actuals: map the label columns, "

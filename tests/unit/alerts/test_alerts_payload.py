@@ -50,3 +50,14 @@ def test_test_message_is_a_firing_payload_of_the_test_monitor():
     assert (m.payload["status"], m.payload["monitor"]) == ("firing", "telltale test")
     assert m.body == canonical_json(m.payload)
     assert m.idempotency_key == f"{m.alert_id}:firing"
+
+
+def test_people_text_says_a_drift_threshold_fires_when_reached() -> None:
+    """Slack and JIRA's `alert if` says what the result's message says: a drift distance alerts
+    at or above its threshold (>=), another single maximum only above it (>)."""
+    from telltale.alerts.channels.text import details
+
+    drift = {"type": "data_drift", "metric": "psi", "value": 0.31, "threshold": {"max": 0.2}}
+    volume = {"type": "model_activity", "metric": "count", "value": 9, "threshold": {"max": 5}}
+    assert ("value", "psi = 0.31, alert if >= 0.2") in details(drift)
+    assert ("value", "count = 9, alert if > 5") in details(volume)

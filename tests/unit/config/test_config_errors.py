@@ -59,6 +59,16 @@ def test_typo_in_model_key(error):
     assert msg.startswith("telltale.yml:11:5: models.credit.segmants: unknown key 'segmants' (did you mean 'segments'?)")
 
 
+def test_query_id_on_a_model_that_is_not_ranking(error, parse):
+    """query_id only groups ranking metrics' rows: elsewhere it would be accepted and ignored."""
+    text = BASE.replace("    id: prediction_id\n", "    id: prediction_id\n    query_id: session_id\n")
+    msg = one(error(text))
+    assert msg.startswith("telltale.yml:10:15: models.credit.query_id: query_id groups the rows of one query "
+                          "for ranking metrics; a binary model has none: remove query_id, or write type: ranking")
+    ranking = text.replace("type: binary", "type: ranking").replace("approved: boolean", "approved: numeric")
+    assert parse(ranking).config.models["credit"].query_id == "session_id"
+
+
 def test_key_of_another_monitor_type(error):
     msg = one(error(BASE + """\
   - name: drift

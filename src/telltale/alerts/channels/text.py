@@ -23,15 +23,20 @@ def number(value: Any) -> str:
     return str(value)
 
 
-def threshold_text(threshold: Any) -> str:
-    """`> 0.2`, `outside [0.1, 0.5]` or the rule as written."""
+DRIFT_TYPES = ("data_drift", "prediction_drift")
+"""Monitor types whose threshold fires when it is reached (>=) rather than passed (>)."""
+
+
+def threshold_text(threshold: Any, monitor_type: Any = None) -> str:
+    """`> 0.2` (drift: `>= 0.2`), `outside [0.1, 0.5]` or the rule as written."""
     if not isinstance(threshold, Mapping) or not threshold:
         return "-"
     lo, hi = threshold.get("min"), threshold.get("max")
     if set(threshold) <= {"min", "max"}:
         if lo is not None and hi is not None:
             return f"outside [{number(lo)}, {number(hi)}]"
-        return f"> {number(hi)}" if hi is not None else f"< {number(lo)}"
+        above = ">=" if monitor_type in DRIFT_TYPES else ">"
+        return f"{above} {number(hi)}" if hi is not None else f"< {number(lo)}"
     return ", ".join(f"{k} {number(v)}" for k, v in threshold.items())
 
 
@@ -58,7 +63,7 @@ def details(payload: Mapping[str, Any], dashboard_url: str | None = None) -> lis
     out = [("model", str(payload.get("model"))), ("monitor", f"{payload.get('monitor')} ({payload.get('type')})"),
            ("column", str(payload.get("column") or "-")), ("segment", segment_text(payload.get("segment"))),
            ("value", f"{payload.get('metric')} = {number(payload.get('value'))}, alert if "
-                     f"{threshold_text(payload.get('threshold'))}"),
+                     f"{threshold_text(payload.get('threshold'), payload.get('type'))}"),
            ("window", range_text(payload.get("window"))), ("baseline", range_text(payload.get("baseline"))),
            ("alert id", str(payload.get("id"))), ("fired at", str(payload.get("fired_at")))]
     if payload.get("message"):
