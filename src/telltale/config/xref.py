@@ -186,6 +186,10 @@ class _Checker:
         elif mon.by_version and isinstance(mon, ModelStalenessMonitor):
             self.add(base + ("by_version",), "model_staleness does not take by_version; write "
                      "on: version to watch the age of the newest version")
+        if mon.segment is not None and isinstance(mon, ModelStalenessMonitor):
+            self.add(base + ("segment",), "model_staleness watches the newest row of the whole model and "
+                     "does not take segment; remove segment (a segment that stops sending shows in a "
+                     "model_activity monitor with segment: all)")
 
     def detection(self, base: Path_, mon: MonitorBase, model: ModelConfig) -> None:
         det = mon.detection_rule

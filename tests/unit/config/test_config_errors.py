@@ -69,6 +69,17 @@ def test_query_id_on_a_model_that_is_not_ranking(error, parse):
     assert parse(ranking).config.models["credit"].query_id == "session_id"
 
 
+def test_staleness_refuses_segment_and_by_version_instead_of_ignoring_them(error, parse):
+    """model_staleness reads the newest row of the whole model: a segment would be ignored."""
+    for extra, key, says in (("segment: all", "segment", "does not take segment"),
+                             ("segment: {region: EU}", "segment", "does not take segment"),
+                             ("by_version: true", "by_version", "does not take by_version")):
+        text = BASE.replace("    segments: [region]\n", "    segments: [region]\n    version: v\n")
+        msg = one(error(text + f"  - {{name: fresh, model: credit, type: model_staleness, max_age: 2d, {extra}}}\n"))
+        assert f"monitors[0].{key}: model_staleness" in msg and says in msg, msg
+    assert parse(BASE + "  - {name: fresh, model: credit, type: model_staleness, max_age: 2d}\n").config.monitors
+
+
 def test_key_of_another_monitor_type(error):
     msg = one(error(BASE + """\
   - name: drift
