@@ -217,8 +217,8 @@ class ModelExecution:
             return None
         return (f"too many segment combinations between {iso(group.rng.start)} and "
                 f"{iso(group.rng.end)}: {counts.describe()}, above models.{spec.name}.max_segments "
-                f"({spec.max_segments:,}); segment by a coarser column (segments: "
-                f"[{', '.join(spec.segments)}]) or raise max_segments")
+                f"({spec.max_segments:,}); in models.{spec.name}.segments (now "
+                f"[{', '.join(spec.segments)}]) keep fewer or coarser columns, or raise max_segments")
 
     def is_final(self, bucket: datetime, partial: Partial) -> bool:
         """Whether a summary computed now can no longer change (then it is stored as final).
