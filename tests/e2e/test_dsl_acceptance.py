@@ -1,0 +1,69 @@
+"""The metric language used as DESIGN.md and docs/dsl.md describe it, by a new user and a
+hostile one: what `validate` accepts also runs, and gives the value computed from the raw
+rows (counts: exact)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from semantics_project import FOCAL, MODEL, one, rows, run, runner, write
+
+from telltale.cli.main import app
+
+
+def _monitors(*names: str) -> str:
+    return "\n".join(f"  - {{name: {n}, model: m, type: custom_metric, metric: {n}, "
+                     "detection: {absolute: {min: -1}}}" for n in names)
+
+
+def _focal() -> list[tuple]:
+    return [r for r in rows(focal_cats=("1", "a")) if r[1].date() == FOCAL.date()]
+
+
+def test_a_categorical_field_compared_with_a_number_runs(tmp_path: Path) -> None:
+    """docs/dsl.md: a categorical field compares with `== !=` "with a string or a number",
+    and `in (...)`. On a VARCHAR column holding '1' and 'a', `== 1` selects the '1' rows
+    (it used to pass validate and then fail in DuckDB: Could not convert string 'a' to
+    INT32)."""
+    metrics = ("metric eq = count(features.x[features.cat == 1])\n"
+               "metric ne = count(features.x[features.cat != 1.0])\n"
+               "metric mixed = count([features.cat in (\"a\", 1)])\n"
+               "metric nin = count([features.cat not in (1, 2)])\n")
+    root = write(tmp_path / "p", _monitors("eq", "ne", "mixed", "nin"), metrics=metrics,
+                 data=rows(focal_cats=("1", "a")))
+    res = runner.invoke(app, ["validate", "--project", str(root)])
+    assert res.exit_code == 0, res.output
+    code, out, output = run(root)
+    assert code == 0 and out is not None, output
+    focal = _focal()
+    ones = sum(1 for r in focal if r[3] == "1")
+    assert 0 < ones < len(focal)
+    assert one(out, "eq")["value"] == ones
+    assert one(out, "ne")["value"] == len(focal) - ones
+    assert one(out, "mixed")["value"] == len(focal)
+    assert one(out, "nin")["value"] == len(focal) - ones
+
+
+def test_an_integer_categorical_column_compares_with_numbers_and_strings(tmp_path: Path) -> None:
+    """A categorical feature stored as INTEGER (codes): `== 3`, `in (3, 4)` and `== "3"`
+    select the same rows on DuckDB."""
+    metrics = ("metric num = count([features.code == 3])\n"
+               "metric lst = count([features.code in (3, 4)])\n"
+               "metric txt = count([features.code == \"3\"])\n")
+    root = write(tmp_path / "p", _monitors("num", "lst", "txt"), metrics=metrics)
+    con = duckdb.connect(str(root / "wh.duckdb"))
+    con.execute("ALTER TABLE preds ADD COLUMN code INTEGER")
+    con.execute("UPDATE preds SET code = CAST(id % 5 AS INTEGER)")
+    focal = con.execute("SELECT code FROM preds WHERE CAST(ts AS DATE) = ?", [FOCAL.date()]).fetchall()
+    con.close()
+    yml = (root / "telltale.yml").read_text()
+    (root / "telltale.yml").write_text(yml.replace("cat: categorical}", "cat: categorical, code: categorical}"))
+    assert MODEL.count("cat: categorical}") == 1
+    code, out, output = run(root)
+    assert code == 0 and out is not None, output
+    threes = sum(1 for (c,) in focal if c == 3)
+    assert threes > 0
+    assert one(out, "num")["value"] == threes
+    assert one(out, "lst")["value"] == sum(1 for (c,) in focal if c in (3, 4))
+    assert one(out, "txt")["value"] == threes
