@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 from semantics_project import FOCAL, MODEL, one, rows, run, runner, write
 
 from telltale.cli.main import app
@@ -67,3 +68,28 @@ def test_an_integer_categorical_column_compares_with_numbers_and_strings(tmp_pat
     assert one(out, "num")["value"] == threes
     assert one(out, "lst")["value"] == sum(1 for (c,) in focal if c in (3, 4))
     assert one(out, "txt")["value"] == threes
+
+
+def test_a_threshold_on_a_boolean_prediction_is_an_error_not_ignored(tmp_path: Path) -> None:
+    """`f1(threshold=0.3)` takes the model's first boolean prediction, used as is: the
+    threshold changed nothing and the run reported the plain f1 as if it applied. It is now
+    a DSL error at the call, saying to pass a score; on the score it is applied (sklearn)."""
+    from sklearn.metrics import f1_score
+
+    for body, col in (("f1(threshold=0.3)", 12), ("precision(predictions.pred, actuals.y, threshold=2)", 12)):
+        root = write(tmp_path / f"bad{col}{len(body)}", _monitors("t"), metrics=f"metric t =\n  {body}\n")
+        res = runner.invoke(app, ["validate", "--project", str(root), "--no-warehouse"])
+        assert res.exit_code == 2, res.output
+        assert "metrics/m.metric:2:3: " in res.output, res.output
+        assert "threshold" in res.output and "predictions.pred is boolean" in res.output, res.output
+        assert "predictions.score" in res.output, res.output
+        assert "Traceback" not in res.output
+    root = write(tmp_path / "good", _monitors("t", "plain"),
+                 metrics="metric t = f1(predictions.score, actuals.y, threshold=0.3)\n"
+                         "metric plain = f1()\n")
+    code, out, output = run(root)
+    assert code == 0 and out is not None, output
+    focal = [r for r in rows() if r[1].date() == FOCAL.date()]
+    y = [r[6] for r in focal]
+    assert one(out, "t")["value"] == pytest.approx(f1_score(y, [r[4] >= 0.3 for r in focal]), rel=1e-12)
+    assert one(out, "plain")["value"] == pytest.approx(f1_score(y, [r[5] for r in focal]), rel=1e-12)
