@@ -43,9 +43,6 @@ from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value, const_kind
 from telltale.errors import DSLError
 from telltale.core.partials import Partial, PartialValues
 
-MAX_DEPTH = 64
-
-
 @dataclass(frozen=True)
 class Frame:
     """The outermost call into a metric written in the language (for error locations)."""
@@ -62,7 +59,6 @@ class Scope:
     params: Mapping[str, Value] = field(default_factory=dict)
     filters: tuple[exp.Expression, ...] = ()
     frame: Frame | None = None
-    depth: int = 0
 
 
 @dataclass
@@ -238,8 +234,6 @@ class Elaborator:
 
         `top` marks the metric being compiled itself: errors in its body keep their place.
         """
-        if scope.depth > MAX_DEPTH:
-            self.fail(node.pos, f"metrics nest deeper than {MAX_DEPTH} calls; is there a cycle?", scope)
         sig, impl, definition = self._target(node, scope)
         if bare and not sig.all_defaulted():
             missing = [p.name for p in sig.params if p.required]
@@ -268,7 +262,7 @@ class Elaborator:
             frame = Frame(definition.name, node.pos, True)
         elif frame is None and not top:
             frame = Frame(definition.name, node.pos, False)
-        inner = Scope(args, filters, frame, scope.depth + 1)
+        inner = Scope(args, filters, frame)
         result = self._bounded(self.value(definition.body, inner), node, scope)
         if isinstance(result, Agg):
             return Agg(result.final, f"{node.name}(...)")

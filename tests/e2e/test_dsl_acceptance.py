@@ -93,3 +93,22 @@ def test_a_threshold_on_a_boolean_prediction_is_an_error_not_ignored(tmp_path: P
     y = [r[6] for r in focal]
     assert one(out, "t")["value"] == pytest.approx(f1_score(y, [r[4] >= 0.3 for r in focal]), rel=1e-12)
     assert one(out, "plain")["value"] == pytest.approx(f1_score(y, [r[5] for r in focal]), rel=1e-12)
+
+
+def test_a_long_chain_of_metrics_each_using_the_one_before(tmp_path: Path) -> None:
+    """"A metric may use metrics defined before it": a chain of 90 metrics, each adding 1
+    to the one before, compiles within the documented bounds (final tree under 100 levels)
+    and runs. It used to stop at 64 with "metrics nest deeper than 64 calls; is there a
+    cycle?" although there is none. A chain too deep for the documented bounds still gives
+    an error naming the bound, at a place in the file, with exit 2."""
+    chain = "metric a0 = count()\n" + "".join(f"metric a{i} = a{i - 1} + 1\n" for i in range(1, 90))
+    root = write(tmp_path / "ok", _monitors("a89"), metrics=chain)
+    code, out, output = run(root)
+    assert code == 0 and out is not None, output
+    assert one(out, "a89")["value"] == sum(1 for r in rows() if r[1].date() == FOCAL.date()) + 89
+    long = "metric a0 = count()\n" + "".join(f"metric a{i} = a{i - 1}\n" for i in range(1, 400))
+    root = write(tmp_path / "deep", _monitors("a399"), metrics=long)
+    res = runner.invoke(app, ["validate", "--project", str(root), "--no-warehouse"])
+    assert res.exit_code == 2, res.output
+    assert "metrics/m.metric:" in res.output and "deeper than 200 levels" in res.output, res.output
+    assert "cycle" not in res.output and "Traceback" not in res.output
