@@ -252,7 +252,7 @@ def load_library(paths: list[Path], *, base: Path | None = None) -> MetricLibrar
     for p in paths:
         path = Path(p)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")    # a leading byte-order mark is dropped
         except OSError as e:
             raise DSLError(f"cannot read metric file: {e.strerror or e}; check the `metrics:` globs "
                            "in telltale.yml", file=_display(path, base), line=0, column=0) from None

@@ -112,3 +112,19 @@ def test_a_long_chain_of_metrics_each_using_the_one_before(tmp_path: Path) -> No
     assert res.exit_code == 2, res.output
     assert "metrics/m.metric:" in res.output and "deeper than 200 levels" in res.output, res.output
     assert "cycle" not in res.output and "Traceback" not in res.output
+
+
+def test_a_metric_file_saved_with_a_bom_and_crlf_line_ends(tmp_path: Path) -> None:
+    """Windows editors save UTF-8 with a byte-order mark and CRLF line ends: the file reads
+    as written (the invisible BOM used to be "unexpected character '\\ufeff'" at 1:1), and
+    errors keep their line and column."""
+    root = write(tmp_path / "p", _monitors("z"))
+    (root / "metrics" / "m.metric").write_bytes(
+        "\ufeff// approval\r\nmetric z =\r\n    count() + 1\r\n".encode("utf-8"))
+    code, out, output = run(root)
+    assert code == 0 and out is not None, output
+    assert one(out, "z")["value"] == sum(1 for r in rows() if r[1].date() == FOCAL.date()) + 1
+    (root / "metrics" / "m.metric").write_bytes("\ufeffmetric z =\r\n  mean(features.xx)\r\n".encode("utf-8"))
+    res = runner.invoke(app, ["validate", "--project", str(root), "--no-warehouse"])
+    assert res.exit_code == 2
+    assert "metrics/m.metric:2:8: unknown field features.xx" in res.output, res.output
