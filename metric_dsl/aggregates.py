@@ -77,12 +77,17 @@ min_ = _scalar("min")
 max_ = _scalar("max")
 
 
+COUNT_DISTINCT_CAP = 10_000
+"""The most distinct values count_distinct reads per bucket (cut in the warehouse); beyond
+it the count is an error, never a number that is too small."""
+
+
 def count_distinct(ctx: CallContext, args: Mapping[str, Value]) -> Value:
-    """Distinct non-null values: the keys of a `values` partial (exact)."""
+    """Distinct non-null values: the keys of a capped `values` partial (exact up to the cap)."""
     x = args["x"]
     assert isinstance(x, Row)
-    p = ctx.add(Partial("values", x.sql, _filter(ctx, *x.filters)))
-    return Agg(final.CountDistinct(p.key), f"count_distinct({x.label})")
+    p = ctx.add(Partial("values", x.sql, _filter(ctx, *x.filters), cap=COUNT_DISTINCT_CAP))
+    return Agg(final.CountDistinct(p.key, COUNT_DISTINCT_CAP), f"count_distinct({x.label})")
 
 
 def quantile(ctx: CallContext, args: Mapping[str, Value]) -> Value:

@@ -128,3 +128,38 @@ def test_a_metric_file_saved_with_a_bom_and_crlf_line_ends(tmp_path: Path) -> No
     res = runner.invoke(app, ["validate", "--project", str(root), "--no-warehouse"])
     assert res.exit_code == 2
     assert "metrics/m.metric:2:8: unknown field features.xx" in res.output, res.output
+
+
+def test_count_distinct_is_exact_or_says_why_not(tmp_path: Path) -> None:
+    """docs/dsl.md: count_distinct is exact ("a count per value, merged by value"). A
+    column with 400 distinct values a day over a 7-day window gave 701 (each day cut to the
+    model's top_values, 100, plus `__other__`) as `ok`, for 2,800 distinct values. Now
+    the value is exact (here 2,800 and 1,400), and beyond the documented 10,000 values per
+    bucket it is an error that says so, never a wrong number."""
+    from datetime import date
+
+    metrics = ("metric cd = count_distinct(features.x)\n"
+               "metric cdf = count_distinct(predictions.score[features.cat == \"a\"])\n"
+               "metric cdc = count_distinct(features.cat)\n")
+    mons = "\n".join(f"  - {{name: {n}, model: m, type: custom_metric, metric: {n}, window: 7d, "
+                     "detection: {absolute: {min: -1}}}" for n in ("cd", "cdf", "cdc"))
+    data = rows(per_day=400)
+    root = write(tmp_path / "p", mons, metrics=metrics, data=data)
+    code, out, output = run(root)
+    assert code == 0 and out is not None, output
+    window = [r for r in data if date(2026, 3, 4) <= r[1].date() <= FOCAL.date()]
+    assert one(out, "cd")["value"] == len({r[2] for r in window}) == 2800
+    assert one(out, "cdf")["value"] == len({r[4] for r in window if r[3] == "a"}) == 1400
+    assert one(out, "cdc")["value"] == 2
+
+    root = write(tmp_path / "wide", "  - {name: cd, model: m, type: custom_metric, "
+                 "metric: count_distinct(features.x), detection: {absolute: {min: -1}}}")
+    con = duckdb.connect(str(root / "wh.duckdb"))   # 10,050 distinct values on the focal day
+    con.execute("INSERT INTO preds SELECT 100000 + i, TIMESTAMP '2026-03-10 12:00:00', i, 'a', 0.5, "
+                "true, true FROM range(10050) t(i)")
+    con.close()
+    code, out, output = run(root)
+    assert code == 3 and out is not None, output
+    res = one(out, "cd")
+    assert res["status"] == "error" and res["value"] is None
+    assert "more than 10000 distinct values" in res["message"], res["message"]
