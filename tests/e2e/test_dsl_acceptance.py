@@ -163,3 +163,41 @@ def test_count_distinct_is_exact_or_says_why_not(tmp_path: Path) -> None:
     res = one(out, "cd")
     assert res["status"] == "error" and res["value"] is None
     assert "more than 10000 distinct values" in res["message"], res["message"]
+
+
+def test_change_takes_counts_per_window_even_when_the_baseline_has_them_on_one_day(tmp_path: Path) -> None:
+    """DESIGN: `change` takes counts "per window of the focal window's length, e.g. the
+    baseline's mean rows per day". A custom metric counting a category seen on one day of
+    the 7-day baseline (15 rows on 2026-03-05) compared the focal day's 2 with the whole
+    baseline's 15 (a false alert: "moved down 86.7%"); its per-day value is 15 / 7, as
+    model_activity already said. Counts are recognised from the metric's formula, not from
+    how the baseline's days happen to add up; ratios stay pooled over the whole baseline."""
+    from datetime import date
+
+    def cat(r: tuple) -> str:
+        on_c = (r[1].date() == date(2026, 3, 5) and r[0] % 4 == 0) or (r[1].date() == FOCAL.date() and r[0] % 30 == 0)
+        return "c" if on_c else r[3]
+
+    data = [(r[0], r[1], r[2], cat(r), *r[4:]) for r in rows()]
+    base_c = sum(1 for r in data if r[3] == "c" and date(2026, 3, 2) <= r[1].date() <= date(2026, 3, 8))
+    focal_c = sum(1 for r in data if r[3] == "c" and r[1].date() == FOCAL.date())
+    assert (base_c, focal_c) == (15, 2)
+    mons = "\n".join(f"  - {{name: {n}, model: m, type: custom_metric, metric: '{m}',{s} "
+                     "detection: {change: {percent: 50}}}"
+                     for n, m, s in (("filtered", 'count([features.cat == "c"])', ""),
+                                     ("segment", "count()", " segment: {cat: c},"),
+                                     ("scaled", '3 * sum(features.x[features.cat == "c"]) / 2 - count([features.cat == "c"])', ""),
+                                     ("share", 'count([features.cat == "c"]) / count()', "")))
+    root = write(tmp_path / "p", mons + "\n  - {name: activity, model: m, type: model_activity, "
+                 "segment: {cat: c}, detection: {change: {percent: 50}}}", data=data)
+    code, out, output = run(root)
+    assert out is not None, output
+    for name, seg in (("filtered", None), ("segment", {"cat": "c"}), ("activity", {"cat": "c"})):
+        res = one(out, name, seg)
+        assert res["threshold"]["baseline_value"] == pytest.approx(base_c / 7, rel=1e-12), res
+        assert res["status"] == "ok", res
+    base_rows = [r for r in data if r[3] == "c" and date(2026, 3, 2) <= r[1].date() <= date(2026, 3, 8)]
+    want = (3 * sum(r[2] for r in base_rows) / 2 - len(base_rows)) / 7
+    assert one(out, "scaled")["threshold"]["baseline_value"] == pytest.approx(want, rel=1e-12)
+    base_all = [r for r in data if date(2026, 3, 2) <= r[1].date() <= date(2026, 3, 8)]
+    assert one(out, "share")["threshold"]["baseline_value"] == pytest.approx(base_c / len(base_all), rel=1e-12)

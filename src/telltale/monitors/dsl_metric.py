@@ -11,6 +11,7 @@ from telltale.core.fields import Field
 from telltale.core.partials import Partial, PartialValues
 from telltale.core.results import MonitorResult, Status
 from telltale.metric_dsl.compiler import CompiledMetric
+from telltale.metric_dsl.scaling import is_extensive
 from telltale.monitors.base import DetectionMonitor
 from telltale.monitors.common import detect, make_result, segments_for
 from telltale.monitors.context import EvalContext, column_partials, non_finite
@@ -52,6 +53,7 @@ def evaluate(cfg: MetricMonitorBase, ctx: EvalContext) -> list[MonitorResult]:
     """
     compiled = ctx.compile_metric(cfg.metric)
     fn: Callable[[PartialValues], float | None] = compiled.evaluate
+    extensive = is_extensive(compiled.final)   # counts per window of the focal length
     results = []
     for seg in segments_for(cfg, ctx):
         focal = ctx.values(ctx.focal, seg)
@@ -59,7 +61,7 @@ def evaluate(cfg: MetricMonitorBase, ctx: EvalContext) -> list[MonitorResult]:
         value = out.value
         verdict, base_rng, extra = None, None, {}   # type: ignore[var-annotated]
         if value is not None and math.isfinite(value):
-            verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg)
+            verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg, extensive=extensive)
         error: str | None = None
         status: Status | None = None
         counts = {f.name: n for f in _read_fields(ctx, compiled) if (n := non_finite(f, focal))}
