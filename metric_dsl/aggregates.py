@@ -13,6 +13,7 @@ from telltale.metric_dsl import final, sqlbuild
 from telltale.metric_dsl.context import CallContext
 from telltale.metric_dsl.diagnostics import did_you_mean
 from telltale.metric_dsl.rowfuncs import positive_sql
+from telltale.metric_dsl.schema import ModelSchema
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
 
 from telltale.core.partials import Partial
@@ -105,16 +106,20 @@ def quantile(ctx: CallContext, args: Mapping[str, Value]) -> Value:
                f"quantile({x.label}, {q.value})")
 
 
-def actuals_count(ctx: CallContext, args: Mapping[str, Value]) -> Value:
-    """Rows where at least one actual column is not null."""
-    actuals = ctx.schema.group("actuals")
-    if not actuals:
-        ctx.fail("the model has no actuals; declare them in telltale.yml (actuals: {name: kind})")
+def labelled_condition(schema: ModelSchema) -> exp.Expression | None:
+    """Rows that have a label: at least one actual column is not null (None: no actuals)."""
     cond: exp.Expression | None = None
-    for info in actuals.values():
+    for info in schema.group("actuals").values():
         test = sqlbuild.is_null(exp.column(info.column, quoted=True), negated=True)
         cond = test if cond is None else sqlbuild.or_(cond, test)
-    assert cond is not None
+    return cond
+
+
+def actuals_count(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """Rows where at least one actual column is not null."""
+    cond = labelled_condition(ctx.schema)
+    if cond is None:
+        ctx.fail("the model has no actuals; declare them in telltale.yml (actuals: {name: kind})")
     return _ref(ctx, Partial("count", None, _filter(ctx, cond)), "actuals_count()")
 
 

@@ -201,3 +201,34 @@ def test_change_takes_counts_per_window_even_when_the_baseline_has_them_on_one_d
     assert one(out, "scaled")["threshold"]["baseline_value"] == pytest.approx(want, rel=1e-12)
     base_all = [r for r in data if date(2026, 3, 2) <= r[1].date() <= date(2026, 3, 8)]
     assert one(out, "share")["threshold"]["baseline_value"] == pytest.approx(base_c / len(base_all), rel=1e-12)
+
+
+def test_performance_degradation_computes_its_metric_over_labelled_rows(tmp_path: Path) -> None:
+    """DESIGN: performance_degradation's value is "the metric over rows that have labels".
+    With a third of the focal day unlabelled (labels arrive late), an Aporia-style error
+    rate `count([pred != y]) / count()` divided by every row (0.2 instead of 0.3 here), and
+    `count()` counted every row; the same metric under custom_metric keeps every row."""
+    data = [(*r[:6], None if r[1].date() == FOCAL.date() and r[0] % 3 == 0 else r[6]) for r in rows()]
+    metrics = "metric error_rate = count([predictions.pred != actuals.y]) / count()\n"
+    mons = "\n".join(f"  - {{name: {n}, model: m, type: {t}, metric: '{m}', detection: {{absolute: {{min: -1}}}}}}"
+                     for n, t, m in (("perf errors", "performance_degradation", "error_rate"),
+                                     ("perf rows", "performance_degradation", "count()"),
+                                     ("perf mean", "performance_degradation", "mean(features.x)"),
+                                     ("perf f1", "performance_degradation", "f1"),
+                                     ("custom errors", "custom_metric", "error_rate"),
+                                     ("custom rows", "custom_metric", "count()")))
+    root = write(tmp_path / "p", mons, metrics=metrics, data=data)
+    code, out, output = run(root)
+    assert code == 0 and out is not None, output
+    from sklearn.metrics import f1_score
+
+    focal = [r for r in data if r[1].date() == FOCAL.date()]
+    labelled = [r for r in focal if r[6] is not None]
+    assert 0 < len(labelled) < len(focal)
+    wrong = sum(1 for r in labelled if r[5] != r[6])
+    assert one(out, "perf errors")["value"] == pytest.approx(wrong / len(labelled), rel=1e-12)
+    assert one(out, "perf rows")["value"] == len(labelled)
+    assert one(out, "perf mean")["value"] == pytest.approx(sum(r[2] for r in labelled) / len(labelled), rel=1e-12)
+    assert one(out, "perf f1")["value"] == pytest.approx(f1_score([r[6] for r in labelled], [r[5] for r in labelled]), rel=1e-12)
+    assert one(out, "custom errors")["value"] == pytest.approx(wrong / len(focal), rel=1e-12)
+    assert one(out, "custom rows")["value"] == len(focal)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, ClassVar
 
 from telltale.configbase.values import Name
 from telltale.core.fields import Field
@@ -21,6 +21,7 @@ class MetricMonitorBase(DetectionMonitor):
     """The parameter of both metric types: `metric`, a DSL metric or a built-in."""
 
     metric: Name
+    labelled_rows: ClassVar[bool] = False   # performance_degradation: only rows with a label
 
 
 def _read_fields(ctx: EvalContext, compiled: CompiledMetric) -> list[Field]:
@@ -40,7 +41,7 @@ def _non_finite_counts(ctx: EvalContext, compiled: CompiledMetric) -> list[Parti
 
 def requests(cfg: MetricMonitorBase, ctx: EvalContext) -> set[Partial]:
     """The partials of the compiled DSL metric, plus NaN/inf counts of the columns it reads."""
-    compiled = ctx.compile_metric(cfg.metric)
+    compiled = ctx.compile_metric(cfg.metric, cfg.labelled_rows)
     return set(compiled.partials) | set(_non_finite_counts(ctx, compiled))
 
 
@@ -51,7 +52,7 @@ def evaluate(cfg: MetricMonitorBase, ctx: EvalContext) -> list[MonitorResult]:
     infinity makes them infinite, so such a value is an `error` naming the metric and
     saying how many NaN/infinite values each column it reads holds in the window.
     """
-    compiled = ctx.compile_metric(cfg.metric)
+    compiled = ctx.compile_metric(cfg.metric, cfg.labelled_rows)
     fn: Callable[[PartialValues], float | None] = compiled.evaluate
     extensive = is_extensive(compiled.final)   # counts per window of the focal length
     results = []
