@@ -232,3 +232,16 @@ def test_performance_degradation_computes_its_metric_over_labelled_rows(tmp_path
     assert one(out, "perf f1")["value"] == pytest.approx(f1_score([r[6] for r in labelled], [r[5] for r in labelled]), rel=1e-12)
     assert one(out, "custom errors")["value"] == pytest.approx(wrong / len(focal), rel=1e-12)
     assert one(out, "custom rows")["value"] == len(focal)
+
+
+@pytest.mark.parametrize("key, value", [("segment", "{cat: a}"), ("segment", "all"),
+                                        ("baseline", "{window: {last: 2d}}")])
+def test_model_staleness_rejects_the_keys_it_cannot_honour(tmp_path: Path, key: str, value: str) -> None:
+    """model_staleness reads MAX(timestamp) of the whole model: `segment: {cat: a}` used to
+    report the whole model's age as if it were segment a's (`segment: null` in the JSON),
+    and a baseline was accepted and ignored. Like by_version, they are now config errors
+    naming the line (min_rows stays accepted: docs/config.md says it does not apply)."""
+    root = write(tmp_path / "p", f"  - {{name: fresh, model: m, type: model_staleness, max_age: 2d, {key}: {value}}}")
+    res = runner.invoke(app, ["validate", "--project", str(root), "--no-warehouse"])
+    assert res.exit_code == 2, res.output
+    assert "telltale.yml:18:" in res.output and f"monitors[0].{key}: model_staleness does not take {key}" in res.output, res.output
