@@ -245,3 +245,38 @@ def test_model_staleness_rejects_the_keys_it_cannot_honour(tmp_path: Path, key: 
     res = runner.invoke(app, ["validate", "--project", str(root), "--no-warehouse"])
     assert res.exit_code == 2, res.output
     assert "telltale.yml:18:" in res.output and f"monitors[0].{key}: model_staleness does not take {key}" in res.output, res.output
+
+
+def test_min_rows_applies_to_the_compared_segment_and_to_anomaly_history(tmp_path: Path) -> None:
+    """min_rows: "a window with fewer rows gives no_data, never an alert". The model's
+    focal day has 60 rows; compare_segment against segment a (30 rows) with min_rows 40
+    alerted on a 30-row reference, and anomaly history counted past days of 10 rows. Now
+    the thin reference gives no_data saying so, and thin past windows are left out of the
+    history (3 of 7 days remain)."""
+    from datetime import date
+
+    thin = {date(2026, 3, d) for d in (3, 4, 6, 8)}
+    kept: dict[date, int] = {}
+    data = []
+    for r in rows():
+        day = r[1].date()
+        if day in thin and kept.get(day, 0) >= 10:
+            continue
+        kept[day] = kept.get(day, 0) + 1
+        data.append(r)
+    mons = ("  - {name: vs a, model: m, type: custom_metric, metric: 'mean(features.x)', min_rows: 40, "
+            "detection: {compare_segment: {column: cat, value: a, percent: 0.001}}}\n"
+            "  - {name: history, model: m, type: custom_metric, metric: 'mean(features.x)', min_rows: 40, "
+            "detection: {anomaly: {history: 7d}}}")
+    root = write(tmp_path / "p", mons, data=data)
+    code, out, output = run(root)
+    assert out is not None, output
+    vs = one(out, "vs a")
+    assert vs["status"] == "no_data" and vs["value"] is None, vs
+    assert "the compared segment cat='a' has only 30 row(s) in the window" in vs["message"], vs
+    assert "fewer than min_rows: 40" in vs["message"], vs
+    hist = one(out, "history")
+    assert hist["threshold"]["history_points"] == 3, hist
+    import statistics
+    means = [statistics.fmean(r[2] for r in data if r[1].date() == date(2026, 3, d)) for d in (5, 7, 9)]
+    assert hist["threshold"]["history_mean"] == pytest.approx(statistics.fmean(means), rel=1e-12)

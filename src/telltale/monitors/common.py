@@ -238,21 +238,28 @@ def detect(cfg: MonitorBase, ctx: EvalContext, fn: ValueFn, value: float, segmen
         return verdict, ctx.baseline, {"baseline_value": _json_number(base)}
     if isinstance(rule, AnomalyRule):
         windows = history_windows(ctx, rule)
-        sides = [ctx.values(w, segment) for w in windows]
+        # a past window with fewer than min_rows rows has no value, as a focal one would not
+        sides = [v for w in windows if _enough_rows(cfg, v := ctx.values(w, segment))]
         span = TimeRange(windows[-1].start, ctx.focal.start) if windows else None
         with_rows = sum(1 for v in sides if has_rows(v))
         if with_rows < rule.min_history:
             where = f"segment {segment_label(segment)}" if segment else "the model"
+            enough = f"at least {cfg.min_rows} rows (min_rows)" if cfg.min_rows > 0 else "rows"
             return (Verdict(False, {"sensitivity": rule.sensitivity},
-                            f"{where} has rows in {with_rows} of the {len(windows)} past window(s); "
+                            f"{where} has {enough} in {with_rows} of the {len(windows)} past window(s); "
                             f"at least {rule.min_history} are needed to judge anomalies (min_history)",
                             status="no_data"), span, {})
         past = [fn(v) for v in sides]
         return anomaly(value, past, rule.sensitivity, rule.direction, rule.method, rule.min_history), span, {}
-    return _compare_segment(ctx, fn, value, rule)
+    return _compare_segment(cfg, ctx, fn, value, rule)
 
 
-def _compare_segment(ctx: EvalContext, fn: ValueFn, value: float,
+def _enough_rows(cfg: MonitorBase, values: PartialValues) -> bool:
+    """Whether a window holds at least the monitor's min_rows rows."""
+    return cfg.min_rows <= 0 or int(values.get(count_rows()) or 0) >= cfg.min_rows
+
+
+def _compare_segment(cfg: MonitorBase, ctx: EvalContext, fn: ValueFn, value: float,
                      rule: CompareSegmentRule) -> tuple[Verdict | None, TimeRange | None, dict[str, Any]]:
     """The value vs the same value on one segment (or all rows) in the same window."""
     other = None if rule.value == "all" else {rule.column: _seg_text(rule.value)}
@@ -261,6 +268,11 @@ def _compare_segment(ctx: EvalContext, fn: ValueFn, value: float,
     if not has_rows(other_values):
         return (Verdict(False, {"percent": rule.percent}, f"the compared {name} has no rows in the "
                         f"window ({span_text(ctx.focal)})", status="no_data"), None, {})
+    if not _enough_rows(cfg, other_values):
+        rows = int(other_values.get(count_rows()) or 0)
+        return (Verdict(False, {"percent": rule.percent}, f"the compared {name} has only {rows} row(s) "
+                        f"in the window ({span_text(ctx.focal)}), fewer than min_rows: {cfg.min_rows}",
+                        status="no_data"), None, {})
     ref = fn(other_values)
     if ref is None:
         return (Verdict(False, {"percent": rule.percent}, f"the compared {name} has no value in the "
