@@ -57,13 +57,21 @@ def _binary(node: final.Binary) -> Degrees:
     return None
 
 
-def is_extensive(node: final.Final) -> bool | None:
+AFFINE = "affine"
+"""A metric of counts and sums plus terms that do not grow (`count() + 1`): compared per
+window by evaluating it on the baseline's counts and sums scaled to the focal length."""
+
+
+def is_extensive(node: final.Final) -> bool | str | None:
     """True for a metric proportional to the window's length (a count, a sum, a linear
     combination of them), False for one that does not grow with it (a ratio, a mean, a
-    min), None when the formula does not say (the caller decides another way)."""
+    min), AFFINE for a sum of both kinds of terms, None when the formula does not say (the
+    caller decides another way)."""
     d = degrees(node)
     if d == frozenset({1}):
         return True
     if d == frozenset({0}):
         return False
+    if d == frozenset({0, 1}):
+        return AFFINE
     return None

@@ -280,3 +280,22 @@ def test_min_rows_applies_to_the_compared_segment_and_to_anomaly_history(tmp_pat
     import statistics
     means = [statistics.fmean(r[2] for r in data if r[1].date() == date(2026, 3, d)) for d in (5, 7, 9)]
     assert hist["threshold"]["history_mean"] == pytest.approx(statistics.fmean(means), rel=1e-12)
+
+
+def test_change_on_a_count_plus_a_constant_takes_the_count_per_window(tmp_path: Path) -> None:
+    """`count() + 1` (a count with a fixed offset, like a cost with a fixed part) compared
+    the focal day's 61 with the 7-day baseline's 421 ("moved down 85.5%"); its counts are
+    now taken per window of the focal length before the formula is applied: 60 + 1."""
+    mons = ("  - {name: offset, model: m, type: custom_metric, metric: 'count() + 1', "
+            "detection: {change: {percent: 5}}}\n"
+            "  - {name: mixed, model: m, type: custom_metric, metric: '2 * count() - mean(features.x)', "
+            "detection: {change: {percent: 5}}}")
+    root = write(tmp_path / "p", mons)
+    code, out, output = run(root)
+    assert code == 0 and out is not None, output
+    from datetime import date
+
+    base = [r for r in rows() if date(2026, 3, 2) <= r[1].date() <= date(2026, 3, 8)]
+    assert one(out, "offset")["threshold"]["baseline_value"] == pytest.approx(len(base) / 7 + 1, rel=1e-12)
+    want = 2 * len(base) / 7 - sum(r[2] for r in base) / len(base)
+    assert one(out, "mixed")["threshold"]["baseline_value"] == pytest.approx(want, rel=1e-12)

@@ -193,23 +193,37 @@ def make_result(cfg: MonitorBase, ctx: EvalContext, *, column: str | None, segme
 
 
 def per_window_baseline(ctx: EvalContext, fn: ValueFn, segment: dict | None,
-                        extensive: bool | None = None) -> float | None:
+                        extensive: bool | str | None = None) -> float | None:
     """The baseline's value on the focal window's scale.
 
     Counts and sums ("extensive" values) are scaled to the focal window's length, e.g. the
     baseline's mean rows per day; ratios are taken over the whole baseline. When
     `extensive` is None it is detected: a value that is the sum of its per-window values
-    is extensive.
+    is extensive. `extensive="affine"` (a metric language formula such as `count() + 1`):
+    the value is computed from the baseline's count and sum partials scaled to the focal
+    window's length.
     """
     if ctx.baseline is None:
         return None
-    pooled = fn(ctx.values(ctx.baseline, segment))
+    values = ctx.values(ctx.baseline, segment)
+    pooled = fn(values)
     if pooled is None or ctx.baseline == TRAINING:
         return pooled   # a training set has no time: its value is taken as is
     scale = ctx.focal.length / ctx.baseline.length
+    if extensive == "affine":
+        return fn(scaled_counts(values, scale))
     if extensive is None:
         extensive = _is_additive(ctx, fn, segment, pooled)
     return pooled * scale if extensive else pooled
+
+
+def scaled_counts(values: PartialValues, scale: float) -> PartialValues:
+    """The values with every count and sum partial multiplied by `scale`."""
+    def one(key: str, v: Any) -> Any:
+        if key.split("|", 1)[0] in ("count", "sum") and v is not None:
+            return float(v) * scale
+        return v
+    return PartialValues({k: one(k, v) for k, v in values.values.items()}, values.grids)
 
 
 def _is_additive(ctx: EvalContext, fn: ValueFn, segment: dict | None, pooled: float) -> bool:
@@ -224,7 +238,7 @@ def _is_additive(ctx: EvalContext, fn: ValueFn, segment: dict | None, pooled: fl
 
 
 def detect(cfg: MonitorBase, ctx: EvalContext, fn: ValueFn, value: float, segment: dict | None,
-           extensive: bool | None = None) -> tuple[Verdict | None, TimeRange | None, dict[str, Any]]:
+           extensive: bool | str | None = None) -> tuple[Verdict | None, TimeRange | None, dict[str, Any]]:
     """Apply the monitor's detection to a value: (verdict, baseline range used, extras)."""
     det = cfg.detection_rule
     if det is None:

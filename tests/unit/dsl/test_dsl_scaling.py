@@ -24,10 +24,11 @@ from telltale.metric_dsl.scaling import is_extensive
     ("quantile(features.income, 0.9)", False),
     ("max(features.income) - min(features.income)", False),
     ("sqrt(mean(features.income))", False),
-    ("count() + 1", None),            # affine: neither proportional nor constant
+    ("count() + 1", "affine"),        # counts plus a constant: counts scaled, then the formula
+    ("2 * count() - mean(features.income)", "affine"),
     ("variance(features.income)", None),   # (n - 1) in the denominator
     ("count() ** 2", None),
     ("count_distinct(features.region)", None),
 ])
-def test_extensive_from_the_formula(text: str, want: bool | None, binary_schema) -> None:
+def test_extensive_from_the_formula(text: str, want: bool | str | None, binary_schema) -> None:
     assert is_extensive(compile_expression(text, binary_schema).final) is want
