@@ -264,8 +264,9 @@ def comparison_problem(op: str, left: Value, right: Value) -> str | None:
             return None
         if other_kind == "boolean":
             return f"{left.describe()} can only be compared with == or !=, not {op}"
+        example = left.label if left.field is not None else f"({left.label})"
         return (f"{left.describe()} cannot be compared with {other}; compare it with True or "
-                f"False, e.g. {left.label} == True")
+                f"False, e.g. {example} == True")
     # categorical
     if other_kind == "boolean":
         return (f"{left.describe()} cannot be compared with {other}; compare it with a string "
