@@ -102,6 +102,9 @@ CASES = [
     ("metric a = mae(predictions.score, actuals.defaulted)", "1:35",
      "mae(): argument label must be a numeric field or expression, got boolean field actuals.defaulted; "
      "pass e.g. actuals.label01"),
+    # an odd name is suggested as it must be written, in backquotes
+    ("metric a = mean(features.annual_premium)", "1:17",
+     "unknown field features.annual_premium (did you mean features.`annual premium`?)"),
     ("metric a = ndcg_at_k(predictions.score, actuals.defaulted)", "1:12",
      "ndcg_at_k is a ranking metric and the model is binary; ranking metrics need a ranking model"),
     # a chained comparison (Python allows 18 < x < 30): said so, not "expected ... == ..."
