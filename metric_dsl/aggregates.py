@@ -13,6 +13,7 @@ from telltale.metric_dsl import final, sqlbuild
 from telltale.metric_dsl.context import CallContext
 from telltale.metric_dsl.diagnostics import did_you_mean
 from telltale.metric_dsl.rowfuncs import positive_sql
+from telltale.metric_dsl.schema import ModelSchema
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
 
 from telltale.core.partials import Partial
@@ -77,12 +78,17 @@ min_ = _scalar("min")
 max_ = _scalar("max")
 
 
+COUNT_DISTINCT_CAP = 10_000
+"""The most distinct values count_distinct reads per bucket (cut in the warehouse); beyond
+it the count is an error, never a number that is too small."""
+
+
 def count_distinct(ctx: CallContext, args: Mapping[str, Value]) -> Value:
-    """Distinct non-null values: the keys of a `values` partial (exact)."""
+    """Distinct non-null values: the keys of a capped `values` partial (exact up to the cap)."""
     x = args["x"]
     assert isinstance(x, Row)
-    p = ctx.add(Partial("values", x.sql, _filter(ctx, *x.filters)))
-    return Agg(final.CountDistinct(p.key), f"count_distinct({x.label})")
+    p = ctx.add(Partial("values", x.sql, _filter(ctx, *x.filters), cap=COUNT_DISTINCT_CAP))
+    return Agg(final.CountDistinct(p.key, COUNT_DISTINCT_CAP), f"count_distinct({x.label})")
 
 
 def quantile(ctx: CallContext, args: Mapping[str, Value]) -> Value:
@@ -100,16 +106,20 @@ def quantile(ctx: CallContext, args: Mapping[str, Value]) -> Value:
                f"quantile({x.label}, {q.value})")
 
 
-def actuals_count(ctx: CallContext, args: Mapping[str, Value]) -> Value:
-    """Rows where at least one actual column is not null."""
-    actuals = ctx.schema.group("actuals")
-    if not actuals:
-        ctx.fail("the model has no actuals; declare them in telltale.yml (actuals: {name: kind})")
+def labelled_condition(schema: ModelSchema) -> exp.Expression | None:
+    """Rows that have a label: at least one actual column is not null (None: no actuals)."""
     cond: exp.Expression | None = None
-    for info in actuals.values():
+    for info in schema.group("actuals").values():
         test = sqlbuild.is_null(exp.column(info.column, quoted=True), negated=True)
         cond = test if cond is None else sqlbuild.or_(cond, test)
-    assert cond is not None
+    return cond
+
+
+def actuals_count(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """Rows where at least one actual column is not null."""
+    cond = labelled_condition(ctx.schema)
+    if cond is None:
+        ctx.fail("the model has no actuals; declare them in telltale.yml (actuals: {name: kind})")
     return _ref(ctx, Partial("count", None, _filter(ctx, cond)), "actuals_count()")
 
 

@@ -10,12 +10,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from telltale.metric_dsl import ast
 from telltale.metric_dsl.binding import check_keywords
-from telltale.metric_dsl.diagnostics import did_you_mean, error_at, listing
+from telltale.metric_dsl.diagnostics import closest, did_you_mean, error_at, listing
 from telltale.metric_dsl.schema import GROUPS, MODEL_TYPES, FieldInfo, ModelSchema
 from telltale.metric_dsl.signature import DEFAULT_MARKERS, KINDS, REQUIRED, ROW_PARAM_KINDS
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
@@ -198,6 +199,9 @@ def check_definitions(defs: Sequence[ast.MetricDef], builtins: Mapping[str, Sequ
 # ---------------------------------------------------------------- checks against a model
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")   # the grammar's NAME
+
+
 def resolve_field(node: ast.Field, schema: ModelSchema) -> FieldInfo:
     """The FieldInfo of `group.name`, or a DSLError with a did-you-mean."""
     if node.group not in GROUPS:
@@ -213,9 +217,11 @@ def resolve_field(node: ast.Field, schema: ModelSchema) -> FieldInfo:
     if not fields:
         raise error_at(node.pos, f"unknown field {node.text}: the model has no {node.group}; declare "
                                  f"them in telltale.yml ({node.group}: {{name: kind}})")
-    best = did_you_mean(node.name, fields)
+    best = closest(node.name, fields)
+    if best and not _PLAIN_NAME.fullmatch(best):   # an odd name is only written in backquotes
+        return _raise(node.pos, f"unknown field {node.text} (did you mean {node.group}.`{best}`?)")
     if best:
-        return _raise(node.pos, f"unknown field {node.text}{best}")
+        return _raise(node.pos, f"unknown field {node.text} (did you mean {best}?)")
     return _raise(node.pos, f"unknown field {node.text}; the model's {node.group} are "
                             f"{listing(fields)}")
 
@@ -264,8 +270,9 @@ def comparison_problem(op: str, left: Value, right: Value) -> str | None:
             return None
         if other_kind == "boolean":
             return f"{left.describe()} can only be compared with == or !=, not {op}"
+        example = left.label if left.field is not None else f"({left.label})"
         return (f"{left.describe()} cannot be compared with {other}; compare it with True or "
-                f"False, e.g. {left.label} == True")
+                f"False, e.g. {example} == True")
     # categorical
     if other_kind == "boolean":
         return (f"{left.describe()} cannot be compared with {other}; compare it with a string "

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from telltale.metric_dsl import ast, final
+from telltale.metric_dsl.aggregates import labelled_condition
 from telltale.metric_dsl.diagnostics import error_at
 from telltale.metric_dsl.elaborate import Elaborator, Scope
 from telltale.metric_dsl.final import Outcome
@@ -80,8 +81,16 @@ def _finish(name: str, v: Value, pos: ast.Pos, el: Elaborator) -> CompiledMetric
                         "such as count() or mean(features.x), or a number")
 
 
-def compile_metric(library: MetricLibrary, name: str, schema: ModelSchema) -> CompiledMetric:
-    """Compile a user metric or a built-in (with default arguments) for one model."""
+def _scope(schema: ModelSchema, labelled: bool) -> Scope:
+    """The outermost scope; `labelled`: every aggregate reads only rows that have a label."""
+    cond = labelled_condition(schema) if labelled else None
+    return Scope(filters=(cond,)) if cond is not None else Scope()
+
+
+def compile_metric(library: MetricLibrary, name: str, schema: ModelSchema, *,
+                   labelled: bool = False) -> CompiledMetric:
+    """Compile a user metric or a built-in (with default arguments) for one model
+    (`labelled`: over the rows that have a label, as performance_degradation asks)."""
     el = Elaborator(library, schema)
     d = library.user.get(name)
     if d is not None:
@@ -94,7 +103,7 @@ def compile_metric(library: MetricLibrary, name: str, schema: ModelSchema) -> Co
         raise DSLError(unknown_name_message(name, False, (), library.user, library.builtins),
                        file="<metric>", line=1, column=1)
     try:
-        value = el.call(ast.Call(name, (), (), pos), Scope(), bare=True, top=True)
+        value = el.call(ast.Call(name, (), (), pos), _scope(schema, labelled), bare=True, top=True)
         return _finish(name, value, d.body.pos if d is not None else pos, el)
     except RecursionError:  # a last guard: the limits in parser.py and limits.py come first
         raise error_at(pos, too_large_message(f"metric {name}", "it nests too deeply to "
@@ -103,20 +112,21 @@ def compile_metric(library: MetricLibrary, name: str, schema: ModelSchema) -> Co
 
 def compile_expression(text: str, schema: ModelSchema, *, source: str = "telltale.yml",
                        library: MetricLibrary | None = None, line: int = 1,
-                       column: int = 1) -> CompiledMetric:
+                       column: int = 1, labelled: bool = False) -> CompiledMetric:
     """Compile a metric written inline in the config (e.g. `f1`, `mean(features.age)`).
 
     `library` gives access to the user's metrics (`metric: approval_rate`); by default only
     built-ins are known. Built-in model metrics used without arguments take the model's
     first prediction and its first actual of a fitting kind. `line`/`column` say where the
-    text starts in `source`, so errors point into telltale.yml.
+    text starts in `source`, so errors point into telltale.yml. `labelled`: over the rows
+    that have a label.
     """
     lib = library if library is not None else stdlib_library()
     padded = "\n" * max(line - 1, 0) + " " * max(column - 1, 0) + text
     node = parse_expression(padded, source)
     el = Elaborator(lib, schema)
     try:
-        value = el.value(node, Scope())
+        value = el.value(node, _scope(schema, labelled))
         return _finish(text.strip(), value, node.pos, el)
     except RecursionError:  # a last guard: the limits in parser.py and limits.py come first
         raise error_at(node.pos, too_large_message(f"metric {text.strip()[:40]}",

@@ -43,9 +43,6 @@ from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value, const_kind
 from telltale.errors import DSLError
 from telltale.core.partials import Partial, PartialValues
 
-MAX_DEPTH = 64
-
-
 @dataclass(frozen=True)
 class Frame:
     """The outermost call into a metric written in the language (for error locations)."""
@@ -62,7 +59,6 @@ class Scope:
     params: Mapping[str, Value] = field(default_factory=dict)
     filters: tuple[exp.Expression, ...] = ()
     frame: Frame | None = None
-    depth: int = 0
 
 
 @dataclass
@@ -238,8 +234,6 @@ class Elaborator:
 
         `top` marks the metric being compiled itself: errors in its body keep their place.
         """
-        if scope.depth > MAX_DEPTH:
-            self.fail(node.pos, f"metrics nest deeper than {MAX_DEPTH} calls; is there a cycle?", scope)
         sig, impl, definition = self._target(node, scope)
         if bare and not sig.all_defaulted():
             missing = [p.name for p in sig.params if p.required]
@@ -268,7 +262,7 @@ class Elaborator:
             frame = Frame(definition.name, node.pos, True)
         elif frame is None and not top:
             frame = Frame(definition.name, node.pos, False)
-        inner = Scope(args, filters, frame, scope.depth + 1)
+        inner = Scope(args, filters, frame)
         result = self._bounded(self.value(definition.body, inner), node, scope)
         if isinstance(result, Agg):
             return Agg(result.final, f"{node.name}(...)")
@@ -395,10 +389,9 @@ class Elaborator:
             want = bool(other.value) == (node.op == "==")
             sql = row.sql.copy() if want else sqlbuild.not_(row.sql)
             return Row(sql, "boolean", filters, f"{row.label} {node.op} {other.value}")
-        sa = a.sql if isinstance(a, Row) else sqlbuild.literal(a.value)
-        sb = b.sql if isinstance(b, Row) else sqlbuild.literal(b.value)
-        label = f"{_label(a)} {node.op} {_label(b)}"
-        return Row(sqlbuild.compare(node.op, sa, sb), "boolean", filters, label)
+        text = row.kind == "categorical" and isinstance(other, Const) and other.kind == "number"
+        sql = sqlbuild.compare(node.op, _operand_sql(a, text), _operand_sql(b, text))
+        return Row(sql, "boolean", filters, f"{_label(a)} {node.op} {_label(b)}")
 
     def is_none(self, node: ast.IsNone, scope: Scope) -> Value:
         """`x is None` / `x is not None`."""
@@ -427,7 +420,10 @@ class Elaborator:
         if isinstance(v, Const):
             return Const((v.value in [c.value for c in items]) != node.negated, "boolean")
         assert isinstance(v, Row)
-        return Row(sqlbuild.in_list(v.sql, [c.value for c in items], node.negated), "boolean",
+        text = v.kind == "categorical" and any(c.kind == "number" for c in items)
+        values = [sqlbuild.number_text(c.value) if text and c.kind == "number" else c.value
+                  for c in items]
+        return Row(sqlbuild.in_list(_operand_sql(v, text), values, node.negated), "boolean",
                    v.filters, f"{v.label} in (...)")
 
     def logic(self, node: ast.BoolOp | ast.Not, scope: Scope) -> Value:
@@ -460,6 +456,16 @@ def _const_compare(op: str, a: Any, b: Any) -> bool:
     if op == "!=":
         return bool(a != b)
     return bool({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op])
+
+
+def _operand_sql(v: Row | Const, text: bool) -> exp.Expression:
+    """The SQL of a comparison's operand; with `text` (a categorical field compared with a
+    number) the field and the number compare as text (see `sqlbuild.as_text`)."""
+    if isinstance(v, Row):
+        return sqlbuild.as_text(v.sql) if text else v.sql
+    if text and v.kind == "number":
+        return sqlbuild.literal(sqlbuild.number_text(v.value))
+    return sqlbuild.literal(v.value)
 
 
 def _label(v: Row | Const) -> str:

@@ -323,18 +323,27 @@ class Quantile(_Node):
 
 @dataclass(frozen=True)
 class CountDistinct(_Node):
-    """The number of distinct non-null values in a `values` partial."""
+    """The number of distinct non-null values in a `values` partial cut at `cap` per bucket."""
 
     values_key: str
+    cap: int = 0
 
     def compute(self, values: PartialValues) -> float:
-        """Keys with a positive count (a null key never counts)."""
+        """Keys with a positive count (a null key never counts); an error when a bucket was
+        cut (its other values are merged under `__other__`, so they cannot be counted)."""
+        from telltale.stats.categorical import OTHER
+
         counts = values.get(self.values_key) or {}
+        if (counts.get(OTHER) or 0) > 0:
+            raise Undefined(f"{self.describe()} has more than {self.cap} distinct values in a time "
+                            "bucket, so their number is not known exactly; count a coarser "
+                            "expression or filter the rows", error=True)
         return float(sum(1 for k, n in counts.items() if k is not None and (n or 0) > 0))
 
     def describe(self) -> str:
         """count_distinct(x) as text."""
-        return "count_distinct" + key_text(self.values_key).removeprefix("values")
+        text = key_text(self.values_key).removeprefix("values")
+        return "count_distinct" + text.replace(f", max {self.cap})", ")", 1)
 
     def refs(self) -> Iterator[str]:
         """The values partial key."""

@@ -100,11 +100,12 @@ class MetricLibrary:
             return [def_signature(self.user[name])]
         return [i.signature for i in self.builtins.get(name, ())]
 
-    def compile(self, name: str, schema: ModelSchema) -> CompiledMetric:
-        """Compile a user metric or a built-in (with default arguments) for one model."""
+    def compile(self, name: str, schema: ModelSchema, *, labelled: bool = False) -> CompiledMetric:
+        """Compile a user metric or a built-in (with default arguments) for one model
+        (`labelled`: over the rows that have a label)."""
         from telltale.metric_dsl.compiler import compile_metric
 
-        return compile_metric(self, name, schema)
+        return compile_metric(self, name, schema, labelled=labelled)
 
     def compile_many(self, names: Iterable[str], schema: ModelSchema) -> tuple[CompiledMetric, ...]:
         """Compile several metrics for one model (their partials overlap: see all_partials)."""
@@ -252,7 +253,7 @@ def load_library(paths: list[Path], *, base: Path | None = None) -> MetricLibrar
     for p in paths:
         path = Path(p)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")    # a leading byte-order mark is dropped
         except OSError as e:
             raise DSLError(f"cannot read metric file: {e.strerror or e}; check the `metrics:` globs "
                            "in telltale.yml", file=_display(path, base), line=0, column=0) from None

@@ -16,7 +16,10 @@ from telltale.metric_dsl.context import CallContext
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
 
 
-def positive_sql(x: Row, threshold: float = 0.5) -> exp.Expression:
+DEFAULT_THRESHOLD = 0.5
+
+
+def positive_sql(x: Row, threshold: float = DEFAULT_THRESHOLD) -> exp.Expression:
     """A boolean is used as is; a numeric value is positive when >= threshold."""
     if x.kind == "boolean":
         return x.sql.copy()
@@ -27,10 +30,16 @@ def positive(ctx: CallContext, args: Mapping[str, Value]) -> Value:
     """positive(x, threshold=0.5): the row counts as a positive prediction or label."""
     x = args["x"]
     t = args.get("threshold")
-    threshold = float(t.value) if isinstance(t, Const) and t.value is not None else 0.5
+    threshold = float(t.value) if isinstance(t, Const) and t.value is not None else DEFAULT_THRESHOLD
     if isinstance(x, Const):
         return Const(bool(x.value) if x.kind == "boolean" else float(x.value) >= threshold, "boolean")
     assert isinstance(x, Row)
+    if x.kind == "boolean" and threshold != DEFAULT_THRESHOLD:
+        score = ctx.schema.first("predictions", ("numeric",))
+        example = f"predictions.{score[0]}" if score else "a numeric prediction"
+        ctx.fail(f"threshold={threshold:g} applies to a numeric score, but {x.label} is boolean "
+                 f"and is used as is, so the threshold would change nothing; pass a score such "
+                 f"as {example}, or drop threshold=")
     return Row(positive_sql(x, threshold), "boolean", x.filters, f"positive({x.label})")
 
 

@@ -81,6 +81,20 @@ def compare(op: str, left: exp.Expression, right: exp.Expression) -> exp.Express
     return COMPARISONS[op](this=paren(left.copy()), expression=paren(right.copy()))
 
 
+def as_text(e: exp.Expression) -> exp.Expression:
+    """e cast to text: a categorical field compared with a number compares its text, so
+    that `features.cat == 1` runs on a VARCHAR column (no implicit cast of 'a' to a number
+    fails) as well as on an INTEGER one."""
+    return exp.cast(e.copy(), exp.DataType.Type.VARCHAR)
+
+
+def number_text(value: float | int) -> str:
+    """How a number constant reads as a category: `1` and `1.0` are '1', `2.5` is '2.5'."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 63:
+        return str(int(value))
+    return str(value) if isinstance(value, int) else repr(value)
+
+
 def is_null(e: exp.Expression, negated: bool = False) -> exp.Expression:
     """e IS NULL / NOT e IS NULL."""
     test = exp.Is(this=paren(e.copy()), expression=exp.Null())

@@ -126,6 +126,10 @@ def translate(e: UnexpectedInput, text: str, path: str, parser: Lark) -> DSLErro
         expected = _accepted(e)
         if tok.type == "$END":
             line, column = _end_position(text)
+        if tok.type == "COMP_OP" and "COMP_OP" not in expected and expected & {"AND", "OR"}:   # a < x < b
+            msg = (f"unexpected {_found(tok)}; comparisons cannot be chained (a < x < b); write "
+                   "a < x and x < b")
+            return DSLError(msg, file=path, line=line, column=column)
         msg = f"unexpected {_found(tok)}; expected {describe_expected(expected)}"
         msg += _hint(tok.type, str(tok), expected, column)
         return DSLError(msg, file=path, line=line, column=column)

@@ -88,6 +88,14 @@ def monitors() -> list[dict[str, Any]]:
                          ("dsl label rate", "mean(actuals.label)")):
         mons.append({"name": name, "model": "m", "type": "custom_metric", "metric": metric,
                      "detection": {"absolute": {"max": 1e300}}})
+    # categorical fields compared with numbers compare as text, on an INTEGER and a VARCHAR column
+    mons.append({"name": "dsl category vs number", "model": WIDE, "type": "custom_metric",
+                 "metric": f"count([features.n_int in ({', '.join(map(str, range(-300, 300)))}) "
+                           "or features.n_int == 400.0]) + 1000 * count([features.category != 1])",
+                 "detection": {"absolute": {"max": 1e300}}})
+    mons.append({"name": "dsl distinct", "model": WIDE, "type": "custom_metric", "segment": "all",
+                 "metric": "count_distinct(features.n_int) + 10000 * count_distinct(features.category)",
+                 "detection": {"absolute": {"max": 1e300}}})
     mons.append({"name": "mae", "model": "m", "type": "performance_degradation", "metric": "mae",
                  "detection": {"change": {"percent": 10}}})
     mons.append({"name": "fresh", "model": "m", "type": "model_staleness", "max_age": "2d"})

@@ -174,6 +174,11 @@ class _Checker:
                          f"to models.{model_name}")
 
     def segment(self, base: Path_, mon: MonitorBase, model: ModelConfig) -> None:
+        if isinstance(mon, ModelStalenessMonitor):
+            for key in ("segment", "baseline"):   # (min_rows is documented as not applying)
+                if key in mon.model_fields_set and getattr(mon, key) is not None:
+                    self.add(base + (key,), f"model_staleness does not take {key}: it watches the "
+                             "newest prediction (or version) of the whole model; remove it")
         if mon.segment == "all" and not model.segments:
             self.add(base + ("segment",), f"segment: all needs segments on model {mon.model}; "
                      f"add e.g. segments: [region] to models.{mon.model}, or remove segment")

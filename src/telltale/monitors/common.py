@@ -193,23 +193,37 @@ def make_result(cfg: MonitorBase, ctx: EvalContext, *, column: str | None, segme
 
 
 def per_window_baseline(ctx: EvalContext, fn: ValueFn, segment: dict | None,
-                        extensive: bool | None = None) -> float | None:
+                        extensive: bool | str | None = None) -> float | None:
     """The baseline's value on the focal window's scale.
 
     Counts and sums ("extensive" values) are scaled to the focal window's length, e.g. the
     baseline's mean rows per day; ratios are taken over the whole baseline. When
     `extensive` is None it is detected: a value that is the sum of its per-window values
-    is extensive.
+    is extensive. `extensive="affine"` (a metric language formula such as `count() + 1`):
+    the value is computed from the baseline's count and sum partials scaled to the focal
+    window's length.
     """
     if ctx.baseline is None:
         return None
-    pooled = fn(ctx.values(ctx.baseline, segment))
+    values = ctx.values(ctx.baseline, segment)
+    pooled = fn(values)
     if pooled is None or ctx.baseline == TRAINING:
         return pooled   # a training set has no time: its value is taken as is
     scale = ctx.focal.length / ctx.baseline.length
+    if extensive == "affine":
+        return fn(scaled_counts(values, scale))
     if extensive is None:
         extensive = _is_additive(ctx, fn, segment, pooled)
     return pooled * scale if extensive else pooled
+
+
+def scaled_counts(values: PartialValues, scale: float) -> PartialValues:
+    """The values with every count and sum partial multiplied by `scale`."""
+    def one(key: str, v: Any) -> Any:
+        if key.split("|", 1)[0] in ("count", "sum") and v is not None:
+            return float(v) * scale
+        return v
+    return PartialValues({k: one(k, v) for k, v in values.values.items()}, values.grids)
 
 
 def _is_additive(ctx: EvalContext, fn: ValueFn, segment: dict | None, pooled: float) -> bool:
@@ -224,7 +238,7 @@ def _is_additive(ctx: EvalContext, fn: ValueFn, segment: dict | None, pooled: fl
 
 
 def detect(cfg: MonitorBase, ctx: EvalContext, fn: ValueFn, value: float, segment: dict | None,
-           extensive: bool | None = None) -> tuple[Verdict | None, TimeRange | None, dict[str, Any]]:
+           extensive: bool | str | None = None) -> tuple[Verdict | None, TimeRange | None, dict[str, Any]]:
     """Apply the monitor's detection to a value: (verdict, baseline range used, extras)."""
     det = cfg.detection_rule
     if det is None:
@@ -238,21 +252,28 @@ def detect(cfg: MonitorBase, ctx: EvalContext, fn: ValueFn, value: float, segmen
         return verdict, ctx.baseline, {"baseline_value": _json_number(base)}
     if isinstance(rule, AnomalyRule):
         windows = history_windows(ctx, rule)
-        sides = [ctx.values(w, segment) for w in windows]
+        # a past window with fewer than min_rows rows has no value, as a focal one would not
+        sides = [v for w in windows if _enough_rows(cfg, v := ctx.values(w, segment))]
         span = TimeRange(windows[-1].start, ctx.focal.start) if windows else None
         with_rows = sum(1 for v in sides if has_rows(v))
         if with_rows < rule.min_history:
             where = f"segment {segment_label(segment)}" if segment else "the model"
+            enough = f"at least {cfg.min_rows} rows (min_rows)" if cfg.min_rows > 0 else "rows"
             return (Verdict(False, {"sensitivity": rule.sensitivity},
-                            f"{where} has rows in {with_rows} of the {len(windows)} past window(s); "
+                            f"{where} has {enough} in {with_rows} of the {len(windows)} past window(s); "
                             f"at least {rule.min_history} are needed to judge anomalies (min_history)",
                             status="no_data"), span, {})
         past = [fn(v) for v in sides]
         return anomaly(value, past, rule.sensitivity, rule.direction, rule.method, rule.min_history), span, {}
-    return _compare_segment(ctx, fn, value, rule)
+    return _compare_segment(cfg, ctx, fn, value, rule)
 
 
-def _compare_segment(ctx: EvalContext, fn: ValueFn, value: float,
+def _enough_rows(cfg: MonitorBase, values: PartialValues) -> bool:
+    """Whether a window holds at least the monitor's min_rows rows."""
+    return cfg.min_rows <= 0 or int(values.get(count_rows()) or 0) >= cfg.min_rows
+
+
+def _compare_segment(cfg: MonitorBase, ctx: EvalContext, fn: ValueFn, value: float,
                      rule: CompareSegmentRule) -> tuple[Verdict | None, TimeRange | None, dict[str, Any]]:
     """The value vs the same value on one segment (or all rows) in the same window."""
     other = None if rule.value == "all" else {rule.column: _seg_text(rule.value)}
@@ -261,6 +282,11 @@ def _compare_segment(ctx: EvalContext, fn: ValueFn, value: float,
     if not has_rows(other_values):
         return (Verdict(False, {"percent": rule.percent}, f"the compared {name} has no rows in the "
                         f"window ({span_text(ctx.focal)})", status="no_data"), None, {})
+    if not _enough_rows(cfg, other_values):
+        rows = int(other_values.get(count_rows()) or 0)
+        return (Verdict(False, {"percent": rule.percent}, f"the compared {name} has only {rows} row(s) "
+                        f"in the window ({span_text(ctx.focal)}), fewer than min_rows: {cfg.min_rows}",
+                        status="no_data"), None, {})
     ref = fn(other_values)
     if ref is None:
         return (Verdict(False, {"percent": rule.percent}, f"the compared {name} has no value in the "

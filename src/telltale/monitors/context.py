@@ -86,7 +86,7 @@ class EvalContext:
     segments: tuple[str, ...]
     merged: Callable[[TimeRange, dict[str, str | None] | None], PartialValues]
     segment_values: Callable[[TimeRange], dict[str, list[str | None]]]
-    compile_metric: Callable[[str], CompiledMetric]
+    compile_metric: Callable[[str, bool], CompiledMetric]   # (metric, labelled rows only)
     monitor_columns: Callable[[MonitorBase], list[Field]]
     answer: Any = None
     """The decoded answer of the monitor's own query (a type with a query hook), else None."""

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, ClassVar
 
 from telltale.configbase.values import Name
 from telltale.core.fields import Field
 from telltale.core.partials import Partial, PartialValues
 from telltale.core.results import MonitorResult, Status
 from telltale.metric_dsl.compiler import CompiledMetric
+from telltale.metric_dsl.scaling import is_extensive
 from telltale.monitors.base import DetectionMonitor
 from telltale.monitors.common import detect, make_result, segments_for
 from telltale.monitors.context import EvalContext, column_partials, non_finite
@@ -20,6 +21,7 @@ class MetricMonitorBase(DetectionMonitor):
     """The parameter of both metric types: `metric`, a DSL metric or a built-in."""
 
     metric: Name
+    labelled_rows: ClassVar[bool] = False   # performance_degradation: only rows with a label
 
 
 def _read_fields(ctx: EvalContext, compiled: CompiledMetric) -> list[Field]:
@@ -39,7 +41,7 @@ def _non_finite_counts(ctx: EvalContext, compiled: CompiledMetric) -> list[Parti
 
 def requests(cfg: MetricMonitorBase, ctx: EvalContext) -> set[Partial]:
     """The partials of the compiled DSL metric, plus NaN/inf counts of the columns it reads."""
-    compiled = ctx.compile_metric(cfg.metric)
+    compiled = ctx.compile_metric(cfg.metric, cfg.labelled_rows)
     return set(compiled.partials) | set(_non_finite_counts(ctx, compiled))
 
 
@@ -50,8 +52,9 @@ def evaluate(cfg: MetricMonitorBase, ctx: EvalContext) -> list[MonitorResult]:
     infinity makes them infinite, so such a value is an `error` naming the metric and
     saying how many NaN/infinite values each column it reads holds in the window.
     """
-    compiled = ctx.compile_metric(cfg.metric)
+    compiled = ctx.compile_metric(cfg.metric, cfg.labelled_rows)
     fn: Callable[[PartialValues], float | None] = compiled.evaluate
+    extensive = is_extensive(compiled.final)   # counts per window of the focal length
     results = []
     for seg in segments_for(cfg, ctx):
         focal = ctx.values(ctx.focal, seg)
@@ -59,7 +62,7 @@ def evaluate(cfg: MetricMonitorBase, ctx: EvalContext) -> list[MonitorResult]:
         value = out.value
         verdict, base_rng, extra = None, None, {}   # type: ignore[var-annotated]
         if value is not None and math.isfinite(value):
-            verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg)
+            verdict, base_rng, extra = detect(cfg, ctx, fn, value, seg, extensive=extensive)
         error: str | None = None
         status: Status | None = None
         counts = {f.name: n for f in _read_fields(ctx, compiled) if (n := non_finite(f, focal))}

@@ -3,7 +3,7 @@ window's labelled rows, vs a detection."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from telltale.monitors import dsl_metric
 from telltale.monitors.base import MonitorType
@@ -13,6 +13,7 @@ class PerformanceDegradationMonitor(dsl_metric.MetricMonitorBase):
     """A performance metric (f1, auc_roc, rmse, or a DSL metric) over labelled rows."""
 
     type: Literal["performance_degradation"]
+    labelled_rows: ClassVar[bool] = True
 
 
 MONITOR = MonitorType(PerformanceDegradationMonitor, dsl_metric.evaluate, dsl_metric.requests)

@@ -26,7 +26,7 @@ class MetricCompiler:
     def __init__(self, project: Any, library: Any = None) -> None:
         self.project = project
         self._library = library
-        self._cache: dict[tuple[str, str], Any] = {}
+        self._cache: dict[tuple[str, str, bool], Any] = {}
         if library is None and project.metric_files:
             self._library = self._load()     # the project's own files are checked up front
 
@@ -87,24 +87,26 @@ class MetricCompiler:
                 sources = [s for s in sources if s not in dropped]
         return cls(project, library or stdlib_library()), errors, skipped
 
-    def compile(self, model: str, text: str, at: tuple[int, int] | None = None) -> Any:
+    def compile(self, model: str, text: str, at: tuple[int, int] | None = None,
+                labelled: bool = False) -> Any:
         """A CompiledMetric for a metric name or an inline expression on a model.
 
         `at` is where the expression is written in telltale.yml (line, column), so an
-        error in an inline metric points there.
+        error in an inline metric points there. `labelled`: over the rows that have a label
+        (performance_degradation).
         """
-        key = (model, text)
+        key = (model, text, labelled)
         if key not in self._cache:
             from telltale.metric_dsl import compile_expression
 
             schema = model_schema(self.project, model)
             if text in self.library.user:
-                self._cache[key] = self.library.compile(text, schema)
+                self._cache[key] = self.library.compile(text, schema, labelled=labelled)
             else:
                 line, column = at or (1, 1)
                 self._cache[key] = compile_expression(text, schema, library=self.library,
                                                       source=self.project.config_path.name,
-                                                      line=line, column=column)
+                                                      line=line, column=column, labelled=labelled)
         return self._cache[key]
 
     def check(self, monitors: list[Any]) -> None:
@@ -130,7 +132,7 @@ class MetricCompiler:
             index = next(i for i, c in enumerate(every) if c is m)
             at = self.project.source_map.value_at(("monitors", index, "metric"))
             try:
-                self.compile(m.model, str(m.metric), at)
+                self.compile(m.model, str(m.metric), at, labelled=m.labelled_rows)
             except DSLError as exc:
                 out.append(exc)
                 if first:

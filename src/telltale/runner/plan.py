@@ -110,7 +110,7 @@ class ModelPlan:
             baseline=base, at=self.at, step=self.spec.step, segments=self.spec.segments,
             version=self.spec.version if self.spec.version not in self.cfg.segments else None,
             merged=merged, segment_values=self.book.segment_values,
-            compile_metric=lambda text: self.compiler.compile(self.name, text),
+            compile_metric=lambda text, labelled: self.compiler.compile(self.name, text, labelled=labelled),
             monitor_columns=lambda c: [self.fields[f"{f.group}.{f.name}"]
                                        for f in self.project.monitor_columns(c)])
 

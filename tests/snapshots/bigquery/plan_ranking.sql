@@ -67,6 +67,7 @@ FROM (
         NOT `qid` IS NULL
         AND ABS(CAST(`score` AS FLOAT64)) <= 1.7976931348623157e+308
         AND ABS(CAST(`relevance` AS FLOAT64)) <= 1.7976931348623157e+308
+        AND NOT `relevance` IS NULL
     ) AS r
   ) AS w
   GROUP BY
@@ -127,6 +128,7 @@ FROM (
         NOT `qid` IS NULL
         AND ABS(CAST(`score` AS FLOAT64)) <= 1.7976931348623157e+308
         AND ABS(CAST(`relevance` AS FLOAT64)) <= 1.7976931348623157e+308
+        AND NOT `relevance` IS NULL
     ) AS r
   ) AS w
   GROUP BY

@@ -109,9 +109,24 @@ SELECT
   COUNT(`spend`) AS p0,
   COUNT(CASE WHEN `spend` > 100 THEN `spend` END) AS p1,
   COUNT(`tenure`) AS p2,
-  COUNT(CASE WHEN `will_churn` AND `churned` THEN `will_churn` END) AS p3,
-  COUNT(CASE WHEN `will_churn` AND NOT `churned` THEN `will_churn` END) AS p4,
-  COUNT(CASE WHEN NOT `will_churn` AND `churned` THEN `will_churn` END) AS p5,
+  COUNT(
+    CASE
+      WHEN NOT `churned` IS NULL AND `will_churn` AND `churned`
+      THEN `will_churn`
+    END
+  ) AS p3,
+  COUNT(
+    CASE
+      WHEN NOT `churned` IS NULL AND `will_churn` AND NOT `churned`
+      THEN `will_churn`
+    END
+  ) AS p4,
+  COUNT(
+    CASE
+      WHEN NOT `churned` IS NULL AND NOT `will_churn` AND `churned`
+      THEN `will_churn`
+    END
+  ) AS p5,
   COUNT(*) AS p6,
   COUNT(CASE WHEN ABS(CAST(`spend` AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p7,
   COUNT(CASE WHEN ABS(CAST(`tenure` AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p8,

@@ -97,9 +97,24 @@ SELECT
   COUNT("spend") AS p0,
   COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
   COUNT("tenure") AS p2,
-  COUNT(CASE WHEN "will_churn" AND "churned" THEN "will_churn" END) AS p3,
-  COUNT(CASE WHEN "will_churn" AND NOT "churned" THEN "will_churn" END) AS p4,
-  COUNT(CASE WHEN NOT "will_churn" AND "churned" THEN "will_churn" END) AS p5,
+  COUNT(
+    CASE
+      WHEN NOT "churned" IS NULL AND "will_churn" AND "churned"
+      THEN "will_churn"
+    END
+  ) AS p3,
+  COUNT(
+    CASE
+      WHEN NOT "churned" IS NULL AND "will_churn" AND NOT "churned"
+      THEN "will_churn"
+    END
+  ) AS p4,
+  COUNT(
+    CASE
+      WHEN NOT "churned" IS NULL AND NOT "will_churn" AND "churned"
+      THEN "will_churn"
+    END
+  ) AS p5,
   COUNT(*) AS p6,
   COUNT(
     CASE

@@ -67,6 +67,7 @@ FROM (
         NOT "qid" IS NULL
         AND ABS(CAST("score" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
         AND ABS(CAST("relevance" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+        AND NOT "relevance" IS NULL
     ) AS r
   ) AS w
   GROUP BY
@@ -141,6 +142,7 @@ FROM (
         NOT "qid" IS NULL
         AND ABS(CAST("score" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
         AND ABS(CAST("relevance" AS DOUBLE PRECISION)) <= 1.7976931348623157e+308
+        AND NOT "relevance" IS NULL
     ) AS r
   ) AS w
   GROUP BY

@@ -69,6 +69,7 @@ FROM (
         NOT "qid" IS NULL
         AND ABS(CAST("score" AS DOUBLE)) <= 1.7976931348623157e+308
         AND ABS(CAST("relevance" AS DOUBLE)) <= 1.7976931348623157e+308
+        AND NOT "relevance" IS NULL
     ) AS r
   ) AS w
   GROUP BY
@@ -130,6 +131,7 @@ FROM (
         NOT "qid" IS NULL
         AND ABS(CAST("score" AS DOUBLE)) <= 1.7976931348623157e+308
         AND ABS(CAST("relevance" AS DOUBLE)) <= 1.7976931348623157e+308
+        AND NOT "relevance" IS NULL
     ) AS r
   ) AS w
   GROUP BY

@@ -102,8 +102,17 @@ CASES = [
     ("metric a = mae(predictions.score, actuals.defaulted)", "1:35",
      "mae(): argument label must be a numeric field or expression, got boolean field actuals.defaulted; "
      "pass e.g. actuals.label01"),
+    # an odd name is suggested as it must be written, in backquotes
+    ("metric a = mean(features.annual_premium)", "1:17",
+     "unknown field features.annual_premium (did you mean features.`annual premium`?)"),
     ("metric a = ndcg_at_k(predictions.score, actuals.defaulted)", "1:12",
      "ndcg_at_k is a ranking metric and the model is binary; ranking metrics need a ranking model"),
+    # a chained comparison (Python allows 18 < x < 30): said so, not "expected ... == ..."
+    ("metric a = count([18 < features.age < 30])", "1:37",
+     "unexpected '<'; comparisons cannot be chained (a < x < b); write a < x and x < b"),
+    # the example it gives parses: (a > 1) == True, not a > 1 == True (a chained comparison)
+    ("metric a = count([(features.age > 1) > 0])", "1:20",
+     "cannot be compared with a number; compare it with True or False, e.g. (features.age > 1) == True"),
 ]
 
 

@@ -62,7 +62,7 @@ def context(fields: list[Field], buckets: dict[tuple[datetime, str], dict[str, A
         model="m", model_type="regression", fields={f"{f.group}.{f.name}": f for f in fields},
         focal=focal, baseline=baseline, at=focal.end, step=DAY, segments=segments,
         merged=book.merged, segment_values=book.segment_values,
-        compile_metric=lambda name: None, monitor_columns=lambda cfg: fields)
+        compile_metric=lambda name, labelled=False: None, monitor_columns=lambda cfg: fields)
 
 
 def key(bucket: datetime, segment: dict[str, Any] | None = None) -> tuple[datetime, str]:

@@ -151,7 +151,7 @@ def test_a_metric_monitor_evaluates_its_metric_as_sklearn(type_: str) -> None:
     compiled = compile_expression("mae(predictions.yhat, actuals.y)", SCHEMA, library=stdlib_library())
     rows = list(zip(map(float, yhat), y))
     ctx = context([YHAT, Y], {key(day(7)): dsl_summary(compiled, rows)}, focal=FOCAL, baseline=None)
-    ctx = dataclasses.replace(ctx, compile_metric=lambda name: compiled)
+    ctx = dataclasses.replace(ctx, compile_metric=lambda name, labelled=False: compiled)
     cfg = monitor(type_, metric="mae", detection={"absolute": {"max": 0.3}})
     (r,) = evaluate(cfg, ctx)
     labelled = [(p, t) for p, t in rows if t is not None]
