@@ -174,11 +174,14 @@ class _Checker:
                          f"to models.{model_name}")
 
     def segment(self, base: Path_, mon: MonitorBase, model: ModelConfig) -> None:
-        if isinstance(mon, ModelStalenessMonitor):
-            for key in ("segment", "baseline"):   # (min_rows is documented as not applying)
-                if key in mon.model_fields_set and getattr(mon, key) is not None:
-                    self.add(base + (key,), f"model_staleness does not take {key}: it watches the "
-                             "newest prediction (or version) of the whole model; remove it")
+        if isinstance(mon, ModelStalenessMonitor):   # (min_rows is documented as not applying)
+            if mon.segment is not None:
+                self.add(base + ("segment",), "model_staleness does not take segment: it watches the newest "
+                         "prediction (or version) of the whole model; remove segment (a segment that stops "
+                         "sending shows in a model_activity monitor with segment: all)")
+            if "baseline" in mon.model_fields_set and mon.baseline is not None:
+                self.add(base + ("baseline",), "model_staleness does not take baseline: it watches the "
+                         "newest prediction (or version) of the whole model; remove it")
         if mon.segment == "all" and not model.segments:
             self.add(base + ("segment",), f"segment: all needs segments on model {mon.model}; "
                      f"add e.g. segments: [region] to models.{mon.model}, or remove segment")
@@ -191,10 +194,6 @@ class _Checker:
         elif mon.by_version and isinstance(mon, ModelStalenessMonitor):
             self.add(base + ("by_version",), "model_staleness does not take by_version; write "
                      "on: version to watch the age of the newest version")
-        if mon.segment is not None and isinstance(mon, ModelStalenessMonitor):
-            self.add(base + ("segment",), "model_staleness watches the newest row of the whole model and "
-                     "does not take segment; remove segment (a segment that stops sending shows in a "
-                     "model_activity monitor with segment: all)")
 
     def detection(self, base: Path_, mon: MonitorBase, model: ModelConfig) -> None:
         det = mon.detection_rule
