@@ -61,8 +61,7 @@ def change(value: float, baseline: float | None, percent: float, direction: str 
     margin = abs(baseline) * percent / 100.0
     threshold: dict[str, Any] = {"min": baseline - margin, "max": baseline + margin,
                                  "percent": percent, "baseline_value": baseline}
-    if direction != "both":
-        threshold["direction"] = direction
+    _one_sided(threshold, direction)
     allowed = f"allowed {percent:g}%{'' if direction == 'both' else ' ' + direction}"
     moved_up = value > baseline
     ref = f"the baseline's {_fmt(baseline)}" if source is None else f"{_fmt(baseline)} in {source}"
@@ -78,6 +77,14 @@ def change(value: float, baseline: float | None, percent: float, direction: str 
     if direction == "up" and not moved_up or direction == "down" and moved_up:
         fired = False
     return Verdict(fired, threshold, moved_text)
+
+
+def _one_sided(threshold: dict[str, Any], direction: str) -> None:
+    """With `direction` up (down) only the upper (lower) bound can fire: the other is left
+    out of the threshold, so charts, history and messages show only the bound that applies."""
+    if direction != "both":
+        threshold["direction"] = direction
+        threshold.pop("min" if direction == "up" else "max", None)
 
 
 MIN_HISTORY = ANOMALY_MIN_HISTORY
@@ -149,8 +156,7 @@ def anomaly(value: float, history: list[float | None], sensitivity: float, direc
                                  names[0]: centre, names[1]: spread, "history_points": len(values)}
     if method != "zscore":
         threshold["method"] = method
-    if direction != "both":
-        threshold["direction"] = direction
+    _one_sided(threshold, direction)
     above_band, below_band = value > hi, value < lo
     if spread == 0:
         above_band, below_band = value > centre, value < centre

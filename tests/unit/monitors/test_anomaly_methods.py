@@ -15,7 +15,7 @@ from scipy import stats
 from telltale.configbase.detection import AnomalyRule
 from telltale.core.partials import count_rows
 from telltale.core.timeutil import TimeRange
-from telltale.monitors.detection import anomaly, band_width
+from telltale.monitors.detection import anomaly, band_width, change
 from telltale.monitors.registry import REGISTRY
 
 from _monitor_helpers import context, day, key, monitor
@@ -105,3 +105,20 @@ def test_model_activity_passes_method_and_min_history_through() -> None:
     del six[key(day(0))]
     (n,) = REGISTRY["model_activity"].evaluate(short, context([], six, focal=TimeRange(day(7), day(8)), baseline=None))
     assert n.status == "no_data" and "at least 7 are needed" in n.message
+
+
+@pytest.mark.parametrize("direction, kept, dropped", [("up", "max", "min"), ("down", "min", "max")])
+def test_a_one_way_rule_shows_only_the_bound_that_can_fire(direction: str, kept: str, dropped: str) -> None:
+    """change and anomaly with a direction: the threshold carries the one bound that fires."""
+    history = [10.0, 11.0, 9.0, 10.5, 9.5, 10.0, 10.2, 9.8]
+    both_a = anomaly(10.0, history, 3.0)
+    both_c = change(10.0, 10.0, 20.0)
+    for verdict, both in ((anomaly(10.0, history, 3.0, direction=direction), both_a),
+                          (change(10.0, 10.0, 20.0, direction=direction), both_c)):
+        assert dropped not in verdict.threshold and verdict.threshold["direction"] == direction
+        assert verdict.threshold[kept] == both.threshold[kept]
+        assert {"min", "max"} <= set(both.threshold)
+    # the bound left out is the one that cannot fire: a value far past it stays quiet
+    far = -1e6 if direction == "up" else 1e6
+    assert not anomaly(far, history, 3.0, direction=direction).fired
+    assert not change(far, 10.0, 20.0, direction=direction).fired
