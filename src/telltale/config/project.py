@@ -150,7 +150,7 @@ class Project:
         path = self.resolve_location(source.path) if source.path else None
         return SourceSpec(table=source.table, sql=source.sql, path=path,
                           format=source.file_format if source.path else None,
-                          partitioning=source.partitioning, options=dict(source.options))
+                          partitioning=source.partitioning)
 
     # -- errors that point into telltale.yml ----------------------------------
 

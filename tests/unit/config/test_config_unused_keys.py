@@ -55,3 +55,11 @@ def test_endpoint_is_kept_where_a_connector_reads_it(parse, conn: str):
     if conn.startswith(("{type: s3", "{type: delta")):
         text = text.replace("{table: predictions}", "{path: \"s3://b/p/\"}")
     assert parse(text).config.connections["wh"].endpoint is not None
+
+
+def test_source_options_are_refused(error):
+    """No connector reads `source.options`: an unknown key, with the allowed ones listed."""
+    msg = one(error(BASE.replace("{table: predictions}", "{table: predictions, options: {x: 1}}")))
+    assert msg.startswith("telltale.yml:8:")
+    assert "models.credit.source.options: unknown key 'options'" in msg
+    assert "allowed keys: table, sql, path, format, partitioning" in msg
