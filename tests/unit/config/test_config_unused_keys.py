@@ -63,3 +63,27 @@ def test_source_options_are_refused(error):
     assert msg.startswith("telltale.yml:8:")
     assert "models.credit.source.options: unknown key 'options'" in msg
     assert "allowed keys: table, sql, path, format, partitioning" in msg
+
+
+@pytest.mark.parametrize("url", ["garbage", "''", "\"sqlite//x.db\""])
+def test_store_that_is_not_a_url_is_located(error, url: str):
+    msg = one(error(BASE.replace("version: 1\n", f"version: 1\nstore: {url}\n")))
+    assert msg.startswith("telltale.yml:2:8: store: ")
+    assert "is not a SQLAlchemy URL" in msg and "sqlite:///.telltale/state.db" in msg
+
+
+def test_store_of_an_unknown_backend_is_located(error):
+    msg = one(error(BASE.replace("version: 1\n", "version: 1\nstore: \"nosuchdb://u@h/x\"\n")))
+    assert msg.startswith("telltale.yml:2:8: store: ")
+    assert "nosuchdb" in msg
+
+
+def test_store_url_password_is_not_echoed(error):
+    msg = one(error(BASE.replace("version: 1\n", "version: 1\nstore: \"nosuchdb://u:hunter22@h/x\"\n")))
+    assert "hunter22" not in msg
+
+
+@pytest.mark.parametrize("url", ["sqlite:///.telltale/state.db", "sqlite://", "sqlite:///:memory:",
+                                 "postgresql+psycopg://u@h/db", "sqlite:////tmp/x/state.db"])
+def test_store_urls_still_accepted(parse, url: str):
+    assert parse(BASE.replace("version: 1\n", f"version: 1\nstore: \"{url}\"\n")).config.store == url
