@@ -1,0 +1,77 @@
+"""A hostile user against DESIGN.md: the command line, its exit codes and JSON, and what
+`validate` promises ("checks config and DSL, and that every column exists in the warehouse").
+
+Each test is a place where the product once differed from DESIGN.md or the charter.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from churn_project import CONFIG
+from telltale.cli.main import app
+
+runner = CliRunner()
+AT = "2026-03-13T00:00:00Z"
+
+
+def _project(churn_project: Path, tmp_path: Path, config: str) -> Path:
+    root = tmp_path / "p"
+    shutil.copytree(churn_project, root)
+    (root / "telltale.yml").write_text(config)
+    return root
+
+
+def _training(config: str, monitors: str) -> str:
+    return config.replace("baseline: {window: {last: 28d, skip: 1d}}",
+                          "baseline: {training: {table: training_set}}").split("monitors:\n")[0] + monitors
+
+
+TRAINING_MONITORS = """monitors:
+  - {name: spend drift, model: churn, type: data_drift, columns: [spend], method: psi}
+  - {name: score drift, model: churn, type: prediction_drift, columns: [churn_score], method: js,
+     baseline: {window: {last: 28d, skip: 1d}}}
+"""
+
+
+def test_validate_reports_a_training_set_that_does_not_exist(churn_project: Path, tmp_path: Path) -> None:
+    root = _project(churn_project, tmp_path, _training(CONFIG, TRAINING_MONITORS))
+    res = runner.invoke(app, ["validate", "--project", str(root)])
+    assert res.exit_code == 2, res.output
+    assert "telltale.yml:16:26: cannot read the training set" in res.output
+    assert "training_set" in res.output
+
+
+def test_validate_and_run_report_a_column_the_training_set_lacks(churn_project: Path, tmp_path: Path) -> None:
+    """The baseline's data set must hold every column its monitors compare (a run would
+    fail half-way otherwise); columns no monitor compares with it may be absent."""
+    root = _project(churn_project, tmp_path, _training(CONFIG, TRAINING_MONITORS))
+    con = duckdb.connect(str(root / "wh.duckdb"))
+    con.execute("CREATE TABLE training_set AS SELECT tenure AS spend_usd FROM events LIMIT 100")
+    con.close()
+    res = runner.invoke(app, ["validate", "--project", str(root)])
+    assert res.exit_code == 2, res.output
+    assert ("telltale.yml:16:26: column 'spend' of features.spend is not in the training set "
+            "(columns: spend_usd)") in res.output
+    assert "churn_score" not in res.output          # its monitor compares with a window baseline
+    res = runner.invoke(app, ["run", "--project", str(root), "--at", AT])
+    assert res.exit_code == 2, res.output          # bad input: nothing run, nothing stored
+    assert "is not in the training set" in res.output
+    assert not (root / ".telltale").exists()
+
+
+def test_validate_accepts_a_training_set_with_the_compared_columns(churn_project: Path, tmp_path: Path) -> None:
+    root = _project(churn_project, tmp_path, _training(CONFIG, TRAINING_MONITORS))
+    con = duckdb.connect(str(root / "wh.duckdb"))
+    con.execute("CREATE TABLE training_set AS SELECT spend FROM events LIMIT 100")
+    con.close()
+    res = runner.invoke(app, ["validate", "--project", str(root)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["run", "--project", str(root), "--at", AT, "--json"])
+    assert res.exit_code in (0, 1), res.output
+    assert {r["status"] for r in json.loads(res.stdout)["results"]} <= {"ok", "alert"}
