@@ -75,3 +75,25 @@ def test_validate_accepts_a_training_set_with_the_compared_columns(churn_project
     res = runner.invoke(app, ["run", "--project", str(root), "--at", AT, "--json"])
     assert res.exit_code in (0, 1), res.output
     assert {r["status"] for r in json.loads(res.stdout)["results"]} <= {"ok", "alert"}
+
+
+def test_init_and_demo_take_project_like_every_command(tmp_path: Path) -> None:
+    """DESIGN: every command takes --project DIR; for init and demo it names the new folder."""
+    res = runner.invoke(app, ["init", "--project", str(tmp_path / "starter")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "starter" / "telltale.yml").is_file()
+    res = runner.invoke(app, ["validate", "--no-warehouse", "--project", str(tmp_path / "starter")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["demo", "--project", str(tmp_path / "d"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["results"] and (tmp_path / "d" / "telltale.yml").is_file()
+
+
+def test_init_refuses_two_different_folders_and_none(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["init", str(tmp_path / "a"), "--project", str(tmp_path / "b")])
+    assert res.exit_code == 2 and "give the folder once" in res.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    res = runner.invoke(app, ["init"])
+    assert res.exit_code == 2 and "telltale init DIR" in res.output
+    res = runner.invoke(app, ["init", str(tmp_path / "c"), "--project", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
