@@ -97,3 +97,19 @@ def test_init_refuses_two_different_folders_and_none(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "telltale init DIR" in res.output
     res = runner.invoke(app, ["init", str(tmp_path / "c"), "--project", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
+
+
+def test_history_column_filter_names_an_unknown_column(churn_project: Path, tmp_path: Path) -> None:
+    """--column is checked like --model and --monitor: a typo is a usage error, not an empty list."""
+    root = _project(churn_project, tmp_path, CONFIG)
+    assert runner.invoke(app, ["run", "--project", str(root), "--at", AT, "--monitor", "nulls"]).exit_code in (0, 1)
+    res = runner.invoke(app, ["history", "--project", str(root), "--column", "spnd", "--json"])
+    assert res.exit_code == 2
+    assert "no column named 'spnd' (did you mean 'spend'?)" in res.output
+    res = runner.invoke(app, ["history", "--project", str(root), "--column", "spend", "--json"])
+    assert res.exit_code == 0, res.output
+    points = json.loads(res.stdout)
+    assert points and {p["column"] for p in points} == {"spend"}
+    for qualified in ("features.spend",):
+        res = runner.invoke(app, ["history", "--project", str(root), "--column", qualified, "--json"])
+        assert res.exit_code == 0 and json.loads(res.stdout) == points
