@@ -41,6 +41,11 @@ class TelltaleConfig(StrictModel):
 
     _metrics_before = field_validator("metrics", mode="before")(str_tuple)
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return 1 if value == "1" else value     # `version: ${V:-1}` interpolates to text
+
     @field_validator("store")
     @classmethod
     def _store_url(cls, value: str) -> str:
