@@ -113,3 +113,21 @@ def test_history_column_filter_names_an_unknown_column(churn_project: Path, tmp_
     for qualified in ("features.spend",):
         res = runner.invoke(app, ["history", "--project", str(root), "--column", qualified, "--json"])
         assert res.exit_code == 0 and json.loads(res.stdout) == points
+
+
+def test_python_api_errors_are_telltale_errors_with_the_cli_messages(churn_project: Path, tmp_path: Path) -> None:
+    import pytest
+
+    import telltale
+
+    root = _project(churn_project, tmp_path, CONFIG)
+    project = telltale.load(root)
+    cli = runner.invoke(app, ["alerts", "list", "--project", str(root), "--status", "closed"])
+    assert cli.exit_code == 2
+    with pytest.raises(telltale.TelltaleError) as info:
+        project.alerts(status="closed")
+    assert str(info.value).split(": ", 1)[1] in cli.output       # the same words after the option name
+    for wrong in (5, [5], {"volume": 1}):
+        with pytest.raises(telltale.TelltaleError, match="monitors: give a monitor name or a list of names"):
+            project.run(at=AT, monitors=wrong, dry_run=True)     # type: ignore[arg-type]
+    assert not (root / ".telltale").exists()

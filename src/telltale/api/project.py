@@ -111,8 +111,11 @@ class ApiProject:
     def alerts(self, status: str | None = None) -> Any:
         """A DataFrame of alerts (open | resolved, or pending | failed delivery), newest first,
         each with its notices' delivery state per channel (`delivery`)."""
-        if status not in (None, "open", "resolved", "pending", "failed"):
-            raise ConfigError(f"status: '{status}' is not one of open, resolved, pending, failed")
+        from telltale.alerts.listing import status_problem
+
+        problem = status_problem(status)
+        if problem:
+            raise ConfigError(f"status: {problem}")
         store = self._store()
         try:
             rows = alert_rows(store, status)
