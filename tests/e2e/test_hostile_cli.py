@@ -89,6 +89,17 @@ def test_init_and_demo_take_project_like_every_command(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["results"] and (tmp_path / "d" / "telltale.yml").is_file()
 
 
+def test_init_through_python_dash_m(tmp_path: Path) -> None:
+    """`python -m telltale.cli.main` (main as __main__) registers init and demo as well."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "telltale.cli.main", "init", "--project", str(tmp_path / "s")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "s" / "telltale.yml").is_file()
+
+
 def test_init_refuses_two_different_folders_and_none(tmp_path: Path) -> None:
     res = runner.invoke(app, ["init", str(tmp_path / "a"), "--project", str(tmp_path / "b")])
     assert res.exit_code == 2 and "give the folder once" in res.output

@@ -1,5 +1,7 @@
 """`telltale init` and `telltale demo`: commands that write a new project folder (never into
-a folder that holds files)."""
+a folder that holds files). The helpers of `cli.main` are imported inside the commands, as
+in `cli.alerts_cmd`: `python -m telltale.cli.main` runs main as `__main__`, which registers
+these commands while importing this module."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ from typing import Optional
 
 import typer
 
-from telltale.cli.main import _error_line, _errors, _out, _show
-
 
 def _folder(directory: Optional[Path], project: Optional[Path], command: str) -> Optional[Path]:
     """The new folder of init/demo, written as the argument or as --project (not two different ones)."""
+    from telltale.cli.main import _error_line
+
     if directory is not None and project is not None and directory.resolve() != project.resolve():
         _error_line(f"{directory} and --project {project}: give the folder once, e.g. "
                     f"`telltale {command} {directory}`", 2)
@@ -25,6 +27,7 @@ NewProjectOpt = typer.Option(None, "--project", "-p", help="The new folder (same
 def init(directory: Optional[Path] = typer.Argument(None, help="A new or empty folder for the starter project."),
          project: Optional[Path] = NewProjectOpt) -> None:
     """Write a starter telltale.yml and metric file into a new or empty folder."""
+    from telltale.cli.main import _error_line, _errors, _out
     from telltale.config.starter import write_starter
 
     folder = _folder(directory, project, "init")
@@ -45,6 +48,7 @@ def demo(directory: Optional[Path] = typer.Argument(
          as_json: bool = typer.Option(False, "--json", help="Print the run as JSON."),
          project: Optional[Path] = NewProjectOpt) -> None:
     """Build a demo project on an embedded DuckDB warehouse, run every monitor, show what fired."""
+    from telltale.cli.main import _errors, _out, _show
     from telltale.demo.project import default_demo_folder, run_demo
 
     directory = _folder(directory, project, "demo")
