@@ -142,3 +142,28 @@ def test_python_api_errors_are_telltale_errors_with_the_cli_messages(churn_proje
         with pytest.raises(telltale.TelltaleError, match="monitors: give a monitor name or a list of names"):
             project.run(at=AT, monitors=wrong, dry_run=True)     # type: ignore[arg-type]
     assert not (root / ".telltale").exists()
+
+
+def test_two_training_sets_each_with_only_its_monitors_columns(churn_project: Path, tmp_path: Path) -> None:
+    """Histogram bins are sampled from the training set that holds the column: with two
+    training sets (and no window baseline) the first one was asked for every column, and
+    the monitors of the other failed on a column it lacks."""
+    monitors = """monitors:
+  - {name: spend drift, model: churn, type: data_drift, columns: [spend], method: psi}
+  - {name: score drift, model: churn, type: prediction_drift, columns: [churn_score], method: psi,
+     baseline: {training: {table: scores_train}}}
+"""
+    root = _project(churn_project, tmp_path, _training(CONFIG, monitors))
+    con = duckdb.connect(str(root / "wh.duckdb"))
+    con.execute("CREATE TABLE training_set AS SELECT spend FROM events WHERE ts < '2026-02-20'")
+    con.execute("CREATE TABLE scores_train AS SELECT churn_score FROM events WHERE ts < '2026-02-20'")
+    con.close()
+    assert runner.invoke(app, ["validate", "--project", str(root)]).exit_code == 0
+    compiled = runner.invoke(app, ["compile", "--project", str(root), "--at", AT])
+    assert compiled.exit_code == 0, compiled.output
+    res = runner.invoke(app, ["run", "--project", str(root), "--at", AT, "--json"])
+    assert res.exit_code in (0, 1), res.output
+    results = {r["monitor"]: r for r in json.loads(res.stdout)["results"]}
+    assert results["spend drift"]["status"] == "alert", results["spend drift"]    # spend tripled on the last day
+    assert results["score drift"]["status"] in ("ok", "alert"), results["score drift"]
+    assert results["score drift"]["value"] is not None
