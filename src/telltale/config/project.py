@@ -187,6 +187,12 @@ def load_project(project_dir: Path | str = ".", *, env: Mapping[str, str] | None
     """
     root = Path(project_dir).expanduser().resolve()
     config_path = root / config_name
+    if root.is_file():
+        hint = f"pass --project {root.parent}" if root.name == config_name else \
+            f"pass the folder that holds {config_name}"
+        raise ConfigProblems([Problem(str(root), None, None, "",
+                                      f"is a file, and a project is the folder that holds "
+                                      f"{config_name}: {hint}")])
     if not config_path.is_file():
         hint = f"run `telltale init {project_dir}` to create one" if root.is_dir() else \
             "the folder does not exist"

@@ -31,6 +31,15 @@ def test_missing_config_file(tmp_path):
     assert "no telltale.yml here" in str(info.value) and "telltale init" in str(info.value)
 
 
+def test_project_given_as_the_config_file_says_to_pass_its_folder(project_dir):
+    root = project_dir("version: 1\n", files={})
+    with pytest.raises(ConfigError) as info:
+        load_project(root / "telltale.yml")
+    message = str(info.value)
+    assert "is a file" in message and f"--project {root.resolve()}" in message
+    assert "does not exist" not in message
+
+
 def test_resolve_path(project_dir):
     p = load_project(project_dir("version: 1\n", files={}), env={})
     assert p.resolve_path("data/x.parquet") == p.root / "data" / "x.parquet"
