@@ -200,8 +200,13 @@ def load_project(project_dir: Path | str = ".", *, env: Mapping[str, str] | None
                                       f"no {config_name} here; {hint}, or pass --project DIR")])
     try:
         text = config_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigProblems([Problem(config_name, None, None, "", f"cannot read the file: {exc}")]) from None
+    except UnicodeDecodeError as exc:
+        before = exc.object[:exc.start]
+        raise ConfigProblems([Problem(config_name, before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1,
+                                      "", f"the file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                                      f"offset {exc.start}); save it as UTF-8")]) from None
     found: list[Path] = []
 
     def check_metrics(config: TelltaleConfig, smap: SourceMap) -> list[Problem]:

@@ -40,6 +40,14 @@ def test_project_given_as_the_config_file_says_to_pass_its_folder(project_dir):
     assert "does not exist" not in message
 
 
+def test_config_that_is_not_utf8_is_located(tmp_path):
+    (tmp_path / "telltale.yml").write_bytes("version: 1\nstore: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as info:
+        load_project(tmp_path)
+    assert str(info.value) == ("telltale.yml:2:11: the file is not UTF-8 text (byte 0xe9 at offset 21); "
+                               "save it as UTF-8")
+
+
 def test_resolve_path(project_dir):
     p = load_project(project_dir("version: 1\n", files={}), env={})
     assert p.resolve_path("data/x.parquet") == p.root / "data" / "x.parquet"
