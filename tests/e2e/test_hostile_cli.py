@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from churn_project import CONFIG
@@ -167,3 +168,25 @@ def test_two_training_sets_each_with_only_its_monitors_columns(churn_project: Pa
     assert results["spend drift"]["status"] == "alert", results["spend drift"]    # spend tripled on the last day
     assert results["score drift"]["status"] in ("ok", "alert"), results["score drift"]
     assert results["score drift"]["value"] is not None
+
+
+def test_a_run_releases_its_state_store(churn_project: Path, tmp_path: Path) -> None:
+    """project.run() closes the store it opened: in a notebook or an orchestrator, runs
+    must not pile up open SQLite connections (SQLite folds its write-ahead log back into
+    the database, and removes it, when the last connection closes)."""
+    import gc
+
+    import telltale
+
+    root = _project(churn_project, tmp_path, CONFIG)
+    project = telltale.load(root)
+    gc.disable()                  # only an explicit close may release it, not the collector
+    try:
+        for _ in range(2):
+            assert project.run(at=AT, monitors=["volume"]).exit_code in (0, 1)
+            assert not (root / ".telltale" / "state.db-wal").exists()
+        with pytest.raises(telltale.TelltaleError):
+            project.run(at=AT, monitors=["nope"])
+        assert not (root / ".telltale" / "state.db-wal").exists()
+    finally:
+        gc.enable()
