@@ -66,6 +66,13 @@ class StoreError(TelltaleError):
     """The state store cannot be opened or migrated."""
 
 
+class StoreUnavailableError(StoreError):
+    """The state store's database could not be reached or read: a run-time failure (exit 3),
+    as an unreachable warehouse is; nothing in telltale.yml needs fixing."""
+
+    exit_code = 3
+
+
 class ChannelError(TelltaleError):
     """An alert channel rejected or could not receive a delivery."""
 

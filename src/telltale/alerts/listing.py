@@ -11,6 +11,13 @@ from telltale.store import OutboxRow, Store
 STATUSES = ("open", "resolved", "pending", "failed")
 
 
+def status_problem(status: str | None) -> str | None:
+    """Why a status filter is not one of STATUSES (the words of the CLI and the API), or None."""
+    if status is None or status in STATUSES:
+        return None
+    return f"'{status}' is not one of {', '.join(STATUSES)}"
+
+
 def notice_json(row: OutboxRow, configured: Collection[str]) -> dict[str, Any]:
     """One notice: channel, alert, notice kind, state (sent | pending | failed) and why."""
     state = "sent" if row.delivered else ("failed" if row.last_error else "pending")

@@ -140,7 +140,7 @@ def deliver_pending(store: Store, channels: Mapping[str, Channel], now: datetime
             else:
                 report.deferred += 1
             report.note(row, "pending", why, retry_at)
-            pass_.held.add((row.channel, row.alert_id))
+            pass_.held.setdefault((row.channel, row.alert_id), retry_at)
             continue
         due.setdefault(row.channel, []).append(row)
     for name, rows in due.items():
@@ -150,11 +150,12 @@ def deliver_pending(store: Store, channels: Mapping[str, Channel], now: datetime
         else:
             for row in rows:
                 if name in pass_.down or (row.channel, row.alert_id) in pass_.held:
+                    why, retry_at = pass_.hold(row, due_only)
+                    if why is None:       # due: its channel failed in this pass; the next pass tries it
+                        why, retry_at = "the channel failed earlier in this pass", pass_.now
                     report.deferred += 1
-                    report.note(row, "pending", "the channel failed earlier in this pass"
-                                if name in pass_.down else "an earlier notice of this alert is still pending",
-                                row.next_attempt_at)
-                    pass_.held.add((row.channel, row.alert_id))
+                    report.note(row, "pending", why, retry_at)
+                    pass_.held.setdefault((row.channel, row.alert_id), retry_at)
                     continue
                 pass_.send_one(channel, row)
     return report
@@ -172,15 +173,19 @@ class _Pass:
     dashboard_url: str | None
     owner: str = field(default_factory=new_owner)
     down: set[str] = field(default_factory=set)
-    held: set[tuple[str, str]] = field(default_factory=set)
+    held: dict[tuple[str, str], datetime | None] = field(default_factory=dict)
+    """(channel, alert) whose earliest notice waits -> when that notice is tried again: the
+    alert's later notices never overtake it, so they wait at least as long."""
 
     def hold(self, row: OutboxRow, due_only: bool) -> tuple[str | None, datetime | None]:
-        """Why a notice waits in this pass (and until when), or (None, None) when it is due."""
+        """Why a notice waits in this pass and from when it may be tried again (`retry_at`;
+        None only for a channel no longer configured), or (None, None) when it is due."""
         if row.channel not in self.channels:
             return (f"no channel named '{row.channel}' in `alerts:` (removed from the config?); "
                     "it is sent once the channel is back"), None
         if (row.channel, row.alert_id) in self.held:
-            return "an earlier notice of this alert is still pending", row.next_attempt_at
+            times = [t for t in (self.held[(row.channel, row.alert_id)], row.next_attempt_at) if t is not None]
+            return "an earlier notice of this alert is still pending", max(times, default=None)
         if row.lease_until is not None and row.lease_until > self.now and owner_alive(row.claimed_by):
             return f"being sent by another telltale process ({row.claimed_by})", row.lease_until
         if due_only and row.next_attempt_at is not None and row.next_attempt_at > self.now:
@@ -236,4 +241,4 @@ class _Pass:
         self.report.errors.append(f"{row.channel}: {row.idempotency_key}: {error}")
         self.report.note(row, "failed", error, retry_at)
         self.down.add(row.channel)
-        self.held.add((row.channel, row.alert_id))
+        self.held.setdefault((row.channel, row.alert_id), retry_at)

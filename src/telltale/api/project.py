@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 from telltale.api.frames import HISTORY_COLUMNS, alert_rows, history_rows, to_frame
 from telltale.api.select import pick_monitors, run_monitors
+from telltale.configbase.words import did_you_mean
 from telltale.core.timeutil import parse_time
 from telltale.errors import ConfigError
 
@@ -93,6 +94,7 @@ class ApiProject:
                      since: str | datetime | None = None, column: str | None = None) -> list[dict[str, Any]]:
         """Stored points as dicts (the `history --json` objects)."""
         self._check(model, monitor)
+        column = self._column(model, column)
         store = self._store()
         try:
             return history_rows(store, model=model, monitor=monitor, column=column,
@@ -109,8 +111,11 @@ class ApiProject:
     def alerts(self, status: str | None = None) -> Any:
         """A DataFrame of alerts (open | resolved, or pending | failed delivery), newest first,
         each with its notices' delivery state per channel (`delivery`)."""
-        if status not in (None, "open", "resolved", "pending", "failed"):
-            raise ConfigError(f"status: '{status}' is not one of open, resolved, pending, failed")
+        from telltale.alerts.listing import status_problem
+
+        problem = status_problem(status)
+        if problem:
+            raise ConfigError(f"status: {problem}")
         store = self._store()
         try:
             rows = alert_rows(store, status)
@@ -126,6 +131,21 @@ class ApiProject:
         if monitor is not None and cfg.monitor(monitor) is None:
             raise ConfigError(f"no monitor named '{monitor}'; monitors: "
                               f"{', '.join(m.name for m in cfg.monitors)}")
+
+
+    def _column(self, model: str | None, column: str | None) -> str | None:
+        """The column name points are stored under (`features.x` -> `x`); a name no model (or
+        not `model`) maps is a usage error, as an unknown model or monitor is."""
+        if column is None:
+            return None
+        models = self.project.config.models
+        fields = [f for name, m in models.items() if model in (None, name) for f in m.fields()]
+        for f in fields:
+            if column in (f.name, f.qualified):
+                return f.name
+        names = list(dict.fromkeys(f.name for f in fields))
+        raise ConfigError(f"no column named '{column}'{did_you_mean(column, names)}; columns: "
+                          f"{', '.join(names)}")
 
 
 def load(path: str | Path = ".", *, warehouse: bool = True) -> ApiProject:

@@ -21,6 +21,8 @@ def pick_monitors(project: Any, names: Sequence[str] | None) -> list[Any]:
         return list(project.config.monitors)
     if isinstance(names, str):
         names = [names]
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"monitors: give a monitor name or a list of names, not {names!r}")
     known = [m.name for m in project.config.monitors]
     unknown = [n for n in names if n not in known]
     if unknown:   # the message of `telltale run --monitor`

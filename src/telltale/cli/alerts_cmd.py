@@ -42,12 +42,13 @@ def alerts_list(project: Path = ProjectOpt,
                                                      help="open | resolved | pending | failed"),
                 as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Alerts and their delivery state per channel, and the notices not delivered yet."""
-    from telltale.alerts.listing import STATUSES, list_alerts
+    from telltale.alerts.listing import list_alerts, status_problem
     from telltale.cli.main import _error_line, _errors, _load, _out
     from telltale.store import open_store
 
-    if status is not None and status not in STATUSES:
-        _error_line(f"--status: use one of {', '.join(STATUSES)}", 2)
+    problem = status_problem(status)
+    if problem:
+        _error_line(f"--status: {problem}", 2)
     with _errors():
         proj = _load(project)
         store = open_store(proj.store_url)

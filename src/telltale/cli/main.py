@@ -232,40 +232,6 @@ def serve(project: Path = ProjectOpt,
                    interval=interval, scheduler_on=scheduler)
 
 
-@app.command()
-def init(directory: Path = typer.Argument(..., help="A new or empty folder for the starter project.")) -> None:
-    """Write a starter telltale.yml and metric file into a new or empty folder."""
-    from telltale.config.starter import write_starter
-
-    with _errors():
-        written = write_starter(directory)
-    from rich.text import Text
-
-    out = _out()
-    for p in written:
-        out.print(Text(f"wrote {p}"), soft_wrap=True)
-
-
-@app.command()
-def demo(directory: Optional[Path] = typer.Argument(
-             None, help="A new or empty folder for the demo project (default: telltale-demo, or "
-                        "telltale-demo-2, -3, ... when that one is taken)."),
-         as_json: bool = typer.Option(False, "--json", help="Print the run as JSON.")) -> None:
-    """Build a demo project on an embedded DuckDB warehouse, run every monitor, show what fired."""
-    from telltale.demo.project import default_demo_folder, run_demo
-
-    with _errors():
-        directory = directory if directory is not None else default_demo_folder(Path.cwd())
-        report, at = run_demo(directory, console=None if as_json else _out())
-    _show(report, as_json)
-    if not as_json:
-        from rich.text import Text
-
-        _out().print(Text(f"\nThe project is in {directory}/: edit telltale.yml and run "
-                          f"`telltale run --project {directory} --at {at:%Y-%m-%dT%H:%M:%SZ}`"), soft_wrap=True)
-    raise typer.Exit(0 if report.exit_code in (0, 1) else report.exit_code)
-
-
 def main() -> None:
     """Entry point of the `telltale` script: no traceback ever reaches a user.
 
@@ -290,7 +256,10 @@ def main() -> None:
 
 def _register() -> None:
     from telltale.cli.alerts_cmd import alerts_app
+    from telltale.cli.scaffold import demo, init
 
+    app.command()(init)
+    app.command()(demo)
     app.add_typer(alerts_app, name="alerts")
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Field, model_validator
 
 from telltale.configbase.values import StrictModel, Timeout, WholeNumber, fail, union_types
+from telltale.configbase.words import one_of
 from telltale.connectors.base import ConnectorRef
 
 if TYPE_CHECKING:
@@ -27,6 +29,9 @@ class ConnectionBase(StrictModel):
     CONNECTOR: ClassVar[ConnectorRef]
     SQL_DIALECT: ClassVar[str]
     SOURCES: ClassVar[SourceKinds] = "sql"
+    NO_ENDPOINT: ClassVar[str | None] = None
+    """Why this type's connector has no endpoint override (its connector never reads
+    `endpoint`, so the key is refused rather than ignored); None when it has one."""
 
     endpoint: str | None = None
     """Endpoint override (emulators, private endpoints): S3/Athena/Glue URL, BigQuery API
@@ -35,6 +40,14 @@ class ConnectionBase(StrictModel):
     """Passed unchanged to the vendor's client."""
     timeout: Timeout | None = None
     """Query timeout (seconds or a duration); None = the client's default."""
+
+    @model_validator(mode="after")
+    def _endpoint_is_read(self) -> ConnectionBase:
+        if self.endpoint is not None and self.NO_ENDPOINT is not None:
+            readers = one_of(t for t, c in _ENDPOINT_READERS.items() if c.NO_ENDPOINT is None)
+            raise fail(f"{self.NO_ENDPOINT}; endpoint overrides apply to {readers} connections only, "
+                       "so remove endpoint", at="endpoint")
+        return self
 
     @property
     def timeout_seconds(self) -> float | None:
@@ -64,6 +77,7 @@ class DuckDBConnection(ConnectionBase):
     CONNECTOR = ConnectorRef("telltale.connectors.duckdb", "DuckDBConnector", "duckdb", "duckdb")
     SQL_DIALECT = "duckdb"
     SOURCES = "any"
+    NO_ENDPOINT = "a duckdb database is embedded (a local file or :memory:): there is no server to point at"
 
     type: Literal["duckdb"]
     database: str = ":memory:"
@@ -75,6 +89,7 @@ class PostgresConnection(ConnectionBase):
     CONNECTOR = ConnectorRef("telltale.connectors.postgres", "PostgresConnector", "postgres", "psycopg")
     SQL_DIALECT = "postgres"
     SOURCES = "sql"
+    NO_ENDPOINT = "a postgres connection reaches its server through host and port (or url)"
 
     type: Literal["postgres"]
     url: str | None = None
@@ -109,6 +124,7 @@ class RedshiftConnection(ConnectionBase):
     CONNECTOR = ConnectorRef("telltale.connectors.redshift", "RedshiftConnector", "redshift", None)
     SQL_DIALECT = "redshift"
     SOURCES = "sql"
+    NO_ENDPOINT = "a redshift connection reaches its cluster through host and port (or iam)"
 
     type: Literal["redshift"]
     host: str | None = None
@@ -250,3 +266,7 @@ Connection = Annotated[
 """Any connection, chosen by its `type`."""
 
 CONNECTION_TYPES = union_types(Connection)
+
+_ENDPOINT_READERS: dict[str, type[ConnectionBase]] = dict(zip(CONNECTION_TYPES, typing.get_args(
+    typing.get_args(Connection)[0])))
+"""Each connection type's class, by `type` (for the endpoint message)."""

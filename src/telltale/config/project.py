@@ -150,7 +150,7 @@ class Project:
         path = self.resolve_location(source.path) if source.path else None
         return SourceSpec(table=source.table, sql=source.sql, path=path,
                           format=source.file_format if source.path else None,
-                          partitioning=source.partitioning, options=dict(source.options))
+                          partitioning=source.partitioning)
 
     # -- errors that point into telltale.yml ----------------------------------
 
@@ -187,6 +187,12 @@ def load_project(project_dir: Path | str = ".", *, env: Mapping[str, str] | None
     """
     root = Path(project_dir).expanduser().resolve()
     config_path = root / config_name
+    if root.is_file():
+        hint = f"pass --project {root.parent}" if root.name == config_name else \
+            f"pass the folder that holds {config_name}"
+        raise ConfigProblems([Problem(str(root), None, None, "",
+                                      f"is a file, and a project is the folder that holds "
+                                      f"{config_name}: {hint}")])
     if not config_path.is_file():
         hint = f"run `telltale init {project_dir}` to create one" if root.is_dir() else \
             "the folder does not exist"
@@ -194,8 +200,13 @@ def load_project(project_dir: Path | str = ".", *, env: Mapping[str, str] | None
                                       f"no {config_name} here; {hint}, or pass --project DIR")])
     try:
         text = config_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigProblems([Problem(config_name, None, None, "", f"cannot read the file: {exc}")]) from None
+    except UnicodeDecodeError as exc:
+        before = exc.object[:exc.start]
+        raise ConfigProblems([Problem(config_name, before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1,
+                                      "", f"the file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                                      f"offset {exc.start}); save it as UTF-8")]) from None
     found: list[Path] = []
 
     def check_metrics(config: TelltaleConfig, smap: SourceMap) -> list[Problem]:

@@ -41,6 +41,24 @@ class TelltaleConfig(StrictModel):
 
     _metrics_before = field_validator("metrics", mode="before")(str_tuple)
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return 1 if value == "1" else value     # `version: ${V:-1}` interpolates to text
+
+    @field_validator("store")
+    @classmethod
+    def _store_url(cls, value: str) -> str:
+        if value != DEFAULT_STORE:       # SQLAlchemy is imported only for a store of one's own
+            from telltale.errors import StoreError
+            from telltale.store.engine import parse_store_url
+
+            try:
+                parse_store_url(value)
+            except StoreError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
     def monitors_of(self, model: str) -> list[Monitor]:
         """The monitors of one model, in file order."""
         return [m for m in self.monitors if m.model == model]

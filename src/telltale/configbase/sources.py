@@ -19,7 +19,6 @@ class SourceConfig(StrictModel):
     path: str | None = None
     format: Literal["parquet", "csv", "jsonl"] | None = None
     partitioning: Literal["hive"] | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SourceConfig:

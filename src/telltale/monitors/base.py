@@ -63,7 +63,7 @@ class MonitorBase(StrictModel):
     """Minimum time between two notifications of this monitor (0 = none)."""
     daily_cap: WholeNumber = Field(20, ge=0)
     """At most this many notifications per UTC day for this monitor (0 = never notify)."""
-    min_rows: int = Field(0, ge=0)
+    min_rows: WholeNumber = Field(0, ge=0)
     """A window (of a segment) with fewer rows gives `no_data`, never an alert (0 = no minimum)."""
     by_version: bool = False
     """Evaluate once per value of the model's `version` column (in the same scan, as a segment)."""

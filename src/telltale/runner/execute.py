@@ -9,7 +9,7 @@ other monitor is still evaluated. A monitor whose evaluation raises fails alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -148,11 +148,14 @@ class ModelExecution:
 
     def load_grids(self) -> None:
         """Histogram grids: stored ones, else computed once from the baseline and stored."""
+        missing = self.mp.missing_grids()
+        for count, grid in self.mp.grid_queries(missing) if missing else []:
+            self.sample_grids(count, grid, missing)
+
+    def sample_grids(self, count: PlannedQuery, grid: Callable[..., list[PlannedQuery]],
+                     missing: dict[str, Any]) -> None:
+        """Compute the grids of one grid source (sized by `count`) and store them."""
         mp = self.mp
-        missing = mp.missing_grids()
-        if not missing:
-            return
-        count, grid = mp.grid_queries(missing)
 
         def run(statements: list[PlannedQuery]) -> dict[str, Any]:
             out: dict[str, Any] = {}

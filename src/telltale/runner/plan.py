@@ -160,12 +160,25 @@ class ModelPlan:
         cols = referenced_columns([e for p in partials for e in (p.expr, p.expr2, p.filter)])
         return bool(cols & (self.spec.actual_columns - {LABEL_ROWS}))
 
-    def grid_source(self) -> tuple[ModelSpec, TimeRange | None]:
-        """Where new histogram grids are sampled: the window baselines, else the training set."""
-        first = next(iter(self.training.values()), None)
-        if self.baselines or first is None:
-            return self.spec, covering(self.baselines or [covering(self.ranges)])
-        return self.training_spec(first.source), None
+    def grid_sources(self, missing: dict[str, exp.Expression]
+                     ) -> list[tuple[ModelSpec, TimeRange | None, dict[str, exp.Expression]]]:
+        """Where new histogram grids are sampled, and which: the window baselines (every
+        grid), else each training set the grids of the monitors comparing with it (a
+        training set holds only the columns its monitors compare)."""
+        if self.baselines or not self.training:
+            return [(self.spec, covering(self.baselines or [covering(self.ranges)]), missing)]
+        out: list[tuple[ModelSpec, TimeRange | None, dict[str, exp.Expression]]] = []
+        left = dict(missing)
+        for tp in self.training.values():
+            keys = {p.grid_key for p in tp.partials if p.kind == "hist"}
+            mine = {k: e for k, e in left.items() if k in keys}
+            if mine:
+                out.append((self.training_spec(tp.source), None, mine))
+                left = {k: e for k, e in left.items() if k not in mine}
+        if left:   # asked for by no training set's monitors: the first training set
+            first = next(iter(self.training.values()))
+            out.append((self.training_spec(first.source), None, left))
+        return out
 
     def missing_grids(self) -> dict[str, exp.Expression]:
         """Load the stored histogram grids; return the expressions still lacking one."""
@@ -177,16 +190,18 @@ class ModelPlan:
         return {k: e for k, e in hist.items() if k not in self.book.grids}
 
     def grid_queries(self, missing: dict[str, exp.Expression]
-                     ) -> tuple[PlannedQuery, Callable[..., list[PlannedQuery]]]:
-        """The row count of the grid source, and the grid statements (as many as the dialect
+                     ) -> list[tuple[PlannedQuery, Callable[..., list[PlannedQuery]]]]:
+        """Per grid source: the row count, and the grid statements (as many as the dialect
         needs) built from its answer."""
-        spec, rng = self.grid_source()
-        count = count_query(spec, self.connector, rng)  # None: the whole training set
+        return [(count_query(spec, self.connector, rng),   # rng None: the whole training set
+                 self._grid_statements(spec, rng, wanted))
+                for spec, rng, wanted in self.grid_sources(missing)]
 
+    def _grid_statements(self, spec: ModelSpec, rng: TimeRange | None, wanted: dict[str, exp.Expression]
+                         ) -> Callable[..., list[PlannedQuery]]:
         def grids(keys: dict[str, exp.Expression] | None = None, **how: Any) -> list[PlannedQuery]:
-            return grid_queries(spec, self.connector, rng, missing if keys is None else keys,
-                                **how)
-        return count, grids
+            return grid_queries(spec, self.connector, rng, wanted if keys is None else keys, **how)
+        return grids
 
     def scan_groups(self) -> list[ScanGroup]:
         """Read the reusable stored summaries into the book; the scans for the rest."""
@@ -235,11 +250,11 @@ class ModelPlan:
             return
         missing = self.missing_grids()
         if missing:
-            count, grids = self.grid_queries(missing)
-            yield "grid size (first run only)", count
-            for g in grids(sample_percent=1.0):
-                yield ("grid (first run only: histogram bins from a block sample of the baseline, "
-                       "the percent is sized from the count)", g)
+            for count, grids in self.grid_queries(missing):
+                yield "grid size (first run only)", count
+                for g in grids(sample_percent=1.0):
+                    yield ("grid (first run only: histogram bins from a block sample of the baseline, "
+                           "the percent is sized from the count)", g)
             for k in missing:   # placeholder edges: the real ones come from the grid query
                 self.book.grids[k] = Grid(0.0, 1.0, self.spec.histogram_bins)
         for group in self.scan_groups():

@@ -144,25 +144,29 @@ def run_monitors(project: Any, monitors: Sequence[MonitorBase], *, at: datetime,
     except BaseException:
         if own:
             conns.close()
+        if store is not None:
+            store.close()
         raise
     log = QueryLog()
     try:
-        plan = plan_monitors(project, monitors, at=at, now=now, state=store or FreshState(),
-                             connector_for=conns.for_model, compiler=compiler)
-        results = execute_plan(project, plan, store=None if dry_run else store, log=log, run_id=run_id)
-        report = RunReport(run_id, at, results, queries=log.entries)
+        try:
+            plan = plan_monitors(project, monitors, at=at, now=now, state=store or FreshState(),
+                                 connector_for=conns.for_model, compiler=compiler)
+            results = execute_plan(project, plan, store=None if dry_run else store, log=log, run_id=run_id)
+            report = RunReport(run_id, at, results, queries=log.entries)
+            if store is not None and not dry_run:
+                _finish(project, store, report, monitors, now, alerts)
+        finally:
+            if own:
+                conns.close()
+        report.seconds = time.perf_counter() - started
         if store is not None and not dry_run:
-            _finish(project, store, report, monitors, now, alerts)
+            store.finish_run(run_id, status="done", exit_code=report.exit_code,
+                             summary={"results": len(results), "alerts": len(report.alerts),
+                                      "seconds": round(report.seconds, 6), "queries": report.queries})
     finally:
-        if own:
-            conns.close()
-        if store is not None and dry_run:
+        if store is not None:   # a run releases the store it opened (API callers run many times)
             store.close()
-    report.seconds = time.perf_counter() - started
-    if store is not None and not dry_run:
-        store.finish_run(run_id, status="done", exit_code=report.exit_code,
-                         summary={"results": len(results), "alerts": len(report.alerts),
-                                  "seconds": round(report.seconds, 6), "queries": report.queries})
     return report
 
 

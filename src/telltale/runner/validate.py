@@ -202,12 +202,43 @@ def warehouse_problems(project: Any, models: Iterable[str], *, connectors: dict[
                     problems.append(f"{project.where('models', name, 'source')}: cannot read the source: {exc}")
                 continue
             problems += _column_problems(project, name, m, columns, label_cols, c.dialect)
+            problems += _training_problems(project, name, c, runtime_errors)
             checked.append((name, len(m.fields())))
     finally:
         if own:
             for c in pool.values():
                 c.close()
     return problems, checked
+
+
+def _training_problems(project: Any, name: str, connector: Any, runtime_errors: bool) -> list[str]:
+    """Training sets a model's monitors compare with that cannot be read, or that lack a
+    column one of those monitors compares (a training set needs only those columns)."""
+    from telltale.runner.windows import source_key, training_source
+
+    m = project.model(name)
+    compared: dict[str, list[Any]] = {}
+    for mon in project.monitors(name):
+        src = training_source(mon, m)
+        if src is not None:
+            compared.setdefault(source_key(src), []).extend(project.monitor_columns(mon))
+    problems = []
+    for path, source in _sources(project, name):
+        key = source_key(source)
+        if path[-1] != "training" or key not in compared:
+            continue
+        where = project.where(*path)
+        try:
+            columns = connector.describe(project.source_spec(source))
+        except TelltaleError as exc:
+            if runtime_errors or exc.exit_code != 3:
+                problems.append(f"{where}: cannot read the training set: {exc}")
+            continue
+        for f in dict.fromkeys(compared.pop(key)):
+            if f.column not in columns:
+                problems.append(f"{where}: column '{f.column}' of {f.qualified} is not in the training "
+                                f"set (columns: {', '.join(sorted(columns))})")
+    return problems
 
 
 def _column_problems(project: Any, name: str, m: Any, columns: dict[str, str],

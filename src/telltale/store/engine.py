@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
@@ -18,6 +18,28 @@ _BEGIN_OPTION = "telltale_begin"
 SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
+def parse_store_url(url: str) -> URL:
+    """A store URL parsed by SQLAlchemy; StoreError when it is not a URL or names a database
+    SQLAlchemy has no dialect for (the driver itself is imported when the engine is made).
+    The config checks `store:` with it, so such a URL is reported at telltale.yml:LINE."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"store URL '{url}' is not a SQLAlchemy URL; write e.g. "
+                         f"sqlite:///.telltale/state.db or postgresql+psycopg://user@host/db") from exc
+    try:
+        parsed.get_dialect()
+    except (NoSuchModuleError, ImportError) as exc:
+        raise _no_driver(parsed, exc) from exc
+    return parsed
+
+
+def _no_driver(parsed: URL, exc: Exception) -> StoreError:
+    return StoreError(f"store URL '{parsed.render_as_string(hide_password=True)}' needs a database "
+                      f"driver that is not installed ({exc}); for PostgreSQL install "
+                      f"'telltale[postgres]' and use postgresql+psycopg://...")
+
+
 def create_store_engine(url: str, *, echo: bool = False) -> Engine:
     """Build an engine for a store URL; for SQLite, create the folder and set sane pragmas.
 
@@ -25,11 +47,7 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
     transactions use `BEGIN IMMEDIATE`, so two processes never dead-lock on a lock
     upgrade); every other backend is used as SQLAlchemy configures it.
     """
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(f"store URL '{url}' is not a SQLAlchemy URL; write e.g. "
-                         f"sqlite:///.telltale/state.db or postgresql+psycopg://user@host/db") from exc
+    parsed = parse_store_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite:
@@ -45,9 +63,7 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
-        raise StoreError(f"store URL '{parsed.render_as_string(hide_password=True)}' needs a database "
-                         f"driver that is not installed ({exc}); for PostgreSQL install "
-                         f"'telltale[postgres]' and use postgresql+psycopg://...") from exc
+        raise _no_driver(parsed, exc) from exc
     if is_sqlite:
         _setup_sqlite(engine, file_backed=(parsed.database or ":memory:") != ":memory:")
     return engine

@@ -46,14 +46,14 @@ def open_store(url: str = DEFAULT_URL, *, base_dir: str | Path | None = None,
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from telltale.errors import StoreError
+    from telltale.errors import StoreUnavailableError
 
     engine = create_store_engine(resolve_url(url, base_dir), echo=echo)
     try:
         version = migrate(engine, migrations)
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise StoreError(f"cannot open the state store at "
+        raise StoreUnavailableError(f"cannot open the state store at "
                          f"{engine.url.render_as_string(hide_password=True)}: {exc}") from exc
     except Exception:
         engine.dispose()
@@ -70,7 +70,7 @@ def open_store_readonly(url: str = DEFAULT_URL, *, base_dir: str | Path | None =
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from telltale.errors import StoreError
+    from telltale.errors import StoreError, StoreUnavailableError
     from telltale.store.migrations import LATEST_VERSION, current_version
 
     resolved = resolve_url(url, base_dir)
@@ -87,7 +87,7 @@ def open_store_readonly(url: str = DEFAULT_URL, *, base_dir: str | Path | None =
             conn.rollback()
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise StoreError(f"cannot read the state store at {shown}: {exc}") from exc
+        raise StoreUnavailableError(f"cannot read the state store at {shown}: {exc}") from exc
     if version == 0:
         engine.dispose()
         return None

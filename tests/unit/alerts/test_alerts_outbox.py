@@ -176,3 +176,23 @@ def test_two_deliverers_at_once_send_each_message_once(store, tmp_path):
     assert sorted(sent) == sorted({m.idempotency_key for m in store.outbox_messages()})
     assert len(sent) == 3 and sum(r.sent_total for r in reports) == 3
     assert store.pending_outbox() == []
+
+
+def test_every_pending_notice_says_when_it_is_tried_again(store, hook, httpserver):
+    """DESIGN: delivery `status` is `pending` with `retry_at`. A notice held behind a channel
+    that failed in this pass is due from now (the next pass tries it); one held behind an
+    earlier notice of its alert waits at least until that notice's retry."""
+    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    for col in ("a", "b"):
+        _fire(store, column=col)
+    _fire(store, T0, column="a", status="ok")                     # a's resolved waits behind its firing
+    report = deliver_pending(store, {"ops": hook}, T0, FAST)
+    by_key = {(n["alert"], n["notice"]): n for n in report.notices}
+    failed, = [n for n in report.notices if n["status"] == "failed"]
+    assert failed["retry_at"] == "2026-03-13T06:01:00Z"            # T0 + requeue_base
+    pending = [n for n in report.notices if n["status"] == "pending"]
+    assert len(pending) == 2 and all(n["retry_at"] is not None for n in pending)
+    resolved = by_key[(failed["alert"], "resolved")]
+    assert resolved["retry_at"] == failed["retry_at"]             # cannot overtake its firing
+    other, = [n for n in pending if n["alert"] != failed["alert"]]
+    assert other["retry_at"] == "2026-03-13T06:00:00Z"             # due now: the next pass tries it

@@ -3,6 +3,7 @@ never a traceback."""
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 
@@ -44,6 +45,21 @@ def test_read_only_store_is_a_clear_error_naming_the_store(cli, make_project) ->
     (root / "telltale.yml").write_text(CONFIG.replace("version: 1\n", f'version: 1\nstore: "{url}"\n'))
     res = cli("run", "--project", str(root), "--at", "2026-03-12T00:00:00Z", code=3)
     assert f"the state store {url} failed" in res.output and "readonly" in res.output
+
+
+def test_unreachable_store_is_a_run_time_failure(cli, make_project) -> None:
+    """A state store that cannot be reached is exit 3 (run time, as an unreachable warehouse),
+    not 2 (which says the config is wrong): nothing in telltale.yml needs fixing."""
+    with socket.socket() as s:             # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql+psycopg://telltale:pw@127.0.0.1:{port}/state"
+    root = make_project(CONFIG.replace("version: 1\n", f'version: 1\nstore: "{url}"\n'))
+    for args in (["run", "--at", AT], ["run", "--at", AT, "--dry-run"], ["history"], ["alerts", "list"],
+                 ["alerts", "retry"]):
+        res = cli(*args, "--project", str(root), code=3)
+        assert "the state store at postgresql+psycopg://telltale:***@127.0.0.1" in res.output
+        assert ":pw@" not in res.output
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -85,3 +85,15 @@ def test_env_defaults_to_os_environ(monkeypatch):
     monkeypatch.setenv("TELLTALE_TEST_DB", "from-env.duckdb")
     text = "version: 1\nconnections:\n  wh: {type: duckdb, database: \"${TELLTALE_TEST_DB}\"}\n"
     assert parse_config(text).config.connections["wh"].database == "from-env.duckdb"
+
+
+@pytest.mark.parametrize("written", ["${CONFIG_VERSION:-1}", "\"1\""])
+def test_version_written_as_text_or_a_variable(parse, written):
+    """`version: ${CONFIG_VERSION:-1}` interpolates to the text "1": it is version 1, as any
+    interpolated number is that number (it was refused with 'write version: 1')."""
+    assert parse(CONN.replace("version: 1", f"version: {written}")).config.version == 1
+
+
+@pytest.mark.parametrize("written", ["\"2\"", "\"1.0\"", "\" 1\"", "\"one\""])
+def test_other_version_texts_are_refused(error, written):
+    assert "write version: 1" in str(error(CONN.replace("version: 1", f"version: {written}")))

@@ -31,6 +31,23 @@ def test_missing_config_file(tmp_path):
     assert "no telltale.yml here" in str(info.value) and "telltale init" in str(info.value)
 
 
+def test_project_given_as_the_config_file_says_to_pass_its_folder(project_dir):
+    root = project_dir("version: 1\n", files={})
+    with pytest.raises(ConfigError) as info:
+        load_project(root / "telltale.yml")
+    message = str(info.value)
+    assert "is a file" in message and f"--project {root.resolve()}" in message
+    assert "does not exist" not in message
+
+
+def test_config_that_is_not_utf8_is_located(tmp_path):
+    (tmp_path / "telltale.yml").write_bytes("version: 1\nstore: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as info:
+        load_project(tmp_path)
+    assert str(info.value) == ("telltale.yml:2:11: the file is not UTF-8 text (byte 0xe9 at offset 21); "
+                               "save it as UTF-8")
+
+
 def test_resolve_path(project_dir):
     p = load_project(project_dir("version: 1\n", files={}), env={})
     assert p.resolve_path("data/x.parquet") == p.root / "data" / "x.parquet"

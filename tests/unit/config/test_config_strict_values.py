@@ -38,6 +38,10 @@ def test_daily_cap_true_is_not_one(error) -> None:
     assert "expected a number, got true" in str(error(MONITOR % "daily_cap: true"))
 
 
+def test_min_rows_true_is_not_one(error) -> None:
+    assert "min_rows: expected a number, got true" in str(error(MONITOR % "min_rows: true"))
+
+
 def test_finite_threshold_still_loads(parse) -> None:
     cfg = parse(MONITOR % "threshold: 0.25").config
     assert cfg.monitors[0].threshold == 0.25
