@@ -131,6 +131,21 @@ def test_url_form(pg: dict[str, Any]) -> None:
         c.close()
 
 
+def test_endpoint_reaches_the_server_in_place_of_host_and_port(pg: dict[str, Any]) -> None:
+    """`endpoint: host:port` (a private endpoint, a pooler) overrides the configured host and
+    port: here they name a closed port, and the endpoint the real server."""
+    from telltale.config.connections import PostgresConnection
+
+    cfg = PostgresConnection.model_validate({"type": "postgres", "host": "127.0.0.1", "port": 1,
+                                             "database": pg["database"], "user": pg["user"],
+                                             "endpoint": f"{pg['host']}:{pg['port']}"})
+    c = cfg.open()
+    try:
+        assert c.execute(sql("SELECT 1 AS one"))[0].column("one")[0].as_py() == 1
+    finally:
+        c.close()
+
+
 def test_missing_table_and_column_say_what_to_check(connector: Any) -> None:
     with pytest.raises(ConnectorError, match="table not found.*check the model's `source`") as err:
         connector.describe(SourceSpec(table="no_such_table"))

@@ -35,7 +35,7 @@ class ConnectionBase(StrictModel):
 
     endpoint: str | None = None
     """Endpoint override (emulators, private endpoints): S3/Athena/Glue URL, BigQuery API
-    endpoint, Snowflake host:port."""
+    endpoint, Snowflake host:port, PostgreSQL/Redshift host[:port] (in place of host, port)."""
     options: dict[str, Any] = Field(default_factory=dict)
     """Passed unchanged to the vendor's client."""
     timeout: Timeout | None = None
@@ -83,13 +83,35 @@ class DuckDBConnection(ConnectionBase):
     database: str = ":memory:"
 
 
+def host_port(endpoint: str | None) -> tuple[str, int | None] | None:
+    """`host[:port]` of a server endpoint (postgres, redshift), checked; None without one."""
+    if endpoint is None:
+        return None
+    host, sep, port = endpoint.strip().rpartition(":")
+    if not sep:
+        host, port = endpoint.strip(), ""
+    if not host or "/" in host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise fail(f"endpoint {endpoint!r} is not host or host:port (e.g. db.internal:5432)", at="endpoint")
+    return host, int(port) if port else None
+
+
+def with_endpoint(params: dict[str, Any], endpoint: str | None) -> dict[str, Any]:
+    """Connector keywords with `endpoint`'s host (and port, when it has one) overriding."""
+    hp = host_port(endpoint)
+    if hp is not None:
+        params["host"] = hp[0]
+        if hp[1] is not None:
+            params["port"] = hp[1]
+        params.pop("endpoint", None)
+    return params
+
+
 class PostgresConnection(ConnectionBase):
     """PostgreSQL: host/port/database/user/password, or one `url`."""
 
     CONNECTOR = ConnectorRef("telltale.connectors.postgres", "PostgresConnector", "postgres", "psycopg")
     SQL_DIALECT = "postgres"
     SOURCES = "sql"
-    NO_ENDPOINT = "a postgres connection reaches its server through host and port (or url)"
 
     type: Literal["postgres"]
     url: str | None = None
@@ -105,9 +127,17 @@ class PostgresConnection(ConnectionBase):
     def _url_or_parts(self) -> PostgresConnection:
         if self.url and (self.host or self.database or self.user or self.password):
             raise fail("give either url or host/database/user/password, not both", at="url")
-        if not self.url and not self.host:
+        if self.url and self.endpoint:
+            raise fail("endpoint overrides host and port, which a url already holds: put the "
+                       "endpoint's host and port in url, or remove endpoint", at="endpoint")
+        host_port(self.endpoint)
+        if not self.url and not self.host and not self.endpoint:
             raise fail("missing host (or a url such as postgresql://user:${PG_PASSWORD}@host:5432/db)")
         return self
+
+    def params(self) -> dict[str, Any]:
+        """As every connection's, with `endpoint` (host[:port]) in place of host and port."""
+        return with_endpoint(super().params(), self.endpoint)
 
 
 class RedshiftIAM(StrictModel):
@@ -124,7 +154,6 @@ class RedshiftConnection(ConnectionBase):
     CONNECTOR = ConnectorRef("telltale.connectors.redshift", "RedshiftConnector", "redshift", None)
     SQL_DIALECT = "redshift"
     SOURCES = "sql"
-    NO_ENDPOINT = "a redshift connection reaches its cluster through host and port (or iam)"
 
     type: Literal["redshift"]
     host: str | None = None
@@ -138,11 +167,17 @@ class RedshiftConnection(ConnectionBase):
 
     @model_validator(mode="after")
     def _auth(self) -> RedshiftConnection:
-        if self.iam is None and not self.host:
+        host_port(self.endpoint)
+        if self.iam is None and not self.host and not self.endpoint:
             raise fail("missing host (or iam: {cluster_identifier: ..., region: ...})")
         if self.iam is not None and self.driver != "redshift_connector":
             raise fail("iam authentication needs driver: redshift_connector", at="driver")
         return self
+
+    def params(self) -> dict[str, Any]:
+        """As every connection's, with `endpoint` (host[:port], e.g. a VPC endpoint) in place
+        of host and port."""
+        return with_endpoint(super().params(), self.endpoint)
 
 
 class SnowflakeConnection(ConnectionBase):

@@ -32,15 +32,29 @@ def one(err: ConfigProblems) -> str:
 
 @pytest.mark.parametrize("conn, hint", [
     ("{type: duckdb, database: w.duckdb, endpoint: \"http://localhost:1\"}", "embedded"),
-    ("{type: postgres, host: db, endpoint: \"db.internal:5432\"}", "host and port"),
-    ("{type: redshift, host: rs, database: dev, endpoint: \"rs.internal:5439\"}", "host and port"),
+    ("{type: postgres, host: db, endpoint: \"db.internal:99999\"}", "is not host or host:port"),
+    ("{type: redshift, host: rs, database: dev, endpoint: \"http://rs/x\"}", "is not host or host:port"),
+    ("{type: postgres, url: \"postgresql://u@db/x\", endpoint: \"db2:5432\"}", "put the endpoint's host"),
 ])
-def test_endpoint_is_refused_where_no_connector_reads_it(error, conn: str, hint: str):
+def test_endpoint_is_refused_where_it_cannot_apply(error, conn: str, hint: str):
     msg = one(error(BASE.replace("{type: duckdb, database: w.duckdb}", conn)))
     assert msg.startswith("telltale.yml:3:")
     assert "connections.wh.endpoint: " in msg
     assert hint in msg
-    assert "snowflake, bigquery, athena, s3 or delta" in msg
+    if "duckdb" in conn:
+        assert "postgres, redshift, snowflake, bigquery, athena, s3 or delta" in msg
+
+
+@pytest.mark.parametrize("conn, host, port", [
+    ("{type: postgres, host: db, endpoint: \"db.internal:6432\"}", "db.internal", 6432),
+    ("{type: postgres, database: x, endpoint: db.internal}", "db.internal", 5432),
+    ("{type: redshift, host: rs, database: dev, endpoint: \"vpce-1.redshift.aws:5440\"}", "vpce-1.redshift.aws", 5440),
+])
+def test_a_server_endpoint_overrides_host_and_port(parse, conn: str, host: str, port: int):
+    """postgres and redshift read `endpoint` as host[:port] in place of host and port."""
+    wh = parse(BASE.replace("{type: duckdb, database: w.duckdb}", conn)).config.connections["wh"]
+    params = wh.params()
+    assert (params["host"], params["port"]) == (host, port) and "endpoint" not in params
 
 
 @pytest.mark.parametrize("conn", [
