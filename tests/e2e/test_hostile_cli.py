@@ -190,3 +190,18 @@ def test_a_run_releases_its_state_store(churn_project: Path, tmp_path: Path) -> 
         assert not (root / ".telltale" / "state.db-wal").exists()
     finally:
         gc.enable()
+
+
+def test_alerts_list_before_any_run_creates_no_store(churn_project: Path, tmp_path: Path) -> None:
+    """A listing only reads: before the first run it lists nothing and leaves no state store."""
+    root = _project(churn_project, tmp_path, CONFIG)
+    stores = sorted(p.relative_to(root) for p in root.rglob("*.db"))
+    res = runner.invoke(app, ["alerts", "list", "--project", str(root), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == {"alerts": [], "outbox": []}
+    assert sorted(p.relative_to(root) for p in root.rglob("*.db")) == stores
+    res = runner.invoke(app, ["run", "--project", str(root), "--at", AT, "--json"])
+    assert res.exit_code in (0, 1), res.output
+    listed = runner.invoke(app, ["alerts", "list", "--project", str(root), "--json"])
+    assert listed.exit_code == 0 and len(json.loads(listed.stdout)["alerts"]) == len(
+        [a for a in json.loads(res.stdout)["alerts"] if a["status"] == "firing"])

@@ -44,18 +44,26 @@ def alerts_list(project: Path = ProjectOpt,
     """Alerts and their delivery state per channel, and the notices not delivered yet."""
     from telltale.alerts.listing import list_alerts, status_problem
     from telltale.cli.main import _error_line, _errors, _load, _out
-    from telltale.store import open_store
+    from telltale.errors import StoreError, StoreUnavailableError
+    from telltale.store import open_store, open_store_readonly
 
     problem = status_problem(status)
     if problem:
         _error_line(f"--status: {problem}", 2)
     with _errors():
         proj = _load(project)
-        store = open_store(proj.store_url)
-        try:
-            data = list_alerts(store, set(proj.config.alerts), status)
-        finally:
-            store.close()
+        try:   # a listing creates no store: before the first run there is nothing to list
+            store = open_store_readonly(proj.store_url)
+        except StoreUnavailableError:
+            raise
+        except StoreError:   # a store of an older schema version: migrated, as a run would
+            store = open_store(proj.store_url)
+        data: dict[str, Any] = {"alerts": [], "outbox": []}
+        if store is not None:
+            try:
+                data = list_alerts(store, set(proj.config.alerts), status)
+            finally:
+                store.close()
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
