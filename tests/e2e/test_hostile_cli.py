@@ -205,3 +205,18 @@ def test_alerts_list_before_any_run_creates_no_store(churn_project: Path, tmp_pa
     listed = runner.invoke(app, ["alerts", "list", "--project", str(root), "--json"])
     assert listed.exit_code == 0 and len(json.loads(listed.stdout)["alerts"]) == len(
         [a for a in json.loads(res.stdout)["alerts"] if a["status"] == "firing"])
+
+
+def test_monitor_may_be_repeated_and_every_name_is_checked(churn_project: Path, tmp_path: Path) -> None:
+    """`--monitor a --monitor b` runs both (it once ran only the last, silently)."""
+    root = _project(churn_project, tmp_path, CONFIG)
+    res = runner.invoke(app, ["run", "--project", str(root), "--at", AT, "--dry-run", "--json",
+                              "--monitor", "volume", "--monitor", "nulls"])
+    assert res.exit_code in (0, 1), res.output
+    assert {r["monitor"] for r in json.loads(res.stdout)["results"]} == {"volume", "nulls"}
+    bad = runner.invoke(app, ["run", "--project", str(root), "--at", AT, "--monitor", "volume", "--monitor", "vol"])
+    assert bad.exit_code == 2 and "no monitor named 'vol'" in bad.output
+    back = runner.invoke(app, ["backfill", "--project", str(root), "--from", "2026-03-10", "--to", "2026-03-11",
+                               "--monitor", "volume", "--monitor", "fresh"])
+    assert back.exit_code == 0, back.output
+    assert "2 bucket(s) evaluated, 4 results stored" in back.output   # 2 monitors x 2 days

@@ -7,7 +7,7 @@ import sys
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, NoReturn, Optional
+from typing import TYPE_CHECKING, Any, Iterator, List, NoReturn, Optional
 
 import typer
 
@@ -110,7 +110,8 @@ def _at(text: Optional[str], option: str = "--at") -> datetime:
 @app.command()
 def run(project: Path = ProjectOpt,
         model: Optional[str] = typer.Option(None, "--model", help="Only this model's monitors."),
-        monitor: Optional[str] = typer.Option(None, "--monitor", help="Only this monitor."),
+        monitor: Optional[List[str]] = typer.Option(None, "--monitor",
+                                                    help="Only this monitor (repeat for several)."),
         at: Optional[str] = typer.Option(None, "--at", help="Evaluate the last complete window before this UTC time."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object for machines."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Evaluate but store nothing and send nothing.")) -> None:
@@ -119,7 +120,7 @@ def run(project: Path = ProjectOpt,
 
     when = _at(at)
     with _errors():
-        report = run_project(_load(project), at=when, model=model, monitor=monitor, dry_run=dry_run)
+        report = run_project(_load(project), at=when, model=model, monitor=monitor or None, dry_run=dry_run)
     _show(report, as_json)
     raise typer.Exit(report.exit_code)
 
@@ -167,7 +168,8 @@ def backfill(project: Path = ProjectOpt,
              start: str = typer.Option(..., "--from", help="First bucket to evaluate (UTC date or time)."),
              end: str = typer.Option(..., "--to", help="Last bucket to evaluate (UTC date or time)."),
              model: Optional[str] = typer.Option(None, "--model", help="Only this model's monitors."),
-             monitor: Optional[str] = typer.Option(None, "--monitor", help="Only this monitor.")) -> None:
+             monitor: Optional[List[str]] = typer.Option(None, "--monitor",
+                                                         help="Only this monitor (repeat for several).")) -> None:
     """Fill metric history: evaluate every bucket from --from to --to (no alerts are sent)."""
     from rich.progress import Progress
 
@@ -177,6 +179,7 @@ def backfill(project: Path = ProjectOpt,
     first, last = _at(start, "--from"), _at(end, "--to")
     with _errors():
         proj = _load(project)
+        monitor = monitor or None
         total = len(backfill_times(proj, first, last, model, monitor))
         with Progress(console=_err(), transient=False) as bar:
             task = bar.add_task("backfilling", total=total)

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any, Callable
 
 from telltale.errors import ConfigError
-from telltale.runner.run import RunReport, run_project, select_monitors, session
+from telltale.runner.run import Names, RunReport, run_project, select_monitors, session
 from telltale.core.timeutil import floor_time, to_utc
 
 
 def backfill_times(project: Any, start: datetime, end: datetime, model: str | None,
-                   monitor: str | None) -> list[datetime]:
+                   monitor: Names) -> list[datetime]:
     """Run times whose last complete bucket is each bucket from `start` to `end` (inclusive).
 
     The step is the finest granularity among the selected monitors' models.
@@ -31,7 +31,7 @@ def backfill_times(project: Any, start: datetime, end: datetime, model: str | No
 
 
 def backfill(project: Any, start: datetime, end: datetime, *, model: str | None = None,
-             monitor: str | None = None, progress: Callable[[datetime], None] | None = None,
+             monitor: Names = None, progress: Callable[[datetime], None] | None = None,
              now: datetime | None = None) -> list[RunReport]:
     """One stored run per bucket (summaries are reused between them); no alerts are sent.
     The buckets share one connector session (each connection is opened once)."""

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Union
 
 from telltale.connectors.base import Connector
 from telltale.core.results import MonitorResult
@@ -60,16 +60,23 @@ class RunReport:
                 "delivery": list(self.delivery.get("notices", []))}
 
 
-def select_monitors(project: Any, model: str | None, monitor: str | None) -> list[MonitorBase]:
-    """The monitors a run evaluates; unknown names are usage errors."""
+Names = Union[str, Sequence[str], None]
+"""One monitor name, several (`--monitor a --monitor b`), or None for all."""
+
+
+def select_monitors(project: Any, model: str | None, monitor: Names) -> list[MonitorBase]:
+    """The monitors a run evaluates (in file order); unknown names are usage errors."""
     if model is not None and model not in project.config.models:
         raise ConfigError(f"no model named '{model}'; models: {', '.join(project.config.models)}")
     mons = project.monitors(model)
     if monitor is not None:
-        mons = [m for m in mons if m.name == monitor]
-        if not mons:
-            names = ", ".join(m.name for m in project.monitors(model))
-            raise ConfigError(f"no monitor named '{monitor}'; monitors: {names}")
+        wanted = [monitor] if isinstance(monitor, str) else list(monitor)
+        known = {m.name for m in mons}
+        for name in wanted:
+            if name not in known:
+                names = ", ".join(m.name for m in mons)
+                raise ConfigError(f"no monitor named '{name}'; monitors: {names}")
+        mons = [m for m in mons if m.name in wanted]
     return mons
 
 
@@ -104,7 +111,7 @@ def session(project: Any) -> Iterator[Connections]:
         connections.close()
 
 
-def run_project(project: Any, *, at: datetime, model: str | None = None, monitor: str | None = None,
+def run_project(project: Any, *, at: datetime, model: str | None = None, monitor: Names = None,
                 dry_run: bool = False, now: datetime | None = None, alerts: bool = True,
                 connections: Connections | None = None) -> RunReport:
     """Evaluate the selected monitors at `at`; store, alert and deliver unless `dry_run`.
