@@ -185,6 +185,8 @@ def make_result(cfg: MonitorBase, ctx: EvalContext, *, column: str | None, segme
     message += note
     if status == "no_data":
         value = None
+    elif isinstance(value, float) and value == 0:
+        value = 0.0      # -0.0 (e.g. a mean of values that cancel) reads as 0, not "-0.0"
     return MonitorResult(
         monitor=cfg.name, model=ctx.model, type=cfg.type_name, column=column, segment=segment,
         metric=metric, value=value, threshold=verdict.threshold if verdict else None,

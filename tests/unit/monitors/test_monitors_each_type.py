@@ -107,6 +107,18 @@ def test_model_staleness_age_is_the_time_since_the_newest_prediction() -> None:
     assert r.status == "no_data" and r.value is None and "no predictions before" in r.message
 
 
+def test_a_negative_zero_value_is_reported_as_zero() -> None:
+    """-0.0 (a mean of values that cancel, a product with a negative) reads as 0."""
+    from telltale.monitors.common import make_result
+    from telltale.monitors.detection import Verdict
+
+    ctx = context([], {}, focal=FOCAL, baseline=None)
+    r = make_result(monitor("model_activity", detection={"absolute": {"max": 1}}), ctx, column=None,
+                    segment=None, metric="x", value=-0.0, verdict=Verdict(False, {"max": 1.0}, "fine"),
+                    from_rows=False)
+    assert r.value == 0 and math.copysign(1.0, r.value) == 1.0 and r.status == "ok"
+
+
 def test_metric_change_stddev_is_numpys_and_the_change_is_against_the_baseline() -> None:
     """Sample standard deviation from the stored sums: within 1e-9 relative of numpy."""
     base = list(RNG.normal(5.0, 2.0, 700))
