@@ -99,6 +99,8 @@ def monitors() -> list[dict[str, Any]]:
     mons.append({"name": "mae", "model": "m", "type": "performance_degradation", "metric": "mae",
                  "detection": {"change": {"percent": 10}}})
     mons.append({"name": "fresh", "model": "m", "type": "model_staleness", "max_age": "2d"})
+    mons.append({"name": "fresh by segment", "model": "m", "type": "model_staleness", "max_age": "2d",
+                 "segment": "all"})
     return mons
 
 

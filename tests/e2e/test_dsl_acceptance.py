@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from semantics_project import FOCAL, MODEL, one, rows, run, runner, write
+from semantics_project import AT, FOCAL, MODEL, one, results, rows, run, runner, write
 
 from telltale.cli.main import app
 
@@ -234,17 +234,49 @@ def test_performance_degradation_computes_its_metric_over_labelled_rows(tmp_path
     assert one(out, "custom rows")["value"] == len(focal)
 
 
-@pytest.mark.parametrize("key, value", [("segment", "{cat: a}"), ("segment", "all"),
-                                        ("baseline", "{window: {last: 2d}}")])
+@pytest.mark.parametrize("key, value", [("baseline", "{window: {last: 2d}}"), ("segment", "all")])
 def test_model_staleness_rejects_the_keys_it_cannot_honour(tmp_path: Path, key: str, value: str) -> None:
-    """model_staleness reads MAX(timestamp) of the whole model: `segment: {cat: a}` used to
-    report the whole model's age as if it were segment a's (`segment: null` in the JSON),
-    and a baseline was accepted and ignored. Like by_version, they are now config errors
-    naming the line (min_rows stays accepted: docs/config.md says it does not apply)."""
-    root = write(tmp_path / "p", f"  - {{name: fresh, model: m, type: model_staleness, max_age: 2d, {key}: {value}}}")
+    """model_staleness has no baseline (it was accepted and ignored), and `on: version`
+    watches the whole model's newest version: config errors naming the line (min_rows
+    stays accepted: docs/config.md says it does not apply)."""
+    extra = f"{key}: {value}" + (", on: version" if key == "segment" else "")
+    root = write(tmp_path / "p", f"  - {{name: fresh, model: m, type: model_staleness, max_age: 2d, {extra}}}")
     res = runner.invoke(app, ["validate", "--project", str(root), "--no-warehouse"])
     assert res.exit_code == 2, res.output
-    assert "telltale.yml:18:" in res.output and f"monitors[0].{key}: model_staleness does not take {key}" in res.output, res.output
+    assert "telltale.yml:18:" in res.output and f"monitors[0].{key}: model_staleness" in res.output, res.output
+
+
+def test_model_staleness_per_segment_is_each_segments_newest_row(tmp_path: Path) -> None:
+    """`segment: all`: the whole model's age, then each segment value's, exact from the raw
+    rows; a value that stopped sending days before (older than 2 x max_age) and the NULL
+    segment included; `{cat: c}` only that value; a value never seen is no_data."""
+    from datetime import datetime, timedelta, timezone
+
+    data = rows()
+    stopped = FOCAL - timedelta(days=6, hours=5)
+    data += [(10_000, stopped, 1.0, "c", 0.5, True, True), (10_001, FOCAL + timedelta(hours=3), 1.0, None, 0.5, True, True)]
+    mons = ("  - {name: fresh, model: m, type: model_staleness, max_age: 2d, segment: all}\n"
+            "  - {name: fresh c, model: m, type: model_staleness, max_age: 2d, segment: {cat: c}}\n"
+            "  - {name: fresh z, model: m, type: model_staleness, max_age: 2d, segment: {cat: z}}")
+    root = write(tmp_path / "p", mons, data=data)
+    code, out, output = run(root)
+    assert out is not None and code == 1, output
+    at = datetime.fromisoformat(AT.replace("Z", "+00:00"))
+    newest: dict[str | None, datetime] = {}
+    for r in data:
+        if r[1] < at.replace(tzinfo=None):
+            newest[r[3]] = max(newest.get(r[3], r[1]), r[1])
+    age = {k: (at - v.replace(tzinfo=timezone.utc)).total_seconds() for k, v in newest.items()}
+    whole = results(out, "fresh")
+    assert [r["segment"] for r in whole] == [None, {"cat": "a"}, {"cat": "b"}, {"cat": "c"}, {"cat": None}]
+    assert whole[0]["value"] == min(age.values())
+    for r in whole[1:]:
+        cat = r["segment"]["cat"]
+        assert r["value"] == age[cat], r
+        assert r["status"] == ("alert" if age[cat] > 2 * 86400 else "ok")
+    assert one(out, "fresh c", {"cat": "c"})["value"] == age["c"] and age["c"] > 6 * 86400
+    z = one(out, "fresh z", {"cat": "z"})
+    assert z["status"] == "no_data" and "no predictions in cat='z'" in z["message"]
 
 
 def test_min_rows_applies_to_the_compared_segment_and_to_anomaly_history(tmp_path: Path) -> None:

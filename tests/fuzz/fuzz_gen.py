@@ -278,7 +278,7 @@ def monitor(draw, i: int, metric_names: tuple[str, ...], segmented: bool = True)
         mon["detection"] = detection
     if draw(st.integers(0, 4)) == 0:
         mon["window"] = draw(st.sampled_from(["1d", "2d", "1w", "24h"]))
-    if segmented and kind != "model_staleness" and draw(st.integers(0, 5)) == 0:
+    if segmented and draw(st.integers(0, 5)) == 0:
         mon["segment"] = draw(st.sampled_from(["all", {"cat": "a"}]))
     return mon
 

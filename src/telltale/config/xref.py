@@ -175,10 +175,10 @@ class _Checker:
 
     def segment(self, base: Path_, mon: MonitorBase, model: ModelConfig) -> None:
         if isinstance(mon, ModelStalenessMonitor):   # (min_rows is documented as not applying)
-            if mon.segment is not None:
-                self.add(base + ("segment",), "model_staleness does not take segment: it watches the newest "
-                         "prediction (or version) of the whole model; remove segment (a segment that stops "
-                         "sending shows in a model_activity monitor with segment: all)")
+            if mon.segment is not None and mon.on == "version":
+                self.add(base + ("segment",), "model_staleness with on: version watches the newest version "
+                         "of the whole model and does not take segment; remove segment, or watch each "
+                         "segment's newest prediction with on: predictions")
             if "baseline" in mon.model_fields_set and mon.baseline is not None:
                 self.add(base + ("baseline",), "model_staleness does not take baseline: it watches the "
                          "newest prediction (or version) of the whole model; remove it")

@@ -11,6 +11,7 @@ from sqlglot import exp
 from telltale.configbase.values import PositiveDuration
 from telltale.connectors.base import Connector
 from telltale.core.results import MonitorResult
+from telltale.core.segkey import segment_label, segment_text
 from telltale.core.timeutil import UTC, TimeRange, to_utc
 from telltale.errors import SchemaError
 from telltale.monitors.base import MonitorBase, MonitorType
@@ -86,24 +87,89 @@ RECENT_FACTOR = 2   # the bounded staleness query looks back this many times `ma
 FALLBACK_KIND = "staleness over all time (sent only when no row is in the last 2 x max_age)"
 
 
+def segment_groups(cfg: ModelStalenessMonitor, spec: ModelSpec) -> list[tuple[str, ...]]:
+    """The column sets the newest time is asked per: one per segment column for
+    `segment: all`, the configured columns for `{column: value}`, none without a segment."""
+    if cfg.segment is None:
+        return []
+    if cfg.segment == "all":
+        return [(c,) for c in spec.segments if c != spec.version]
+    return [tuple(sorted(str(k) for k in cfg.segment))]
+
+
+def newest_by_segment(spec: ModelSpec, connector: Connector, at: datetime,
+                      groups: list[tuple[str, ...]]) -> PlannedQuery:
+    """MAX(ts) before `at` over all rows and per value of each column set, in one statement
+    (a UNION ALL: `__set` -1 for all rows, i for `groups[i]`; `s0..` the segment values).
+    Over all time: a segment that stopped sending long ago still has its exact age."""
+    if spec.timestamp is None:
+        raise ValueError("model_staleness needs the model's `timestamp` column")
+    columns = sorted({c for g in groups for c in g})
+    names = {c: f"s{i}" for i, c in enumerate(columns)}
+    rng = TimeRange(to_utc(EPOCH), at)
+
+    def branch(i: int, group: tuple[str, ...]) -> exp.Select:
+        rel = model_relation(spec, connector, set(columns), rng).subquery("m")
+        sel = exp.select(exp.Literal.number(i).as_("__set"),
+                         *[(col(c) if c in group else exp.Null()).as_(names[c]) for c in columns],
+                         exp.Max(this=col(spec.timestamp)).as_("newest")).from_(rel)   # type: ignore[arg-type]
+        return sel.group_by(*[col(c) for c in group]) if group else sel
+
+    tree: exp.Query = branch(-1, ())
+    for i, group in enumerate(groups):
+        tree = exp.union(tree, branch(i, group), distinct=False)
+    wrapped = exp.select("*").from_(tree.subquery("u"))
+
+    def decode(table: Any) -> list[tuple[dict[str, str | None] | None, Any]]:
+        rows = table.to_pylist()
+        out: list[tuple[dict[str, str | None] | None, Any]] = []
+        for r in sorted(rows, key=lambda r: r["__set"]):
+            i = r["__set"]
+            seg = None if i < 0 else {c: segment_text(r[names[c]]) for c in groups[i]}
+            out.append((seg, r["newest"]))
+        return out
+
+    return PlannedQuery("staleness per segment", wrapped, decode)
+
+
 def query(cfg: ModelStalenessMonitor, ctx: EvalContext, spec: ModelSpec, connector: Connector) -> PlannedQuery:
     """The query of a staleness monitor (its query hook; `compile` prints it): the newest
-    time over the last 2 x `max_age`, falling back to all time when none is that recent."""
+    time over the last 2 x `max_age`, falling back to all time when none is that recent;
+    with a segment, the newest time per segment value over all time."""
+    groups = segment_groups(cfg, spec)
+    if cfg.segment is not None:
+        return newest_by_segment(spec, connector, ctx.at, groups)
     return newest_query(spec, connector, ctx.at, cfg.on, recent=RECENT_FACTOR * cfg.max_age)
 
 
 def evaluate(cfg: ModelStalenessMonitor, ctx: EvalContext) -> list[MonitorResult]:
     """Age in seconds of the newest prediction/version at the run's time vs `max_age`
-    (`ctx.answer`: the newest time the query found)."""
+    (`ctx.answer`: the newest time the query found; with a segment, per segment value)."""
+    if cfg.segment is None:
+        return [_one(cfg, ctx, ctx.answer, None)]
+    found = ctx.answer or []
+    if cfg.segment == "all":   # the whole model, then each column's values (NULL last)
+        whole = next((raw for s, raw in found if s is None), None)
+        per = sorted(((s, raw) for s, raw in found if s is not None),
+                     key=lambda sr: [(k, v is None, v or "") for k, v in sorted(sr[0].items())])
+        return [_one(cfg, ctx, whole, None)] + [_one(cfg, ctx, raw, s) for s, raw in per]
+    wanted = {str(k): segment_text(v) for k, v in cfg.segment.items()}
+    raw = next((raw for s, raw in found if s == wanted), None)
+    return [_one(cfg, ctx, raw, wanted)]
+
+
+def _one(cfg: ModelStalenessMonitor, ctx: EvalContext, raw: Any,
+         segment: dict[str, str | None] | None) -> MonitorResult:
+    """The result for one newest time (of the model, or of one segment value)."""
     on = cfg.on
-    raw = ctx.answer
     newest = as_instant(raw)
     limit = cfg.max_age.total_seconds()
     metric = "version_age_seconds" if on == "version" else "prediction_age_seconds"
     if newest is None:
-        return [make_result(cfg, ctx, column=None, segment=None, metric=metric, value=None, verdict=None,
-                            message=f"{metric}: no predictions before {ctx.at:%Y-%m-%d %H:%M} UTC",
-                            from_rows=False)]
+        where = f" in {segment_label(segment)}" if segment else ""
+        return make_result(cfg, ctx, column=None, segment=segment, metric=metric, value=None, verdict=None,
+                           message=f"{metric}: no predictions{where} before {ctx.at:%Y-%m-%d %H:%M} UTC",
+                           from_rows=False)
     age = (ctx.at - newest).total_seconds()
     what = "newest model version first seen" if on == "version" else "newest prediction"
     if not isinstance(raw, datetime):
@@ -112,8 +178,8 @@ def evaluate(cfg: ModelStalenessMonitor, ctx: EvalContext) -> list[MonitorResult
     reason = (f"{what} at {newest:%Y-%m-%d %H:%M} UTC is {age / 3600:.1f} h old "
               f"({'over' if fired else 'within'} the allowed {limit / 3600:.1f} h)")
     verdict = Verdict(fired, {"max": limit}, reason)
-    return [make_result(cfg, ctx, column=None, segment=None, metric=metric, value=age, verdict=verdict,
-                        extra={"newest": newest.strftime("%Y-%m-%dT%H:%M:%SZ")}, from_rows=False)]
+    return make_result(cfg, ctx, column=None, segment=segment, metric=metric, value=age, verdict=verdict,
+                       extra={"newest": newest.strftime("%Y-%m-%dT%H:%M:%SZ")}, from_rows=False)
 
 
 MONITOR = MonitorType(ModelStalenessMonitor, evaluate, query=query)

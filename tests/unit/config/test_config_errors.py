@@ -69,15 +69,17 @@ def test_query_id_on_a_model_that_is_not_ranking(error, parse):
     assert parse(ranking).config.models["credit"].query_id == "session_id"
 
 
-def test_staleness_refuses_segment_and_by_version_instead_of_ignoring_them(error, parse):
-    """model_staleness reads the newest row of the whole model: a segment would be ignored."""
-    for extra, key, says in (("segment: all", "segment", "does not take segment"),
-                             ("segment: {region: EU}", "segment", "does not take segment"),
+def test_staleness_refuses_what_it_cannot_honour_and_takes_a_segment(error, parse):
+    """model_staleness: by_version, and a segment with on: version, would be ignored: refused;
+    a segment with on: predictions gives each segment's newest row."""
+    text = BASE.replace("    segments: [region]\n", "    segments: [region]\n    version: v\n")
+    for extra, key, says in (("segment: all, on: version", "segment", "does not take segment"),
                              ("by_version: true", "by_version", "does not take by_version")):
-        text = BASE.replace("    segments: [region]\n", "    segments: [region]\n    version: v\n")
         msg = one(error(text + f"  - {{name: fresh, model: credit, type: model_staleness, max_age: 2d, {extra}}}\n"))
         assert f"monitors[0].{key}: model_staleness" in msg and says in msg, msg
-    assert parse(BASE + "  - {name: fresh, model: credit, type: model_staleness, max_age: 2d}\n").config.monitors
+    for seg in ("all", "{region: EU}"):
+        mon = f"  - {{name: fresh, model: credit, type: model_staleness, max_age: 2d, segment: {seg}}}\n"
+        assert parse(text + mon).config.monitors[0].segment is not None
 
 
 def test_key_of_another_monitor_type(error):
