@@ -136,9 +136,8 @@ def query(cfg: ModelStalenessMonitor, ctx: EvalContext, spec: ModelSpec, connect
     """The query of a staleness monitor (its query hook; `compile` prints it): the newest
     time over the last 2 x `max_age`, falling back to all time when none is that recent;
     with a segment, the newest time per segment value over all time."""
-    groups = segment_groups(cfg, spec)
     if cfg.segment is not None:
-        return newest_by_segment(spec, connector, ctx.at, groups)
+        return newest_by_segment(spec, connector, ctx.at, segment_groups(cfg, spec))
     return newest_query(spec, connector, ctx.at, cfg.on, recent=RECENT_FACTOR * cfg.max_age)
 
 
