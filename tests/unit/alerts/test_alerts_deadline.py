@@ -104,6 +104,20 @@ def test_a_trickling_webhook_fails_with_a_timeout_and_its_connection_is_closed(t
     assert trickle.sent < TRICKLE_BYTES
 
 
+@pytest.mark.parametrize("how", ["webhook_url", "bot"])
+def test_a_trickling_slack_peer_fails_with_a_timeout_and_its_connection_is_closed(trickle, how: str) -> None:
+    """Slack (slack_sdk's async client) is under the same total deadline as a webhook: its
+    own timeout bounds each read only, which a peer trickling bytes never trips."""
+    cfg: dict = ({"webhook_url": trickle.url} if how == "webhook_url" else
+                 {"bot_token": "xoxb-test", "channel": "C1", "api_url": trickle.url.rsplit("/", 1)[0] + "/"})
+    chan = build_channel("slow", {"type": "slack", "timeout": 0.5, **cfg})
+    with pytest.raises(DeliveryError, match=r"timed out: no complete answer within 0.5s") as info:
+        chan.send(_message())
+    assert info.value.channel == "slow" and info.value.retryable
+    assert trickle.finished.wait(TRICKLE_BYTES * STEP_S + 5)
+    assert trickle.closed_by_peer and trickle.sent < TRICKLE_BYTES
+
+
 def test_a_trickled_notice_stays_pending_with_the_timeout_as_its_error(store, trickle) -> None:
     hook = build_channel("slow", {"type": "webhook", "url": trickle.url, "timeout": 0.5})
     apply_results(store, [make_result()], {"feature drift": AlertPolicy.of(["slow"])}, run_id="r1", now=T0)

@@ -16,6 +16,7 @@ from typing import Any, Literal, Sequence
 from pydantic import model_validator
 
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
+from telltale.alerts.channels.bounded import DeadlineExceeded, run_with_deadline
 from telltale.alerts.channels.http import host_of
 from telltale.alerts.channels.text import details, title
 from telltale.configbase.values import HttpUrl, Name, Timeout
@@ -46,8 +47,9 @@ class SlackConfig(ChannelConfig):
                              "(chat.postMessage), not both and not neither")
         if bot and (self.bot_token is None or self.channel is None):
             raise ValueError("a Slack bot needs both bot_token and channel")
-        if importlib.util.find_spec("slack_sdk") is None:
-            raise ValueError("the slack channel needs the slack_sdk package: pip install 'telltale[slack]'")
+        if importlib.util.find_spec("slack_sdk") is None or importlib.util.find_spec("aiohttp") is None:
+            raise ValueError("the slack channel needs the slack_sdk and aiohttp packages: "
+                             "pip install 'telltale[slack]'")
         return self
 
 
@@ -88,35 +90,43 @@ class SlackChannel:
         self._post(text, blocks, None)
 
     def _post(self, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str | None:
-        timeout = max(1, round(self.timeout))     # the outbox retries: the client's own handlers are off
+        """One post through slack_sdk's async client, under one total deadline (`timeout`):
+        a peer that trickles its answer is cut off and its connection closed, as webhooks are."""
         try:
-            if self.webhook_url:
-                from slack_sdk.webhook import WebhookClient
-
-                resp = WebhookClient(self.webhook_url, timeout=timeout, retry_handlers=[]).send(text=text, blocks=blocks)
-                if resp.status_code != 200:
-                    raise DeliveryError(f"{self._where} answered HTTP {resp.status_code}: {resp.body[:200]}",
-                                        channel=self.name, status_code=resp.status_code,
-                                        retryable=resp.status_code >= 500 or resp.status_code == 429)
-                return None
-            from slack_sdk import WebClient
-            from slack_sdk.errors import SlackApiError
-
-            base = self.api_url.rstrip("/") + "/" if self.api_url else WebClient.BASE_URL
-            client = WebClient(token=self.bot_token, timeout=timeout, base_url=base, retry_handlers=[])
-            try:
-                answer = client.chat_postMessage(channel=str(self.channel), text=text, blocks=blocks,
-                                                 thread_ts=thread_ts)
-            except SlackApiError as exc:
-                code = exc.response.status_code
-                raise DeliveryError(f"{self._where}: {exc.response.get('error') or exc}", channel=self.name,
-                                    status_code=code, retryable=code >= 500 or code == 429) from exc
-            return str(answer.get("ts")) if answer.get("ts") else None
+            return run_with_deadline(lambda: self._post_async(text, blocks, thread_ts), self.timeout)
         except DeliveryError:
             raise
-        except Exception as exc:     # noqa: BLE001 - urllib errors, timeouts: the sink is unreachable
+        except DeadlineExceeded as exc:
+            raise DeliveryError(f"{self._where} timed out: {exc}", channel=self.name) from exc
+        except Exception as exc:     # noqa: BLE001 - network errors: the sink is unreachable
             raise DeliveryError(f"{self._where}: could not deliver: {type(exc).__name__}: {exc}",
                                 channel=self.name) from exc
+
+    async def _post_async(self, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str | None:
+        timeout = max(1, round(self.timeout))     # the outbox retries: the client's own handlers are off
+        if self.webhook_url:
+            from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+            resp = await AsyncWebhookClient(self.webhook_url, timeout=timeout, retry_handlers=[]).send(
+                text=text, blocks=blocks)
+            if resp.status_code != 200:
+                raise DeliveryError(f"{self._where} answered HTTP {resp.status_code}: {resp.body[:200]}",
+                                    channel=self.name, status_code=resp.status_code,
+                                    retryable=resp.status_code >= 500 or resp.status_code == 429)
+            return None
+        from slack_sdk.errors import SlackApiError
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        base = self.api_url.rstrip("/") + "/" if self.api_url else AsyncWebClient.BASE_URL
+        client = AsyncWebClient(token=self.bot_token, timeout=timeout, base_url=base, retry_handlers=[])
+        try:
+            answer = await client.chat_postMessage(channel=str(self.channel), text=text, blocks=blocks,
+                                                   thread_ts=thread_ts)
+        except SlackApiError as exc:
+            code = exc.response.status_code
+            raise DeliveryError(f"{self._where}: {exc.response.get('error') or exc}", channel=self.name,
+                                status_code=code, retryable=code >= 500 or code == 429) from exc
+        return str(answer.get("ts")) if answer.get("ts") else None
 
 
 def render(messages: Sequence[AlertMessage]) -> tuple[str, list[dict[str, Any]]]:
