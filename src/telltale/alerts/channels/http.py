@@ -18,6 +18,12 @@ RETRYABLE_STATUS = frozenset({408, 425, 429})
 USER_AGENT = f"telltale/{__version__}"
 
 
+def timed_out(channel: str, where: str, timeout: float) -> DeliveryError:
+    """The (retryable) failure of a request that missed its total deadline."""
+    return DeliveryError(f"{where}: timed out: no complete answer within {timeout:g}s "
+                         "(the channel's `timeout` bounds the whole request)", channel=channel)
+
+
 def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[str, str] | None = None,
          body: bytes | None = None, json_body: Any = None, params: Mapping[str, str] | None = None,
          timeout: float, verify: bool = True, max_bytes: int = MAX_BODY_BYTES) -> HttpAnswer:
@@ -38,8 +44,7 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
         resp = bounded.request(method, url, body=body, headers=hdrs, params=params,
                                total_timeout=timeout, verify=verify, max_bytes=max_bytes)
     except (bounded.DeadlineExceeded, httpx.TimeoutException) as exc:
-        raise DeliveryError(f"{where}: timed out: no complete answer within {timeout:g}s "
-                            "(the channel's `timeout` bounds the whole request)", channel=channel) from exc
+        raise timed_out(channel, where, timeout) from exc
     except httpx.HTTPError as exc:
         raise DeliveryError(f"{where}: could not deliver: {exc}", channel=channel) from exc
     if not 200 <= resp.status_code < 300:

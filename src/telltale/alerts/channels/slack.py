@@ -17,7 +17,7 @@ from pydantic import model_validator
 
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.bounded import DeadlineExceeded, run_with_deadline
-from telltale.alerts.channels.http import host_of
+from telltale.alerts.channels.http import host_of, timed_out
 from telltale.alerts.channels.text import details, title
 from telltale.configbase.values import HttpUrl, Name, Timeout
 
@@ -97,7 +97,7 @@ class SlackChannel:
         except DeliveryError:
             raise
         except DeadlineExceeded as exc:
-            raise DeliveryError(f"{self._where} timed out: {exc}", channel=self.name) from exc
+            raise timed_out(self.name, self._where, self.timeout) from exc
         except Exception as exc:     # noqa: BLE001 - network errors: the sink is unreachable
             raise DeliveryError(f"{self._where}: could not deliver: {type(exc).__name__}: {exc}",
                                 channel=self.name) from exc
