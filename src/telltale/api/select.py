@@ -11,24 +11,14 @@ import dataclasses
 from datetime import datetime
 from typing import Any, Sequence
 
-from telltale.errors import ConfigError
 
 
 def pick_monitors(project: Any, names: Sequence[str] | None) -> list[Any]:
     """The project's monitors with these names (all when None), in file order; unknown names
-    are usage errors listing the known ones."""
-    if names is None:
-        return list(project.config.monitors)
-    if isinstance(names, str):
-        names = [names]
-    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
-        raise ConfigError(f"monitors: give a monitor name or a list of names, not {names!r}")
-    known = [m.name for m in project.config.monitors]
-    unknown = [n for n in names if n not in known]
-    if unknown:   # the message of `telltale run --monitor`
-        raise ConfigError(f"no monitor named '{unknown[0]}'; monitors: {', '.join(known)}")
-    chosen = set(names)
-    return [m for m in project.config.monitors if m.name in chosen]
+    are usage errors listing the known ones (as `telltale run --monitor`)."""
+    from telltale.runner.run import select_monitors
+
+    return select_monitors(project, None, names)
 
 
 def with_monitors(project: Any, monitors: Sequence[Any]) -> Any:

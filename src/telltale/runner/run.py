@@ -70,7 +70,9 @@ def select_monitors(project: Any, model: str | None, monitor: Names) -> list[Mon
         raise ConfigError(f"no model named '{model}'; models: {', '.join(project.config.models)}")
     mons = project.monitors(model)
     if monitor is not None:
-        wanted = [monitor] if isinstance(monitor, str) else list(monitor)
+        wanted = [monitor] if isinstance(monitor, str) else monitor
+        if not isinstance(wanted, (list, tuple)) or not all(isinstance(n, str) for n in wanted):
+            raise ConfigError(f"monitors: give a monitor name or a list of names, not {monitor!r}")
         known = {m.name for m in mons}
         for name in wanted:
             if name not in known:
