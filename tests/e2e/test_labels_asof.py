@@ -228,10 +228,12 @@ def test_an_earlier_at_gives_that_times_numbers_after_later_runs(root: Path) -> 
     assert not any("'2026-03-10 00:00:00'" in s for s in label_scans)
 
 
-def test_rerunning_the_same_at_replaces_its_history(root: Path) -> None:
+def test_rerunning_the_same_at_or_window_replaces_its_history(root: Path) -> None:
     project = load_project(root)
     for _ in range(3):
         run_project(project, at=T1, now=T1 + timedelta(hours=1))
+    for hour in (2, 5):   # later in the same day: the same daily window, evaluated again
+        run_project(project, at=T1 + timedelta(hours=hour), now=T1 + timedelta(hours=hour))
     con = sqlite3.connect(root / ".telltale" / "state.db")
     counts = con.execute("SELECT monitor, COUNT(*) FROM metric_points GROUP BY monitor").fetchall()
     con.close()

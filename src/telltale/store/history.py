@@ -48,9 +48,11 @@ class HistoryMixin(StoreBase):
     def put_metric_points(self, points: Iterable[MetricPoint]) -> int:
         """Store a run's metric points, replacing the points of the same evaluations; return how many.
 
-        A monitor evaluated again at the same `at` replaces every point it stored for that
-        `at` (a segment gone since is dropped too), so rerunning a time never duplicates
-        its history. One transaction: the deletes, then one executemany.
+        A monitor evaluated again at the same `at`, or again over the same window (an hourly
+        cron running a daily monitor evaluates yesterday 24 times), replaces every point it
+        stored for that `at` or window (a segment gone since is dropped too): a series holds
+        one point per window, the latest evaluation's. One transaction: the deletes, then
+        one executemany.
         """
         rows = [{"run_id": p.run_id, "at": to_utc(p.at), "model": p.model, "monitor": p.monitor,
                  "column": p.column or "", "segment_key": p.segment_key, "metric": p.metric,
@@ -61,9 +63,14 @@ class HistoryMixin(StoreBase):
         if rows:
             t = metric_points
             evaluated = sorted({(r["model"], r["monitor"], r["at"]) for r in rows})
+            windows = sorted({(r["model"], r["monitor"], r["window_start"], r["window_end"]) for r in rows
+                              if r["window_start"] is not None and r["window_end"] is not None})
             with self.transaction() as conn:
                 for model, monitor, at in evaluated:
                     conn.execute(sa.delete(t).where(t.c.model == model, t.c.monitor == monitor, t.c.at == at))
+                for model, monitor, start, end in windows:
+                    conn.execute(sa.delete(t).where(t.c.model == model, t.c.monitor == monitor,
+                                                    t.c.window_start == start, t.c.window_end == end))
                 conn.execute(sa.insert(t), rows)
         return len(rows)
 
@@ -73,7 +80,7 @@ class HistoryMixin(StoreBase):
         """Points of one series with `since <= at < until`, oldest first.
 
         `at` is the time a run evaluated (for a backfill, the simulated time). With
-        `latest_only`, a time evaluated more than once keeps only its latest point.
+        `latest_only`, a time or window evaluated more than once keeps only its latest point.
         """
         t = metric_points
         q = sa.select(t).where(t.c.model == model, t.c.monitor == monitor,
@@ -89,9 +96,9 @@ class HistoryMixin(StoreBase):
             points = [_point(r) for r in conn.execute(q).mappings()]
         if not latest_only:
             return points
-        last: dict[tuple[datetime, str], MetricPoint] = {}
-        for p in points:                      # ordered by id within one `at`: later wins
-            last[(p.at, p.metric)] = p
+        last: dict[tuple[Any, ...], MetricPoint] = {}
+        for p in points:                      # ordered by time, then id: later wins
+            last[(p.metric, *_evaluation(p))] = p
         return sorted(last.values(), key=lambda p: (p.at, p.metric))
 
     def list_points(self, *, model: str | None = None, monitor: str | None = None,
@@ -99,8 +106,8 @@ class HistoryMixin(StoreBase):
                     until: datetime | None = None) -> list[MetricPoint]:
         """Stored points of every series matching the filters, by series then time.
 
-        A time evaluated more than once keeps only its latest point (reruns replace them
-        anyway; this also covers stores written before they did).
+        A time or window evaluated more than once keeps only its latest point (reruns
+        replace them anyway; this also covers stores written before they did).
         """
         t = metric_points
         q = sa.select(t)
@@ -119,9 +126,16 @@ class HistoryMixin(StoreBase):
             points = [_point(r) for r in conn.execute(q).mappings()]
         last: dict[tuple[Any, ...], MetricPoint] = {}
         for p in points:
-            last[(p.model, p.monitor, p.column or "", p.segment_key, p.metric, p.at)] = p
+            last[(p.model, p.monitor, p.column or "", p.segment_key, p.metric, *_evaluation(p))] = p
         return sorted(last.values(), key=lambda p: (p.model, p.monitor, p.column or "", p.segment_key,
                                                    p.metric, p.at))
+
+
+def _evaluation(p: MetricPoint) -> tuple[Any, ...]:
+    """What one evaluation of a series is keyed by: its window, else its `at`."""
+    if p.window_start is not None and p.window_end is not None:
+        return ("window", p.window_start, p.window_end)
+    return ("at", p.at)
 
 
 def _point(row: Any) -> MetricPoint:

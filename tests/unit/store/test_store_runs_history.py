@@ -29,10 +29,11 @@ def test_runs_begin_and_finish(store):
     assert store.get_run("nope") is None
 
 
-def _result(value, status="ok", column="income", segment=None):
+def _result(value, status="ok", column="income", segment=None, at=D0 + DAY):
+    """A data_drift result of the day before `at`."""
     return MonitorResult(monitor="drift", model="credit", type="data_drift", column=column,
                          segment=segment, metric="psi", value=value, threshold={"max": 0.2},
-                         status=status, severity="high", window=TimeRange(D0, D0 + DAY),
+                         status=status, severity="high", window=TimeRange(at - DAY, at),
                          baseline=TimeRange(D0 - 28 * DAY, D0), message="m", extra={"p_value": 0.01})
 
 
@@ -40,13 +41,14 @@ def test_metric_points_from_results_and_history(store):
     for i in range(4):
         at = D0 + i * DAY
         store.put_metric_points(points_from_results(f"r{i}", at, [
-            _result(0.1 * i), _result(float("nan"), column=None), _result(9.0, segment={"region": "EU"})]))
-    store.put_metric_points(points_from_results("r2b", D0 + 2 * DAY, [_result(0.55, status="alert")]))
+            _result(0.1 * i, at=at), _result(float("nan"), column=None, at=at),
+            _result(9.0, segment={"region": "EU"}, at=at)]))
+    store.put_metric_points(points_from_results("r2b", D0 + 2 * DAY, [_result(0.55, status="alert", at=D0 + 2 * DAY)]))
 
     hist = store.metric_history("credit", "drift", "income", "", since=D0 + DAY, until=D0 + 3 * DAY)
     assert [(p.at, p.value, p.run_id) for p in hist] == [(D0 + DAY, 0.1, "r1"), (D0 + 2 * DAY, 0.55, "r2b")]
     assert hist[1].status == "alert" and hist[1].extra["p_value"] == 0.01
-    assert hist[0].window_start == D0 and hist[0].extra["baseline"]["end"] == "2026-03-01T00:00:00Z"
+    assert hist[0].window_start == D0 and hist[1].window_start == D0 + DAY and hist[0].extra["baseline"]["end"] == "2026-03-01T00:00:00Z"
     # the rerun at D0+2d replaced every point that monitor stored for that time
     assert len(store.metric_history("credit", "drift", "income", "", latest_only=False)) == 4
     model_level = store.metric_history("credit", "drift", None)
@@ -67,8 +69,37 @@ def test_rerunning_the_same_time_replaces_its_points_and_keeps_other_monitors(st
     assert [(p.run_id, p.value) for p in every] == [("again2", 2.2)]
     # another monitor's point of that time is untouched, as are other times
     assert [p.value for p in store.metric_history("credit", "volume", None, latest_only=False)] == [5.0]
-    store.put_metric_points(points_from_results("r2", at + DAY, [_result(0.3)]))
+    store.put_metric_points(points_from_results("r2", at + DAY, [_result(0.3, at=at + DAY)]))
     assert len(store.metric_history("credit", "drift", "income", "", latest_only=False)) == 2
+
+
+def test_a_window_evaluated_again_at_another_time_keeps_one_point(store):
+    """An hourly cron running a daily monitor evaluates the same day 24 times: the series
+    keeps one point for that window, the latest evaluation's (DESIGN: never duplicated)."""
+    for hour in (1, 2, 3):   # three `--at`s within the day after the window D0..D0+1d
+        store.put_metric_points(points_from_results(f"h{hour}", D0 + DAY + hour * timedelta(hours=1),
+                                                    [_result(0.1 * hour)]))
+    every = store.metric_history("credit", "drift", "income", "", latest_only=False)
+    assert [(p.run_id, p.value) for p in every] == [("h3", pytest.approx(0.3))]
+    assert [p.run_id for p in store.list_points(model="credit")] == ["h3"]
+    # the next day's window is a new point
+    store.put_metric_points(points_from_results("d2", D0 + 2 * DAY, [_result(0.7, at=D0 + 2 * DAY)]))
+    assert [p.run_id for p in store.list_points(model="credit")] == ["h3", "d2"]
+
+
+def test_points_of_one_window_stored_twice_by_an_older_store_are_read_once(store):
+    from telltale.store.schema import metric_points
+
+    for hour in (1, 2):      # written as a store before window-keyed replacement did
+        [row] = points_from_results(f"old{hour}", D0 + DAY + hour * timedelta(hours=1), [_result(0.5 + hour)])
+        with store.transaction() as conn:
+            conn.execute(sa.insert(metric_points), [{"run_id": row.run_id, "at": row.at, "model": row.model,
+                                                     "monitor": row.monitor, "column": row.column,
+                                                     "segment_key": "", "metric": row.metric, "value": row.value,
+                                                     "status": row.status, "window_start": row.window_start,
+                                                     "window_end": row.window_end, "extra": None}])
+    assert [p.run_id for p in store.list_points()] == ["old2"]
+    assert [p.run_id for p in store.metric_history("credit", "drift", "income")] == ["old2"]
 
 
 def _alert(aid, status="open", opened=D0, **kw):
