@@ -16,7 +16,6 @@ from typing import Any, Literal, Sequence
 from pydantic import model_validator
 
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
-from telltale.alerts.channels.bounded import DeadlineExceeded, run_with_deadline
 from telltale.alerts.channels.http import host_of, timed_out
 from telltale.alerts.channels.text import details, title
 from telltale.configbase.values import HttpUrl, Name, Timeout
@@ -92,6 +91,8 @@ class SlackChannel:
     def _post(self, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str | None:
         """One post through slack_sdk's async client, under one total deadline (`timeout`):
         a peer that trickles its answer is cut off and its connection closed, as webhooks are."""
+        from telltale.alerts.channels.bounded import DeadlineExceeded, run_with_deadline  # httpx: only to send
+
         try:
             return run_with_deadline(lambda: self._post_async(text, blocks, thread_ts), self.timeout)
         except DeliveryError:
