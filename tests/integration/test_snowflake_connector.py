@@ -62,7 +62,7 @@ def _focal(table: pa.Table) -> pa.Table:
 
 def test_execute_returns_arrow_under_the_planners_names(loaded: dict[str, Any], peer_dataset: pa.Table,
                                                         tmp_path: Path) -> None:
-    """A scalar scan by day and segment: names as asked (p0, category, __bucket), DuckDB's values."""
+    """A scalar scan by day and segment: names as asked (__p0, category, __bucket), DuckDB's values."""
     from telltale.connectors.duckdb import DuckDBConnector
 
     x = exp.column("x", quoted=True)
@@ -70,7 +70,7 @@ def test_execute_returns_arrow_under_the_planners_names(loaded: dict[str, Any], 
     with contextlib.closing(_open(loaded)) as c:
         planned = scalar_query(_model(SourceSpec(table="predictions")), c, DAY, partials)
         table, stats = c.execute(planned.tree)
-    assert {"__bucket", "category", "p0", "p1", "p2", "p3"} <= set(table.column_names)
+    assert {"__bucket", "category", "__p0", "__p1", "__p2", "__p3"} <= set(table.column_names)
     assert '"PREDICTIONS"' in stats.sql and stats.rows == table.num_rows == 6
     assert stats.bytes_scanned is None            # fakesnow's monitoring answer carries no stats
     got = planned.decode(table)

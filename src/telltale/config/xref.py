@@ -82,6 +82,11 @@ class _Checker:
             elif ref.kind == "numeric":
                 self.add(path, f"'{seg}' is numeric; segments must be categorical or boolean "
                          f"(map it as {seg}: categorical if it has few values)")
+            elif ref.column.startswith("__"):
+                self.add(path, f"segment '{seg}' reads column '{ref.column}': column names starting with '__' "
+                         "are reserved for the columns telltale's queries add beside the segments; rename "
+                         f"it in a source.sql (SELECT ..., \"{ref.column}\" AS "
+                         f"{ref.column.lstrip('_') or 'segment'} ...) and map that name")
         dup = _duplicate_columns(model)
         if dup:
             self.add(base, dup)

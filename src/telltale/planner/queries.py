@@ -94,7 +94,7 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
     rel = model_relation(model, connector, cols, rng).subquery("m")
     bucket = _bucket(model, connector)
     selects = ([bucket.as_(BUCKET)] if bucket is not None else []) + _seg_cols(model)
-    selects += [scalar_aggregate(p).as_(f"p{i}") for i, p in enumerate(partials)]
+    selects += [scalar_aggregate(p).as_(f"__p{i}") for i, p in enumerate(partials)]
     tree = exp.select(*selects).from_(rel)
     groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
     if groups:
@@ -105,7 +105,7 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
         if table.num_rows == 0:
             return out
         gid, group_keys = _group_ids(table, model.segments, np.arange(table.num_rows))
-        columns = [table.column(f"p{i}").to_pylist() for i in range(len(partials))]
+        columns = [table.column(f"__p{i}").to_pylist() for i in range(len(partials))]
         for j, g in enumerate(gid.tolist()):
             vals = out.setdefault(group_keys[g], {})
             for p, values in zip(partials, columns):
@@ -150,24 +150,29 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange | 
     set per key) or UNION ALL of one GROUP BY per key (DuckDB: as fast, and it streams
     instead of materializing every key of every row). Both return the same columns:
     `__set` (the partial's index, -1 for the row-count set), `__bucket`, the segment
-    columns, `k0..kN` and `__n`. With `with_total`, the (bucket, segments) set gives
+    columns, the key columns and `__n`. The key columns are `__k0..__kN`, one per key of each
+    set, except on the UNION ALL shape, where every histogram set's bin is in one column,
+    `__kh` (each branch is one set). With `with_total`, the (bucket, segments) set gives
     COUNT(*) per bucket, so a run needing only the row count besides distributions scans
     once. Histogram keys are clamped into their tail bins after aggregation, on the small
     grouped result. On the UNION ALL shape, `scalars` (count/sum/min/max partials) ride
-    along in the (bucket, segments) branch as columns `p0..pM`: one statement for the
+    along in the (bucket, segments) branch as columns `__p0..__pM`: one statement for the
     whole run of a model.
     """
     key_exprs: list[list[exp.Expression]] = [_dist_keys(p, grids) for p in partials]
+    union_all = connector.dialect.scan == "union_all"
     key_names: list[list[str]] = []
     n = 0
-    for keys in key_exprs:
-        key_names.append([f"k{n + j}" for j in range(len(keys))])
+    for p, keys in zip(partials, key_exprs):
+        if union_all and p.kind == "hist":   # one branch per set: every histogram's bin in one column
+            key_names.append([HIST_KEY])
+            continue
+        key_names.append([f"__k{n + j}" for j in range(len(keys))])
         n += len(keys)
-    all_keys = [k for names in key_names for k in names]
-    clamp = {k: grids[p.grid_key] for p, names in zip(partials, key_names) if p.kind == "hist"
-             for k in names}
+    all_keys = list(dict.fromkeys(k for names in key_names for k in names))
+    clamp = {i: grids[p.grid_key] for i, p in enumerate(partials) if p.kind == "hist"}
     scalars = scalars or []
-    if connector.dialect.scan == "union_all":
+    if union_all:
         tree = _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, clamp,
                           with_total or bool(scalars), scalars)
     elif scalars:
@@ -181,11 +186,16 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange | 
         columns = [exp.column(SET), *bucket, *_seg_cols(model), *[exp.column(k) for k in all_keys],
                    exp.column(COUNT)]
         if connector.dialect.scan == "union_all":
-            columns += [exp.column(f"p{j}") for j in range(len(scalars))]
+            columns += [exp.column(f"__p{j}") for j in range(len(scalars))]
         tree = cap_values(tree, columns, bucket + _seg_cols(model), capped, SET, COUNT)
     kind = "fused" if scalars else "distribution"
     return PlannedQuery(kind, tree, _distribution_decoder(model, partials, key_names,
                                                           with_total or bool(scalars), scalars))
+
+
+HIST_KEY = "__kh"
+"""The UNION ALL shape's one key column of every histogram set (each branch is one set, so
+they share it: a narrower statement and result than one NULL-padded column per set)."""
 
 
 def _clamped(k: str, grid: Grid | None) -> exp.Expression:
@@ -206,13 +216,14 @@ def _grouping_sets(model, connector, rng, partials, key_exprs, key_names, all_ke
     sets += [exp.Tuple(expressions=[c.copy() for c in base] + [exp.column(k) for k in names])
              for names in key_names]
     grouped = exp.select(*[c.copy() for c in base], *[exp.column(k) for k in all_keys],
-                         *[exp.Grouping(expressions=[exp.column(names[0])]).as_(f"g{i}")
+                         *[exp.Grouping(expressions=[exp.column(names[0])]).as_(f"__g{i}")
                            for i, names in enumerate(key_names)],
                          exp.Count(this=exp.Star()).as_(COUNT)).from_(inner)
     grouped.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=sets)]))
-    set_id = exp.Case(ifs=[exp.If(this=exp.column(f"g{i}").eq(0), true=exp.Literal.number(i))
+    set_id = exp.Case(ifs=[exp.If(this=exp.column(f"__g{i}").eq(0), true=exp.Literal.number(i))
                            for i in range(len(key_names))], default=exp.Literal.number(-1))
-    outer_keys = [_clamped(k, clamp.get(k)) for k in all_keys]
+    grid_of = {names[0]: clamp[i] for i, names in enumerate(key_names) if i in clamp}
+    outer_keys = [_clamped(k, grid_of.get(k)) for k in all_keys]
     return (exp.select(set_id.as_(SET), *[c.copy() for c in base],
                        *[e.as_(k) for e, k in zip(outer_keys, all_keys)],
                        exp.Sum(this=exp.column(COUNT)).as_(COUNT))
@@ -232,7 +243,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
     def bucket_group() -> list[exp.Expression]:
         return ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
 
-    pnames = [f"p{j}" for j in range(len(scalars))]
+    pnames = [f"__p{j}" for j in range(len(scalars))]
     branches: list[exp.Select] = []
     if with_total:   # COUNT(*) and the scalar partials per (bucket, segments)
         cols = referenced_columns([q.expr for q in scalars] + [q.filter for q in scalars])
@@ -255,7 +266,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
         if p.kind == "hist" and p.expr is not None:
             # the branch's own WHERE keeps only the finite values its filter selects, so the
             # key per row is the bare bin (a CASE would be evaluated in WHERE, SELECT and GROUP BY)
-            keys = [clamp[names[0]].raw_bin_expr(p.expr)]
+            keys = [clamp[i].raw_bin_expr(p.expr)]
             where = exp.and_(*[c.copy() for c in (p.filter, finite_condition(p.expr)) if c is not None],
                              copy=False)
         sel = exp.select(exp.Literal.number(i).as_(SET, copy=False), *bucket_cols(), *_seg_cols(model),
@@ -265,7 +276,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
             sel = sel.where(where, copy=False)
         groups = bucket_group() + [k.copy() for k in keys]
         grouped = sel.group_by(*groups, copy=False) if groups else sel
-        outer = [(_clamped(k, clamp.get(k)) if k in names else exp.Null()) for k in all_keys]
+        outer = [(_clamped(k, clamp.get(i)) if k in names else exp.Null()) for k in all_keys]
         bref = [exp.column(BUCKET)] if bucket is not None else []
         branch = (exp.select(exp.column(SET), *bref, *_seg_cols(model),
                              *[e.as_(k, copy=False) for e, k in zip(outer, all_keys)],
@@ -299,6 +310,7 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         gid, group_keys = _group_ids(table, model.segments, perm)
         groups = [out.setdefault(k, {}) for k in group_keys]
         counts = Column(table.column(COUNT))
+        key_columns: dict[str, Column] = {}   # the histogram sets share one key column
 
         def span(i: int) -> tuple[int, int]:
             return int(np.searchsorted(set_sorted, i, "left")), int(np.searchsorted(set_sorted, i, "right"))
@@ -311,7 +323,7 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         if with_total:
             lo, hi = span(-1)
             at = perm[lo:hi]
-            pcols = [Column(table.column(f"p{j}")).take(at) for j in range(len(scalars))]
+            pcols = [Column(table.column(f"__p{j}")).take(at) for j in range(len(scalars))]
             for j, (g, cnt) in enumerate(zip(gid[lo:hi].tolist(), counts_at(at))):
                 vals = groups[g]
                 vals[total.key] = vals.get(total.key, 0) + int(cnt or 0)
@@ -322,7 +334,8 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
             if lo == hi:
                 continue
             at = perm[lo:hi]
-            key_cols = [Column(table.column(name)) for name in names]
+            key_cols = [key_columns.get(name) or key_columns.setdefault(name, Column(table.column(name)))
+                        for name in names]
             mask = np.ones(hi - lo, dtype=bool)
             for kc in key_cols:   # a null key: a null value, or a row outside the partial's filter
                 mask &= kc.valid[at]

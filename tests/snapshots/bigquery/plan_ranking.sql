@@ -144,13 +144,13 @@ GROUP BY
 SELECT
   CAST(`ts` AS DATE) AS __bucket,
   `market`,
-  COUNT(`relevance`) AS p0,
-  COUNT(`score`) AS p1,
-  COUNT(*) AS p2,
+  COUNT(`relevance`) AS __p0,
+  COUNT(`score`) AS __p1,
+  COUNT(*) AS __p2,
   COUNT(
     CASE WHEN ABS(CAST(`relevance` AS FLOAT64)) <= 1.7976931348623157e+308 THEN 1 END
-  ) AS p3,
-  COUNT(CASE WHEN ABS(CAST(`score` AS FLOAT64)) <= 1.7976931348623157e+308 THEN 1 END) AS p4
+  ) AS __p3,
+  COUNT(CASE WHEN ABS(CAST(`score` AS FLOAT64)) <= 1.7976931348623157e+308 THEN 1 END) AS __p4
 FROM (
   SELECT
     `market`,

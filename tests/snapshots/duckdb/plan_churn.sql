@@ -110,34 +110,33 @@ FROM (
 SELECT
   __set,
   __bucket,
-  k0,
-  k1,
-  k2,
-  k3,
+  __kh,
+  __k0,
+  __k1,
   __n,
-  p0,
-  p1,
-  p2,
-  p3,
-  p4,
-  p5,
-  p6,
-  p7,
-  p8,
-  p9,
-  p10,
-  p11,
-  p12,
-  p13,
+  __p0,
+  __p1,
+  __p2,
+  __p3,
+  __p4,
+  __p5,
+  __p6,
+  __p7,
+  __p8,
+  __p9,
+  __p10,
+  __p11,
+  __p12,
+  __p13,
   __tot
 FROM (
   SELECT
     *,
     ROW_NUMBER() OVER (
-      PARTITION BY __set, __bucket, CASE WHEN k3 IS NULL THEN 1 ELSE 0 END
-      ORDER BY __n DESC, k3
+      PARTITION BY __set, __bucket, CASE WHEN __k1 IS NULL THEN 1 ELSE 0 END
+      ORDER BY __n DESC, __k1
     ) AS __r,
-    SUM(__n) OVER (PARTITION BY __set, __bucket, CASE WHEN k3 IS NULL THEN 1 ELSE 0 END) AS __tot,
+    SUM(__n) OVER (PARTITION BY __set, __bucket, CASE WHEN __k1 IS NULL THEN 1 ELSE 0 END) AS __tot,
     CASE WHEN __set = 3 THEN 10000 END AS __cap
   FROM (
     SELECT
@@ -146,53 +145,52 @@ FROM (
       SELECT
         -1 AS __set,
         CAST("ts" AS DATE) AS __bucket,
-        NULL AS k0,
-        NULL AS k1,
-        NULL AS k2,
-        NULL AS k3,
+        NULL AS __kh,
+        NULL AS __k0,
+        NULL AS __k1,
         COUNT(*) AS __n,
-        COUNT("spend") AS p0,
-        COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
-        COUNT("tenure") AS p2,
+        COUNT("spend") AS __p0,
+        COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS __p1,
+        COUNT("tenure") AS __p2,
         COUNT(
           CASE
             WHEN NOT "churned" IS NULL AND "will_churn" AND "churned"
             THEN "will_churn"
           END
-        ) AS p3,
+        ) AS __p3,
         COUNT(
           CASE
             WHEN NOT "churned" IS NULL AND "will_churn" AND NOT "churned"
             THEN "will_churn"
           END
-        ) AS p4,
+        ) AS __p4,
         COUNT(
           CASE
             WHEN NOT "churned" IS NULL AND NOT "will_churn" AND "churned"
             THEN "will_churn"
           END
-        ) AS p5,
-        COUNT(*) AS p6,
-        COUNT(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p7,
-        COUNT(CASE WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p8,
+        ) AS __p5,
+        COUNT(*) AS __p6,
+        COUNT(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS __p7,
+        COUNT(CASE WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS __p8,
         MAX(
           CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
-        ) AS p9,
+        ) AS __p9,
         MIN(
           CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
-        ) AS p10,
+        ) AS __p10,
         SUM(
           CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
-        ) AS p11,
+        ) AS __p11,
         SUM(
           CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
-        ) AS p12,
+        ) AS __p12,
         SUM(
           CASE
             WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
             THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
           END
-        ) AS p13
+        ) AS __p13
       FROM (
         SELECT
           "p"."spend" AS "spend",
@@ -223,32 +221,31 @@ FROM (
       SELECT
         __set,
         __bucket,
-        CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
-        NULL AS k1,
-        NULL AS k2,
-        NULL AS k3,
+        CASE WHEN __kh < -1 THEN -1 WHEN __kh > 256 THEN 256 ELSE __kh END AS __kh,
+        NULL AS __k0,
+        NULL AS __k1,
         SUM(__n) AS __n,
-        NULL AS p0,
-        NULL AS p1,
-        NULL AS p2,
-        NULL AS p3,
-        NULL AS p4,
-        NULL AS p5,
-        NULL AS p6,
-        NULL AS p7,
-        NULL AS p8,
-        NULL AS p9,
-        NULL AS p10,
-        NULL AS p11,
-        NULL AS p12,
-        NULL AS p13
+        NULL AS __p0,
+        NULL AS __p1,
+        NULL AS __p2,
+        NULL AS __p3,
+        NULL AS __p4,
+        NULL AS __p5,
+        NULL AS __p6,
+        NULL AS __p7,
+        NULL AS __p8,
+        NULL AS __p9,
+        NULL AS __p10,
+        NULL AS __p11,
+        NULL AS __p12,
+        NULL AS __p13
       FROM (
         SELECT
           0 AS __set,
           CAST("ts" AS DATE) AS __bucket,
           FLOOR((
             CAST("spend" AS DOUBLE) - 0.0
-          ) * 256.0) AS k0,
+          ) * 256.0) AS __kh,
           COUNT(*) AS __n
         FROM (
           SELECT
@@ -270,37 +267,36 @@ FROM (
       GROUP BY
         __set,
         __bucket,
-        CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END
+        CASE WHEN __kh < -1 THEN -1 WHEN __kh > 256 THEN 256 ELSE __kh END
       UNION ALL
       SELECT
         __set,
         __bucket,
-        NULL AS k0,
-        CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
-        NULL AS k2,
-        NULL AS k3,
+        CASE WHEN __kh < -1 THEN -1 WHEN __kh > 256 THEN 256 ELSE __kh END AS __kh,
+        NULL AS __k0,
+        NULL AS __k1,
         SUM(__n) AS __n,
-        NULL AS p0,
-        NULL AS p1,
-        NULL AS p2,
-        NULL AS p3,
-        NULL AS p4,
-        NULL AS p5,
-        NULL AS p6,
-        NULL AS p7,
-        NULL AS p8,
-        NULL AS p9,
-        NULL AS p10,
-        NULL AS p11,
-        NULL AS p12,
-        NULL AS p13
+        NULL AS __p0,
+        NULL AS __p1,
+        NULL AS __p2,
+        NULL AS __p3,
+        NULL AS __p4,
+        NULL AS __p5,
+        NULL AS __p6,
+        NULL AS __p7,
+        NULL AS __p8,
+        NULL AS __p9,
+        NULL AS __p10,
+        NULL AS __p11,
+        NULL AS __p12,
+        NULL AS __p13
       FROM (
         SELECT
           1 AS __set,
           CAST("ts" AS DATE) AS __bucket,
           FLOOR((
             CAST("tenure" AS DOUBLE) - 0.0
-          ) * 256.0) AS k1,
+          ) * 256.0) AS __kh,
           COUNT(*) AS __n
         FROM (
           SELECT
@@ -322,35 +318,34 @@ FROM (
       GROUP BY
         __set,
         __bucket,
-        CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END
+        CASE WHEN __kh < -1 THEN -1 WHEN __kh > 256 THEN 256 ELSE __kh END
       UNION ALL
       SELECT
         __set,
         __bucket,
-        NULL AS k0,
-        NULL AS k1,
-        k2 AS k2,
-        NULL AS k3,
+        NULL AS __kh,
+        __k0 AS __k0,
+        NULL AS __k1,
         SUM(__n) AS __n,
-        NULL AS p0,
-        NULL AS p1,
-        NULL AS p2,
-        NULL AS p3,
-        NULL AS p4,
-        NULL AS p5,
-        NULL AS p6,
-        NULL AS p7,
-        NULL AS p8,
-        NULL AS p9,
-        NULL AS p10,
-        NULL AS p11,
-        NULL AS p12,
-        NULL AS p13
+        NULL AS __p0,
+        NULL AS __p1,
+        NULL AS __p2,
+        NULL AS __p3,
+        NULL AS __p4,
+        NULL AS __p5,
+        NULL AS __p6,
+        NULL AS __p7,
+        NULL AS __p8,
+        NULL AS __p9,
+        NULL AS __p10,
+        NULL AS __p11,
+        NULL AS __p12,
+        NULL AS __p13
       FROM (
         SELECT
           2 AS __set,
           CAST("ts" AS DATE) AS __bucket,
-          "plan" AS k2,
+          "plan" AS __k0,
           COUNT(*) AS __n
         FROM (
           SELECT
@@ -370,35 +365,34 @@ FROM (
       GROUP BY
         __set,
         __bucket,
-        k2
+        __k0
       UNION ALL
       SELECT
         __set,
         __bucket,
-        NULL AS k0,
-        NULL AS k1,
-        NULL AS k2,
-        k3 AS k3,
+        NULL AS __kh,
+        NULL AS __k0,
+        __k1 AS __k1,
         SUM(__n) AS __n,
-        NULL AS p0,
-        NULL AS p1,
-        NULL AS p2,
-        NULL AS p3,
-        NULL AS p4,
-        NULL AS p5,
-        NULL AS p6,
-        NULL AS p7,
-        NULL AS p8,
-        NULL AS p9,
-        NULL AS p10,
-        NULL AS p11,
-        NULL AS p12,
-        NULL AS p13
+        NULL AS __p0,
+        NULL AS __p1,
+        NULL AS __p2,
+        NULL AS __p3,
+        NULL AS __p4,
+        NULL AS __p5,
+        NULL AS __p6,
+        NULL AS __p7,
+        NULL AS __p8,
+        NULL AS __p9,
+        NULL AS __p10,
+        NULL AS __p11,
+        NULL AS __p12,
+        NULL AS __p13
       FROM (
         SELECT
           3 AS __set,
           CAST("ts" AS DATE) AS __bucket,
-          "plan" AS k3,
+          "plan" AS __k1,
           COUNT(*) AS __n
         FROM (
           SELECT
@@ -418,11 +412,11 @@ FROM (
       GROUP BY
         __set,
         __bucket,
-        k3
+        __k1
     ) AS u
   ) AS c
 ) AS r
 WHERE
   __cap IS NULL OR (
-    __r <= __cap AND NOT k3 IS NULL
+    __r <= __cap AND NOT __k1 IS NULL
   );

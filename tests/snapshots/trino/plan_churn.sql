@@ -106,48 +106,48 @@ FROM (
 -- scalar scan
 SELECT
   DATE_TRUNC('DAY', "ts") AS __bucket,
-  COUNT("spend") AS p0,
-  COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS p1,
-  COUNT("tenure") AS p2,
+  COUNT("spend") AS __p0,
+  COUNT(CASE WHEN "spend" > 100 THEN "spend" END) AS __p1,
+  COUNT("tenure") AS __p2,
   COUNT(
     CASE
       WHEN NOT "churned" IS NULL AND "will_churn" AND "churned"
       THEN "will_churn"
     END
-  ) AS p3,
+  ) AS __p3,
   COUNT(
     CASE
       WHEN NOT "churned" IS NULL AND "will_churn" AND NOT "churned"
       THEN "will_churn"
     END
-  ) AS p4,
+  ) AS __p4,
   COUNT(
     CASE
       WHEN NOT "churned" IS NULL AND NOT "will_churn" AND "churned"
       THEN "will_churn"
     END
-  ) AS p5,
-  COUNT(*) AS p6,
-  COUNT(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p7,
-  COUNT(CASE WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS p8,
+  ) AS __p5,
+  COUNT(*) AS __p6,
+  COUNT(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS __p7,
+  COUNT(CASE WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308 THEN 1 END) AS __p8,
   MAX(
     CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
-  ) AS p9,
+  ) AS __p9,
   MIN(
     CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
-  ) AS p10,
+  ) AS __p10,
   SUM(
     CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
-  ) AS p11,
+  ) AS __p11,
   SUM(
     CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
-  ) AS p12,
+  ) AS __p12,
   SUM(
     CASE
       WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
       THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
     END
-  ) AS p13
+  ) AS __p13
 FROM (
   SELECT
     "p"."spend" AS "spend",
@@ -179,51 +179,51 @@ GROUP BY
 SELECT
   __set,
   __bucket,
-  k0,
-  k1,
-  k2,
-  k3,
+  __k0,
+  __k1,
+  __k2,
+  __k3,
   __n,
   __tot
 FROM (
   SELECT
     *,
     ROW_NUMBER() OVER (
-      PARTITION BY __set, __bucket, CASE WHEN k3 IS NULL THEN 1 ELSE 0 END
-      ORDER BY __n DESC, k3
+      PARTITION BY __set, __bucket, CASE WHEN __k3 IS NULL THEN 1 ELSE 0 END
+      ORDER BY __n DESC, __k3
     ) AS __r,
-    SUM(__n) OVER (PARTITION BY __set, __bucket, CASE WHEN k3 IS NULL THEN 1 ELSE 0 END) AS __tot,
+    SUM(__n) OVER (PARTITION BY __set, __bucket, CASE WHEN __k3 IS NULL THEN 1 ELSE 0 END) AS __tot,
     CASE WHEN __set = 3 THEN 10000 END AS __cap
   FROM (
     SELECT
       CASE
-        WHEN g0 = 0
+        WHEN __g0 = 0
         THEN 0
-        WHEN g1 = 0
+        WHEN __g1 = 0
         THEN 1
-        WHEN g2 = 0
+        WHEN __g2 = 0
         THEN 2
-        WHEN g3 = 0
+        WHEN __g3 = 0
         THEN 3
         ELSE -1
       END AS __set,
       __bucket,
-      CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END AS k0,
-      CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END AS k1,
-      k2 AS k2,
-      k3 AS k3,
+      CASE WHEN __k0 < -1 THEN -1 WHEN __k0 > 256 THEN 256 ELSE __k0 END AS __k0,
+      CASE WHEN __k1 < -1 THEN -1 WHEN __k1 > 256 THEN 256 ELSE __k1 END AS __k1,
+      __k2 AS __k2,
+      __k3 AS __k3,
       SUM(__n) AS __n
     FROM (
       SELECT
         __bucket,
-        k0,
-        k1,
-        k2,
-        k3,
-        GROUPING(k0) AS g0,
-        GROUPING(k1) AS g1,
-        GROUPING(k2) AS g2,
-        GROUPING(k3) AS g3,
+        __k0,
+        __k1,
+        __k2,
+        __k3,
+        GROUPING(__k0) AS __g0,
+        GROUPING(__k1) AS __g1,
+        GROUPING(__k2) AS __g2,
+        GROUPING(__k3) AS __g3,
         COUNT(*) AS __n
       FROM (
         SELECT
@@ -233,15 +233,15 @@ FROM (
             THEN FLOOR((
               CAST("spend" AS DOUBLE) - 0.0
             ) * 256.0)
-          END AS k0,
+          END AS __k0,
           CASE
             WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
             THEN FLOOR((
               CAST("tenure" AS DOUBLE) - 0.0
             ) * 256.0)
-          END AS k1,
-          "plan" AS k2,
-          "plan" AS k3
+          END AS __k1,
+          "plan" AS __k2,
+          "plan" AS __k3
         FROM (
           SELECT
             "plan",
@@ -256,32 +256,32 @@ FROM (
       ) AS s
       GROUP BY
         GROUPING SETS (
-          (__bucket, k0),
-          (__bucket, k1),
-          (__bucket, k2),
-          (__bucket, k3)
+          (__bucket, __k0),
+          (__bucket, __k1),
+          (__bucket, __k2),
+          (__bucket, __k3)
         )
     ) AS gs
     GROUP BY
       CASE
-        WHEN g0 = 0
+        WHEN __g0 = 0
         THEN 0
-        WHEN g1 = 0
+        WHEN __g1 = 0
         THEN 1
-        WHEN g2 = 0
+        WHEN __g2 = 0
         THEN 2
-        WHEN g3 = 0
+        WHEN __g3 = 0
         THEN 3
         ELSE -1
       END,
       __bucket,
-      CASE WHEN k0 < -1 THEN -1 WHEN k0 > 256 THEN 256 ELSE k0 END,
-      CASE WHEN k1 < -1 THEN -1 WHEN k1 > 256 THEN 256 ELSE k1 END,
-      k2,
-      k3
+      CASE WHEN __k0 < -1 THEN -1 WHEN __k0 > 256 THEN 256 ELSE __k0 END,
+      CASE WHEN __k1 < -1 THEN -1 WHEN __k1 > 256 THEN 256 ELSE __k1 END,
+      __k2,
+      __k3
   ) AS c
 ) AS r
 WHERE
   __cap IS NULL OR (
-    __r <= __cap AND NOT k3 IS NULL
+    __r <= __cap AND NOT __k3 IS NULL
   );

@@ -63,8 +63,8 @@ def test_segment_columns_are_grouped_by_their_upper_case_name() -> None:
     sql = _sql(tree)
     assert 'GROUP BY DATE_TRUNC(\'DAY\', CAST("TS" AS TIMESTAMPLTZ)), "CATEGORY"' in sql
     # what Snowflake returns: unquoted aliases and quoted names, all upper case
-    result = pa.table({"__BUCKET": [datetime(2024, 3, 10)], "CATEGORY": ["a"], "P0": [3]})
-    assert DIALECT.result_names(result, tree).column_names == ["__bucket", "category", "p0"]
+    result = pa.table({"__BUCKET": [datetime(2024, 3, 10)], "CATEGORY": ["a"], "__P0": [3]})
+    assert DIALECT.result_names(result, tree).column_names == ["__bucket", "category", "__p0"]
 
 
 def test_buckets_are_utc_days_whatever_the_offset_a_timestamp_tz_carries() -> None:
