@@ -1,0 +1,127 @@
+"""A hostile user against `telltale serve`, its JSON API and the Python API: every promise of
+docs/serving.md and docs/python.md taken to the letter."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import telltale
+from serve_helpers import free_port
+from telltale.config import load_project
+from telltale.errors import ConfigError
+from telltale.serve.app import create_app
+from telltale.store import open_store
+
+TOKEN = "hostile-token"
+
+
+def _serve(project: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`telltale serve` that is expected to refuse to start (a hang fails the test by timeout)."""
+    return subprocess.run([sys.executable, "-m", "telltale.cli.main", "serve", "--project", str(project), *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_head_answers_on_every_page_and_healthz(demo_master: Path) -> None:
+    """A GET route answers HEAD too (RFC 9110; load balancers probe /healthz with HEAD)."""
+    project = load_project(demo_master)
+    c = TestClient(create_app(project, open_store(project.store_url), token=TOKEN))
+    assert c.head("/healthz").status_code == 200
+    assert c.head("/").status_code == 401
+    ok = {"Authorization": f"Bearer {TOKEN}"}
+    for path in ("/", "/metrics", "/api/models", "/models/credit"):
+        res = c.head(path, headers=ok)
+        assert res.status_code == 200 and res.content == b"", path
+
+
+def test_token_in_the_url_keeps_the_other_query_parameters(demo_master: Path) -> None:
+    project = load_project(demo_master)
+    c = TestClient(create_app(project, open_store(project.store_url), token=TOKEN))
+    res = c.get("/api/alerts", params={"status": "resolved", "token": TOKEN}, follow_redirects=False)
+    assert res.status_code == 303 and res.headers["location"] == "/api/alerts?status=resolved"
+    assert "token" not in res.headers["location"]
+
+
+def test_history_api_rejects_unknown_names_as_the_cli_does(demo_master: Path) -> None:
+    project = load_project(demo_master)
+    c = TestClient(create_app(project, open_store(project.store_url)))
+    for params, said in (({"model": "nope"}, "no model named 'nope'"),
+                         ({"monitor": "nope"}, "no monitor named 'nope'"),
+                         ({"column": "incme"}, "no column named 'incme'")):
+        res = c.get("/api/history", params=params)
+        assert res.status_code == 400 and said in res.json()["detail"], params
+    qualified = c.get("/api/history", params={"column": "features.income"}).json()["points"]
+    assert qualified and {p["column"] for p in qualified} == {"income"}
+
+
+def test_a_model_name_with_a_slash_has_working_pages(demo: Path) -> None:
+    yml = demo / "telltale.yml"
+    yml.write_text(yml.read_text().replace("  credit:\n", '  "credit/eu":\n').replace("model: credit\n",
+                                                                                     'model: "credit/eu"\n'))
+    project = load_project(demo)
+    c = TestClient(create_app(project, open_store(project.store_url)))
+    html = c.get("/").text
+    assert 'href="/models/credit/eu"' in html and 'href="/models/credit/eu/drift"' in html
+    for path in ("/models/credit/eu", "/models/credit/eu/drift", "/api/models/credit/eu",
+                 "/api/models/credit/eu/drift"):
+        assert c.get(path).status_code == 200, path
+    assert c.get("/api/models/credit/eu").json()["model"] == "credit/eu"
+    assert c.get("/api/models/credit/eu/drift").json()["model"] == "credit/eu"
+    assert c.get("/models/credit").status_code == 404
+    assert "no model named 'nope'" in c.get("/api/models/nope/drift").json()["detail"]
+
+
+def test_serve_refuses_a_project_with_a_metric_error(demo: Path) -> None:
+    """`run` and `validate` exit 2 on it; `serve` must not start and fail every tick instead."""
+    metric = next((demo / "metrics").glob("*.metric"))
+    metric.write_text(metric.read_text() + "metric broken = sum(features.incme)\n")
+    res = _serve(demo, "--port", str(free_port()))
+    assert res.returncode == 2, res.stderr
+    assert "unknown field features.incme" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_serve_rejects_a_port_out_of_range(demo_master: Path, port: str) -> None:
+    res = _serve(demo_master, "--port", port, "--no-scheduler")
+    assert res.returncode == 2 and "--port" in res.stderr
+    assert "Traceback" not in res.stderr and "internal error" not in res.stderr
+
+
+def test_serve_on_a_port_in_use_says_so_before_it_starts_the_scheduler(demo: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = _serve(demo, "--port", str(port))
+    assert res.returncode == 3, res.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in res.stderr and "--port" in res.stderr
+    assert "scheduler started" not in res.stderr and "Traceback" not in res.stderr
+
+
+def test_python_api_wrong_argument_types_are_telltale_errors(demo_master: Path) -> None:
+    with pytest.raises(ConfigError, match="project folder"):
+        telltale.load(None)  # type: ignore[arg-type]
+    project = telltale.load(demo_master, warehouse=False)
+    with pytest.raises(ConfigError, match="model: give a model name"):
+        project.history(model=["credit"])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="column: give a column name"):
+        project.history(column=["income"])  # type: ignore[arg-type]
+
+
+def test_history_takes_several_monitors_as_run_does(demo_master: Path) -> None:
+    from typer.testing import CliRunner
+
+    from telltale.cli.main import app
+
+    res = CliRunner().invoke(app, ["history", "--project", str(demo_master), "--csv",
+                                   "--monitor", "feature drift", "--monitor", "score drift"])
+    assert res.exit_code == 0, res.output
+    assert {line.split(",")[2] for line in res.stdout.splitlines()[1:]} == {"feature drift", "score drift"}
+    both = telltale.load(demo_master, warehouse=False).history(monitor=["feature drift", "score drift"])
+    assert set(both["monitor"]) == {"feature drift", "score drift"}
+
