@@ -125,3 +125,21 @@ def test_history_takes_several_monitors_as_run_does(demo_master: Path) -> None:
     both = telltale.load(demo_master, warehouse=False).history(monitor=["feature drift", "score drift"])
     assert set(both["monitor"]) == {"feature drift", "score drift"}
 
+
+
+def test_a_store_lost_while_serving_answers_503_not_a_traceback(demo: Path) -> None:
+    """The store's file turns unreadable under a running server: /healthz and every page say
+    so (503 with the reason); no request dies with an internal error and a traceback."""
+    project = load_project(demo)
+    store = open_store(project.store_url)
+    c = TestClient(create_app(project, store))
+    assert c.get("/api/models").status_code == 200
+    (demo / ".telltale" / "state.db").write_bytes(b"not a database" * 512)
+    for suffix in ("-wal", "-shm"):
+        (demo / ".telltale" / f"state.db{suffix}").unlink(missing_ok=True)
+    store.engine.dispose()                       # new connections open the broken file
+    assert c.get("/healthz").status_code == 503
+    for path in ("/", "/api/models", "/metrics", "/api/history", "/models/credit", "/alerts"):
+        res = c.get(path)
+        assert res.status_code == 503, path
+        assert "state store" in res.json()["error"] and "not a database" in res.json()["error"], path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
@@ -20,6 +21,7 @@ from telltale.serve.drift import drift_view
 from telltale.serve.metrics import render_metrics
 from telltale.serve.views import model_detail, models_overview, run_json, run_rows
 
+log = logging.getLogger("telltale.serve")
 OPEN_PATHS = frozenset({"/healthz"})
 COOKIE = "telltale_token"
 
@@ -34,6 +36,15 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
                lifespan: Any = None) -> FastAPI:
     """The app: every route but /healthz needs `Authorization: Bearer <token>` when a token is set."""
     app = FastAPI(title="telltale", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+
+    @app.exception_handler(sa.exc.SQLAlchemyError)
+    async def store_failed(request: Request, exc: Exception) -> JSONResponse:
+        """The store went away under a running server: 503 with the reason, one log line."""
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        log.error("%s %s: the state store failed: %s", request.method, request.url.path, reason,
+                  extra={"event": "store_failed"})
+        return JSONResponse({"error": f"the state store {store.url} failed: {reason}; see /healthz"},
+                            status_code=503)
 
     @app.middleware("http")
     async def require_token(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
