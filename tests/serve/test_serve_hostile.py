@@ -143,3 +143,31 @@ def test_a_store_lost_while_serving_answers_503_not_a_traceback(demo: Path) -> N
         res = c.get(path)
         assert res.status_code == 503, path
         assert "state store" in res.json()["error"] and "not a database" in res.json()["error"], path
+
+
+def test_history_json_is_strict_when_a_stored_threshold_is_not_finite(demo: Path, demo_end_time) -> None:
+    """A result may carry a NaN or infinite bound (run --json turns them into null with a
+    note); `history --json` printed an internal error on such a stored point."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from telltale.cli.main import app
+    from telltale.store.records import MetricPoint
+
+    store = open_store(load_project(demo).store_url)
+    store.put_metric_points([MetricPoint(
+        run_id="r-inf", at=demo_end_time, model="credit", monitor="mean income", column="income",
+        segment_key="", metric="mean", value=1.0, status="error", window_start=demo_end_time,
+        window_end=demo_end_time, extra={"type": "metric_change", "message": "bounds overflowed",
+                                         "threshold": {"min": float("-inf"), "max": float("inf")}})])
+    store.close()
+    res = CliRunner().invoke(app, ["history", "--project", str(demo), "--json", "--monitor", "mean income"])
+    assert res.exit_code == 0, res.output
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"{token} in history --json")
+
+    last = json.loads(res.stdout, parse_constant=refuse)[-1]
+    assert last["threshold"] == {"min": None, "max": None}
+    assert "threshold.max was inf" in last["message"] and last["message"].startswith("bounds overflowed")

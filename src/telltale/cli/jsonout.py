@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-
-def _non_finite(value: Any) -> bool:
-    return isinstance(value, float) and not math.isfinite(value)
-
-
-def _clean(value: Any, path: str, found: list[str]) -> Any:
-    """`value` with every NaN or infinity replaced by None; their paths are added to `found`."""
-    if _non_finite(value):
-        found.append(f"{path} was {value}")
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
-    return value
+from telltale.core.finite import finite_only as _clean
+from telltale.core.finite import non_finite as _non_finite
+from telltale.core.finite import null_note
 
 
 def strict_json(report: Any) -> dict[str, Any]:
@@ -34,8 +21,7 @@ def strict_json(report: Any) -> dict[str, Any]:
             found.append(f"value was {original}")
         cleaned = _clean(item, "", found)
         if found:
-            note = "JSON has no NaN or infinity, so null is shown: " + "; ".join(found)
-            cleaned["message"] = f"{cleaned.get('message') or ''} ({note})".strip()
+            cleaned["message"] = f"{cleaned.get('message') or ''} ({null_note(found)})".strip()
         results.append(cleaned)
     rest: list[str] = []
     out = _clean({k: v for k, v in data.items() if k != "results"}, "", rest)
