@@ -171,3 +171,29 @@ def test_history_json_is_strict_when_a_stored_threshold_is_not_finite(demo: Path
     last = json.loads(res.stdout, parse_constant=refuse)[-1]
     assert last["threshold"] == {"min": None, "max": None}
     assert "threshold.max was inf" in last["message"] and last["message"].startswith("bounds overflowed")
+
+
+def test_the_api_urls_as_docs_serving_md_writes_them(demo_master: Path) -> None:
+    """`/api/alerts?status=` and `/api/history?model=&monitor=&column=&since=`: an empty
+    parameter is no filter."""
+    project = load_project(demo_master)
+    c = TestClient(create_app(project, open_store(project.store_url)))
+    alerts = c.get("/api/alerts?status=")
+    assert alerts.status_code == 200 and alerts.json() == c.get("/api/alerts").json()
+    points = c.get("/api/history?model=&monitor=&column=&since=")
+    assert points.status_code == 200 and points.json() == c.get("/api/history").json()
+    assert points.json()["points"]
+
+
+def test_json_logs_carry_no_terminal_colour_codes() -> None:
+    """uvicorn adds a `color_message` with ANSI escapes to its records; a JSON log line is for
+    machines and keeps the plain `message`."""
+    import json
+    import logging
+
+    from telltale.serve.logs import JsonFormatter
+
+    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, "Started server process [%d]", (42,), None)
+    record.color_message = "Started server process [\x1b[36m%d\x1b[0m]"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "Started server process [42]" and "color_message" not in line

@@ -111,6 +111,7 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
 
     @get("/api/alerts")
     def api_alerts(status: str | None = None) -> dict[str, Any]:
+        status = status or None                   # `?status=` is no filter
         if status not in (None, "open", "resolved", "pending", "failed"):
             raise HTTPException(400, "status is one of open, resolved, pending, failed")
         return {"alerts": alert_rows(store, status)}
@@ -129,6 +130,7 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
     @get("/api/history")
     def api_history(model: str | None = None, monitor: str | None = None, column: str | None = None,
                     since: str | None = None) -> dict[str, Any]:
+        model, monitor, column = model or None, monitor or None, column or None     # `?model=` is no filter
         try:     # the checks of `telltale history`: unknown names are errors, not empty lists
             first, stored_column = ApiProject(project).history_filters(model, monitor, column, since or None)
         except ConfigError as exc:
