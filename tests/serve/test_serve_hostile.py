@@ -197,3 +197,11 @@ def test_json_logs_carry_no_terminal_colour_codes() -> None:
     record.color_message = "Started server process [\x1b[36m%d\x1b[0m]"
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "Started server process [42]" and "color_message" not in line
+
+
+@pytest.mark.parametrize("interval", ["inf", "1e12"])
+def test_serve_rejects_an_interval_the_scheduler_cannot_wait(demo_master: Path, interval: str) -> None:
+    """threading's wait() overflows on such a timeout: the scheduler thread died with a
+    traceback after its first tick while the server went on."""
+    res = _serve(demo_master, "--interval", interval, "--port", str(free_port()))
+    assert res.returncode == 2 and "--interval" in res.stderr and "Traceback" not in res.stderr

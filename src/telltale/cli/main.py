@@ -223,7 +223,8 @@ def serve(project: Path = ProjectOpt,
           token: Optional[str] = typer.Option(None, "--token", envvar="TELLTALE_TOKEN", show_envvar=True,
                                               help="Require Authorization: Bearer TOKEN on every route but /healthz."),
           log_format: str = typer.Option("text", "--log-format", help="text, or json (one object per line)."),
-          interval: float = typer.Option(30.0, "--interval", min=0.1, help="Seconds between two scheduler ticks."),
+          interval: float = typer.Option(30.0, "--interval", min=0.1, max=86400.0,
+                                         help="Seconds between two scheduler ticks (at most a day)."),
           scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler",
                                          help="Run due monitors (--no-scheduler: dashboard only).")) -> None:
     """Scheduler, dashboard, JSON API and Prometheus /metrics."""
