@@ -205,3 +205,15 @@ def test_serve_rejects_an_interval_the_scheduler_cannot_wait(demo_master: Path, 
     traceback after its first tick while the server went on."""
     res = _serve(demo_master, "--interval", interval, "--port", str(free_port()))
     assert res.returncode == 2 and "--interval" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_report_frame_has_every_run_json_field(demo_master: Path, demo_end_time) -> None:
+    """DESIGN: to_pandas() is one row per result with the `run --json` fields, so a KS
+    monitor's p_value (and every other field a result carries) is a column too."""
+    report = telltale.load(demo_master, warehouse=False).run(at=demo_end_time, dry_run=True)
+    frame = report.to_pandas()
+    fields = list(dict.fromkeys(k for r in report.as_json()["results"] for k in r))
+    assert set(fields) <= set(frame.columns) and "p_value" in fields
+    ks = frame[frame.monitor == "income distribution (KS)"].iloc[0]
+    assert 0 <= ks.p_value <= 1
+    assert list(frame.columns[-2:]) == ["window_start", "window_end"]

@@ -63,7 +63,10 @@ class Report:
         for r in self.as_json()["results"]:
             window = r.get("window") or {}
             rows.append({**r, "window_start": window.get("start"), "window_end": window.get("end")})
-        return to_frame(rows, RESULT_COLUMNS, times=("window_start", "window_end"))
+        # the fields some results carry besides the common ones (p_value, baseline_value, ...)
+        own = tuple(dict.fromkeys(k for r in rows for k in r if k not in RESULT_COLUMNS))
+        columns = RESULT_COLUMNS[:-2] + own + RESULT_COLUMNS[-2:]
+        return to_frame(rows, columns, times=("window_start", "window_end"))
 
 
 @dataclass(frozen=True)
