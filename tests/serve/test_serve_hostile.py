@@ -217,3 +217,25 @@ def test_report_frame_has_every_run_json_field(demo_master: Path, demo_end_time)
     ks = frame[frame.monitor == "income distribution (KS)"].iloc[0]
     assert 0 <= ks.p_value <= 1
     assert list(frame.columns[-2:]) == ["window_start", "window_end"]
+
+
+def test_report_as_json_is_what_run_json_prints_even_with_non_finite_numbers(demo_master: Path) -> None:
+    """`as_json()` is documented as the object `run --json` prints: strict JSON, NaN and
+    infinity as null with a note, never tokens json.dumps(allow_nan=False) refuses."""
+    import json
+    from datetime import datetime, timezone
+
+    from telltale.api.project import Report
+    from telltale.core.results import MonitorResult
+    from telltale.runner.run import RunReport
+
+    result = MonitorResult(monitor="m", model="credit", type="metric_change", column="income", segment=None,
+                           metric="variance", value=float("nan"), threshold={"max": float("inf")},
+                           status="error", severity="medium", window=None, baseline=None,
+                           message="not precise")
+    report = Report(RunReport("r1", datetime(2026, 3, 13, tzinfo=timezone.utc), [result]))
+    [row] = json.loads(json.dumps(report.as_json(), allow_nan=False))["results"]
+    assert row["value"] is None and row["threshold"] == {"max": None}
+    assert "value was nan" in row["message"] and "threshold.max was inf" in row["message"]
+    frame = report.to_pandas()
+    assert frame.value.isna().all()

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from telltale.api.frames import HISTORY_COLUMNS, alert_rows, history_rows, to_frame
 from telltale.api.select import pick_monitors, run_monitors
 from telltale.configbase.words import did_you_mean
+from telltale.core.finite import strict_json
 from telltale.core.timeutil import parse_time
 from telltale.errors import ConfigError
 
@@ -53,14 +54,14 @@ class Report:
         return list(self.raw.results)
 
     def as_json(self) -> dict[str, Any]:
-        """The object `telltale run --json` prints."""
-        out: dict[str, Any] = self.raw.as_json()
-        return out
+        """The object `telltale run --json` prints (strict JSON: a NaN or infinity is null, and
+        the result's message says what it was)."""
+        return strict_json(self.raw)
 
     def to_pandas(self) -> Any:
         """One row per result with the `run --json` fields (plus window_start/window_end as times)."""
         rows = []
-        for r in self.as_json()["results"]:
+        for r in self.raw.as_json()["results"]:      # NaN stays NaN in a DataFrame
             window = r.get("window") or {}
             rows.append({**r, "window_start": window.get("start"), "window_end": window.get("end")})
         # the fields some results carry besides the common ones (p_value, baseline_value, ...)

@@ -1,4 +1,5 @@
-"""JSON has no NaN or infinity: such numbers become null, and where they were is said."""
+"""JSON has no NaN or infinity: such numbers become null, and where they were is said
+(`run --json`, `Report.as_json()`, `history --json`)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,23 @@ def finite_only(value: Any, path: str, found: list[str]) -> Any:
 def null_note(found: list[str]) -> str:
     """The note added to a message when numbers were replaced by null."""
     return "JSON has no NaN or infinity, so null is shown: " + "; ".join(found)
+
+
+def strict_json(report: Any) -> dict[str, Any]:
+    """A run's JSON object (`report.as_json()`) with no NaN or infinity: such numbers become
+    null, and the result's message says which were replaced and what they were."""
+    data = report.as_json()
+    results = []
+    for i, item in enumerate(data.get("results", [])):
+        found: list[str] = []
+        original = report.results[i].value if i < len(report.results) else None
+        if non_finite(original) and item.get("value") is None:
+            found.append(f"value was {original}")
+        cleaned = finite_only(item, "", found)
+        if found:
+            cleaned["message"] = f"{cleaned.get('message') or ''} ({null_note(found)})".strip()
+        results.append(cleaned)
+    rest: list[str] = []
+    out = finite_only({k: v for k, v in data.items() if k != "results"}, "", rest)
+    out["results"] = results
+    return {k: out[k] for k in data}
