@@ -73,6 +73,7 @@ def test_a_model_name_with_a_slash_has_working_pages(demo: Path) -> None:
     assert c.get("/api/models/credit/eu").json()["model"] == "credit/eu"
     assert c.get("/api/models/credit/eu/drift").json()["model"] == "credit/eu"
     assert c.get("/models/credit").status_code == 404
+    assert c.get("/models/credit/eu/").status_code == c.get("/api/models/credit/eu/drift/").status_code == 200
     assert "no model named 'nope'" in c.get("/api/models/nope/drift").json()["detail"]
 
 

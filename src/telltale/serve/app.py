@@ -65,6 +65,8 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
     def _model_view(path: str) -> tuple[str, bool]:
         """(model, drift view?) of `/models/<path>`: a model's name may hold a '/'."""
         models = project.config.models
+        if path not in models:
+            path = path.rstrip("/")         # `/models/credit/` as `/models/credit`
         if path in models:
             return path, False
         name = path.removesuffix("/drift")
