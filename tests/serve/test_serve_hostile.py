@@ -33,6 +33,7 @@ def test_head_answers_on_every_page_and_healthz(demo_master: Path) -> None:
     c = TestClient(create_app(project, open_store(project.store_url), token=TOKEN))
     assert c.head("/healthz").status_code == 200
     assert c.head("/").status_code == 401
+    assert "/?token=<token>" in c.get("/").json()["error"]      # a browser cannot send the header
     ok = {"Authorization": f"Bearer {TOKEN}"}
     for path in ("/", "/metrics", "/api/models", "/models/credit"):
         res = c.head(path, headers=ok)

@@ -58,7 +58,8 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
             resp.set_cookie(COOKIE, token, httponly=True, samesite="strict")
             return resp
         if not _authorized(request, token):
-            return JSONResponse({"error": "a token is required: send Authorization: Bearer <token>"},
+            return JSONResponse({"error": "a token is required: send Authorization: Bearer <token> (in a "
+                                          "browser, open /?token=<token> once)"},
                                 status_code=401, headers={"WWW-Authenticate": "Bearer"})
         return await call_next(request)
 
