@@ -46,6 +46,11 @@ def test_token_in_the_url_keeps_the_other_query_parameters(demo_master: Path) ->
     res = c.get("/api/alerts", params={"status": "resolved", "token": TOKEN}, follow_redirects=False)
     assert res.status_code == 303 and res.headers["location"] == "/api/alerts?status=resolved"
     assert "token" not in res.headers["location"]
+    import httpx
+
+    url = httpx.URL("http://testserver/").copy_with(path="//elsewhere.example/x", query=f"token={TOKEN}".encode())
+    away = c.get(url, follow_redirects=False)
+    assert away.headers["location"] == "/elsewhere.example/x"       # stays on this server
 
 
 def test_history_api_rejects_unknown_names_as_the_cli_does(demo_master: Path) -> None:

@@ -54,7 +54,8 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
         if offered is not None and secrets.compare_digest(offered.encode(), token.encode()):
             # a browser cannot send a header: `?token=` once sets a cookie, then the URL without it
             rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
-            resp = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
+            path = "/" + request.url.path.lstrip("/")     # `//host` would leave this server
+            resp = RedirectResponse(path + (f"?{rest}" if rest else ""), status_code=303)
             resp.set_cookie(COOKIE, token, httponly=True, samesite="strict")
             return resp
         if not _authorized(request, token):
