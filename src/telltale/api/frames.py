@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
+from telltale.core.finite import finite_only, null_note
 from telltale.core.segkey import parse_segment_key
 from telltale.core.timeutil import iso
 from telltale.errors import MissingExtraError
@@ -15,14 +16,21 @@ HISTORY_COLUMNS = ("at", "model", "monitor", "type", "column", "segment", "metri
 
 
 def point_json(p: Any) -> dict[str, Any]:
-    """One stored point as `history --json` prints it."""
+    """One stored point as `history --json` prints it (strict JSON: a NaN or infinity in the
+    threshold or baseline is null, and the message says what it was, as in `run --json`)."""
     extra = p.extra or {}
+    found: list[str] = []
+    threshold = finite_only(extra.get("threshold"), "threshold", found)
+    baseline = finite_only(extra.get("baseline"), "baseline", found)
+    message = extra.get("message")
+    if found:
+        message = f"{message or ''} ({null_note(found)})".strip()
     return {"at": iso(p.at), "model": p.model, "monitor": p.monitor, "type": extra.get("type"),
             "column": p.column,
             "segment": parse_segment_key(p.segment_key) or None, "metric": p.metric, "value": p.value,
-            "threshold": extra.get("threshold"), "status": p.status, "severity": extra.get("severity"),
+            "threshold": threshold, "status": p.status, "severity": extra.get("severity"),
             "window": {"start": iso(p.window_start), "end": iso(p.window_end)} if p.window_start else None,
-            "baseline": extra.get("baseline"), "message": extra.get("message"), "run_id": p.run_id}
+            "baseline": baseline, "message": message, "run_id": p.run_id}
 
 
 def history_rows(store: Any, *, model: str | None = None, monitor: str | None = None,

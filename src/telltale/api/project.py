@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from telltale.api.frames import HISTORY_COLUMNS, alert_rows, history_rows, to_frame
 from telltale.api.select import pick_monitors, run_monitors
 from telltale.configbase.words import did_you_mean
+from telltale.core.finite import strict_json
 from telltale.core.timeutil import parse_time
 from telltale.errors import ConfigError
 
@@ -53,17 +54,20 @@ class Report:
         return list(self.raw.results)
 
     def as_json(self) -> dict[str, Any]:
-        """The object `telltale run --json` prints."""
-        out: dict[str, Any] = self.raw.as_json()
-        return out
+        """The object `telltale run --json` prints (strict JSON: a NaN or infinity is null, and
+        the result's message says what it was)."""
+        return strict_json(self.raw)
 
     def to_pandas(self) -> Any:
         """One row per result with the `run --json` fields (plus window_start/window_end as times)."""
         rows = []
-        for r in self.as_json()["results"]:
+        for r in self.raw.as_json()["results"]:      # NaN stays NaN in a DataFrame
             window = r.get("window") or {}
             rows.append({**r, "window_start": window.get("start"), "window_end": window.get("end")})
-        return to_frame(rows, RESULT_COLUMNS, times=("window_start", "window_end"))
+        # the fields some results carry besides the common ones (p_value, baseline_value, ...)
+        own = tuple(dict.fromkeys(k for r in rows for k in r if k not in RESULT_COLUMNS))
+        columns = RESULT_COLUMNS[:-2] + own + RESULT_COLUMNS[-2:]
+        return to_frame(rows, columns, times=("window_start", "window_end"))
 
 
 @dataclass(frozen=True)
@@ -90,20 +94,32 @@ class ApiProject:
 
         return open_store_readonly(self.project.store_url)
 
-    def history_rows(self, model: str | None = None, monitor: str | None = None,
+    def history_filters(self, model: str | None, monitor: str | Sequence[str] | None, column: str | None,
+                        since: str | datetime | None) -> tuple[datetime | None, str | None]:
+        """Check the filters of `history` as the CLI does (an unknown name is a ConfigError);
+        return `since` as a UTC time and the column name points are stored under."""
+        for what, value in (("model", model), ("column", column)):
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"{what}: give a {what} name, not {value!r}")
+        self._check(model, None)
+        for name in _names(monitor):
+            self._check(None, name)
+        return _time(since, "since"), self._column(model, column)
+
+    def history_rows(self, model: str | None = None, monitor: str | Sequence[str] | None = None,
                      since: str | datetime | None = None, column: str | None = None) -> list[dict[str, Any]]:
-        """Stored points as dicts (the `history --json` objects)."""
-        self._check(model, monitor)
-        column = self._column(model, column)
+        """Stored points as dicts (the `history --json` objects); `monitor` may list several."""
+        first, column = self.history_filters(model, monitor, column, since)
         store = self._store()
         try:
-            return history_rows(store, model=model, monitor=monitor, column=column,
-                                since=_time(since, "since"))
+            rows = [r for name in ([None] if monitor is None else _names(monitor))
+                    for r in history_rows(store, model=model, monitor=name, column=column, since=first)]
         finally:
             if store is not None:
                 store.close()
+        return sorted(rows, key=lambda r: (r["model"], r["monitor"]))    # stable: by series then time
 
-    def history(self, model: str | None = None, monitor: str | None = None,
+    def history(self, model: str | None = None, monitor: str | Sequence[str] | None = None,
                 since: str | datetime | None = None, column: str | None = None) -> Any:
         """A DataFrame of stored points: one row per monitor, column, segment, metric and time."""
         return to_frame(self.history_rows(model, monitor, since, column), HISTORY_COLUMNS, times=("at",))
@@ -148,10 +164,25 @@ class ApiProject:
                           f"{', '.join(names)}")
 
 
+def _names(monitor: str | Sequence[str] | None) -> list[str]:
+    """The monitor names of a `monitor=` filter (one name or a list); [] for None."""
+    if monitor is None:
+        return []
+    names = [monitor] if isinstance(monitor, str) else monitor
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"monitor: give a monitor name or a list of names, not {monitor!r}")
+    return list(dict.fromkeys(names))
+
+
 def load(path: str | Path = ".", *, warehouse: bool = True) -> ApiProject:
     """Load and validate a project folder as `telltale validate` does (with `warehouse=False`,
     without checking the columns in the warehouse). Raises TelltaleError subclasses."""
+    import os
+
     from telltale.runner.validate import validate_folder
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"load: give the project folder (a path to the folder with telltale.yml), "
+                          f"not {path!r}")
     project, _notes = validate_folder(Path(path), warehouse=warehouse)
     return ApiProject(project)

@@ -197,7 +197,8 @@ def backfill(project: Path = ProjectOpt,
 @app.command()
 def history(project: Path = ProjectOpt,
             model: Optional[str] = typer.Option(None, "--model", help="Only this model's series."),
-            monitor: Optional[str] = typer.Option(None, "--monitor", help="Only this monitor's series."),
+            monitor: Optional[List[str]] = typer.Option(None, "--monitor",
+                                                        help="Only this monitor's series (repeat for several)."),
             column: Optional[str] = typer.Option(None, "--column", help="Only this column's series."),
             since: Optional[str] = typer.Option(None, "--since", help="Only points evaluated at or after this UTC time."),
             as_json: bool = typer.Option(False, "--json", help="Print a JSON list of points."),
@@ -210,7 +211,7 @@ def history(project: Path = ProjectOpt,
         _error_line("--json and --csv: choose one", 2)
     first = _at(since, "--since") if since is not None else None
     with _errors():
-        rows = ApiProject(_load(project)).history_rows(model=model, monitor=monitor, since=first,
+        rows = ApiProject(_load(project)).history_rows(model=model, monitor=monitor or None, since=first,
                                                        column=column)
     show_history(rows, "json" if as_json else "csv" if as_csv else "table", _out())
 
@@ -218,20 +219,26 @@ def history(project: Path = ProjectOpt,
 @app.command()
 def serve(project: Path = ProjectOpt,
           host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (off loopback a token is required)."),
-          port: int = typer.Option(8765, "--port", help="Port to listen on."),
+          port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to listen on."),
           token: Optional[str] = typer.Option(None, "--token", envvar="TELLTALE_TOKEN", show_envvar=True,
                                               help="Require Authorization: Bearer TOKEN on every route but /healthz."),
           log_format: str = typer.Option("text", "--log-format", help="text, or json (one object per line)."),
-          interval: float = typer.Option(30.0, "--interval", min=0.1, help="Seconds between two scheduler ticks."),
+          interval: float = typer.Option(30.0, "--interval", min=0.1, max=86400.0,
+                                         help="Seconds between two scheduler ticks (at most a day)."),
           scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler",
                                          help="Run due monitors (--no-scheduler: dashboard only).")) -> None:
     """Scheduler, dashboard, JSON API and Prometheus /metrics."""
+    from telltale.runner.validate import validate_folder
     from telltale.serve.server import serve as run_server
 
     if log_format not in ("text", "json"):
         _error_line(f"--log-format: '{log_format}' is not text or json", 2)
     with _errors():
-        run_server(_load(project), host=host, port=port, token=token, log_format=log_format,
+        # checked as `telltale validate --no-warehouse` does: a project `run` refuses (exit 2)
+        # must not start a server whose every scheduled run then fails
+        proj, _notes = validate_folder(project, warehouse=False)
+        _STATE["store"] = proj.store_url
+        run_server(proj, host=host, port=port, token=token, log_format=log_format,
                    interval=interval, scheduler_on=scheduler)
 
 

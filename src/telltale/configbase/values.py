@@ -128,12 +128,22 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 def _cron(value: str) -> str:
-    from croniter import croniter
+    from datetime import datetime, timezone
 
-    if not croniter.is_valid(value):
+    from croniter import CroniterBadDateError, croniter
+
+    fields = value.split()
+    # croniter also takes a sixth (seconds) and seventh (year) field: a Quartz-style or
+    # seconds-first expression would be read differently from what its author meant
+    if not croniter.is_valid(value) or (len(fields) != 5 and not value.strip().startswith("@")):
         raise ValueError(f"'{value}' is not a cron schedule; write five fields "
                          "'minute hour day-of-month month day-of-week', e.g. \"0 6 * * *\" "
                          "(quote it), or @hourly / @daily")
+    try:
+        croniter(value, datetime(2026, 1, 1, tzinfo=timezone.utc)).get_next(datetime)
+    except CroniterBadDateError:
+        raise ValueError(f"'{value}' names a time that never comes (e.g. February 31st); "
+                         "the scheduler could never run it") from None
     return value
 
 

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from telltale.api.frames import alert_rows, history_rows
-from telltale.core.timeutil import iso, parse_time
+from telltale.api.project import ApiProject
+from telltale.core.timeutil import iso
+from telltale.errors import ConfigError
 from telltale.serve import pages
 from telltale.serve.drift import drift_view
 from telltale.serve.metrics import render_metrics
 from telltale.serve.views import model_detail, models_overview, run_json, run_rows
 
+log = logging.getLogger("telltale.serve")
 OPEN_PATHS = frozenset({"/healthz"})
 COOKIE = "telltale_token"
 
@@ -32,30 +37,53 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
     """The app: every route but /healthz needs `Authorization: Bearer <token>` when a token is set."""
     app = FastAPI(title="telltale", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
 
+    @app.exception_handler(sa.exc.SQLAlchemyError)
+    async def store_failed(request: Request, exc: Exception) -> JSONResponse:
+        """The store went away under a running server: 503 with the reason, one log line."""
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        log.error("%s %s: the state store failed: %s", request.method, request.url.path, reason,
+                  extra={"event": "store_failed"})
+        return JSONResponse({"error": f"the state store {store.url} failed: {reason}; see /healthz"},
+                            status_code=503)
+
     @app.middleware("http")
     async def require_token(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         if token is None or request.url.path in OPEN_PATHS:
             return await call_next(request)
         offered = request.query_params.get("token")
         if offered is not None and secrets.compare_digest(offered.encode(), token.encode()):
-            # a browser cannot send a header: `?token=` once sets a cookie, then the plain URL
-            resp = RedirectResponse(request.url.path, status_code=303)
+            # a browser cannot send a header: `?token=` once sets a cookie, then the URL without it
+            rest = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
+            path = "/" + request.url.path.lstrip("/")     # `//host` would leave this server
+            resp = RedirectResponse(path + (f"?{rest}" if rest else ""), status_code=303)
             resp.set_cookie(COOKIE, token, httponly=True, samesite="strict")
             return resp
         if not _authorized(request, token):
-            return JSONResponse({"error": "a token is required: send Authorization: Bearer <token>"},
+            return JSONResponse({"error": "a token is required: send Authorization: Bearer <token> (in a "
+                                          "browser, open /?token=<token> once)"},
                                 status_code=401, headers={"WWW-Authenticate": "Bearer"})
         return await call_next(request)
 
-    def _model(name: str) -> str:
-        if name not in project.config.models:
-            raise HTTPException(404, f"no model named '{name}'")
-        return name
+    def _model_view(path: str) -> tuple[str, bool]:
+        """(model, drift view?) of `/models/<path>`: a model's name may hold a '/'."""
+        models = project.config.models
+        if path not in models:
+            path = path.rstrip("/")         # `/models/credit/` as `/models/credit`
+        if path in models:
+            return path, False
+        name = path.removesuffix("/drift")
+        if name != path and name in models:
+            return name, True
+        raise HTTPException(404, f"no model named '{name}'")
+
+    def get(path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """A GET route that answers HEAD too (RFC 9110; health checks often send HEAD)."""
+        return app.api_route(path, methods=["GET", "HEAD"], **kw)
 
     def _sched() -> dict[str, Any] | None:
         return scheduler.status() if scheduler is not None else None
 
-    @app.get("/healthz")
+    @get("/healthz")
     def healthz() -> JSONResponse:
         try:
             with store.engine.connect() as conn:
@@ -69,73 +97,75 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
                 "scheduler": scheduler is not None}
         return JSONResponse(body, status_code=200 if reachable else 503)
 
-    @app.get("/metrics")
+    @get("/metrics")
     def metrics() -> Response:
         return Response(render_metrics(store, scheduler), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    @app.get("/api/models")
+    @get("/api/models")
     def api_models() -> dict[str, Any]:
         return {"models": models_overview(project, store), "scheduler": _sched()}
 
-    @app.get("/api/models/{model}")
-    def api_model(model: str) -> dict[str, Any]:
-        return model_detail(project, store, _model(model))
+    @get("/api/models/{path:path}")
+    def api_model(path: str) -> dict[str, Any]:
+        """`/api/models/{model}` and `/api/models/{model}/drift`."""
+        model, drift = _model_view(path)
+        if drift:
+            return {"model": model, "columns": drift_view(project, store, model)}
+        return model_detail(project, store, model)
 
-    @app.get("/api/models/{model}/drift")
-    def api_drift(model: str) -> dict[str, Any]:
-        return {"model": model, "columns": drift_view(project, store, _model(model))}
-
-    @app.get("/api/alerts")
+    @get("/api/alerts")
     def api_alerts(status: str | None = None) -> dict[str, Any]:
+        status = status or None                   # `?status=` is no filter
         if status not in (None, "open", "resolved", "pending", "failed"):
             raise HTTPException(400, "status is one of open, resolved, pending, failed")
         return {"alerts": alert_rows(store, status)}
 
-    @app.get("/api/runs")
+    @get("/api/runs")
     def api_runs(limit: int = 50) -> dict[str, Any]:
         return {"runs": run_rows(store, max(1, min(limit, 1000)))}
 
-    @app.get("/api/runs/{run_id}")
+    @get("/api/runs/{run_id}")
     def api_run(run_id: str) -> dict[str, Any]:
         r = store.get_run(run_id)
         if r is None:
             raise HTTPException(404, f"no run '{run_id}'")
         return run_json(r)
 
-    @app.get("/api/history")
+    @get("/api/history")
     def api_history(model: str | None = None, monitor: str | None = None, column: str | None = None,
                     since: str | None = None) -> dict[str, Any]:
-        try:
-            first = parse_time(since) if since else None
-        except ValueError as exc:
-            raise HTTPException(400, f"since: {exc}") from None
-        return {"points": history_rows(store, model=model, monitor=monitor, column=column, since=first)}
+        model, monitor, column = model or None, monitor or None, column or None     # `?model=` is no filter
+        try:     # the checks of `telltale history`: unknown names are errors, not empty lists
+            first, stored_column = ApiProject(project).history_filters(model, monitor, column, since or None)
+        except ConfigError as exc:
+            raise HTTPException(400, str(exc)) from None
+        return {"points": history_rows(store, model=model, monitor=monitor, column=stored_column, since=first)}
 
-    @app.get("/api/scheduler")
+    @get("/api/scheduler")
     def api_scheduler() -> dict[str, Any]:
         return {"scheduler": _sched()}
 
-    @app.get("/", response_class=HTMLResponse)
+    @get("/", response_class=HTMLResponse)
     def page_overview() -> str:
         return pages.overview_page(models_overview(project, store), _sched())
 
-    @app.get("/models/{model}", response_class=HTMLResponse)
-    def page_model(model: str) -> str:
-        return pages.model_page(model_detail(project, store, _model(model)))
+    @get("/models/{path:path}", response_class=HTMLResponse)
+    def page_model(path: str) -> str:
+        """`/models/{model}` and `/models/{model}/drift`."""
+        model, drift = _model_view(path)
+        if drift:
+            return pages.drift_page(model, drift_view(project, store, model))
+        return pages.model_page(model_detail(project, store, model))
 
-    @app.get("/models/{model}/drift", response_class=HTMLResponse)
-    def page_drift(model: str) -> str:
-        return pages.drift_page(model, drift_view(project, store, _model(model)))
-
-    @app.get("/alerts", response_class=HTMLResponse)
+    @get("/alerts", response_class=HTMLResponse)
     def page_alerts() -> str:
         return pages.alerts_page(alert_rows(store))
 
-    @app.get("/runs", response_class=HTMLResponse)
+    @get("/runs", response_class=HTMLResponse)
     def page_runs() -> str:
         return pages.runs_page(run_rows(store))
 
-    @app.get("/runs/{run_id}", response_class=HTMLResponse)
+    @get("/runs/{run_id}", response_class=HTMLResponse)
     def page_run(run_id: str) -> str:
         return pages.run_page(api_run(run_id))
 

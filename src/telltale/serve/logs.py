@@ -6,7 +6,9 @@ import json
 import logging
 from datetime import datetime, timezone
 
-_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime",
+                                                                             "color_message"}
+"""Record fields that are not the event's own (uvicorn's `color_message` is `message` with ANSI codes)."""
 
 
 class JsonFormatter(logging.Formatter):

@@ -7,14 +7,16 @@ half. Leases taken but not yet run are given back for another process.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import logging.config
+import socket
 import threading
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
-from telltale.errors import ConfigError, MissingExtraError
+from telltale.errors import ConfigError, MissingExtraError, TelltaleError
 
 log = logging.getLogger("telltale.serve")
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -38,6 +40,33 @@ def check_binding(host: str, token: str | None) -> None:
         raise ConfigError(f"serving on {host}, off loopback, needs a token: pass --token or set "
                           "TELLTALE_TOKEN (clients then send Authorization: Bearer <token>), or bind "
                           "--host 127.0.0.1")
+
+
+class ListenError(TelltaleError):
+    """The address `serve` was told to bind cannot be listened on (in use, not ours, unknown)."""
+
+    exit_code = 3
+
+
+def check_listen(host: str, port: int) -> None:
+    """Bind (and release) every address of host:port as uvicorn will, so that a port in use or
+    an unknown host is one clear error before the scheduler starts, not a log line after."""
+    try:
+        for family, kind, proto, _name, addr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                                   flags=socket.AI_PASSIVE):
+            with socket.socket(family, kind, proto) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind(addr)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            hint = "stop what uses that port or pass another --port"
+        elif exc.errno == errno.EACCES:
+            hint = "ports below 1024 need privileges: pass e.g. --port 8765"
+        else:
+            hint = "pass --host with a name or address of this machine (e.g. 127.0.0.1 or 0.0.0.0)"
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; {hint}") from None
 
 
 def build(project: Any, *, token: str | None, interval: float, scheduler_on: bool = True) -> Any:
@@ -86,6 +115,7 @@ def serve(project: Any, *, host: str, port: int, token: str | None, log_format: 
         raise MissingExtraError("telltale serve", "server", "fastapi") from None
     from telltale.serve.logs import setup_logging
 
+    check_listen(host, port)
     log_config = setup_logging(log_format)
     logging.config.dictConfig(log_config)
     app = build(project, token=token, interval=interval, scheduler_on=scheduler_on)

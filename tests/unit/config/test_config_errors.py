@@ -165,6 +165,32 @@ def test_bad_cron(error):
     assert '"0 6 * * *"' in msg
 
 
+@pytest.mark.parametrize("cron,why", [
+    ("0 0 31 2 *", "never comes"),                 # February 31st: the scheduler could never run it
+    ("0 6 * * * 0", "five fields"),                # croniter reads a sixth field as seconds
+    ("0 0 6 * * ? *", "five fields"),              # a Quartz expression (seconds first)
+])
+def test_cron_that_is_not_five_fields_or_never_fires(error, cron, why):
+    msg = one(error(BASE + f"""\
+  - name: drift
+    model: credit
+    type: data_drift
+    schedule: "{cron}"
+"""))
+    assert msg.startswith(f"telltale.yml:21:15: monitors[0].schedule: '{cron}'") and why in msg
+
+
+@pytest.mark.parametrize("cron", ["@hourly", "@daily", "@weekly", "0 6 * * MON-FRI", "0 0 29 2 *", " 0 6 * * * "])
+def test_cron_five_fields_or_an_alias(parse, cron):
+    text = BASE + f"""\
+  - name: drift
+    model: credit
+    type: data_drift
+    schedule: "{cron}"
+"""
+    assert parse(text).config.monitors[0].schedule == cron
+
+
 def test_unknown_model(error):
     msg = one(error(BASE + """\
   - name: drift
