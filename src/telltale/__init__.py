@@ -6,9 +6,11 @@ __version__ = "0.1.0"
 
 from typing import Any
 
-from telltale.errors import TelltaleError
+from telltale.errors import (ConfigError, ConnectorError, DSLError, MissingExtraError, StoreError,
+                             TelltaleError)
 
-__all__ = ["TelltaleError", "__version__", "load"]
+__all__ = ["ConfigError", "ConnectorError", "DSLError", "MissingExtraError", "StoreError", "TelltaleError",
+           "__version__", "load"]
 
 
 def __getattr__(name: str) -> Any:

@@ -246,3 +246,16 @@ def test_report_as_json_is_what_run_json_prints_even_with_non_finite_numbers(dem
     assert "value was nan" in row["message"] and "threshold.max was inf" in row["message"]
     frame = report.to_pandas()
     assert frame.value.isna().all()
+
+
+def test_the_error_classes_python_md_names_are_importable_from_telltale(tmp_path: Path) -> None:
+    """DESIGN: errors raise `telltale.TelltaleError` subclasses; docs/python.md names them."""
+    for name in ("TelltaleError", "ConfigError", "StoreError", "MissingExtraError"):
+        assert issubclass(getattr(telltale, name), telltale.TelltaleError) and name in telltale.__all__
+    (tmp_path / "telltale.yml").write_text(
+        "version: 1\nconnections:\n  wh: {type: duckdb, database: wh.duckdb}\nmetrics: ['*.metric']\n"
+        "models:\n  m: {type: binary, connection: wh, source: {table: t}, timestamp: ts, predictions: {p: numeric}}\n"
+        "monitors:\n  - {name: c, model: m, type: custom_metric, metric: bad, detection: {absolute: {max: 1}}}\n")
+    (tmp_path / "x.metric").write_text("metric bad = mean(p +)\n")
+    with pytest.raises(telltale.ConfigError, match=r"x\.metric:1:22: unexpected '\)'"):
+        telltale.load(tmp_path, warehouse=False)
