@@ -55,6 +55,34 @@ def test_metrics_show_the_design_names_with_the_demos_values(demo_master: Path) 
     assert {s.labels["connection"] for s in samples["telltale_query_duration_seconds"]} <= {"wh"}
 
 
+def test_latest_points_are_each_series_last_stored_point(demo_master: Path) -> None:
+    """/metrics reads one row per series (ROW_NUMBER in the store), the same point as the last
+    of each series' history."""
+    store = open_store(load_project(demo_master).store_url)
+    last = {}
+    for p in store.list_points():   # by series, then time
+        last[(p.model, p.monitor, p.column or "", p.segment_key, p.metric)] = p
+    latest = store.latest_points()
+    assert len(last) >= 15 and len(latest) == len(last)
+    for p in latest:
+        q = last[(p.model, p.monitor, p.column or "", p.segment_key, p.metric)]
+        assert (p.at, p.run_id, p.value, p.status) == (q.at, q.run_id, q.value, q.status)
+
+
+def test_a_monitor_removed_from_the_config_is_no_longer_exported(demo: Path) -> None:
+    cfg = demo / "telltale.yml"
+    text = cfg.read_text()
+    start = text.index("  - name: mean income")
+    end = text.find("\n  - name:", start + 1)
+    cfg.write_text(text[:start] + (text[end + 1:] if end != -1 else ""))
+    project = load_project(demo)
+    store = open_store(project.store_url)
+    assert any(p.monitor == "mean income" for p in store.latest_points())   # still stored
+    samples = _samples(TestClient(create_app(project, store)).get("/metrics").text)
+    monitors = {s.labels["monitor"] for s in samples["telltale_metric_value"] + samples["telltale_monitor_status"]}
+    assert "mean income" not in monitors and "feature drift" in monitors
+
+
 def _with_webhook(root: Path, url: str) -> None:
     cfg = root / "telltale.yml"
     text = cfg.read_text().replace("    severity: high\n", "    severity: high\n    notify: [hook]\n", 1)

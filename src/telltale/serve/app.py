@@ -99,7 +99,9 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
 
     @get("/metrics")
     def metrics() -> Response:
-        return Response(render_metrics(store, scheduler), media_type="text/plain; version=0.0.4; charset=utf-8")
+        configured = {(m.model, m.name) for m in project.config.monitors}
+        return Response(render_metrics(store, scheduler, configured),
+                        media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @get("/api/models")
     def api_models() -> dict[str, Any]:

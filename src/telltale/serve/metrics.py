@@ -27,10 +27,15 @@ def _segment_label(key: str) -> str:
 
 
 class StoreCollector:
-    """A prometheus_client collector that reads the store on each scrape."""
+    """A prometheus_client collector that reads the store on each scrape.
 
-    def __init__(self, store: Any, scheduler: Any = None) -> None:
-        self.store, self.scheduler = store, scheduler
+    `monitors`: the (model, monitor) names of the project's config; series of a monitor
+    removed from it (or of a renamed model) are no longer exported, so an old `alert`
+    status does not stay on a Grafana panel forever. None exports every stored series."""
+
+    def __init__(self, store: Any, scheduler: Any = None,
+                 monitors: set[tuple[str, str]] | None = None) -> None:
+        self.store, self.scheduler, self.monitors = store, scheduler, monitors
 
     def collect(self) -> Iterator[Metric]:
         """Yield every metric family."""
@@ -38,11 +43,11 @@ class StoreCollector:
                                   labels=["model", "monitor", "column", "segment", "metric"])
         status = GaugeMetricFamily("telltale_monitor_status", "Latest status: 0 ok (or no data), 1 alert, 2 error.",
                                    labels=["model", "monitor", "column", "segment"])
-        latest: dict[tuple[str, ...], Any] = {}
-        for p in self.store.list_points():
-            latest[(p.model, p.monitor, p.column or "", p.segment_key, p.metric)] = p   # oldest first
         worst: dict[tuple[str, ...], int] = {}
-        for (model, monitor, column, seg, metric), p in sorted(latest.items()):
+        for p in self.store.latest_points():
+            if self.monitors is not None and (p.model, p.monitor) not in self.monitors:
+                continue
+            model, monitor, column, seg, metric = p.model, p.monitor, p.column or "", p.segment_key, p.metric
             seg_label = _segment_label(seg)
             if p.value is not None:
                 value.add_metric([model, monitor, column, seg_label, metric], float(p.value))
@@ -99,8 +104,9 @@ class StoreCollector:
         yield failed
 
 
-def render_metrics(store: Any, scheduler: Any = None) -> bytes:
-    """The text exposition format of every metric."""
+def render_metrics(store: Any, scheduler: Any = None, monitors: set[tuple[str, str]] | None = None) -> bytes:
+    """The text exposition format of every metric (values and statuses of `monitors` only,
+    the (model, monitor) names of the config, when given)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(store, scheduler))  # type: ignore[arg-type]
+    registry.register(StoreCollector(store, scheduler, monitors))  # type: ignore[arg-type]
     return generate_latest(registry)
