@@ -70,6 +70,12 @@ def test_latest_points_are_each_series_last_stored_point(demo_master: Path) -> N
 
 
 def test_a_monitor_removed_from_the_config_is_no_longer_exported(demo: Path) -> None:
+    def credit_series() -> int:
+        project = load_project(demo)
+        models = TestClient(create_app(project, open_store(project.store_url))).get("/api/models").json()["models"]
+        return next(m["series"] for m in models if m["model"] == "credit")
+
+    before = credit_series()
     cfg = demo / "telltale.yml"
     text = cfg.read_text()
     start = text.index("  - name: mean income")
@@ -81,6 +87,7 @@ def test_a_monitor_removed_from_the_config_is_no_longer_exported(demo: Path) -> 
     samples = _samples(TestClient(create_app(project, store)).get("/metrics").text)
     monitors = {s.labels["monitor"] for s in samples["telltale_metric_value"] + samples["telltale_monitor_status"]}
     assert "mean income" not in monitors and "feature drift" in monitors
+    assert credit_series() == before - 1   # the dashboard's overview counts it no more
 
 
 def _with_webhook(root: Path, url: str) -> None:

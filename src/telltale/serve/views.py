@@ -31,19 +31,24 @@ def model_series(store: Any, model: str) -> list[dict[str, Any]]:
 
 
 def models_overview(project: Any, store: Any) -> list[dict[str, Any]]:
-    """Every model with its current status (the worst latest status of its series)."""
+    """Every model with its current status (the worst latest status of the series of its
+    configured monitors), from each series' latest point only."""
     open_alerts: dict[str, int] = {}
     for a in store.list_alerts(status="open", limit=10_000):
         open_alerts[a.model] = open_alerts.get(a.model, 0) + 1
+    configured = {(m.model, m.name) for m in project.config.monitors}
+    latest: dict[str, list[Any]] = {}
+    for p in store.latest_points():
+        if (p.model, p.monitor) in configured:
+            latest.setdefault(p.model, []).append(p)
     out = []
     for name, cfg in project.config.models.items():
-        series = model_series(store, name)
+        series = latest.get(name, [])
         counts: dict[str, int] = {}
-        for s in series:
-            st = s["latest"]["status"]
-            counts[st] = counts.get(st, 0) + 1
+        for p in series:
+            counts[p.status] = counts.get(p.status, 0) + 1
         status = max(counts, key=lambda st: STATUS_RANK.get(st, 0)) if counts else "no_data"
-        last = max((s["latest"]["at"] for s in series), default=None)
+        last = iso(max(p.at for p in series)) if series else None
         out.append({"model": name, "type": cfg.type, "status": status, "series": len(series),
                     "monitors": len(project.config.monitors_of(name)), "statuses": counts,
                     "open_alerts": open_alerts.get(name, 0), "last_evaluated": last,
