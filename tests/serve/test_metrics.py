@@ -167,3 +167,21 @@ def test_every_grafana_query_names_an_exposed_metric(demo_master: Path) -> None:
         assert names <= declared and names <= set(EXPOSED), (q, names - declared)
         used |= names
     assert set(DESIGN_NAMES) <= used                    # the dashboard shows every DESIGN.md metric
+
+
+def test_query_seconds_per_connection_come_from_the_latest_run_that_queried_it(tmp_path: Path) -> None:
+    """serve runs one model at a time: the latest run queried one connection only, and the other
+    connection keeps the seconds of the latest run that queried it."""
+    from telltale.serve.metrics import render_metrics
+
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    t0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    for i, queries in enumerate(([("pg", 0.5), ("pg", 0.25)], [("pg", 2.0)], [("snow", 1.5)])):
+        rid = store.begin_run(t0, started_at=t0.replace(hour=i + 1))
+        store.finish_run(rid, status="done", exit_code=0, finished_at=t0.replace(hour=i + 1, minute=5),
+                         summary={"seconds": 3.0 + i, "queries": [{"connection": c, "seconds": s}
+                                                                  for c, s in queries]})
+    samples = _samples(render_metrics(store).decode())
+    assert {s.labels["connection"]: s.value for s in samples["telltale_query_duration_seconds"]} == \
+        {"pg": 2.0, "snow": 1.5}
+    assert samples["telltale_run_duration_seconds"][0].value == 5.0

@@ -22,6 +22,10 @@ EXPOSED = ("telltale_metric_value", "telltale_monitor_status", "telltale_run_dur
 """Every metric name /metrics exposes (the Grafana dashboard may use only these)."""
 
 
+RECENT_RUNS = 200
+"""How many of the latest runs /metrics looks through for each connection's latest queries."""
+
+
 def _segment_label(key: str) -> str:
     return ",".join(f"{k}={'NULL' if v is None else v}" for k, v in parse_segment_key(key).items())
 
@@ -69,18 +73,20 @@ class StoreCollector:
     def _runs(self) -> Iterator[Metric]:
         run = GaugeMetricFamily("telltale_run_duration_seconds", "Seconds the latest finished run took.")
         query = GaugeMetricFamily("telltale_query_duration_seconds",
-                                  "Seconds the latest finished run's pushed-down queries took, per connection.",
+                                  "Seconds the pushed-down queries took in the latest finished run that queried the connection.",
                                   labels=["connection"])
-        finished = next((r for r in self.store.recent_runs(20) if r.finished_at is not None), None)
-        if finished is not None:
-            summary = finished.summary or {}
-            if summary.get("seconds") is not None:
-                run.add_metric([], float(summary["seconds"]))
+        finished = [r for r in self.store.recent_runs(RECENT_RUNS) if r.finished_at is not None]
+        if finished and (finished[0].summary or {}).get("seconds") is not None:
+            run.add_metric([], float(finished[0].summary["seconds"]))
+        latest: dict[str, float] = {}   # per connection: its queries in the latest run that sent any
+        for r in finished:              # newest first (serve runs one model at a time)
             per: dict[str, float] = {}
-            for q in summary.get("queries") or []:
+            for q in (r.summary or {}).get("queries") or []:
                 per[q.get("connection", "")] = per.get(q.get("connection", ""), 0.0) + float(q.get("seconds") or 0)
-            for conn, secs in sorted(per.items()):
-                query.add_metric([conn], secs)
+            for conn, secs in per.items():
+                latest.setdefault(conn, secs)
+        for conn, secs in sorted(latest.items()):
+            query.add_metric([conn], secs)
         yield run
         yield query
 
