@@ -120,7 +120,26 @@ Name = Annotated[str, AfterValidator(_nonempty)]
 def _http_url(value: str) -> str:
     if not (value.startswith("http://") or value.startswith("https://")):
         raise ValueError(f"'{value}' is not an http(s) URL; write e.g. https://hooks.example/telltale")
+    problem = _url_problem(value)
+    if problem:
+        raise ValueError(f"'{value}' is not a usable URL: {problem}; write e.g. https://hooks.example/telltale")
     return value
+
+
+def _url_problem(value: str) -> str | None:
+    """Why an http(s) URL cannot be requested (no host, a bad port, spaces), or None."""
+    from urllib.parse import urlsplit
+
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        return "it contains a space or a control character (write %20 for a space in a path)"
+    parts = urlsplit(value)
+    if not parts.hostname:
+        return "it has no host"
+    try:
+        _ = parts.port          # urllib checks the port when it is read
+    except ValueError:
+        return "its port is not a number from 0 to 65535"
+    return None
 
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]

@@ -8,9 +8,12 @@ sends it); `region: eu` uses New Relic's EU endpoints.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Mapping, Sequence
+
+from pydantic import field_validator
 
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec
 from telltale.alerts.channels.http import call, host_of
@@ -39,6 +42,19 @@ class NewRelicConfig(ChannelConfig):
     metric_endpoint: HttpUrl | None = None
     """Override the Metric API URL (tests, FedRAMP)."""
     timeout: Timeout = timedelta(seconds=10)
+
+    @field_validator("event_type")
+    @classmethod
+    def _event_type_name(cls, value: str) -> str:
+        # the Event API answers 200 for any body and drops an event of a bad type later (only
+        # NrIntegrationError shows it): such a name would lose every event without a failure
+        if not re.fullmatch(r"[A-Za-z0-9:_]{1,255}", value):
+            raise ValueError(f"'{value}' is not a New Relic event type: use letters, digits, _ and : "
+                             "(at most 255), e.g. TelltaleAlert")
+        if re.match(r"Metric(Raw$|[0-9]|$)|Public_", value):
+            raise ValueError(f"'{value}' is an event type New Relic forbids (Metric, MetricRaw, Metric<digit>..., "
+                             "Public_...); use e.g. TelltaleAlert")
+        return value
 
 
 @dataclass(frozen=True)
