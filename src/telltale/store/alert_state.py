@@ -41,8 +41,8 @@ class AlertStateMixin(StoreBase):
         return _alert(row) if row else None
 
     def list_alerts(self, *, status: str | None = None, monitor: str | None = None,
-                    limit: int = 100) -> list[AlertRecord]:
-        """Alerts, newest opened first (for the dashboard and the API)."""
+                    limit: int | None = 100) -> list[AlertRecord]:
+        """Alerts, newest opened first (for the dashboard and the API); `limit=None`: all of them."""
         q = sa.select(alerts)
         if status is not None:
             q = q.where(alerts.c.status == status)

@@ -36,7 +36,9 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
 
     from telltale.alerts.channels import bounded
 
-    hdrs = {"User-Agent": USER_AGENT, **dict(headers or {})}
+    hdrs = dict(headers or {})
+    if not any(k.lower() == "user-agent" for k in hdrs):      # a configured one replaces it, in any case
+        hdrs = {"User-Agent": USER_AGENT, **hdrs}
     if json_body is not None:
         body = json.dumps(json_body, separators=(",", ":"), allow_nan=False).encode("utf-8")
         hdrs.setdefault("Content-Type", "application/json")
@@ -45,8 +47,9 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
                                total_timeout=timeout, verify=verify, max_bytes=max_bytes)
     except (bounded.DeadlineExceeded, httpx.TimeoutException) as exc:
         raise timed_out(channel, where, timeout) from exc
-    except httpx.HTTPError as exc:
-        raise DeliveryError(f"{where}: could not deliver: {exc}", channel=channel) from exc
+    except httpx.HTTPError as exc:      # some (a reset while sending) have no text: name the error then
+        raise DeliveryError(f"{where}: could not deliver: {str(exc).strip() or network_error(exc)}",
+                            channel=channel) from exc
     if not 200 <= resp.status_code < 300:
         excerpt = " ".join(resp.text[:200].split())
         raise DeliveryError(
@@ -54,6 +57,12 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
             channel=channel, status_code=resp.status_code,
             retryable=resp.status_code >= 500 or resp.status_code in RETRYABLE_STATUS)
     return resp
+
+
+def network_error(exc: BaseException) -> str:
+    """A reason for a network error that came without text (httpx's ReadError(''), ...)."""
+    return (f"{type(exc).__name__} (the connection was closed or reset before a complete answer; "
+            "the receiver may have refused the request)")
 
 
 def json_of(answer: HttpAnswer, channel: str, where: str) -> Any:

@@ -12,6 +12,7 @@ import importlib.util
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal, Sequence
+from urllib.parse import urlsplit
 
 from pydantic import model_validator
 
@@ -100,8 +101,21 @@ class SlackChannel:
         except DeadlineExceeded as exc:
             raise timed_out(self.name, self._where, self.timeout) from exc
         except Exception as exc:     # noqa: BLE001 - network errors: the sink is unreachable
-            raise DeliveryError(f"{self._where}: could not deliver: {type(exc).__name__}: {exc}",
+            raise DeliveryError(f"{self._where}: could not deliver: {type(exc).__name__}: {self._scrub(str(exc))}",
                                 channel=self.name) from exc
+
+    def _scrub(self, text: str) -> str:
+        """`text` without the secrets: an incoming webhook's URL (its path is the secret, and
+        aiohttp names the URL in some errors) and the bot token."""
+        if self.webhook_url:
+            parts = urlsplit(self.webhook_url)
+            hidden = f"{parts.scheme}://{parts.netloc}/<webhook path hidden>"
+            text = text.replace(self.webhook_url, hidden)
+            if len(parts.path) > 1:
+                text = text.replace(parts.path, "/<webhook path hidden>")
+        if self.bot_token:
+            text = text.replace(self.bot_token, "<bot token hidden>")
+        return text
 
     async def _post_async(self, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str | None:
         timeout = max(1, round(self.timeout))     # the outbox retries: the client's own handlers are off
@@ -125,7 +139,8 @@ class SlackChannel:
                                                    thread_ts=thread_ts)
         except SlackApiError as exc:
             code = exc.response.status_code
-            raise DeliveryError(f"{self._where}: {exc.response.get('error') or exc}", channel=self.name,
+            reason = self._scrub(str(exc.response.get("error") or exc))
+            raise DeliveryError(f"{self._where}: {reason}", channel=self.name,
                                 status_code=code, retryable=code >= 500 or code == 429) from exc
         return str(answer.get("ts")) if answer.get("ts") else None
 
