@@ -64,3 +64,12 @@ def test_a_new_relic_event_type_the_event_api_would_drop_is_refused(error, event
 def test_new_relic_event_types_of_the_allowed_characters_load(parse) -> None:
     cfg = parse(BASE.replace(OPS, "  ops: {type: newrelic, license_key: k, event_type: 'ml:Telltale_Alert2'}")).config
     assert cfg.alerts["ops"].event_type == "ml:Telltale_Alert2"
+
+
+def test_a_jira_label_with_a_space_is_refused(error, parse) -> None:
+    # JIRA answers 400 ("contains spaces which is invalid") to such a label on create: every
+    # firing notice to the channel failed and stayed pending
+    jira = '  ops: {type: jira, url: "https://acme.atlassian.net", project: ML, token: t, labels: [%s]}'
+    msg = one(error(BASE.replace(OPS, jira % '"ml team"')))
+    assert msg.startswith("telltale.yml:16:") and "alerts.ops.labels[0]" in msg and "without spaces" in msg, msg
+    assert parse(BASE.replace(OPS, jira % "ml-team, telltale")).config.alerts["ops"].labels == ("ml-team", "telltale")
