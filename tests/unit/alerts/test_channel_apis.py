@@ -172,3 +172,21 @@ def test_a_channel_that_cannot_deliver_is_a_config_error(cfg, match) -> None:
 def test_timeouts_default_per_channel() -> None:
     jira = build_channel("j", {"type": "jira", "url": "https://j", "project": "ML", "token": "t"})
     assert jira.timeout == 15.0 and jira.update_every == timedelta(days=1)  # type: ignore[attr-defined]
+
+
+def test_a_grouped_webhook_keeps_its_body_format_for_a_pass_of_one_notice(store, sinks) -> None:
+    # a pass with a single notice went out as a bare alert body; a receiver written for
+    # `grouped: true` (docs/alerts.md: `{"alerts": [...], "keys": [...], "version": 1}`)
+    # found no `alerts` in it
+    from _alert_helpers import FAST, T0, make_result
+
+    from telltale.alerts import AlertPolicy, apply_results, deliver_pending
+
+    hook = channels_at(sinks, ops={"grouped": True})["ops"]
+    apply_results(store, [make_result("alert")], {"feature drift": AlertPolicy.of(["ops"])}, run_id="r1", now=T0)
+    assert deliver_pending(store, {"ops": hook}, T0, FAST).sent_total == 1
+    (req,) = [r for r in sinks.state.requests if r.path == "/hook"]
+    body = json.loads(req.body)
+    (alert,) = body["alerts"]
+    assert body["keys"] == [f"{alert['id']}:firing"] and body["version"] == 1 and alert["status"] == "firing"
+    assert req.headers["idempotency-key"].startswith("group:")

@@ -117,8 +117,14 @@ class WebhookChannel:
 
     def send(self, message: AlertMessage) -> str | None:
         """POST the message body; raise DeliveryError on a network error, a non-2xx answer or
-        when the whole request takes longer than `timeout` (a total deadline, not per read)."""
-        self._post(message.body, message.idempotency_key)
+        when the whole request takes longer than `timeout` (a total deadline, not per read).
+
+        A `grouped` webhook sends the grouped body even for one notice: its receiver reads
+        one format whatever the size of the pass."""
+        if self.grouped:
+            self.send_group([message])
+        else:
+            self._post(message.body, message.idempotency_key)
         return None
 
     def send_group(self, messages: Sequence[AlertMessage]) -> None:
