@@ -132,7 +132,10 @@ def _url_problem(value: str) -> str | None:
 
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
         return "it contains a space or a control character (write %20 for a space in a path)"
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:                  # e.g. an unclosed [ of an IPv6 address
+        return f"it cannot be read as a URL ({exc})"
     if not parts.hostname:
         return "it has no host"
     try:

@@ -120,3 +120,11 @@ def test_a_configured_header_in_another_letter_case_does_not_shadow_telltales(ht
     assert req.headers.getlist("X-Telltale-Signature") == [
         "sha256=" + hmac.new(SECRET.encode(), msg.body, hashlib.sha256).hexdigest()]
     assert req.headers.getlist("User-Agent") == ["me/1"] and req.headers["X-Team"] == "ml"
+
+
+def test_a_url_httpx_cannot_read_is_a_delivery_error_not_a_crash():
+    # config refuses such URLs at load; a channel built in Python skips that check, and
+    # `alerts test` then ended in "internal error: InvalidURL" (a traceback-class failure)
+    with pytest.raises(DeliveryError, match="the URL is not valid") as info:
+        WebhookChannel(name="ops", url="http://127.0.0.1:abc/hook").send(_message())
+    assert info.value.retryable is False

@@ -18,6 +18,7 @@ OPS = '  ops: {type: webhook, url: "http://127.0.0.1:9/hook"}'
     ('{type: webhook, url: "http://:8080/hook"}', "alerts.ops.url", "it has no host"),
     ('{type: webhook, url: "http://127.0.0.1:abc/hook"}', "alerts.ops.url", "its port is not a number"),
     ('{type: webhook, url: "http://127.0.0.1:99999/hook"}', "alerts.ops.url", "its port is not a number"),
+    ('{type: webhook, url: "http://[::1/hook"}', "alerts.ops.url", "it cannot be read as a URL"),
     ('{type: slack, webhook_url: "https://hooks.slack.com:x/services/T/B/X"}', "alerts.ops.webhook_url",
      "its port is not a number"),
     ('{type: jira, url: "https://", project: ML, token: t}', "alerts.ops.url", "it has no host"),

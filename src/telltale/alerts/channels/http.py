@@ -47,6 +47,9 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
                                total_timeout=timeout, verify=verify, max_bytes=max_bytes)
     except (bounded.DeadlineExceeded, httpx.TimeoutException) as exc:
         raise timed_out(channel, where, timeout) from exc
+    except httpx.InvalidURL as exc:     # config checks URLs at load; this is the last guard
+        raise DeliveryError(f"{where}: could not deliver: the URL is not valid: {exc}", channel=channel,
+                            retryable=False) from exc
     except httpx.HTTPError as exc:      # some (a reset while sending) have no text: name the error then
         raise DeliveryError(f"{where}: could not deliver: {str(exc).strip() or network_error(exc)}",
                             channel=channel) from exc
