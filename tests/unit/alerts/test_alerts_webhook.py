@@ -128,3 +128,15 @@ def test_a_url_httpx_cannot_read_is_a_delivery_error_not_a_crash():
     with pytest.raises(DeliveryError, match="the URL is not valid") as info:
         WebhookChannel(name="ops", url="http://127.0.0.1:abc/hook").send(_message())
     assert info.value.retryable is False
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_the_failure_says_so(httpserver, hook, status):
+    httpserver.expect_request("/hook").respond_with_response(
+        Response("", status=status, headers={"Location": httpserver.url_for("/elsewhere")}))
+    httpserver.expect_request("/elsewhere").respond_with_data("ok")
+    with pytest.raises(DeliveryError) as info:
+        hook.send(_message())
+    assert [r.path for r in received(httpserver, "/elsewhere")] == []
+    assert f"HTTP {status}: a redirect, which telltale does not follow" in str(info.value)
+    assert info.value.retryable is False

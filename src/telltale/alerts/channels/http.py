@@ -55,6 +55,9 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
                             channel=channel) from exc
     if not 200 <= resp.status_code < 300:
         excerpt = " ".join(resp.text[:200].split())
+        if 300 <= resp.status_code < 400:
+            excerpt = ("a redirect, which telltale does not follow: configure the URL it points to"
+                       + (f" ({excerpt})" if excerpt else ""))
         raise DeliveryError(
             f"{where} answered HTTP {resp.status_code}" + (f": {excerpt}" if excerpt else ""),
             channel=channel, status_code=resp.status_code,
