@@ -117,6 +117,20 @@ Name = Annotated[str, AfterValidator(_nonempty)]
 """A non-empty name or column."""
 
 
+def _one_word(value: str) -> str:
+    _nonempty(value)
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        # never echo the value: it is a secret
+        raise ValueError("must be one word, without spaces or line breaks (a secret read from a "
+                         "file often ends with a newline: strip it)")
+    return value
+
+
+Token = Annotated[str, AfterValidator(_one_word)]
+"""A key or token sent in an HTTP header: non-empty, no whitespace or control characters
+(the value is never shown in the error: it is a secret)."""
+
+
 def _http_url(value: str) -> str:
     if not (value.startswith("http://") or value.startswith("https://")):
         raise ValueError(f"'{value}' is not an http(s) URL; write e.g. https://hooks.example/telltale")

@@ -124,3 +124,17 @@ def test_alerts_list_shows_every_alert(store) -> None:
     listed = list_alerts(store, {"ops"})
     assert len(listed["alerts"]) == 150 and len(listed["outbox"]) == 150
     assert len(list_alerts(store, {"ops"}, "open")["alerts"]) == 150
+
+
+@pytest.mark.parametrize("kind", ["newrelic", "jira"])
+def test_a_key_the_http_layer_refuses_is_not_printed(sinks, kind) -> None:
+    # config refuses such keys; a channel built in Python does not pass that check, and the
+    # http layer's refusal ("Illegal header value b'<key>\n'") named the key
+    from telltale.alerts.channels.jira import JiraChannel
+    from telltale.alerts.channels.newrelic import NewRelicChannel
+
+    channel = (NewRelicChannel("nr", "NRSECRET0123\n", f"{sinks.url}/v1/accounts/events", f"{sinks.url}/metric/v1")
+               if kind == "newrelic" else JiraChannel("tickets", sinks.url, "ML", "NRSECRET0123\n"))
+    with pytest.raises(DeliveryError) as info:
+        send_test_alert(channel)
+    assert "NRSECRET0123" not in str(info.value) and "could not deliver" in str(info.value)

@@ -74,3 +74,19 @@ def test_a_jira_label_with_a_space_is_refused(error, parse) -> None:
     msg = one(error(BASE.replace(OPS, jira % '"ml team"')))
     assert msg.startswith("telltale.yml:16:") and "alerts.ops.labels[0]" in msg and "without spaces" in msg, msg
     assert parse(BASE.replace(OPS, jira % "ml-team, telltale")).config.alerts["ops"].labels == ("ml-team", "telltale")
+
+
+@pytest.mark.parametrize("channel, key", [
+    ('{type: newrelic, license_key: "${NR_KEY}"}', "alerts.ops.license_key"),
+    ('{type: jira, url: "https://acme.atlassian.net", project: ML, token: "${NR_KEY}"}', "alerts.ops.token"),
+    ('{type: slack, bot_token: "${NR_KEY}", channel: "#ml"}', "alerts.ops.bot_token"),
+    ('{type: pagerduty, routing_key: "${NR_KEY}"}', "alerts.ops.routing_key"),
+])
+def test_a_key_with_a_trailing_newline_is_refused_without_showing_it(error, channel, key) -> None:
+    # a secret read from a file often ends with a newline; sent in a header, h11 refused it
+    # with "Illegal header value b'<the key>\n'", which became the notice's error, printed
+    # by run and alerts list
+    err = error(BASE.replace(OPS, f"  ops: {channel}"), env={"NR_KEY": "NRSECRET0123\n"})
+    msg = one(err)
+    assert msg.startswith("telltale.yml:16:") and key in msg and "without spaces or line breaks" in msg, msg
+    assert "NRSECRET0123" not in msg

@@ -51,8 +51,8 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
         raise DeliveryError(f"{where}: could not deliver: the URL is not valid: {exc}", channel=channel,
                             retryable=False) from exc
     except httpx.HTTPError as exc:      # some (a reset while sending) have no text: name the error then
-        raise DeliveryError(f"{where}: could not deliver: {str(exc).strip() or network_error(exc)}",
-                            channel=channel) from exc
+        reason = hide_header_values(str(exc).strip(), hdrs) or network_error(exc)
+        raise DeliveryError(f"{where}: could not deliver: {reason}", channel=channel) from exc
     if not 200 <= resp.status_code < 300:
         excerpt = " ".join(resp.text[:200].split())
         if 300 <= resp.status_code < 400:
@@ -63,6 +63,20 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
             channel=channel, status_code=resp.status_code,
             retryable=resp.status_code >= 500 or resp.status_code in RETRYABLE_STATUS)
     return resp
+
+
+PLAIN_HEADERS = frozenset({"content-type", "user-agent", "accept", "idempotency-key"})
+
+
+def hide_header_values(text: str, headers: Mapping[str, str]) -> str:
+    """`text` without the values of the request's headers (API keys, tokens): h11 names a
+    header value it refuses (`Illegal header value b'<license key>\\n'`)."""
+    for name, value in headers.items():
+        if name.lower() in PLAIN_HEADERS or len(value.strip()) < 4:
+            continue
+        for form in (value, repr(value.encode("utf-8", "replace"))[2:-1], value.strip()):
+            text = text.replace(form, "<hidden>")
+    return text
 
 
 def network_error(exc: BaseException) -> str:

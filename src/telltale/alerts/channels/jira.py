@@ -20,7 +20,7 @@ from pydantic import AfterValidator, Field
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import call, host_of, json_of
 from telltale.alerts.channels.text import details, number, title
-from telltale.configbase.values import Duration, HttpUrl, Name, Timeout
+from telltale.configbase.values import Duration, HttpUrl, Name, Timeout, Token
 
 API = "/rest/api/2"
 LABEL_PREFIX = "telltale-"
@@ -46,7 +46,7 @@ class JiraConfig(ChannelConfig):
     type: Literal["jira"]
     url: HttpUrl
     project: Name
-    token: Name
+    token: Token
     """An API token (Jira Cloud, with `user`) or a personal access token (Server/Data Center)."""
     user: Name | None = None
     """The account's e-mail (Jira Cloud: basic auth with the token); leave out for a bearer PAT."""

@@ -17,7 +17,7 @@ from pydantic import field_validator
 
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec
 from telltale.alerts.channels.http import call, host_of
-from telltale.configbase.values import HttpUrl, Name, Timeout
+from telltale.configbase.values import HttpUrl, Name, Timeout, Token
 
 EVENT_URLS = {"us": "https://insights-collector.newrelic.com/v1/accounts/events",
               "eu": "https://insights-collector.eu01.nr-data.net/v1/accounts/events"}
@@ -32,7 +32,7 @@ class NewRelicConfig(ChannelConfig):
     """Send alert notices as New Relic events; with `metrics: true`, every result as a metric."""
 
     type: Literal["newrelic"]
-    license_key: Name
+    license_key: Token
     region: Literal["us", "eu"] = "us"
     metrics: bool = False
     """Also export every result of a run as `telltale.metric_value` gauge points."""

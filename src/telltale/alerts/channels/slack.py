@@ -19,7 +19,7 @@ from pydantic import model_validator
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import host_of, timed_out
 from telltale.alerts.channels.text import details, title
-from telltale.configbase.values import HttpUrl, Name, Timeout
+from telltale.configbase.values import HttpUrl, Name, Timeout, Token
 
 EMOJI = {"firing": ":red_circle:", "update": ":large_orange_circle:", "resolved": ":large_green_circle:"}
 MAX_BLOCKS = 45                      # Slack allows 50 blocks per message
@@ -30,7 +30,7 @@ class SlackConfig(ChannelConfig):
 
     type: Literal["slack"]
     webhook_url: HttpUrl | None = None
-    bot_token: Name | None = None
+    bot_token: Token | None = None
     channel: Name | None = None
     """A channel id or name (with `bot_token`)."""
     api_url: HttpUrl | None = None
