@@ -190,3 +190,17 @@ def test_a_grouped_webhook_keeps_its_body_format_for_a_pass_of_one_notice(store,
     (alert,) = body["alerts"]
     assert body["keys"] == [f"{alert['id']}:firing"] and body["version"] == 1 and alert["status"] == "firing"
     assert req.headers["idempotency-key"].startswith("group:")
+
+
+def test_newrelic_metric_requests_stay_under_the_metric_api_size_limit(sinks, all_channels) -> None:
+    # the Metric API takes at most 10^6 bytes per POST; chunks of 5,000 points with
+    # ordinary names passed it (a wide model has thousands of results per run) and New
+    # Relic refused the whole export every run
+    results = [make_result("ok", 0.05, monitor="feature drift on the loans model",
+                           column=f"feature_with_a_long_descriptive_name_{i:05d}") for i in range(6000)]
+    (entry,) = export_results(all_channels, results, T0)
+    assert entry["status"] == "sent" and entry["points"] == 6000
+    bodies = [r.body for r in sinks.state.requests if r.path == "/metric/v1"]
+    assert len(bodies) >= 2 and all(len(b) <= 1_000_000 for b in bodies)
+    assert len(sinks.state.nr_metrics) == 6000
+    assert len({p["attributes"]["column"] for p in sinks.state.nr_metrics}) == 6000

@@ -26,6 +26,7 @@ METRIC_URLS = {"us": "https://metric-api.newrelic.com/metric/v1",
 METRIC_NAME = "telltale.metric_value"
 EVENT_TYPE = "TelltaleAlert"
 MAX_POINTS = 5000                    # points per Metric API request
+MAX_BYTES = 900_000                  # body size per request (the Metric API takes at most 10^6 bytes)
 
 
 class NewRelicConfig(ChannelConfig):
@@ -114,17 +115,30 @@ class NewRelicChannel:
         return None
 
     def export_metrics(self, points: Sequence[MetricPoint]) -> int:
-        """POST the points to the Metric API (in chunks); return how many were sent."""
+        """POST the points to the Metric API in chunks (at most MAX_POINTS points and MAX_BYTES
+        of body each); return how many were sent."""
         where = f"newrelic '{self.name}' ({host_of(self.metric_url)})"
-        for i in range(0, len(points), MAX_POINTS):
-            chunk = points[i:i + MAX_POINTS]
-            body = [{"common": {"attributes": {"service.name": "telltale"}},
-                     "metrics": [{"name": METRIC_NAME, "type": "gauge", "value": p.value,
-                                  "timestamp": int(p.timestamp.timestamp() * 1000),
-                                  "attributes": dict(p.attributes)} for p in chunk]}]
+        for chunk in metric_chunks(points):
+            body = [{"common": {"attributes": {"service.name": "telltale"}}, "metrics": chunk}]
             call(self.name, where, "POST", self.metric_url, headers=self._headers(), json_body=body,
                  timeout=self.timeout)
         return len(points)
+
+
+def metric_chunks(points: Sequence[MetricPoint]) -> list[list[dict[str, Any]]]:
+    """The Metric API points, cut so that no request body passes MAX_POINTS or MAX_BYTES."""
+    chunks: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for p in points:
+        point = {"name": METRIC_NAME, "type": "gauge", "value": p.value,
+                 "timestamp": int(p.timestamp.timestamp() * 1000), "attributes": dict(p.attributes)}
+        n = len(json.dumps(point, separators=(",", ":"))) + 1
+        if chunks[-1] and (len(chunks[-1]) >= MAX_POINTS or size + n > MAX_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(point)
+        size += n
+    return chunks if chunks[-1] else []
 
 
 SPEC = ChannelSpec(NewRelicConfig, NewRelicChannel.from_config)
