@@ -247,5 +247,20 @@ class _Pass:
         self.report.failed[row.channel] += 1
         self.report.errors.append(f"{row.channel}: {row.idempotency_key}: {error}")
         self.report.note(row, "failed", error, retry_at)
-        self.down.add(row.channel)
+        if channel_wide(exc):
+            self.down.add(row.channel)
         self.held.setdefault((row.channel, row.alert_id), retry_at)
+
+
+CHANNEL_WIDE_STATUS = frozenset({401, 403, 407})
+"""Refusals that every notice of the channel would get (its credentials)."""
+
+
+def channel_wide(exc: Exception) -> bool:
+    """Whether a failure says the channel cannot take anything now (down, slow, throttling,
+    its credentials refused, a crash), so its other notices wait for the next pass; a refusal
+    of this one notice (another 4xx, e.g. a JIRA issue that was deleted) holds only its
+    alert's later notices, or that notice would block the channel for good."""
+    if not isinstance(exc, ChannelError) or getattr(exc, "retryable", True):
+        return True
+    return getattr(exc, "status_code", None) in CHANNEL_WIDE_STATUS
