@@ -138,3 +138,28 @@ def test_a_key_the_http_layer_refuses_is_not_printed(sinks, kind) -> None:
     with pytest.raises(DeliveryError) as info:
         send_test_alert(channel)
     assert "NRSECRET0123" not in str(info.value) and "could not deliver" in str(info.value)
+
+
+def test_an_acceptance_after_the_timeout_is_repeated_with_the_same_body_and_key(sinks, store) -> None:
+    # the receiver processes the notice but answers after the channel's timeout: telltale
+    # counts it failed and sends it again (docs/alerts.md: the second "exactly once" gap);
+    # each repeat is byte for byte the same, so a receiver dropping known keys sees it once
+    import time
+
+    hook = build_channel("ops", {"type": "webhook", "url": f"{sinks.url}/hook", "secret": sinks.secret,
+                                 "timeout": 0.5})
+    apply_results(store, [make_result(column="a")], {"feature drift": AlertPolicy.of(["ops"])},
+                  run_id="r1", now=T0)
+    sinks.delay = 0.8
+    report = deliver_pending(store, {"ops": hook}, T0, FAST)
+    assert report.failed_total == 1 and "timed out" in report.notices[0]["error"]
+    sinks.delay = 0.0
+    assert deliver_pending(store, {"ops": hook}, T0, FAST, due_only=False).sent_total == 1
+    posts = [r for r in sinks.state.requests if r.path == "/hook"]
+    deadline = time.monotonic() + 10          # the receiver finishes processing the late ones
+    while len(sinks.state.webhook_processed) + len(sinks.state.webhook_repeats) < len(posts):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert len(posts) >= 2 and len({(r.body, r.headers["idempotency-key"], r.headers["x-telltale-signature"])
+                                    for r in posts}) == 1
+    assert len(sinks.state.webhook_processed) == 1 and sinks.state.bad_signatures == 0
