@@ -159,3 +159,13 @@ def test_lifecycle_is_idempotent_for_the_same_transition(store, hook, sink):
     deliver_pending(store, {"ops": hook}, T0, FAST)
     deliver_pending(store, {"ops": hook}, T0 + DAY, FAST)
     assert len(received(sink)) == 1
+
+
+def test_an_alert_that_notifies_nobody_is_never_held(store):
+    # notify: {high: [ops]} and a low alert: no channel, so no notice to hold; the cap
+    # marked the later ones `suppressed: daily_cap` and run printed "held by daily_cap,
+    # sent later" for alerts that would never send anything
+    policy = {"feature drift": AlertPolicy.of({"high": ["ops"]}, daily_cap=1)}
+    outcome = apply_results(store, [make_result(column=c, severity="low") for c in "abc"], policy,
+                            run_id="r1", now=T0)
+    assert [(t.channels, t.suppressed) for t in outcome.transitions] == [((), None)] * 3
