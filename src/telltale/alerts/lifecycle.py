@@ -100,6 +100,7 @@ def apply_results(store: Store, results: Sequence[MonitorResult],
     now = to_utc(now or datetime.now(UTC))
     outcome = LifecycleOutcome()
     with store.transaction():
+        store.lock_alerts()                  # another process's pass waits for this one
         step = _Step(store, NoiseGate(store, now), outcome, run_id, now, dict(updates or {}))
         open_alerts = store.open_alerts({r.monitor for r in results})
         for result in results:
