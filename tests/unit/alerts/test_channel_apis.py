@@ -204,3 +204,14 @@ def test_newrelic_metric_requests_stay_under_the_metric_api_size_limit(sinks, al
     assert len(bodies) >= 2 and all(len(b) <= 1_000_000 for b in bodies)
     assert len(sinks.state.nr_metrics) == 6000
     assert len({p["attributes"]["column"] for p in sinks.state.nr_metrics}) == 6000
+
+
+def test_newrelic_metric_points_new_relic_would_drop_are_reported_not_sent(sinks, all_channels) -> None:
+    # New Relic accepts (202) metric points stamped more than 48 hours ago and drops them
+    # later: a `run --at` of last week reported "sent 2 metric point(s)" that never arrived
+    results = [make_result("alert", 0.31), make_result("ok", 0.05, column="age")]
+    (old,) = export_results(all_channels, results, T0, now=T0 + timedelta(days=3))
+    assert old["status"] == "failed" and "older than 48 hours" in old["error"] and old["points"] == 2
+    assert [r for r in sinks.state.requests if r.path == "/metric/v1"] == []
+    (fresh,) = export_results(all_channels, results, T0, now=T0 + timedelta(hours=6))
+    assert fresh["status"] == "sent" and len(sinks.state.nr_metrics) == 2

@@ -15,7 +15,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 from pydantic import field_validator
 
-from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec
+from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import call, host_of
 from telltale.configbase.values import HttpUrl, Name, Timeout, Token
 
@@ -27,6 +27,7 @@ METRIC_NAME = "telltale.metric_value"
 EVENT_TYPE = "TelltaleAlert"
 MAX_POINTS = 5000                    # points per Metric API request
 MAX_BYTES = 900_000                  # body size per request (the Metric API takes at most 10^6 bytes)
+MAX_AGE, MAX_AHEAD = timedelta(hours=48), timedelta(hours=24)     # what the Metric API keeps
 
 
 class NewRelicConfig(ChannelConfig):
@@ -114,10 +115,20 @@ class NewRelicChannel:
              headers=self._headers(), json_body=[self.event(message)], timeout=self.timeout)
         return None
 
-    def export_metrics(self, points: Sequence[MetricPoint]) -> int:
+    def export_metrics(self, points: Sequence[MetricPoint], now: datetime | None = None) -> int:
         """POST the points to the Metric API in chunks (at most MAX_POINTS points and MAX_BYTES
-        of body each); return how many were sent."""
+        of body each); return how many were sent.
+
+        New Relic accepts such a request and then drops points stamped more than 48 hours
+        before `now` or 24 hours after it: those raise DeliveryError instead of being sent."""
         where = f"newrelic '{self.name}' ({host_of(self.metric_url)})"
+        if now is not None:
+            stamps = [p.timestamp for p in points]
+            if stamps and (min(stamps) < now - MAX_AGE or max(stamps) > now + MAX_AHEAD):
+                raise DeliveryError(
+                    f"{where}: not sent: the points are stamped at the run's --at ({min(stamps):%Y-%m-%d %H:%M} UTC), "
+                    "and New Relic drops metric points older than 48 hours or more than 24 hours ahead",
+                    channel=self.name, retryable=False)
         for chunk in metric_chunks(points):
             body = [{"common": {"attributes": {"service.name": "telltale"}}, "metrics": chunk}]
             call(self.name, where, "POST", self.metric_url, headers=self._headers(), json_body=body,
