@@ -94,6 +94,11 @@ class SlackChannel:
         a peer that trickles its answer is cut off and its connection closed, as webhooks are."""
         from telltale.alerts.channels.bounded import DeadlineExceeded, run_with_deadline  # httpx: only to send
 
+        # loaded before the deadline starts: `timeout` bounds the request, not a first import
+        # of slack_sdk and aiohttp (more than 0.5 s on a busy machine)
+        import slack_sdk.web.async_client  # noqa: F401
+        import slack_sdk.webhook.async_client  # noqa: F401
+
         try:
             return run_with_deadline(lambda: self._post_async(text, blocks, thread_ts), self.timeout)
         except DeliveryError:
