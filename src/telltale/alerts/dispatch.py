@@ -52,7 +52,7 @@ def alert_run(store: Store, results: Sequence[MonitorResult], monitors: Iterable
                             updates=update_intervals(channels))
     report = deliver_pending(store, channels, now, settings, due_only=False, dashboard_url=dashboard_url)
     delivery = report.as_json()
-    delivery["notices"] += export_results(channels, results, at)
+    delivery["notices"] += export_results(channels, results, at, now)
     if errors:
         delivery["channel_errors"] = dict(errors)
     return RunAlerts(outcome.as_json(), delivery)

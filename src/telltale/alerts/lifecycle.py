@@ -100,6 +100,7 @@ def apply_results(store: Store, results: Sequence[MonitorResult],
     now = to_utc(now or datetime.now(UTC))
     outcome = LifecycleOutcome()
     with store.transaction():
+        store.lock_alerts()                  # another process's pass waits for this one
         step = _Step(store, NoiseGate(store, now), outcome, run_id, now, dict(updates or {}))
         open_alerts = store.open_alerts({r.monitor for r in results})
         for result in results:
@@ -131,7 +132,8 @@ class _Step:
     def open(self, key: AlertKey, result: MonitorResult, policy: AlertPolicy) -> AlertRecord:
         """A new alert: fire it, or record it held by a noise control."""
         aid = self._new_id(key)
-        hold = self.gate.hold_reason(key, policy)
+        # a noise control holds notices: an alert that notifies nobody has none to hold
+        hold = self.gate.hold_reason(key, policy) if policy.channels_for(result.severity) else None
         payload = build_payload(aid, "firing", result, fired_at=self.now)
         rec = AlertRecord(
             alert_id=aid, monitor=key.monitor, model=key.model, column=key.column,

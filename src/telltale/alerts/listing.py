@@ -33,11 +33,12 @@ def notice_json(row: OutboxRow, configured: Collection[str]) -> dict[str, Any]:
 
 
 def list_alerts(store: Store, configured: Collection[str], status: str | None = None,
-                limit: int = 100) -> dict[str, Any]:
+                limit: int | None = None) -> dict[str, Any]:
     """`{"alerts": [...], "outbox": [...]}` for a status filter (see STATUSES) or everything.
 
     Each alert carries its notices per channel and the channels' external references;
-    `outbox` lists the notices not delivered yet (all of them, or the failed ones).
+    `outbox` lists the notices not delivered yet (all of them, or the failed ones). Every
+    alert is listed unless a `limit` is given.
     """
     if status is not None and status not in STATUSES:
         raise ValueError(f"status must be one of {', '.join(STATUSES)}")

@@ -27,8 +27,11 @@ def points_of(results: Sequence[MonitorResult], at: datetime) -> list[MetricPoin
 
 
 def export_results(channels: Mapping[str, Channel], results: Sequence[MonitorResult],
-                   at: datetime) -> list[dict[str, Any]]:
-    """Send the results to every channel with metric export on; one report entry per channel."""
+                   at: datetime, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Send the results to every channel with metric export on; one report entry per channel.
+
+    With `now`, a channel may refuse points it knows its service would drop (New Relic:
+    stamped more than 48 hours before `now`); that is a failed entry saying why."""
     out: list[dict[str, Any]] = []
     points = None
     for name, ch in channels.items():
@@ -38,7 +41,7 @@ def export_results(channels: Mapping[str, Channel], results: Sequence[MonitorRes
         entry: dict[str, Any] = {"channel": name, "alert": None, "notice": "metrics", "status": "sent",
                                  "error": None, "retry_at": None, "points": len(points)}
         try:
-            ch.export_metrics(points)  # type: ignore[attr-defined]
+            ch.export_metrics(points, now=now)  # type: ignore[attr-defined]
         except ChannelError as exc:
             entry.update(status="failed", error=f"{exc} (metric points are not queued: the next run "
                                                 "exports its own results)")

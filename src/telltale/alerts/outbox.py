@@ -186,11 +186,18 @@ class _Pass:
         if (row.channel, row.alert_id) in self.held:
             times = [t for t in (self.held[(row.channel, row.alert_id)], row.next_attempt_at) if t is not None]
             return "an earlier notice of this alert is still pending", max(times, default=None)
-        if row.lease_until is not None and row.lease_until > self.now and owner_alive(row.claimed_by):
+        if row.lease_until is not None and row.lease_until > self.clock() and owner_alive(row.claimed_by):
             return f"being sent by another telltale process ({row.claimed_by})", row.lease_until
         if due_only and row.next_attempt_at is not None and row.next_attempt_at > self.now:
             return row.last_error, row.next_attempt_at
         return None, None
+
+    def clock(self) -> datetime:
+        """The time leases are taken and judged by: now on the wall clock (never before the
+        pass's `now`). A run's `now` is when it started; after minutes of queries a claim from
+        it would already have expired when written, and another process would send the
+        notice a second time while this one is still sending it."""
+        return max(self.now, datetime.now(UTC))
 
     @property
     def lease(self) -> timedelta:
@@ -200,7 +207,7 @@ class _Pass:
 
     def send_one(self, channel: Channel, row: OutboxRow) -> None:
         """Claim, send (with quick retries) and record one notice."""
-        lease = self.store.claim_outbox(row.id, owner=self.owner, now=self.now, lease=self.lease)
+        lease = self.store.claim_outbox(row.id, owner=self.owner, now=self.clock(), lease=self.lease)
         if lease is None:
             return                                   # delivered or claimed by another process meanwhile
         row = lease.row
@@ -217,7 +224,7 @@ class _Pass:
     def send_group(self, channel: Channel, rows: list[OutboxRow]) -> None:
         """Claim every row, send them as one message, record them all."""
         leases = [lease for r in rows if (lease := self.store.claim_outbox(
-            r.id, owner=self.owner, now=self.now, lease=self.lease)) is not None]
+            r.id, owner=self.owner, now=self.clock(), lease=self.lease)) is not None]
         if not leases:
             return
         messages = [message_of(lease.row, None, self.dashboard_url) for lease in leases]
@@ -240,5 +247,20 @@ class _Pass:
         self.report.failed[row.channel] += 1
         self.report.errors.append(f"{row.channel}: {row.idempotency_key}: {error}")
         self.report.note(row, "failed", error, retry_at)
-        self.down.add(row.channel)
+        if channel_wide(exc):
+            self.down.add(row.channel)
         self.held.setdefault((row.channel, row.alert_id), retry_at)
+
+
+CHANNEL_WIDE_STATUS = frozenset({401, 403, 407})
+"""Refusals that every notice of the channel would get (its credentials)."""
+
+
+def channel_wide(exc: Exception) -> bool:
+    """Whether a failure says the channel cannot take anything now (down, slow, throttling,
+    its credentials refused, a crash), so its other notices wait for the next pass; a refusal
+    of this one notice (another 4xx, e.g. a JIRA issue that was deleted) holds only its
+    alert's later notices, or that notice would block the channel for good."""
+    if not isinstance(exc, ChannelError) or getattr(exc, "retryable", True):
+        return True
+    return getattr(exc, "status_code", None) in CHANNEL_WIDE_STATUS

@@ -56,7 +56,7 @@ def delivery_state(row: Any) -> dict[str, Any]:
             "delivered_at": iso(row.delivered_at)}
 
 
-def alert_rows(store: Any, status: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+def alert_rows(store: Any, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Alerts, newest first, each with its notices' delivery state.
 
     `status`: open | resolved (the alert), or pending | failed (alerts with a notice in

@@ -136,7 +136,9 @@ def alert_lines(report: Any) -> list[Text]:
         if a.get("segment"):
             what += " (" + ",".join(f"{k}={v}" for k, v in a["segment"].items()) + ")"
         channels = list(a.get("channels") or [])
-        if a.get("suppressed"):
+        if a.get("suppressed") and status == "resolved":     # its firing was never sent: nor is this
+            to = f"its firing notice was held by {a['suppressed']}, so nothing is sent"
+        elif a.get("suppressed"):
             to = f"held by {a['suppressed']}, sent later"
         elif channels:
             to = "queued for " + ", ".join(channels) + "; see Delivery"

@@ -117,10 +117,46 @@ Name = Annotated[str, AfterValidator(_nonempty)]
 """A non-empty name or column."""
 
 
+def _one_word(value: str) -> str:
+    _nonempty(value)
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        # never echo the value: it is a secret
+        raise ValueError("must be one word, without spaces or line breaks (a secret read from a "
+                         "file often ends with a newline: strip it)")
+    return value
+
+
+Token = Annotated[str, AfterValidator(_one_word)]
+"""A key or token sent in an HTTP header: non-empty, no whitespace or control characters
+(the value is never shown in the error: it is a secret)."""
+
+
 def _http_url(value: str) -> str:
     if not (value.startswith("http://") or value.startswith("https://")):
         raise ValueError(f"'{value}' is not an http(s) URL; write e.g. https://hooks.example/telltale")
+    problem = _url_problem(value)
+    if problem:
+        raise ValueError(f"'{value}' is not a usable URL: {problem}; write e.g. https://hooks.example/telltale")
     return value
+
+
+def _url_problem(value: str) -> str | None:
+    """Why an http(s) URL cannot be requested (no host, a bad port, spaces), or None."""
+    from urllib.parse import urlsplit
+
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        return "it contains a space or a control character (write %20 for a space in a path)"
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:                  # e.g. an unclosed [ of an IPv6 address
+        return f"it cannot be read as a URL ({exc})"
+    if not parts.hostname:
+        return "it has no host"
+    try:
+        _ = parts.port          # urllib checks the port when it is read
+    except ValueError:
+        return "its port is not a number from 0 to 65535"
+    return None
 
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]

@@ -14,6 +14,7 @@ from telltale.store.schema import alerts
 from telltale.core.timeutil import to_utc
 
 _KEY_COLS = ("monitor", "model", "column", "segment_key")
+ALERTS_LOCK_KEY = 0x7E11_7A1E      # the advisory lock of the alert lifecycle (PostgreSQL)
 _MUTABLE = frozenset({"status", "severity", "resolved_at", "fired_at", "suppressed", "last_value",
                       "last_run_id", "last_sent_at", "payload"})
 
@@ -24,6 +25,16 @@ def _key_cond(key: AlertKey) -> Any:
 
 class AlertStateMixin(StoreBase):
     """open_alerts / get_alert / list_alerts / insert_alert / update_alert and the noise queries."""
+
+    def lock_alerts(self) -> None:
+        """Serialise alert lifecycle passes: call first inside `with store.transaction():`.
+
+        Two processes sharing a store (serve and a cron run) must not both read "no open
+        alert" and open the same one. SQLite's write transactions already begin IMMEDIATE
+        (one writer at a time); PostgreSQL takes a transaction-scoped advisory lock."""
+        if self.dialect == "postgresql":
+            with self.transaction() as conn:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(ALERTS_LOCK_KEY)))
 
     def open_alerts(self, monitors: Iterable[str] | None = None) -> dict[AlertKey, AlertRecord]:
         """The open alerts by key, optionally only for some monitors."""
@@ -41,8 +52,8 @@ class AlertStateMixin(StoreBase):
         return _alert(row) if row else None
 
     def list_alerts(self, *, status: str | None = None, monitor: str | None = None,
-                    limit: int = 100) -> list[AlertRecord]:
-        """Alerts, newest opened first (for the dashboard and the API)."""
+                    limit: int | None = 100) -> list[AlertRecord]:
+        """Alerts, newest opened first (for the dashboard and the API); `limit=None`: all of them."""
         q = sa.select(alerts)
         if status is not None:
             q = q.where(alerts.c.status == status)

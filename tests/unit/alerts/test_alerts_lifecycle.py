@@ -159,3 +159,48 @@ def test_lifecycle_is_idempotent_for_the_same_transition(store, hook, sink):
     deliver_pending(store, {"ops": hook}, T0, FAST)
     deliver_pending(store, {"ops": hook}, T0 + DAY, FAST)
     assert len(received(sink)) == 1
+
+
+def test_an_alert_that_notifies_nobody_is_never_held(store):
+    # notify: {high: [ops]} and a low alert: no channel, so no notice to hold; the cap
+    # marked the later ones `suppressed: daily_cap` and run printed "held by daily_cap,
+    # sent later" for alerts that would never send anything
+    policy = {"feature drift": AlertPolicy.of({"high": ["ops"]}, daily_cap=1)}
+    outcome = apply_results(store, [make_result(column=c, severity="low") for c in "abc"], policy,
+                            run_id="r1", now=T0)
+    assert [(t.channels, t.suppressed) for t in outcome.transitions] == [((), None)] * 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_processes_applying_the_same_alert_at_once_open_it_once(request, tmp_path, backend):
+    # `serve` and a cron `run` evaluating one monitor at the same moment: on PostgreSQL both
+    # lifecycle passes read "no open alert" and inserted one; the second died with a
+    # UniqueViolation (an internal error for that run) in most of these races
+    import threading
+
+    from telltale.store import open_store
+
+    url = f"sqlite:///{tmp_path}/state.db" if backend == "sqlite" else request.getfixturevalue("postgres_db")
+    stores = [open_store(url), open_store(url)]
+    errors: list[str] = []
+    try:
+        for i in range(12):
+            barrier = threading.Barrier(2)
+
+            def apply(s, column=f"c{i}", barrier=barrier):
+                barrier.wait()
+                try:
+                    apply_results(s, [make_result(column=column)], OPS, run_id="r", now=T0)
+                except Exception as exc:      # noqa: BLE001 - what the test is about
+                    errors.append(repr(exc))
+
+            threads = [threading.Thread(target=apply, args=(s,)) for s in stores]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+        assert errors == []
+        assert len(stores[0].open_alerts()) == 12 and len(stores[0].pending_outbox()) == 12
+    finally:
+        for s in stores:
+            s.close()

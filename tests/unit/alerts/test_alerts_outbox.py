@@ -196,3 +196,30 @@ def test_every_pending_notice_says_when_it_is_tried_again(store, hook, httpserve
     assert resolved["retry_at"] == failed["retry_at"]             # cannot overtake its firing
     other, = [n for n in pending if n["alert"] != failed["alert"]]
     assert other["retry_at"] == "2026-03-13T06:00:00Z"             # due now: the next pass tries it
+
+
+def test_a_run_whose_queries_took_long_still_holds_its_claim_while_it_sends(store, sinks) -> None:
+    # a run's `now` is taken when it starts; after minutes of warehouse queries its claim
+    # (that start time plus the lease) had already expired when written, so a second process
+    # delivering the same store (`serve` beside a cron `run`) took the notice over and sent
+    # it a second time while the first was still sending it
+    import threading
+    from datetime import datetime, timezone
+
+    from peers.alert_sinks import Hold
+
+    channels = {"ops": build_channel("ops", {"type": "webhook", "url": f"{sinks.url}/hook",
+                                            "secret": sinks.secret, "timeout": 5})}
+    started = datetime.now(timezone.utc) - timedelta(minutes=10)     # the run began 10 minutes ago
+    _fire(store, now=started)
+    sinks.hold = Hold("POST /hook")
+    first = threading.Thread(target=deliver_pending, args=(store, channels, started, FAST), daemon=True)
+    first.start()
+    assert sinks.hold.reached.wait(20)
+    second = deliver_pending(store, channels, datetime.now(timezone.utc), FAST)   # the other process
+    sinks.hold.release()
+    first.join(20)
+    assert sinks.state.webhook_repeats == [] and len(sinks.state.webhook_processed) == 1
+    (notice,) = second.notices
+    assert notice["status"] == "pending" and "being sent by another telltale process" in notice["error"]
+    assert store.pending_outbox() == []

@@ -101,3 +101,42 @@ def test_usable_channels_leaves_out_what_cannot_be_built():
     with pytest.raises(ConfigError):
         from telltale.alerts import build_channels
         build_channels({"jira": {"type": "jira"}})
+
+
+def test_a_configured_header_in_another_letter_case_does_not_shadow_telltales(httpserver):
+    # HTTP header names are case-insensitive: `idempotency-key: mine` used to go out as a
+    # second Idempotency-Key line before telltale's (a receiver reading the first saw "mine"),
+    # and a lowercase x-telltale-signature beside the real one
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    ch = build_channel("ops", {"type": "webhook", "url": httpserver.url_for("/hook"), "secret": SECRET,
+                               "headers": {"idempotency-key": "mine", "content-type": "text/plain",
+                                           "x-telltale-signature": "sha256=forged", "user-agent": "me/1",
+                                           "X-Team": "ml"}})
+    msg = _message()
+    ch.send(msg)
+    (req,) = received(httpserver)
+    assert req.headers.getlist("Idempotency-Key") == ["al_abc:firing"]
+    assert req.headers.getlist("Content-Type") == ["application/json"]
+    assert req.headers.getlist("X-Telltale-Signature") == [
+        "sha256=" + hmac.new(SECRET.encode(), msg.body, hashlib.sha256).hexdigest()]
+    assert req.headers.getlist("User-Agent") == ["me/1"] and req.headers["X-Team"] == "ml"
+
+
+def test_a_url_httpx_cannot_read_is_a_delivery_error_not_a_crash():
+    # config refuses such URLs at load; a channel built in Python skips that check, and
+    # `alerts test` then ended in "internal error: InvalidURL" (a traceback-class failure)
+    with pytest.raises(DeliveryError, match="the URL is not valid") as info:
+        WebhookChannel(name="ops", url="http://127.0.0.1:abc/hook").send(_message())
+    assert info.value.retryable is False
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_the_failure_says_so(httpserver, hook, status):
+    httpserver.expect_request("/hook").respond_with_response(
+        Response("", status=status, headers={"Location": httpserver.url_for("/elsewhere")}))
+    httpserver.expect_request("/elsewhere").respond_with_data("ok")
+    with pytest.raises(DeliveryError) as info:
+        hook.send(_message())
+    assert [r.path for r in received(httpserver, "/elsewhere")] == []
+    assert f"HTTP {status}: a redirect, which telltale does not follow" in str(info.value)
+    assert info.value.retryable is False

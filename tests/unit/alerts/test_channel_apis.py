@@ -172,3 +172,46 @@ def test_a_channel_that_cannot_deliver_is_a_config_error(cfg, match) -> None:
 def test_timeouts_default_per_channel() -> None:
     jira = build_channel("j", {"type": "jira", "url": "https://j", "project": "ML", "token": "t"})
     assert jira.timeout == 15.0 and jira.update_every == timedelta(days=1)  # type: ignore[attr-defined]
+
+
+def test_a_grouped_webhook_keeps_its_body_format_for_a_pass_of_one_notice(store, sinks) -> None:
+    # a pass with a single notice went out as a bare alert body; a receiver written for
+    # `grouped: true` (docs/alerts.md: `{"alerts": [...], "keys": [...], "version": 1}`)
+    # found no `alerts` in it
+    from _alert_helpers import FAST, T0, make_result
+
+    from telltale.alerts import AlertPolicy, apply_results, deliver_pending
+
+    hook = channels_at(sinks, ops={"grouped": True})["ops"]
+    apply_results(store, [make_result("alert")], {"feature drift": AlertPolicy.of(["ops"])}, run_id="r1", now=T0)
+    assert deliver_pending(store, {"ops": hook}, T0, FAST).sent_total == 1
+    (req,) = [r for r in sinks.state.requests if r.path == "/hook"]
+    body = json.loads(req.body)
+    (alert,) = body["alerts"]
+    assert body["keys"] == [f"{alert['id']}:firing"] and body["version"] == 1 and alert["status"] == "firing"
+    assert req.headers["idempotency-key"].startswith("group:")
+
+
+def test_newrelic_metric_requests_stay_under_the_metric_api_size_limit(sinks, all_channels) -> None:
+    # the Metric API takes at most 10^6 bytes per POST; chunks of 5,000 points with
+    # ordinary names passed it (a wide model has thousands of results per run) and New
+    # Relic refused the whole export every run
+    results = [make_result("ok", 0.05, monitor="feature drift on the loans model",
+                           column=f"feature_with_a_long_descriptive_name_{i:05d}") for i in range(6000)]
+    (entry,) = export_results(all_channels, results, T0)
+    assert entry["status"] == "sent" and entry["points"] == 6000
+    bodies = [r.body for r in sinks.state.requests if r.path == "/metric/v1"]
+    assert len(bodies) >= 2 and all(len(b) <= 1_000_000 for b in bodies)
+    assert len(sinks.state.nr_metrics) == 6000
+    assert len({p["attributes"]["column"] for p in sinks.state.nr_metrics}) == 6000
+
+
+def test_newrelic_metric_points_new_relic_would_drop_are_reported_not_sent(sinks, all_channels) -> None:
+    # New Relic accepts (202) metric points stamped more than 48 hours ago and drops them
+    # later: a `run --at` of last week reported "sent 2 metric point(s)" that never arrived
+    results = [make_result("alert", 0.31), make_result("ok", 0.05, column="age")]
+    (old,) = export_results(all_channels, results, T0, now=T0 + timedelta(days=3))
+    assert old["status"] == "failed" and "older than 48 hours" in old["error"] and old["points"] == 2
+    assert [r for r in sinks.state.requests if r.path == "/metric/v1"] == []
+    (fresh,) = export_results(all_channels, results, T0, now=T0 + timedelta(hours=6))
+    assert fresh["status"] == "sent" and len(sinks.state.nr_metrics) == 2

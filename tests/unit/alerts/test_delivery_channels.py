@@ -146,3 +146,24 @@ def test_notices_for_a_removed_channel_are_reported_until_it_is_back(store, sink
     assert row["channel"] == "gone" and "removed from the config" in row["error"]
     listed = list_alerts(store, set(channels))["alerts"][0]
     assert [(n["channel"], n["status"]) for n in listed["notices"]] == [("ops", "sent"), ("gone", "pending")]
+
+
+def test_a_notice_the_channel_refuses_on_its_own_does_not_block_the_channels_others(store, sinks) -> None:
+    # someone deletes the JIRA issue of an open alert: its `resolved` notice can never be
+    # delivered (JIRA answers 404, not retried). It was the oldest pending notice of
+    # the channel, every pass tried it first and then held the channel's other notices
+    # "behind the failure", so no JIRA notice of any other alert went out again
+    channels = {"tickets": channels_at(sinks)["tickets"]}
+    policies = {"feature drift": AlertPolicy(channels=("tickets",))}
+    apply_results(store, [make_result("alert", column="income")], policies, run_id="r1", now=T0)
+    assert deliver_pending(store, channels, T0, FAST).sent_total == 1
+    sinks.state.issues["GONE-1"] = sinks.state.issues.pop("ML-1")    # deleted in JIRA (keys are never reused)
+    later = T0 + timedelta(days=1)
+    apply_results(store, [make_result("ok", 0.05, column="income", at=later),
+                          make_result("alert", column="age", at=later)], policies, run_id="r2", now=later)
+    for attempt in range(2):                                  # this pass and the next
+        report = deliver_pending(store, channels, later + attempt * HOUR, FAST, due_only=False)
+        by_notice = {n["notice"]: n for n in report.notices}
+        assert by_notice["resolved"]["status"] == "failed" and "Issue does not exist" in by_notice["resolved"]["error"]
+        assert by_notice["firing"]["status"] == "sent" if attempt == 0 else "firing" not in by_notice
+    assert "credit.age" in sinks.state.issues["ML-2"]["fields"]["summary"]

@@ -90,7 +90,9 @@ def test_why_alerts_and_resolved_alerts_are_listed() -> None:
               {"id": "al_2", "monitor": "volume", "status": "resolved", "channels": ["ops"], "column": None,
                "segment": {"region": "EU"}},
               {"id": "al_3", "monitor": "quiet", "status": "firing", "channels": [], "column": None,
-               "segment": None, "suppressed": "cooldown"}]
+               "segment": None, "suppressed": "cooldown"},
+              {"id": "al_4", "monitor": "flappy", "status": "resolved", "channels": [], "column": None,
+               "segment": None, "suppressed": "daily_cap"}]
     out = render(report([result(), result(monitor="volume", status="ok", column=None),
                          result(monitor="f1", status="no_data", column=None, message="no labelled rows"),
                          result(monitor="auc", status="error", column=None, error="query failed")], alerts))
@@ -100,6 +102,9 @@ def test_why_alerts_and_resolved_alerts_are_listed() -> None:
     assert "opened nulls [tenure] (queued for ops; see Delivery)" in out
     assert "resolved volume (region=EU) (queued for ops; see Delivery)" in out
     assert "opened quiet (held by cooldown, sent later)" in out
+    # an alert resolved while its firing notice was held: nothing is sent for it, ever
+    # (it read "held by daily_cap, sent later")
+    assert "resolved flappy (its firing notice was held by daily_cap, so nothing is sent)" in out
     assert "4 results: 1 alert, 1 error, 1 no_data, 1 ok; 1 queries pushed down (0.500 s in the warehouse)" in out
 
 

@@ -36,7 +36,9 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
 
     from telltale.alerts.channels import bounded
 
-    hdrs = {"User-Agent": USER_AGENT, **dict(headers or {})}
+    hdrs = dict(headers or {})
+    if not any(k.lower() == "user-agent" for k in hdrs):      # a configured one replaces it, in any case
+        hdrs = {"User-Agent": USER_AGENT, **hdrs}
     if json_body is not None:
         body = json.dumps(json_body, separators=(",", ":"), allow_nan=False).encode("utf-8")
         hdrs.setdefault("Content-Type", "application/json")
@@ -45,15 +47,42 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
                                total_timeout=timeout, verify=verify, max_bytes=max_bytes)
     except (bounded.DeadlineExceeded, httpx.TimeoutException) as exc:
         raise timed_out(channel, where, timeout) from exc
-    except httpx.HTTPError as exc:
-        raise DeliveryError(f"{where}: could not deliver: {exc}", channel=channel) from exc
+    except httpx.InvalidURL as exc:     # config checks URLs at load; this is the last guard
+        raise DeliveryError(f"{where}: could not deliver: the URL is not valid: {exc}", channel=channel,
+                            retryable=False) from exc
+    except httpx.HTTPError as exc:      # some (a reset while sending) have no text: name the error then
+        reason = hide_header_values(str(exc).strip(), hdrs) or network_error(exc)
+        raise DeliveryError(f"{where}: could not deliver: {reason}", channel=channel) from exc
     if not 200 <= resp.status_code < 300:
         excerpt = " ".join(resp.text[:200].split())
+        if 300 <= resp.status_code < 400:
+            excerpt = ("a redirect, which telltale does not follow: configure the URL it points to"
+                       + (f" ({excerpt})" if excerpt else ""))
         raise DeliveryError(
             f"{where} answered HTTP {resp.status_code}" + (f": {excerpt}" if excerpt else ""),
             channel=channel, status_code=resp.status_code,
             retryable=resp.status_code >= 500 or resp.status_code in RETRYABLE_STATUS)
     return resp
+
+
+PLAIN_HEADERS = frozenset({"content-type", "user-agent", "accept", "idempotency-key"})
+
+
+def hide_header_values(text: str, headers: Mapping[str, str]) -> str:
+    """`text` without the values of the request's headers (API keys, tokens): h11 names a
+    header value it refuses (`Illegal header value b'<license key>\\n'`)."""
+    for name, value in headers.items():
+        if name.lower() in PLAIN_HEADERS or len(value.strip()) < 4:
+            continue
+        for form in (value, repr(value.encode("utf-8", "replace"))[2:-1], value.strip()):
+            text = text.replace(form, "<hidden>")
+    return text
+
+
+def network_error(exc: BaseException) -> str:
+    """A reason for a network error that came without text (httpx's ReadError(''), ...)."""
+    return (f"{type(exc).__name__} (the connection was closed or reset before a complete answer; "
+            "the receiver may have refused the request)")
 
 
 def json_of(answer: HttpAnswer, channel: str, where: str) -> Any:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import call, host_of, json_of
 from telltale.alerts.channels.text import details, number, title
-from telltale.configbase.values import Duration, HttpUrl, Name, Timeout
+from telltale.configbase.values import Duration, HttpUrl, Name, Timeout, Token
 
 API = "/rest/api/2"
 LABEL_PREFIX = "telltale-"
@@ -29,18 +29,29 @@ DEFAULT_PRIORITIES: dict[Severity, str] = {"high": "High", "medium": "Medium", "
 BIG_ANSWER = 256 * 1024
 
 
+def _label(value: str) -> str:
+    # JIRA answers 400 to a label with a space, which would fail every firing notice
+    if not value or any(c.isspace() for c in value) or len(value) > 255:
+        raise ValueError(f"'{value}' is not a JIRA label: one word without spaces (at most 255 "
+                         "characters), e.g. ml-monitoring")
+    return value
+
+
+Label = Annotated[str, AfterValidator(_label)]
+
+
 class JiraConfig(ChannelConfig):
     """Open one JIRA issue per alert, comment on it while it stays open, close it on resolve."""
 
     type: Literal["jira"]
     url: HttpUrl
     project: Name
-    token: Name
+    token: Token
     """An API token (Jira Cloud, with `user`) or a personal access token (Server/Data Center)."""
     user: Name | None = None
     """The account's e-mail (Jira Cloud: basic auth with the token); leave out for a bearer PAT."""
     issue_type: Name = "Bug"
-    labels: tuple[Name, ...] = ()
+    labels: tuple[Label, ...] = ()
     priorities: dict[Severity, Name] = Field(
         default_factory=lambda: dict(DEFAULT_PRIORITIES))
     """JIRA priority name per severity; `{}` sends no priority."""

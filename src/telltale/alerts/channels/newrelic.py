@@ -8,13 +8,16 @@ sends it); `region: eu` uses New Relic's EU endpoints.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Mapping, Sequence
 
-from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec
+from pydantic import field_validator
+
+from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import call, host_of
-from telltale.configbase.values import HttpUrl, Name, Timeout
+from telltale.configbase.values import HttpUrl, Name, Timeout, Token
 
 EVENT_URLS = {"us": "https://insights-collector.newrelic.com/v1/accounts/events",
               "eu": "https://insights-collector.eu01.nr-data.net/v1/accounts/events"}
@@ -23,13 +26,15 @@ METRIC_URLS = {"us": "https://metric-api.newrelic.com/metric/v1",
 METRIC_NAME = "telltale.metric_value"
 EVENT_TYPE = "TelltaleAlert"
 MAX_POINTS = 5000                    # points per Metric API request
+MAX_BYTES = 900_000                  # body size per request (the Metric API takes at most 10^6 bytes)
+MAX_AGE, MAX_AHEAD = timedelta(hours=48), timedelta(hours=24)     # what the Metric API keeps
 
 
 class NewRelicConfig(ChannelConfig):
     """Send alert notices as New Relic events; with `metrics: true`, every result as a metric."""
 
     type: Literal["newrelic"]
-    license_key: Name
+    license_key: Token
     region: Literal["us", "eu"] = "us"
     metrics: bool = False
     """Also export every result of a run as `telltale.metric_value` gauge points."""
@@ -39,6 +44,19 @@ class NewRelicConfig(ChannelConfig):
     metric_endpoint: HttpUrl | None = None
     """Override the Metric API URL (tests, FedRAMP)."""
     timeout: Timeout = timedelta(seconds=10)
+
+    @field_validator("event_type")
+    @classmethod
+    def _event_type_name(cls, value: str) -> str:
+        # the Event API answers 200 for any body and drops an event of a bad type later (only
+        # NrIntegrationError shows it): such a name would lose every event without a failure
+        if not re.fullmatch(r"[A-Za-z0-9:_]{1,255}", value):
+            raise ValueError(f"'{value}' is not a New Relic event type: use letters, digits, _ and : "
+                             "(at most 255), e.g. TelltaleAlert")
+        if re.match(r"Metric(Raw$|[0-9]|$)|Public_", value):
+            raise ValueError(f"'{value}' is an event type New Relic forbids (Metric, MetricRaw, Metric<digit>..., "
+                             "Public_...); use e.g. TelltaleAlert")
+        return value
 
 
 @dataclass(frozen=True)
@@ -97,18 +115,41 @@ class NewRelicChannel:
              headers=self._headers(), json_body=[self.event(message)], timeout=self.timeout)
         return None
 
-    def export_metrics(self, points: Sequence[MetricPoint]) -> int:
-        """POST the points to the Metric API (in chunks); return how many were sent."""
+    def export_metrics(self, points: Sequence[MetricPoint], now: datetime | None = None) -> int:
+        """POST the points to the Metric API in chunks (at most MAX_POINTS points and MAX_BYTES
+        of body each); return how many were sent.
+
+        New Relic accepts such a request and then drops points stamped more than 48 hours
+        before `now` or 24 hours after it: those raise DeliveryError instead of being sent."""
         where = f"newrelic '{self.name}' ({host_of(self.metric_url)})"
-        for i in range(0, len(points), MAX_POINTS):
-            chunk = points[i:i + MAX_POINTS]
-            body = [{"common": {"attributes": {"service.name": "telltale"}},
-                     "metrics": [{"name": METRIC_NAME, "type": "gauge", "value": p.value,
-                                  "timestamp": int(p.timestamp.timestamp() * 1000),
-                                  "attributes": dict(p.attributes)} for p in chunk]}]
+        if now is not None:
+            stamps = [p.timestamp for p in points]
+            if stamps and (min(stamps) < now - MAX_AGE or max(stamps) > now + MAX_AHEAD):
+                raise DeliveryError(
+                    f"{where}: not sent: the points are stamped at the run's --at ({min(stamps):%Y-%m-%d %H:%M} UTC), "
+                    "and New Relic drops metric points older than 48 hours or more than 24 hours ahead",
+                    channel=self.name, retryable=False)
+        for chunk in metric_chunks(points):
+            body = [{"common": {"attributes": {"service.name": "telltale"}}, "metrics": chunk}]
             call(self.name, where, "POST", self.metric_url, headers=self._headers(), json_body=body,
                  timeout=self.timeout)
         return len(points)
+
+
+def metric_chunks(points: Sequence[MetricPoint]) -> list[list[dict[str, Any]]]:
+    """The Metric API points, cut so that no request body passes MAX_POINTS or MAX_BYTES."""
+    chunks: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for p in points:
+        point = {"name": METRIC_NAME, "type": "gauge", "value": p.value,
+                 "timestamp": int(p.timestamp.timestamp() * 1000), "attributes": dict(p.attributes)}
+        n = len(json.dumps(point, separators=(",", ":"))) + 1
+        if chunks[-1] and (len(chunks[-1]) >= MAX_POINTS or size + n > MAX_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(point)
+        size += n
+    return chunks if chunks[-1] else []
 
 
 SPEC = ChannelSpec(NewRelicConfig, NewRelicChannel.from_config)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import call, host_of, json_of
 from telltale.alerts.channels.text import title
-from telltale.configbase.values import HttpUrl, Name, Timeout
+from telltale.configbase.values import HttpUrl, Timeout, Token
 
 REGION_URLS = {"us": "https://events.pagerduty.com", "eu": "https://events.eu.pagerduty.com"}
 SEVERITY = {"high": "critical", "medium": "error", "low": "warning"}
@@ -24,7 +24,7 @@ class PagerDutyConfig(ChannelConfig):
     """Trigger and resolve PagerDuty incidents through an Events API v2 integration."""
 
     type: Literal["pagerduty"]
-    routing_key: Name
+    routing_key: Token
     """The integration key of an Events API v2 integration of a service."""
     region: Literal["us", "eu"] = "us"
     endpoint: HttpUrl | None = None

@@ -12,13 +12,14 @@ import importlib.util
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal, Sequence
+from urllib.parse import urlsplit
 
 from pydantic import model_validator
 
 from telltale.alerts.channels.base import AlertMessage, ChannelConfig, ChannelSpec, DeliveryError
 from telltale.alerts.channels.http import host_of, timed_out
 from telltale.alerts.channels.text import details, title
-from telltale.configbase.values import HttpUrl, Name, Timeout
+from telltale.configbase.values import HttpUrl, Name, Timeout, Token
 
 EMOJI = {"firing": ":red_circle:", "update": ":large_orange_circle:", "resolved": ":large_green_circle:"}
 MAX_BLOCKS = 45                      # Slack allows 50 blocks per message
@@ -29,7 +30,7 @@ class SlackConfig(ChannelConfig):
 
     type: Literal["slack"]
     webhook_url: HttpUrl | None = None
-    bot_token: Name | None = None
+    bot_token: Token | None = None
     channel: Name | None = None
     """A channel id or name (with `bot_token`)."""
     api_url: HttpUrl | None = None
@@ -93,6 +94,11 @@ class SlackChannel:
         a peer that trickles its answer is cut off and its connection closed, as webhooks are."""
         from telltale.alerts.channels.bounded import DeadlineExceeded, run_with_deadline  # httpx: only to send
 
+        # loaded before the deadline starts: `timeout` bounds the request, not a first import
+        # of slack_sdk and aiohttp (more than 0.5 s on a busy machine)
+        import slack_sdk.web.async_client  # noqa: F401
+        import slack_sdk.webhook.async_client  # noqa: F401
+
         try:
             return run_with_deadline(lambda: self._post_async(text, blocks, thread_ts), self.timeout)
         except DeliveryError:
@@ -100,8 +106,21 @@ class SlackChannel:
         except DeadlineExceeded as exc:
             raise timed_out(self.name, self._where, self.timeout) from exc
         except Exception as exc:     # noqa: BLE001 - network errors: the sink is unreachable
-            raise DeliveryError(f"{self._where}: could not deliver: {type(exc).__name__}: {exc}",
+            raise DeliveryError(f"{self._where}: could not deliver: {type(exc).__name__}: {self._scrub(str(exc))}",
                                 channel=self.name) from exc
+
+    def _scrub(self, text: str) -> str:
+        """`text` without the secrets: an incoming webhook's URL (its path is the secret, and
+        aiohttp names the URL in some errors) and the bot token."""
+        if self.webhook_url:
+            parts = urlsplit(self.webhook_url)
+            hidden = f"{parts.scheme}://{parts.netloc}/<webhook path hidden>"
+            text = text.replace(self.webhook_url, hidden)
+            if len(parts.path) > 1:
+                text = text.replace(parts.path, "/<webhook path hidden>")
+        if self.bot_token:
+            text = text.replace(self.bot_token, "<bot token hidden>")
+        return text
 
     async def _post_async(self, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str | None:
         timeout = max(1, round(self.timeout))     # the outbox retries: the client's own handlers are off
@@ -125,7 +144,8 @@ class SlackChannel:
                                                    thread_ts=thread_ts)
         except SlackApiError as exc:
             code = exc.response.status_code
-            raise DeliveryError(f"{self._where}: {exc.response.get('error') or exc}", channel=self.name,
+            reason = self._scrub(str(exc.response.get("error") or exc))
+            raise DeliveryError(f"{self._where}: {reason}", channel=self.name,
                                 status_code=code, retryable=code >= 500 or code == 429) from exc
         return str(answer.get("ts")) if answer.get("ts") else None
 

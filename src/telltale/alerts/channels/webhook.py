@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, Sequence
@@ -22,6 +23,10 @@ from telltale.configbase.values import HttpUrl, Timeout
 SIGNATURE_HEADER = "X-Telltale-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 DEFAULT_TIMEOUT_S = 10.0
+OWNED_HEADERS = ("Content-Type", IDEMPOTENCY_HEADER, SIGNATURE_HEADER, "Content-Length")
+"""Headers telltale (or HTTP itself) sets: a configured one of these names, in any letter case,
+is not sent (HTTP names are case-insensitive: `idempotency-key` would go out as a second line)."""
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 class WebhookConfig(ChannelConfig):
@@ -41,6 +46,27 @@ class WebhookConfig(ChannelConfig):
     @classmethod
     def _empty_secret(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            problem = header_problem(name, text)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why an extra header cannot be sent at all (a bad name, or a value that is not printable
+    ASCII), or None."""
+    if not _TOKEN.fullmatch(name):
+        return (f"'{name}' is not an HTTP header name: use letters, digits and - "
+                "(no spaces, colons or other punctuation), e.g. X-Team")
+    if any(not (32 <= ord(c) < 127 or c == "\t") for c in value):
+        return (f"the value of header '{name}' must be printable ASCII text "
+                "(no line breaks, no accented or other non-ASCII characters)")
+    return None
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -77,11 +103,13 @@ class WebhookChannel:
                    timeout=cfg.timeout.total_seconds(), verify=cfg.verify, grouped=cfg.grouped)
 
     def request_headers(self, message: AlertMessage) -> dict[str, str]:
-        """Configured extra headers, then the ones telltale owns (those win)."""
+        """Configured extra headers, then the ones telltale owns (those win, whatever the
+        letter case of the configured name)."""
         return self._headers(message.body, message.idempotency_key)
 
     def _headers(self, body: bytes, key: str) -> dict[str, str]:
-        out = dict(self.headers)
+        owned = {h.lower() for h in OWNED_HEADERS}
+        out = {k: v for k, v in self.headers.items() if k.lower() not in owned}
         out.update({"Content-Type": "application/json", IDEMPOTENCY_HEADER: key})
         if self.secret:
             out[SIGNATURE_HEADER] = sign(body, self.secret)
@@ -89,8 +117,14 @@ class WebhookChannel:
 
     def send(self, message: AlertMessage) -> str | None:
         """POST the message body; raise DeliveryError on a network error, a non-2xx answer or
-        when the whole request takes longer than `timeout` (a total deadline, not per read)."""
-        self._post(message.body, message.idempotency_key)
+        when the whole request takes longer than `timeout` (a total deadline, not per read).
+
+        A `grouped` webhook sends the grouped body even for one notice: its receiver reads
+        one format whatever the size of the pass."""
+        if self.grouped:
+            self.send_group([message])
+        else:
+            self._post(message.body, message.idempotency_key)
         return None
 
     def send_group(self, messages: Sequence[AlertMessage]) -> None:
