@@ -109,11 +109,21 @@ def send_with_retry(send: Callable[[], T], settings: RetrySettings) -> T:
     # imported when a notice is sent: every run passes through deliver_pending, most send nothing
     from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_before_delay, wait_exponential
 
+    backoff = wait_exponential(multiplier=settings.initial_wait, max=settings.max_wait)
+
+    def wait(state: Any) -> float:     # never sooner than the sink's Retry-After
+        exc = state.outcome.exception() if state.outcome is not None else None
+        return max(backoff(state), getattr(exc, "retry_after", None) or 0.0)
+
+    def quick(exc: BaseException) -> bool:
+        """Retry within the pass only what may pass at once, and not a sink asking for a
+        longer pause than the quick retries wait (the notice is requeued after it instead)."""
+        return (isinstance(exc, ChannelError) and getattr(exc, "retryable", True)
+                and (getattr(exc, "retry_after", None) or 0.0) <= settings.max_wait)
+
     retrying = Retrying(
         stop=stop_after_attempt(max(1, settings.attempts)) | stop_before_delay(settings.max_seconds),
-        wait=wait_exponential(multiplier=settings.initial_wait, max=settings.max_wait),
-        retry=retry_if_exception(lambda e: isinstance(e, ChannelError) and getattr(e, "retryable", True)),
-        sleep=settings.sleep, reraise=True)
+        wait=wait, retry=retry_if_exception(quick), sleep=settings.sleep, reraise=True)
     return retrying(send)
 
 
@@ -243,6 +253,9 @@ class _Pass:
         row = lease.row
         error = str(exc) if isinstance(exc, ChannelError) else f"{type(exc).__name__}: {exc}"
         retry_at = self.settings.next_attempt(self.now, row.attempts)
+        asked = getattr(exc, "retry_after", None)
+        if asked is not None:   # the sink's Retry-After, when it asks for longer than the backoff
+            retry_at = max(retry_at, self.now + timedelta(seconds=asked))
         self.store.record_failed(lease, error, retry_at)
         self.report.failed[row.channel] += 1
         self.report.errors.append(f"{row.channel}: {row.idempotency_key}: {error}")

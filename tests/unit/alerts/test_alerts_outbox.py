@@ -223,3 +223,48 @@ def test_a_run_whose_queries_took_long_still_holds_its_claim_while_it_sends(stor
     (notice,) = second.notices
     assert notice["status"] == "pending" and "being sent by another telltale process" in notice["error"]
     assert store.pending_outbox() == []
+
+
+def test_a_sink_asking_to_retry_after_two_minutes_is_not_retried_sooner(store, hook, httpserver):
+    """429 with Retry-After: 120 (a rate limit): no quick retries hammer it within the pass,
+    and the notice waits the 120 s it asked for, longer than the first backoff (1 minute)."""
+    from werkzeug import Response
+
+    httpserver.expect_request("/hook").respond_with_response(
+        Response("slow down", status=429, headers={"Retry-After": "120"}))
+    _fire(store)
+    report = deliver_pending(store, {"ops": hook}, T0, FAST)
+    assert report.failed == {"ops": 1} and len(received(httpserver)) == 1
+    (row,) = store.pending_outbox()
+    assert row.next_attempt_at == T0 + timedelta(seconds=120) and "Retry-After: 120 s" in row.last_error
+    assert deliver_pending(store, {"ops": hook}, T0 + timedelta(seconds=90), FAST).deferred == 1
+    httpserver.clear()
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    assert deliver_pending(store, {"ops": hook}, T0 + timedelta(seconds=121), FAST).sent_total == 1
+
+
+def test_a_short_retry_after_is_waited_before_the_quick_retry(store, hook, httpserver):
+    from werkzeug import Response
+
+    waits: list[float] = []
+    settings = RetrySettings(attempts=2, initial_wait=0.01, max_wait=2.0, sleep=waits.append)
+    httpserver.expect_oneshot_request("/hook").respond_with_response(
+        Response("busy", status=503, headers={"Retry-After": "2"}))
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    _fire(store)
+    assert deliver_pending(store, {"ops": hook}, T0, settings).sent_total == 1
+    assert waits == [2.0] and len(received(httpserver)) == 2
+
+
+def test_retry_after_reads_seconds_and_http_dates():
+    from datetime import datetime, timezone
+
+    from telltale.alerts.channels.http import MAX_RETRY_AFTER_S, retry_after_seconds
+
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds("120") == 120.0 and retry_after_seconds(" 0 ") == 0.0
+    assert retry_after_seconds("Sun, 01 Mar 2026 12:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("Sun, 01 Mar 2026 11:00:00 GMT", now) == 0.0     # a date passed: now
+    assert retry_after_seconds("99999999") == MAX_RETRY_AFTER_S
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+    assert retry_after_seconds("-5") is None

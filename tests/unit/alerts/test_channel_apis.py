@@ -215,3 +215,21 @@ def test_newrelic_metric_points_new_relic_would_drop_are_reported_not_sent(sinks
     assert [r for r in sinks.state.requests if r.path == "/metric/v1"] == []
     (fresh,) = export_results(all_channels, results, T0, now=T0 + timedelta(hours=6))
     assert fresh["status"] == "sent" and len(sinks.state.nr_metrics) == 2
+
+
+@pytest.mark.parametrize("form", ["webhook", "bot"])
+def test_slack_rate_limit_carries_its_retry_after(httpserver, form: str) -> None:
+    """Slack answers its rate limit with 429 and Retry-After (a local stand-in: no test can
+    reach Slack): the failure carries the wait, so the outbox does not try sooner."""
+    from werkzeug import Response
+
+    httpserver.expect_request("/hook").respond_with_response(
+        Response("rate_limited", status=429, headers={"Retry-After": "30"}))
+    httpserver.expect_request("/api/chat.postMessage").respond_with_response(
+        Response('{"ok": false, "error": "ratelimited"}', status=429, content_type="application/json",
+                 headers={"Retry-After": "30"}))
+    cfg = ({"type": "slack", "webhook_url": httpserver.url_for("/hook")} if form == "webhook" else
+           {"type": "slack", "bot_token": "xoxb-test", "channel": "#c", "api_url": httpserver.url_for("/api/")})
+    with pytest.raises(DeliveryError) as err:
+        build_channel("team", cfg).send(_message("firing"))
+    assert err.value.status_code == 429 and err.value.retryable and err.value.retry_after == 30.0

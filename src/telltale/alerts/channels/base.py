@@ -39,11 +39,13 @@ class DeliveryError(ChannelError):
     """A channel could not deliver; `retryable` says whether an immediate retry may help."""
 
     def __init__(self, message: str, *, channel: str, status_code: int | None = None,
-                 retryable: bool = True) -> None:
+                 retryable: bool = True, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.channel = channel
         self.status_code = status_code
         self.retryable = retryable
+        self.retry_after = retry_after
+        """Seconds the sink asked to wait before the next try (its Retry-After), if it did."""
 
 
 @runtime_checkable

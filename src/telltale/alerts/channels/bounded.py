@@ -30,6 +30,8 @@ class HttpAnswer:
 
     status_code: int
     text: str
+    retry_after: str | None = None
+    """The answer's Retry-After header, as sent (seconds or an HTTP date)."""
 
 
 def run_with_deadline(make: Callable[[], Awaitable[T]], seconds: float) -> T:
@@ -70,7 +72,8 @@ def request(method: str, url: str, *, body: bytes | None = None, headers: Mappin
         async with httpx.AsyncClient(timeout=total_timeout, verify=verify, follow_redirects=False) as client:
             async with client.stream(method, url, content=body, headers=dict(headers),
                                      params=dict(params) if params else None) as resp:
-                return HttpAnswer(resp.status_code, await _start_of_body(resp, max_bytes))
+                return HttpAnswer(resp.status_code, await _start_of_body(resp, max_bytes),
+                                  resp.headers.get("retry-after"))
 
     return run_with_deadline(exchange, total_timeout)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
@@ -58,11 +60,35 @@ def call(channel: str, where: str, method: str, url: str, *, headers: Mapping[st
         if 300 <= resp.status_code < 400:
             excerpt = ("a redirect, which telltale does not follow: configure the URL it points to"
                        + (f" ({excerpt})" if excerpt else ""))
+        wait = retry_after_seconds(resp.retry_after)
         raise DeliveryError(
-            f"{where} answered HTTP {resp.status_code}" + (f": {excerpt}" if excerpt else ""),
+            f"{where} answered HTTP {resp.status_code}" + (f": {excerpt}" if excerpt else "")
+            + (f" (Retry-After: {wait:g} s)" if wait is not None else ""),
             channel=channel, status_code=resp.status_code,
-            retryable=resp.status_code >= 500 or resp.status_code in RETRYABLE_STATUS)
+            retryable=resp.status_code >= 500 or resp.status_code in RETRYABLE_STATUS, retry_after=wait)
     return resp
+
+
+MAX_RETRY_AFTER_S = 24 * 3600.0
+"""A longer Retry-After is taken as this long (a notice is never parked for days by one answer)."""
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date, RFC 9110
+    10.2.3), capped at MAX_RETRY_AFTER_S; None when absent or unreadable."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return min(float(text), MAX_RETRY_AFTER_S)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_S)
 
 
 PLAIN_HEADERS = frozenset({"content-type", "user-agent", "accept", "idempotency-key"})

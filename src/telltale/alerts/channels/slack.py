@@ -132,7 +132,8 @@ class SlackChannel:
             if resp.status_code != 200:
                 raise DeliveryError(f"{self._where} answered HTTP {resp.status_code}: {resp.body[:200]}",
                                     channel=self.name, status_code=resp.status_code,
-                                    retryable=resp.status_code >= 500 or resp.status_code == 429)
+                                    retryable=resp.status_code >= 500 or resp.status_code == 429,
+                                    retry_after=_retry_after(resp.headers))
             return None
         from slack_sdk.errors import SlackApiError
         from slack_sdk.web.async_client import AsyncWebClient
@@ -146,7 +147,8 @@ class SlackChannel:
             code = exc.response.status_code
             reason = self._scrub(str(exc.response.get("error") or exc))
             raise DeliveryError(f"{self._where}: {reason}", channel=self.name,
-                                status_code=code, retryable=code >= 500 or code == 429) from exc
+                                status_code=code, retryable=code >= 500 or code == 429,
+                                retry_after=_retry_after(exc.response.headers)) from exc
         return str(answer.get("ts")) if answer.get("ts") else None
 
 
@@ -172,3 +174,13 @@ def render(messages: Sequence[AlertMessage]) -> tuple[str, list[dict[str, Any]]]
 
 
 SPEC = ChannelSpec(SlackConfig, SlackChannel.from_config)
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Slack's Retry-After (its rate limits answer 429 with one), in seconds."""
+    from telltale.alerts.channels.http import retry_after_seconds
+
+    value = next((v for k, v in dict(headers or {}).items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):    # aiohttp's headers as slack_sdk keeps them: a list per name
+        value = value[0] if value else None
+    return retry_after_seconds(None if value is None else str(value))
