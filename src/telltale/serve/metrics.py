@@ -95,13 +95,7 @@ class StoreCollector:
                                    "(firing or resolved), since the store was created.", labels=["channel", "status"])
         failed = CounterMetricFamily("telltale_alert_delivery_failures", "Failed delivery attempts per channel, "
                                      "since the store was created.", labels=["channel"])
-        sent_n: dict[tuple[str, str], int] = {}
-        failed_n: dict[str, int] = {}
-        for row in self.store.outbox_messages():
-            if row.delivered_at is not None:
-                sent_n[(row.channel, row.status)] = sent_n.get((row.channel, row.status), 0) + 1
-            failures = row.attempts - (1 if row.delivered_at is not None else 0)
-            failed_n[row.channel] = failed_n.get(row.channel, 0) + max(0, failures)
+        sent_n, failed_n = self.store.delivery_totals()
         for (channel, st), n in sorted(sent_n.items()):
             sent.add_metric([channel, st], n)
         for channel, n in sorted(failed_n.items()):

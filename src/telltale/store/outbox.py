@@ -84,6 +84,20 @@ class OutboxMixin(StoreBase):
         with self._read() as conn:
             return [_row(r) for r in conn.execute(q.order_by(outbox.c.id)).mappings()]
 
+    def delivery_totals(self) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+        """Counted in the store (two GROUP BYs, whatever the outbox's length): notices delivered
+        per (channel, status), and failed attempts per channel (every attempt of a notice
+        but the one that delivered it)."""
+        delivered = outbox.c.delivered_at.isnot(None)
+        failed = outbox.c.attempts - sa.case((delivered, 1), else_=0)
+        with self._read() as conn:
+            sent = {(c, st): int(n) for c, st, n in conn.execute(
+                sa.select(outbox.c.channel, outbox.c.status, sa.func.count())
+                .where(delivered).group_by(outbox.c.channel, outbox.c.status))}
+            failures = {c: int(n or 0) for c, n in conn.execute(
+                sa.select(outbox.c.channel, sa.func.sum(failed)).group_by(outbox.c.channel))}
+        return sent, failures
+
     def outbox_messages(self, *, alert_id: str | None = None, channel: str | None = None,
                         alert_ids: Iterable[str] | None = None) -> list[OutboxRow]:
         """Every notice (delivered or not), optionally for one alert, some alerts or a channel, by id."""

@@ -149,6 +149,10 @@ def test_outbox_enqueue_is_idempotent_and_claim_is_exclusive(store):
     assert store.outbox_channels("a1", "firing") == ["ops", "team"]
     assert store.outbox_counts() == {"ops": {"pending": 0, "delivered": 1},
                                      "team": {"pending": 1, "delivered": 0}}
+    again = store.claim_outbox(pending[1].id, owner=new_owner(), now=D0 + 2 * DAY, lease=lease)
+    store.record_failed(again, "HTTP 503", D0 + 3 * DAY)
+    # counted in the store: delivered per (channel, status), failed attempts per channel
+    assert store.delivery_totals() == ({("ops", "firing"): 1}, {"ops": 0, "team": 2})
     with pytest.raises(RuntimeError):
         with store.transaction():
             store.claim_outbox(pending[1].id, owner=new_owner(), now=D0, lease=lease)
