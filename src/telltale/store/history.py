@@ -132,15 +132,20 @@ class HistoryMixin(StoreBase):
 
 
     def latest_points(self) -> list[MetricPoint]:
-        """Each series' latest point (greatest `at`, then the last written), by series.
+        """The points of each monitor's latest evaluation (its greatest `at`), by series.
 
-        One statement with ROW_NUMBER() over the series, so a scrape of `/metrics` reads one
-        row per series whatever the length of the history."""
+        What the latest run said about a monitor, and only that: a series missing from it
+        (the one `error` point of a run that failed, a segment gone since) is not current,
+        so a failure once does not stay the monitor's status forever. One statement with
+        window functions, so a scrape of `/metrics` reads one row per current series
+        whatever the length of the history."""
         t = metric_points
         series = (t.c.model, t.c.monitor, t.c["column"], t.c.segment_key, t.c.metric)
         rank = sa.func.row_number().over(partition_by=series, order_by=(t.c.at.desc(), t.c.id.desc()))
-        ranked = sa.select(t, rank.label("__rank")).subquery()
-        q = (sa.select(*[ranked.c[c.name] for c in t.columns]).where(ranked.c["__rank"] == 1)
+        last = sa.func.max(t.c.at).over(partition_by=(t.c.model, t.c.monitor))
+        ranked = sa.select(t, rank.label("__rank"), last.label("__last")).subquery()
+        q = (sa.select(*[ranked.c[c.name] for c in t.columns])
+             .where(ranked.c["__rank"] == 1, ranked.c.at == ranked.c["__last"])
              .order_by(*[ranked.c[c] for c in ("model", "monitor", "column", "segment_key", "metric")]))
         with self._read() as conn:
             return [_point(r) for r in conn.execute(q).mappings()]

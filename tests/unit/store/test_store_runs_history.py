@@ -178,3 +178,17 @@ def test_a_lease_of_a_dead_process_or_an_expired_one_is_taken_over(store):
     assert store.claim_outbox(row.id, owner=new_owner(), now=D0 + lease, lease=lease) is None
     assert not store.record_delivered(taken, D0)                                 # lease lost, still marked
     assert store.pending_outbox() == []
+
+
+def test_latest_points_are_the_latest_evaluation_of_each_monitor(store):
+    """A run that failed stores one `error` point (no column, the type as metric); the next
+    day's run succeeds. The monitor's current points are that run's only: the error is history."""
+    failed = MonitorResult(monitor="drift", model="credit", type="data_drift", column=None, segment=None,
+                           metric="data_drift", value=None, threshold=None, status="error", severity="high",
+                           window=TimeRange(D0, D0 + DAY), baseline=None, message="m", error="warehouse down")
+    store.put_metric_points(points_from_results("r1", D0 + DAY, [failed, _result(0.1, segment={"region": "EU"})]))
+    store.put_metric_points(points_from_results("r2", D0 + 2 * DAY, [_result(0.3, at=D0 + 2 * DAY),
+                                                                    _result(0.05, column="age", at=D0 + 2 * DAY)]))
+    latest = store.latest_points()
+    assert [(p.run_id, p.column, p.status) for p in latest] == [("r2", "age", "ok"), ("r2", "income", "ok")]
+    assert {p.run_id for p in store.list_points()} == {"r1", "r2"}     # the history keeps the failure
