@@ -38,7 +38,7 @@ BQ_TABLE = "Pred-Table"   # BigQuery: no space in a dataset name, nor (bqemulato
 START = datetime(2024, 3, 1)
 AT = datetime(2024, 3, 3, tzinfo=timezone.utc)          # focal day 2024-03-02, baseline 2024-03-01
 EMPTY_AT = datetime(2024, 4, 1, tzinfo=timezone.utc)    # no rows in the focal day nor its baseline
-ORDER_VALUES = ("a'b", 'x" OR 1=1 --', "Ünï", None)
+ORDER_VALUES = ("a'b", 'x" OR 1=1 --', "Ünï", None, "C:\\temp\\")
 NUMERIC = ["select", "Größe", "it's", "x-y"]     # features; the prediction is `Mixed`
 EXTRA = ['we"ird', "a.b"]      # DuckDB and PostgreSQL only
 
@@ -50,7 +50,7 @@ def rows_table(extra: bool = False) -> pa.Table:
         "Id": pa.array(range(n), pa.int64()),
         "Event Time": pa.array([START + timedelta(minutes=30 * i) for i in range(n)], pa.timestamp("us")),
         "select": pa.array([float(i % 7) for i in range(n)]),
-        "order": pa.array([ORDER_VALUES[i % 4] for i in range(n)]),
+        "order": pa.array([ORDER_VALUES[i % len(ORDER_VALUES)] for i in range(n)]),
         "group": pa.array([i % 3 == 0 for i in range(n)]),
         "Größe": pa.array([float(i % 5) + (0.5 if i >= 48 else 0.0) for i in range(n)]),
         "Mixed": pa.array([float(i * i % 11) for i in range(n)]),
@@ -70,7 +70,8 @@ def _quote(name: str, q: str = '"') -> str:
 def metric_text(extra: bool) -> str:
     """DSL metrics over the odd names and values (backquoted fields, quoted string literals)."""
     text = ('metric picked = count([features.`order` == "x\\" OR 1=1 --"]) + 10 * count([features.`order` '
-            '== "a\'b"]) + 100 * count([features.`order` in ("Ünï", "a\'b")])\n'
+            '== "a\'b"]) + 100 * count([features.`order` in ("Ünï", "a\'b")]) '
+            '+ 1000 * count([features.`order` == "C:\\\\temp\\\\"])\n'
             "metric apostrophe = mean(features.`it's`) + sum(features.`x-y`[features.`group` == True])\n"
             "metric umlaut = sum(features.`Größe`[features.`select` > 2]) / count()\n")
     if extra:
@@ -256,6 +257,10 @@ def test_odd_names_and_values_give_duckdbs_results(engine: str, request: pytest.
     assert framework.differences(got, want) == []
     statuses = {v["status"] for v in want.values()}
     assert {"ok", "alert", "no_data"} <= statuses, statuses
+    rows = rows_table().slice(48).column("order").to_pylist()     # the focal day, from the raw rows
+    picked = (rows.count('x" OR 1=1 --') + 10 * rows.count("a'b") + 100 * (rows.count("Ünï") + rows.count("a'b"))
+              + 1000 * rows.count("C:\\temp\\"))
+    assert want[(AT.isoformat(), "dsl picked", "None", "None", "picked")]["value"] == picked == 12009
     assert json.dumps(list(want.values()), default=str).count("no rows in the window") > 10
 
 
