@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -40,7 +41,7 @@ START = datetime(2024, 3, 1)
 AT = datetime(2024, 3, 3, tzinfo=timezone.utc)          # focal day 2024-03-02, baseline 2024-03-01
 EMPTY_AT = datetime(2024, 4, 1, tzinfo=timezone.utc)    # no rows in the focal day nor its baseline
 ORDER_VALUES = ("a'b", 'x" OR 1=1 --', "Ünï", None, "C:\\temp\\")
-NUMERIC = ["select", "Größe", "it's", "x-y"]     # features; the prediction is `Mixed`
+NUMERIC = ["select", "Größe", "it's", "x-y", "NaN & inf"]     # features; the prediction is `Mixed`
 EXTRA = ['we"ird', "a.b"]      # DuckDB and PostgreSQL only
 
 
@@ -57,11 +58,17 @@ def rows_table(extra: bool = False) -> pa.Table:
         "Mixed": pa.array([float(i * i % 11) for i in range(n)]),
         "it's": pa.array([None if i % 6 == 0 else float(i) for i in range(n)], pa.float64()),
         "x-y": pa.array([float(-i) for i in range(n)]),
+        "NaN & inf": pa.array([_odd_float(i) for i in range(n)], pa.float64()),
     }
     if extra:
         cols['we"ird'] = pa.array([float(i % 13) for i in range(n)])
         cols["a.b"] = pa.array([float(i % 17) for i in range(n)])
     return pa.table(cols)
+
+
+def _odd_float(i: int) -> float | None:
+    """NaN, +inf, -inf, NULL and plain values (each engine must leave the first three out alike)."""
+    return {0: float("nan"), 1: float("inf"), 2: float("-inf"), 3: None}.get(i % 11, float(i))
 
 
 def _quote(name: str, q: str = '"') -> str:
@@ -191,7 +198,9 @@ def load_snowflake(kwargs: dict[str, Any], table: pa.Table) -> dict[str, Any]:
         cur.execute(f"CREATE SCHEMA {_quote(SCHEMA_NAME)}")
         cur.execute(f"CREATE TABLE {target} ("
                     + ", ".join(f"{_quote(n)} {SF_TYPES[f.type]}" for n, f in zip(stored, table.schema)) + ")")
-        rows = list(zip(*(c.to_pylist() for c in table.columns)))
+        # NaN and infinities bound as text ('NaN', 'inf'), which Snowflake casts to DOUBLE
+        rows = [tuple(str(v) if isinstance(v, float) and not math.isfinite(v) else v for v in row)
+                for row in zip(*(c.to_pylist() for c in table.columns))]
         cur.executemany(f"INSERT INTO {target} ({', '.join(_quote(n) for n in stored)}) VALUES "
                         f"({', '.join(['%s'] * len(stored))})", rows)
     from conformance.target_snowflake import snowflake_connection
@@ -277,6 +286,8 @@ def test_odd_names_and_values_give_duckdbs_results(engine: str, request: pytest.
     for key in PEER_ARTIFACTS.get(engine, {}):
         got[key] = {**want[key], "status": got[key]["status"]}
     assert framework.differences(got, want) == []
+    # the same words too: NaN/infinite counts, segment values quoted back, reasons for no_data
+    assert {k: v["message"] for k, v in got.items()} == {k: v["message"] for k, v in want.items()}
     statuses = {v["status"] for v in want.values()}
     assert {"ok", "alert", "no_data"} <= statuses, statuses
     rows = rows_table().slice(48).column("order").to_pylist()     # the focal day, from the raw rows
