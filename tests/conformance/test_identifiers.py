@@ -41,7 +41,7 @@ START = datetime(2024, 3, 1)
 AT = datetime(2024, 3, 3, tzinfo=timezone.utc)          # focal day 2024-03-02, baseline 2024-03-01
 EMPTY_AT = datetime(2024, 4, 1, tzinfo=timezone.utc)    # no rows in the focal day nor its baseline
 ORDER_VALUES = ("a'b", 'x" OR 1=1 --', "Ünï", None, "C:\\temp\\")
-NUMERIC = ["select", "Größe", "it's", "x-y", "NaN & inf"]     # features; the prediction is `Mixed`
+NUMERIC = ["select", "Größe", "it's", "x-y", "NaN & inf", "big int"]     # features; the prediction is `Mixed`
 EXTRA = ['we"ird', "a.b"]      # DuckDB and PostgreSQL only
 
 
@@ -59,6 +59,7 @@ def rows_table(extra: bool = False) -> pa.Table:
         "it's": pa.array([None if i % 6 == 0 else float(i) for i in range(n)], pa.float64()),
         "x-y": pa.array([float(-i) for i in range(n)]),
         "NaN & inf": pa.array([_odd_float(i) for i in range(n)], pa.float64()),
+        "big int": pa.array([9_000_000_000_000_000_000 + i for i in range(n)], pa.int64()),  # SUM overflows BIGINT
     }
     if extra:
         cols['we"ird'] = pa.array([float(i % 13) for i in range(n)])
@@ -294,6 +295,8 @@ def test_odd_names_and_values_give_duckdbs_results(engine: str, request: pytest.
     picked = (rows.count('x" OR 1=1 --') + 10 * rows.count("a'b") + 100 * (rows.count("Ünï") + rows.count("a'b"))
               + 1000 * rows.count("C:\\temp\\"))
     assert want[(AT.isoformat(), "dsl picked", "None", "None", "picked")]["value"] == picked == 12009
+    big = sum(rows_table().slice(48).column("big int").to_pylist())      # 4.3e20: beyond any BIGINT
+    assert math.isclose(want[(AT.isoformat(), "stat sum", "big int", "None", "sum")]["value"], big, rel_tol=1e-12)
     assert json.dumps(list(want.values()), default=str).count("no rows in the window") > 10
 
 
