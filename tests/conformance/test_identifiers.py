@@ -1,15 +1,19 @@
 """Hostile names and values on every SQL engine: the same monitors give DuckDB's results.
 
-A small table whose schema and table name have spaces and mixed case (`"My Schema"."Pred
-Table"`), whose columns are reserved words (`select`, `order`, `group`), have a space
-(`Event Time`), an apostrophe (`it's`), a dash (`x-y`), a non-ASCII letter (`Größe`) or mixed
-case (`Mixed`), and whose segment values are quotes and SQL (`a'b`, `x" OR 1=1 --`, `Ünï`),
-is loaded into DuckDB (the reference), PostgreSQL, fakesnow (Snowflake), bqemulator
-(BigQuery) and a Parquet file on moto's S3. Each engine runs the same project twice: on a day with rows and on a day without
-(every result then `no_data` with its reason, or a count of 0). Every result must equal
-DuckDB's. The names are the ones each engine can hold: BigQuery column names cannot have a
-double quote or a dot (those are checked on DuckDB and PostgreSQL in the same way by
-`test_quotes_and_dots_in_names_on_duckdb_and_postgres`).
+Two small tables whose schema and table names have spaces and mixed case (`"My Schema"."Pred
+Table"`), whose columns are reserved words (`select`, `order`, `group`), have a space (`Event
+Time`), an apostrophe (`it's`), a dash (`x-y`), a non-ASCII letter (`Größe`), mixed case
+(`Mixed`) or punctuation (`NaN & inf`, holding NaN and infinities; `big int`, whose SUM
+overflows BIGINT), whose segment values are quotes, SQL and backslashes (`a'b`, `x" OR 1=1 --`,
+`Ünï`, `C:\\temp\\`), with labels in the second table (`"Labels Table"`, joined on `Pred Id`,
+the latest by `labeled at`), are loaded into DuckDB (the reference), PostgreSQL (also with
+`standard_conforming_strings` off, and read through the Redshift dialect), fakesnow
+(Snowflake), bqemulator (BigQuery) and Parquet files on moto's S3. Each engine runs the same
+project twice: on a day with rows and on a day without (every result then `no_data` with its
+reason, or a count of 0). Every result must equal DuckDB's, message included, and DuckDB's a
+few numbers computed from the raw rows. The names are the ones each engine can hold: BigQuery
+column names cannot have a double quote or a dot (those are checked on DuckDB and PostgreSQL
+by `test_quotes_and_dots_in_names_on_duckdb_and_postgres`).
 
 Snowflake stores a name created unquoted in upper case and a quoted one exactly: the table
 here is created as real Snowflake would hold what the config names (`select` as SELECT,
@@ -34,9 +38,9 @@ import yaml
 
 from conformance import framework
 
-SCHEMA_NAME, TABLE_NAME = "My Schema", "Pred Table"
-TABLE = f"{SCHEMA_NAME}.{TABLE_NAME}"
-BQ_TABLE = "Pred-Table"   # BigQuery: no space in a dataset name, nor (bqemulator) in a table name
+SCHEMA_NAME, TABLE_NAME, LABELS_NAME = "My Schema", "Pred Table", "Labels Table"
+"""The tables, in one schema; BigQuery has no space in a dataset name, nor (bqemulator) in a
+table name: there they are `<dataset>.Pred-Table` and `<dataset>.Labels-Table`."""
 START = datetime(2024, 3, 1)
 AT = datetime(2024, 3, 3, tzinfo=timezone.utc)          # focal day 2024-03-02, baseline 2024-03-01
 EMPTY_AT = datetime(2024, 4, 1, tzinfo=timezone.utc)    # no rows in the focal day nor its baseline
@@ -67,6 +71,24 @@ def rows_table(extra: bool = False) -> pa.Table:
     return pa.table(cols)
 
 
+def labels_table() -> pa.Table:
+    """A label an hour after each prediction but every fourth, and for every fifth an older,
+    wrong label 10 minutes after it (the latest wins); the last hour's labels arrive after AT."""
+    ids = [i for i in range(96) if i % 4 != 3]
+    dups = [i for i in ids if i % 5 == 0]
+    return pa.table({
+        "Pred Id": pa.array(ids + dups, pa.int64()),
+        "labeled at": pa.array([START + timedelta(minutes=30 * i + 60) for i in ids]
+                               + [START + timedelta(minutes=30 * i + 10) for i in dups], pa.timestamp("us")),
+        "y true": pa.array([float(i * i % 11) + (i % 3) * 0.5 for i in ids] + [1000.0] * len(dups)),
+    })
+
+
+def tables(extra: bool = False) -> dict[str, pa.Table]:
+    """Every table of the project by name."""
+    return {TABLE_NAME: rows_table(extra), LABELS_NAME: labels_table()}
+
+
 def _odd_float(i: int) -> float | None:
     """NaN, +inf, -inf, NULL and plain values (each engine must leave the first three out alike)."""
     return {0: float("nan"), 1: float("inf"), 2: float("-inf"), 3: None}.get(i % 11, float(i))
@@ -82,17 +104,24 @@ def metric_text(extra: bool) -> str:
             '== "a\'b"]) + 100 * count([features.`order` in ("Ünï", "a\'b")]) '
             '+ 1000 * count([features.`order` == "C:\\\\temp\\\\"])\n'
             "metric apostrophe = mean(features.`it's`) + sum(features.`x-y`[features.`group` == True])\n"
-            "metric umlaut = sum(features.`Größe`[features.`select` > 2]) / count()\n")
+            "metric umlaut = sum(features.`Größe`[features.`select` > 2]) / count()\n"
+            "metric labels = mean(actuals.`y true`) + 1000 * actuals_ratio()\n")
     if extra:
         text += 'metric odd = sum(features.`we"ird`) + max(features.`a.b`)\n'
     return text
 
 
 def project(connection: dict[str, Any], extra: bool = False) -> dict[str, Any]:
-    """The project: one model over the table, the monitors over every odd name (the table is
-    `TABLE` unless the connection dict carries a `source`, a table name or a source, popped here)."""
+    """The project: one model over the tables, the monitors over every odd name (each source is
+    `schema.table` unless the connection dict carries `sources`, table name -> a table name or a
+    source, popped here)."""
     connection = dict(connection)
-    source = connection.pop("source", TABLE)
+    sources = connection.pop("sources", {})
+
+    def source(name: str) -> dict[str, Any]:
+        given = sources.get(name, f"{SCHEMA_NAME}.{name}")
+        return given if isinstance(given, dict) else {"table": given}
+
     features = {**{c: "numeric" for c in NUMERIC + (EXTRA if extra else [])}, "order": "categorical",
                 "group": "boolean"}
     numeric = NUMERIC + (EXTRA if extra else []) + ["predictions.Mixed"]
@@ -113,14 +142,18 @@ def project(connection: dict[str, Any], extra: bool = False) -> dict[str, Any]:
     for stat in ("mean", "sum", "max", "missing_count"):
         mons.append({"name": f"stat {stat}", "model": "m", "type": "metric_change", "statistic": stat,
                      "columns": numeric, "detection": {"change": {"percent": 10}}})
-    for metric in ("picked", "apostrophe", "umlaut") + (("odd",) if extra else ()):
+    mons.append({"name": "mae", "model": "m", "type": "performance_degradation", "metric": "mae",
+                 "segment": "all", "detection": {"change": {"percent": 10}}})
+    for metric in ("picked", "apostrophe", "umlaut", "labels") + (("odd",) if extra else ()):
         mons.append({"name": f"dsl {metric}", "model": "m", "type": "custom_metric", "metric": metric,
                      "segment": "all", "detection": absolute})
     return {"version": 1, "connections": {"wh": connection}, "metrics": ["*.metric"],
-            "models": {"m": {"type": "regression", "connection": "wh", "source": source if isinstance(source, dict) else {"table": source}, "id": "Id",
-                             "timestamp": "Event Time", "features": features,
-                             "predictions": {"Mixed": "numeric"}, "segments": ["order"],
-                             "baseline": {"window": {"last": "1d"}}}},
+            "models": {"m": {"type": "regression", "connection": "wh", "source": source(TABLE_NAME),
+                             "id": "Id", "timestamp": "Event Time", "features": features,
+                             "predictions": {"Mixed": "numeric"}, "actuals": {"y true": "numeric"},
+                             "actuals_source": {"source": source(LABELS_NAME), "id": "Pred Id",
+                                                "timestamp": "labeled at"},
+                             "segments": ["order"], "baseline": {"window": {"last": "1d"}}}},
             "monitors": mons}
 
 
@@ -146,14 +179,16 @@ def run_both(root: Path, connection: dict[str, Any], extra: bool = False) -> dic
 # -- loaders: the same Arrow rows into each engine, under the names it stores -------------------------
 
 
-def load_duckdb(path: Path, table: pa.Table) -> dict[str, Any]:
+def load_duckdb(path: Path, data: dict[str, pa.Table]) -> dict[str, Any]:
     import duckdb
 
     con = duckdb.connect(str(path))
     try:
-        con.register("rows_", table)
         con.execute(f"CREATE SCHEMA {_quote(SCHEMA_NAME)}")
-        con.execute(f"CREATE TABLE {_quote(SCHEMA_NAME)}.{_quote(TABLE_NAME)} AS SELECT * FROM rows_")
+        for name, table in data.items():
+            con.register("rows_", table)
+            con.execute(f"CREATE TABLE {_quote(SCHEMA_NAME)}.{_quote(name)} AS SELECT * FROM rows_")
+            con.unregister("rows_")
     finally:
         con.close()
     return {"type": "duckdb", "database": str(path)}
@@ -163,49 +198,50 @@ PG_TYPES = {pa.int64(): "BIGINT", pa.timestamp("us"): "TIMESTAMP", pa.float64():
             pa.string(): "TEXT", pa.bool_(): "BOOLEAN"}
 
 
-def load_postgres(server: Any, database: str, table: pa.Table) -> dict[str, Any]:
+def load_postgres(server: Any, database: str, data: dict[str, pa.Table]) -> dict[str, Any]:
     import psycopg
 
     server.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     server.execute(f'CREATE DATABASE "{database}"')
-    cols = ", ".join(f"{_quote(f.name)} {PG_TYPES[f.type]}" for f in table.schema)
     with psycopg.connect(server.conninfo(database)) as conn:
         conn.execute(f"CREATE SCHEMA {_quote(SCHEMA_NAME)}")
-        conn.execute(f"CREATE TABLE {_quote(SCHEMA_NAME)}.{_quote(TABLE_NAME)} ({cols})")
-        names = ", ".join(_quote(n) for n in table.column_names)
-        with conn.cursor().copy(f"COPY {_quote(SCHEMA_NAME)}.{_quote(TABLE_NAME)} ({names}) FROM STDIN") as copy:
-            for row in zip(*(c.to_pylist() for c in table.columns)):
-                copy.write_row(row)
+        for name, table in data.items():
+            target = f"{_quote(SCHEMA_NAME)}.{_quote(name)}"
+            cols = ", ".join(f"{_quote(f.name)} {PG_TYPES[f.type]}" for f in table.schema)
+            conn.execute(f"CREATE TABLE {target} ({cols})")
+            names = ", ".join(_quote(n) for n in table.column_names)
+            with conn.cursor().copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                for row in zip(*(c.to_pylist() for c in table.columns)):
+                    copy.write_row(row)
     return {"type": "postgres", "host": server.host, "port": server.port, "database": database,
             "user": "postgres"}
 
 
 SF_TYPES = {pa.int64(): "BIGINT", pa.timestamp("us"): "TIMESTAMP_NTZ", pa.float64(): "DOUBLE",
             pa.string(): "VARCHAR", pa.bool_(): "BOOLEAN"}
-
-
 SNOWFLAKE_STORED = {"Id": "ID", "select": "SELECT", "order": "ORDER", "group": "GROUP", "Mixed": "MIXED"}
 """The names Snowflake stores for config names that can be written unquoted (the rest as written)."""
 
 
-def load_snowflake(kwargs: dict[str, Any], table: pa.Table) -> dict[str, Any]:
+def load_snowflake(kwargs: dict[str, Any], data: dict[str, pa.Table]) -> dict[str, Any]:
     """Names as real Snowflake stores what the config names: unquoted-able ones upper case."""
     import snowflake.connector
 
-    stored = [SNOWFLAKE_STORED.get(n, n) for n in table.column_names]
-    target = f"{_quote(SCHEMA_NAME)}.{_quote(TABLE_NAME)}"
+    from conformance.target_snowflake import snowflake_connection
+
     with contextlib.closing(snowflake.connector.connect(**kwargs)) as conn:
         cur = conn.cursor()
         cur.execute(f"CREATE SCHEMA {_quote(SCHEMA_NAME)}")
-        cur.execute(f"CREATE TABLE {target} ("
-                    + ", ".join(f"{_quote(n)} {SF_TYPES[f.type]}" for n, f in zip(stored, table.schema)) + ")")
-        # NaN and infinities bound as text ('NaN', 'inf'), which Snowflake casts to DOUBLE
-        rows = [tuple(str(v) if isinstance(v, float) and not math.isfinite(v) else v for v in row)
-                for row in zip(*(c.to_pylist() for c in table.columns))]
-        cur.executemany(f"INSERT INTO {target} ({', '.join(_quote(n) for n in stored)}) VALUES "
-                        f"({', '.join(['%s'] * len(stored))})", rows)
-    from conformance.target_snowflake import snowflake_connection
-
+        for name, table in data.items():
+            stored = [SNOWFLAKE_STORED.get(n, n) for n in table.column_names]
+            target = f"{_quote(SCHEMA_NAME)}.{_quote(name)}"
+            cur.execute(f"CREATE TABLE {target} ("
+                        + ", ".join(f"{_quote(n)} {SF_TYPES[f.type]}" for n, f in zip(stored, table.schema)) + ")")
+            # NaN and infinities bound as text ('NaN', 'inf'), which Snowflake casts to DOUBLE
+            rows = [tuple(str(v) if isinstance(v, float) and not math.isfinite(v) else v for v in row)
+                    for row in zip(*(c.to_pylist() for c in table.columns))]
+            cur.executemany(f"INSERT INTO {target} ({', '.join(_quote(n) for n in stored)}) VALUES "
+                            f"({', '.join(['%s'] * len(stored))})", rows)
     return snowflake_connection(kwargs)
 
 
@@ -213,19 +249,33 @@ BQ_TYPES = {pa.int64(): "INT64", pa.timestamp("us"): "DATETIME", pa.float64(): "
             pa.string(): "STRING", pa.bool_(): "BOOL"}
 
 
-def load_bigquery(emulator: Any, dataset: str, table: pa.Table) -> dict[str, Any]:
+def load_bigquery(emulator: Any, dataset: str, data: dict[str, pa.Table]) -> dict[str, Any]:
+    """Each table as `project.dataset.Name-With-Dashes`, named so in the connection's `sources`."""
     from google.cloud import bigquery
 
     client = emulator.client()
     client.create_dataset(dataset, exists_ok=True)
-    ref = f"{client.project}.{dataset}.{BQ_TABLE}"
-    client.create_table(bigquery.Table(ref, schema=[bigquery.SchemaField(f.name, BQ_TYPES[f.type])
-                                                    for f in table.schema]))
-    rows = [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in zip(table.column_names, row)}
-            for row in zip(*(c.to_pylist() for c in table.columns))]
-    errors = client.insert_rows_json(ref, rows)
-    assert not errors, errors[:3]
-    return {"type": "bigquery", "project": emulator.project, "dataset": dataset, "endpoint": emulator.url}
+    sources = {}
+    for name, table in data.items():
+        ref = sources[name] = f"{client.project}.{dataset}.{name.replace(' ', '-')}"
+        client.create_table(bigquery.Table(ref, schema=[bigquery.SchemaField(f.name, BQ_TYPES[f.type])
+                                                        for f in table.schema]))
+        rows = [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in zip(table.column_names, row)}
+                for row in zip(*(c.to_pylist() for c in table.columns))]
+        errors = client.insert_rows_json(ref, rows)
+        assert not errors, errors[:3]
+    return {"type": "bigquery", "project": emulator.project, "dataset": dataset, "endpoint": emulator.url,
+            "sources": sources}
+
+
+def load_s3(peer: Any, data: dict[str, pa.Table]) -> dict[str, Any]:
+    """One Parquet file per table on moto's S3 (`s3://bucket/<name>/`), read by the s3 connector."""
+    import pyarrow.parquet as pq
+
+    for name, table in data.items():
+        pq.write_table(table, f"{peer.bucket}/{name}/part-0.parquet", filesystem=peer.server.filesystem())
+    return {"type": "s3", "endpoint": peer.endpoint_url, "region": peer.region,
+            "sources": {name: {"path": f"s3://{peer.bucket}/{name}/", "format": "parquet"} for name in data}}
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +286,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Callable[[bool], dict
     def get(extra: bool) -> dict[str, Any]:
         if extra not in cache:
             root = tmp_path_factory.mktemp(f"ident_ref_{extra}")
-            cache[extra] = run_both(root / "p", load_duckdb(root / "wh.duckdb", rows_table(extra)), extra)
+            cache[extra] = run_both(root / "p", load_duckdb(root / "wh.duckdb", tables(extra)), extra)
         return cache[extra]
 
     return get
@@ -248,20 +298,11 @@ PEER_ARTIFACTS = {"snowflake": {(EMPTY_AT.isoformat(), "fresh", "None", "None", 
 """Results a peer cannot give right, and why (compared by status only when the status agrees)."""
 
 
-def load_s3(peer: Any, table: pa.Table) -> dict[str, Any]:
-    """One Parquet file on moto's S3, read by the s3 connector (DuckDB over Parquet)."""
-    import pyarrow.parquet as pq
-
-    pq.write_table(table, f"{peer.bucket}/odd names/part-0.parquet", filesystem=peer.server.filesystem())
-    return {"type": "s3", "endpoint": peer.endpoint_url, "region": peer.region,
-            "source": {"path": f"s3://{peer.bucket}/odd names/", "format": "parquet"}}
-
-
 @pytest.mark.parametrize("engine", ["postgres", "postgres_escapes", "redshift", "snowflake", "bigquery", "s3"])
 def test_odd_names_and_values_give_duckdbs_results(engine: str, request: pytest.FixtureRequest,
                                                    reference: Callable[[bool], dict[str, Any]],
                                                    tmp_path: Path) -> None:
-    table = rows_table()
+    table = tables()
     if engine == "postgres":
         connection = load_postgres(request.getfixturevalue("postgres_server"), "ident_pg", table)
     elif engine == "snowflake":
@@ -281,7 +322,6 @@ def test_odd_names_and_values_give_duckdbs_results(engine: str, request: pytest.
     else:
         emulator = request.getfixturevalue("bigquery_emulator")
         connection = load_bigquery(emulator, "ident_bq", table)
-        connection["source"] = f"{emulator.project}.ident_bq.{BQ_TABLE}"
     got = run_both(tmp_path / "p", connection)
     want = reference(False)
     for key in PEER_ARTIFACTS.get(engine, {}):
@@ -297,6 +337,10 @@ def test_odd_names_and_values_give_duckdbs_results(engine: str, request: pytest.
     assert want[(AT.isoformat(), "dsl picked", "None", "None", "picked")]["value"] == picked == 12009
     big = sum(rows_table().slice(48).column("big int").to_pylist())      # 4.3e20: beyond any BIGINT
     assert math.isclose(want[(AT.isoformat(), "stat sum", "big int", "None", "sum")]["value"], big, rel_tol=1e-12)
+    # labels: the latest per prediction among those labeled by AT (the +60 min one; never the older 1000.0)
+    labeled = [i for i in range(48, 96) if i % 4 != 3 and 30 * i + 60 <= 2 * 24 * 60]
+    mae = sum((i % 3) * 0.5 for i in labeled) / len(labeled)
+    assert math.isclose(want[(AT.isoformat(), "mae", "None", "None", "mae")]["value"], mae, rel_tol=1e-12)
     assert json.dumps(list(want.values()), default=str).count("no rows in the window") > 10
 
 
@@ -304,7 +348,7 @@ def test_quotes_and_dots_in_names_on_duckdb_and_postgres(postgres_server: Any,
                                                          reference: Callable[[bool], dict[str, Any]],
                                                          tmp_path: Path) -> None:
     """A double quote and a dot inside a column name (BigQuery allows neither)."""
-    connection = load_postgres(postgres_server, "ident_pg_extra", rows_table(extra=True))
+    connection = load_postgres(postgres_server, "ident_pg_extra", tables(extra=True))
     got = run_both(tmp_path / "p", connection, extra=True)
     want = reference(True)
     assert any(k[2] == 'we"ird' for k in want) and any(k[1] == "dsl odd" for k in want)
