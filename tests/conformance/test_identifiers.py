@@ -64,6 +64,7 @@ def rows_table(extra: bool = False) -> pa.Table:
         "x-y": pa.array([float(-i) for i in range(n)]),
         "NaN & inf": pa.array([_odd_float(i) for i in range(n)], pa.float64()),
         "big int": pa.array([9_000_000_000_000_000_000 + i for i in range(n)], pa.int64()),  # SUM overflows BIGINT
+        "model version": pa.array(["v'1" if i < 30 else ("v\\2" if i % 2 else "v'1") for i in range(n)]),
     }
     if extra:
         cols['we"ird'] = pa.array([float(i % 13) for i in range(n)])
@@ -138,6 +139,9 @@ def project(connection: dict[str, Any], extra: bool = False) -> dict[str, Any]:
          "columns": ["select"], "detection": {"compare_segment": {"column": "order",
                                                                    "value": 'x" OR 1=1 --', "percent": 20}}},
         {"name": "fresh", "model": "m", "type": "model_staleness", "max_age": "2d"},
+        {"name": "fresh version", "model": "m", "type": "model_staleness", "max_age": "2d", "on": "version"},
+        {"name": "by version", "model": "m", "type": "metric_change", "statistic": "mean", "by_version": True,
+         "columns": ["select", "it's"], "detection": {"change": {"percent": 10}}},
     ]
     for stat in ("mean", "sum", "max", "missing_count"):
         mons.append({"name": f"stat {stat}", "model": "m", "type": "metric_change", "statistic": stat,
@@ -149,7 +153,8 @@ def project(connection: dict[str, Any], extra: bool = False) -> dict[str, Any]:
                      "segment": "all", "detection": absolute})
     return {"version": 1, "connections": {"wh": connection}, "metrics": ["*.metric"],
             "models": {"m": {"type": "regression", "connection": "wh", "source": source(TABLE_NAME),
-                             "id": "Id", "timestamp": "Event Time", "features": features,
+                             "id": "Id", "timestamp": "Event Time", "version": "model version",
+                             "features": features,
                              "predictions": {"Mixed": "numeric"}, "actuals": {"y true": "numeric"},
                              "actuals_source": {"source": source(LABELS_NAME), "id": "Pred Id",
                                                 "timestamp": "labeled at"},
