@@ -29,6 +29,7 @@ import contextlib
 import json
 import math
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -44,8 +45,9 @@ table name: there they are `<dataset>.Pred-Table` and `<dataset>.Labels-Table`."
 START = datetime(2024, 3, 1)
 AT = datetime(2024, 3, 3, tzinfo=timezone.utc)          # focal day 2024-03-02, baseline 2024-03-01
 EMPTY_AT = datetime(2024, 4, 1, tzinfo=timezone.utc)    # no rows in the focal day nor its baseline
+DEC38 = pa.decimal128(38, 2)
 ORDER_VALUES = ("a'b", 'x" OR 1=1 --', "Ünï", None, "C:\\temp\\")
-NUMERIC = ["select", "Größe", "it's", "x-y", "NaN & inf", "big int"]     # features; the prediction is `Mixed`
+NUMERIC = ["select", "Größe", "it's", "x-y", "NaN & inf", "big int", "dec 38"]     # features; the prediction is `Mixed`
 EXTRA = ['we"ird', "a.b"]      # DuckDB and PostgreSQL only
 
 
@@ -64,6 +66,7 @@ def rows_table(extra: bool = False) -> pa.Table:
         "x-y": pa.array([float(-i) for i in range(n)]),
         "NaN & inf": pa.array([_odd_float(i) for i in range(n)], pa.float64()),
         "big int": pa.array([9_000_000_000_000_000_000 + i for i in range(n)], pa.int64()),  # SUM overflows BIGINT
+        "dec 38": pa.array([Decimal(10**25 + i * 10**20) + Decimal("0.25") for i in range(n)], DEC38),  # > INT64
         "model version": pa.array(["v'1" if i < 30 else ("v\\2" if i % 2 else "v'1") for i in range(n)]),
     }
     if extra:
@@ -199,7 +202,7 @@ def load_duckdb(path: Path, data: dict[str, pa.Table]) -> dict[str, Any]:
     return {"type": "duckdb", "database": str(path)}
 
 
-PG_TYPES = {pa.int64(): "BIGINT", pa.timestamp("us"): "TIMESTAMP", pa.float64(): "DOUBLE PRECISION",
+PG_TYPES = {DEC38: "NUMERIC(38,2)", pa.int64(): "BIGINT", pa.timestamp("us"): "TIMESTAMP", pa.float64(): "DOUBLE PRECISION",
             pa.string(): "TEXT", pa.bool_(): "BOOLEAN"}
 
 
@@ -222,7 +225,7 @@ def load_postgres(server: Any, database: str, data: dict[str, pa.Table]) -> dict
             "user": "postgres"}
 
 
-SF_TYPES = {pa.int64(): "BIGINT", pa.timestamp("us"): "TIMESTAMP_NTZ", pa.float64(): "DOUBLE",
+SF_TYPES = {DEC38: "NUMBER(38,2)", pa.int64(): "BIGINT", pa.timestamp("us"): "TIMESTAMP_NTZ", pa.float64(): "DOUBLE",
             pa.string(): "VARCHAR", pa.bool_(): "BOOLEAN"}
 SNOWFLAKE_STORED = {"Id": "ID", "select": "SELECT", "order": "ORDER", "group": "GROUP", "Mixed": "MIXED"}
 """The names Snowflake stores for config names that can be written unquoted (the rest as written)."""
@@ -250,7 +253,7 @@ def load_snowflake(kwargs: dict[str, Any], data: dict[str, pa.Table]) -> dict[st
     return snowflake_connection(kwargs)
 
 
-BQ_TYPES = {pa.int64(): "INT64", pa.timestamp("us"): "DATETIME", pa.float64(): "FLOAT64",
+BQ_TYPES = {DEC38: "NUMERIC", pa.int64(): "INT64", pa.timestamp("us"): "DATETIME", pa.float64(): "FLOAT64",
             pa.string(): "STRING", pa.bool_(): "BOOL"}
 
 
@@ -265,7 +268,8 @@ def load_bigquery(emulator: Any, dataset: str, data: dict[str, pa.Table]) -> dic
         ref = sources[name] = f"{client.project}.{dataset}.{name.replace(' ', '-')}"
         client.create_table(bigquery.Table(ref, schema=[bigquery.SchemaField(f.name, BQ_TYPES[f.type])
                                                         for f in table.schema]))
-        rows = [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in zip(table.column_names, row)}
+        rows = [{k: (v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, Decimal) else v)
+                 for k, v in zip(table.column_names, row)}
                 for row in zip(*(c.to_pylist() for c in table.columns))]
         errors = client.insert_rows_json(ref, rows)
         assert not errors, errors[:3]
