@@ -1,12 +1,12 @@
 """Hostile names and values on every SQL engine: the same monitors give DuckDB's results.
 
 Two small tables whose schema and table names have spaces and mixed case (`"My Schema"."Pred
-Table"`), whose columns are reserved words (`select`, `order`, `group`), have a space (`Event
+Table"`), whose columns are reserved words (`select`, `order`, `group`, `timestamp`), have a space (`Event
 Time`), an apostrophe (`it's`), a dash (`x-y`), a non-ASCII letter (`Größe`), mixed case
 (`Mixed`) or punctuation (`NaN & inf`, holding NaN and infinities; `big int`, whose SUM
 overflows BIGINT), whose segment values are quotes, SQL and backslashes (`a'b`, `x" OR 1=1 --`,
 `Ünï`, `C:\\temp\\`), with labels in the second table (`"Labels Table"`, joined on `Pred Id`,
-the latest by `labeled at`), are loaded into DuckDB (the reference), PostgreSQL (also with
+the latest by `timestamp`), are loaded into DuckDB (the reference), PostgreSQL (also with
 `standard_conforming_strings` off, and read through the Redshift dialect), fakesnow
 (Snowflake), bqemulator (BigQuery) and Parquet files on moto's S3. Each engine runs the same
 project twice: on a day with rows and on a day without (every result then `no_data` with its
@@ -82,7 +82,7 @@ def labels_table() -> pa.Table:
     dups = [i for i in ids if i % 5 == 0]
     return pa.table({
         "Pred Id": pa.array(ids + dups, pa.int64()),
-        "labeled at": pa.array([START + timedelta(minutes=30 * i + 60) for i in ids]
+        "timestamp": pa.array([START + timedelta(minutes=30 * i + 60) for i in ids]
                                + [START + timedelta(minutes=30 * i + 10) for i in dups], pa.timestamp("us")),
         "y true": pa.array([float(i * i % 11) + (i % 3) * 0.5 for i in ids] + [1000.0] * len(dups)),
     })
@@ -160,7 +160,7 @@ def project(connection: dict[str, Any], extra: bool = False) -> dict[str, Any]:
                              "features": features,
                              "predictions": {"Mixed": "numeric"}, "actuals": {"y true": "numeric"},
                              "actuals_source": {"source": source(LABELS_NAME), "id": "Pred Id",
-                                                "timestamp": "labeled at"},
+                                                "timestamp": "timestamp"},
                              "segments": ["order"], "baseline": {"window": {"last": "1d"}}}},
             "monitors": mons}
 
@@ -227,7 +227,8 @@ def load_postgres(server: Any, database: str, data: dict[str, pa.Table]) -> dict
 
 SF_TYPES = {DEC38: "NUMBER(38,2)", pa.int64(): "BIGINT", pa.timestamp("us"): "TIMESTAMP_NTZ", pa.float64(): "DOUBLE",
             pa.string(): "VARCHAR", pa.bool_(): "BOOLEAN"}
-SNOWFLAKE_STORED = {"Id": "ID", "select": "SELECT", "order": "ORDER", "group": "GROUP", "Mixed": "MIXED"}
+SNOWFLAKE_STORED = {"Id": "ID", "select": "SELECT", "order": "ORDER", "group": "GROUP", "Mixed": "MIXED",
+                    "timestamp": "TIMESTAMP"}
 """The names Snowflake stores for config names that can be written unquoted (the rest as written)."""
 
 
