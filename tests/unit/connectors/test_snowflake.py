@@ -166,8 +166,8 @@ def test_names_that_cannot_be_written_unquoted_are_matched_as_written(name: str)
     cols = FoldedColumns({name: "numeric", "SCORE": "numeric"})
     assert name in cols and cols[name] == "numeric" and "score" in cols
     assert name.upper() == name or name.upper() not in cols
-    result = pa.table({name: [1.0], "P0": [3]})
-    assert DIALECT.result_names(result, tree).column_names == [name, "p0"]
+    result = pa.table({name: [1.0], "__P0": [3]})
+    assert DIALECT.result_names(result, tree).column_names == [name, "__p0"]
 
 
 def test_session_is_utc_tagged_and_timed_out(tmp_path: Path) -> None:
