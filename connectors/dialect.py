@@ -9,6 +9,7 @@ columns. `docs/connectors.md` has the table of every engine's choices.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -25,6 +26,11 @@ Case = Literal["preserve", "upper", "lower"]
 TimeLiteral = Literal["cast", "string"]
 BooleanNumber = Literal["cast", "via_int"]
 ConditionColumns = Literal["any", "boolean"]
+
+UNQUOTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+"""A name that can be written without quotes (Snowflake's rule for unquoted identifiers):
+only such names are folded by an `upper` engine; any other (a space, a quote, a dot, a
+non-ASCII letter) exists only as created quoted, i.e. exactly as written."""
 
 ROW_VECTOR = 2048   # DuckDB's rows per vector: the unit of its deterministic row-stride sample
 
@@ -57,7 +63,8 @@ class Dialect:
     that folds even quoted names to lower case itself (Redshift, unless
     `enable_case_sensitive_identifier`): result columns are matched back to the planner's
     names whatever their case (Redshift; Athena, whose Glue names and result columns are
-    lower case)."""
+    lower case). `upper` folds only names that can be written unquoted (`UNQUOTED_NAME`,
+    `fold_upper`)."""
     time_literal: TimeLiteral = "cast"
     """A time boundary as CAST('...' AS TIMESTAMP), or a bare string literal that the engine
     coerces to the column's own type (TIMESTAMP, TIMESTAMPTZ, DATETIME or DATE), so the
@@ -163,8 +170,13 @@ USER_SQL = "telltale_user_sql"
 
 def _upper_identifier(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Identifier) and node.quoted and not _in_user_sql(node):
-        return exp.to_identifier(node.name.upper(), quoted=True)
+        return exp.to_identifier(fold_upper(node.name), quoted=True)
     return node
+
+
+def fold_upper(name: str) -> str:
+    """`name` in upper case when it can be written unquoted (`UNQUOTED_NAME`), else unchanged."""
+    return name.upper() if UNQUOTED_NAME.fullmatch(name) else name
 
 
 def _in_user_sql(node: exp.Expression) -> bool:

@@ -1,13 +1,12 @@
 """PostgreSQL (psycopg 3): its dialect and its connector; Redshift's connector reuses the session,
 error and result code here (`connectors/redshift.py`).
 
-Every session is pinned before any query: `TimeZone = 'UTC'`, a `statement_timeout`
-(`timeout:`, 15 minutes when unset), `application_name = 'telltale'` (the tag an
-administrator finds in `pg_stat_activity` and the server log), read-only transactions
-(`default_transaction_read_only`) and the `search_path` from `schema:`. Broken connections,
-refused connections and serialization failures are retried with backoff
-(`connectors/retry.py`); every other error is raised at once as a `ConnectorError` saying
-what to check.
+Every session is pinned before any query: `TimeZone = 'UTC'`, a `statement_timeout` (`timeout:`,
+15 minutes when unset), `standard_conforming_strings = on`, `application_name = 'telltale'` (the
+tag an administrator finds in `pg_stat_activity` and the server log), read-only transactions
+(`default_transaction_read_only`) and the `search_path` from `schema:`. Broken or refused
+connections and serialization failures are retried with backoff (`connectors/retry.py`); every
+other error is raised at once as a `ConnectorError` saying what to check.
 """
 
 from __future__ import annotations
@@ -80,9 +79,10 @@ class Session:
 
 
 def session_statements(schema: str | None, timeout_s: float, *, read_only_setting: bool,
-                       query_group: bool) -> tuple[str, ...]:
-    """The SETs that pin a session: UTC, the statement timeout, read-only, search_path, the tag."""
+                       query_group: bool, conforming_strings: bool = True) -> tuple[str, ...]:
+    """The SETs that pin a session: UTC, the timeout, literals, read-only, search_path, the tag."""
     out = ["SET timezone TO 'UTC'", f"SET statement_timeout TO {max(1, round(timeout_s * 1000))}"]
+    out += ["SET standard_conforming_strings TO on"] if conforming_strings else []
     if read_only_setting:
         out.append("SET default_transaction_read_only TO on")
     if query_group:

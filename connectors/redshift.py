@@ -45,7 +45,8 @@ class RedshiftConnector(PgFamilyConnector):
                  options: dict[str, Any] | None = None, **_: Any) -> None:
         timeout_s = timeout or DEFAULT_TIMEOUT_S
         tagged = driver == "redshift_connector"   # query_group: a Redshift-only setting
-        statements = session_statements(schema, timeout_s, read_only_setting=False, query_group=tagged)
+        statements = session_statements(schema, timeout_s, read_only_setting=False, query_group=tagged,
+                                        conforming_strings=False)   # backslashes are escapes, as rendered
         where = f"{host or (iam or {}).get('cluster_identifier')}:{port}/{database}"
         session = Session(where, schema, timeout_s, statements, read_only_transaction=True)
         if driver == "psycopg":

@@ -6,9 +6,10 @@ Three checks, in this order:
    as ATTACH, PRAGMA, DESCRIBE, COPY, SET, CALL, INSTALL or LOAD are refused;
 2. no node anywhere in the tree writes or runs a statement (`SELECT ... INTO`, DML inside
    a CTE or a subquery, DDL, commands);
-3. no function reads or lists files, runs SQL given as a string, reaches another database
-   or reads the environment (`read_text`, `read_csv`, `glob`, `query`, `sqlite_scan`,
-   `getenv`, `pg_read_file`, ...), whatever its case, quoting or schema (`main.read_text`);
+3. no function reads or lists files, runs SQL given as a string, reaches another database,
+   reads the environment, changes the session's settings or acts on the server (`read_text`,
+   `read_csv`, `glob`, `query`, `sqlite_scan`, `getenv`, `pg_read_file`, `set_config`,
+   `pg_terminate_backend`, ...), whatever its case, quoting or schema (`main.read_text`);
    a table-valued function in FROM must be one of a few row generators (`range`,
    `generate_series`, `unnest`); a table name that looks like a file (`FROM 'x.csv'`,
    DuckDB's replacement scan) is refused.
@@ -52,6 +53,9 @@ _DENIED_NAMES = frozenset({
     "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_ls_logdir",
     "pg_ls_waldir", "pg_ls_tmpdir", "pg_ls_archive_statusdir", "lo_import", "lo_export",
     "dblink", "dblink_exec", "dblink_connect", "pg_file_write", "pg_logdir_ls",
+    # ... and SET as a function (undoes the session's UTC and timeout), signals, reloads, notifies
+    "set_config", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
+    "pg_notify", "pg_switch_wal", "pg_promote",
     # MySQL, SQL Server, BigQuery, Trino/ClickHouse-style readers
     "load_file", "openrowset", "opendatasource", "openquery", "external_query", "url", "file",
     "s3", "hdfs", "remote", "remotesecure", "system$get_predecessor_return_value",

@@ -19,7 +19,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from telltale.connectors.base import QueryStats, SourceSpec
-from telltale.connectors.dialect import Dialect
+from telltale.connectors.dialect import Dialect, fold_upper
 from telltale.connectors.relations import aliased, sql_relation, table_relation
 from telltale.connectors.retry import with_retries
 from telltale.connectors.safety import ensure_select
@@ -56,18 +56,19 @@ class FoldedColumns(dict[str, str]):
     """Column name -> kind, looked up as Snowflake resolves an unquoted name (upper case).
 
     Keys are the names as stored; `"score" in cols` is true when SCORE exists. A column
-    stored in mixed case (created quoted, e.g. "myScore") cannot be reached by the config,
-    whose names are folded to upper case: it is listed but not found."""
+    stored in mixed case (created quoted, e.g. "myScore") cannot be reached by a name that
+    could be written unquoted, which is folded to upper case: it is listed but not found. A
+    name that cannot be written unquoted ("Event Time", "Größe") is matched exactly."""
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and super().__contains__(name.upper())
+        return isinstance(name, str) and super().__contains__(fold_upper(name))
 
     def __getitem__(self, name: str) -> str:
-        return super().__getitem__(name.upper())
+        return super().__getitem__(fold_upper(name))
 
     def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
         """The kind of `name` (folded), or `default`."""
-        return super().get(name.upper(), default)
+        return super().get(fold_upper(name), default)
 
 
 def connect_kwargs(account: str, *, user: str | None = None, password: str | None = None,
@@ -166,7 +167,8 @@ class SnowflakeConnector:
             if table.num_rows == 0:
                 raise ConnectorError(f"table {self.dialect.render(rel)} is not in the database, or the role "
                                      "cannot see it; check `table:`, database/schema, and GRANT SELECT "
-                                     "(names are matched in upper case, as Snowflake resolves unquoted names)")
+                                     "(names are matched in upper case, as Snowflake resolves unquoted names, unless they "
+                                     "cannot be written unquoted)")
             rows = zip(*(table.column(i).to_pylist() for i in range(2)))
             return FoldedColumns({n: _KINDS.get(str(t).upper(), "other") for n, t in rows})
         query = exp.select("*").from_(aliased(self.relation(source), "s")).limit(0)
@@ -217,14 +219,14 @@ class SnowflakeConnector:
 
 
 def columns_query(rel: exp.Table) -> exp.Select:
-    """The INFORMATION_SCHEMA.COLUMNS rows of a table (names folded to upper case; the schema is
+    """The INFORMATION_SCHEMA.COLUMNS rows of a table (names folded as `fold_upper`; the schema is
     the table's own or the session's CURRENT_SCHEMA(); the database's INFORMATION_SCHEMA)."""
     info = exp.Table(this=exp.to_identifier("COLUMNS"), db=exp.to_identifier("INFORMATION_SCHEMA"),
                      catalog=rel.args.get("catalog"))
-    schema = exp.Literal.string(rel.db.upper()) if rel.db else exp.func("CURRENT_SCHEMA")
+    schema = exp.Literal.string(fold_upper(rel.db)) if rel.db else exp.func("CURRENT_SCHEMA")
     return (exp.select("COLUMN_NAME", "DATA_TYPE").from_(info)
             .where(exp.column("TABLE_SCHEMA").eq(schema))
-            .where(exp.column("TABLE_NAME").eq(exp.Literal.string(rel.name.upper())))
+            .where(exp.column("TABLE_NAME").eq(exp.Literal.string(fold_upper(rel.name))))
             .order_by("ORDINAL_POSITION"))
 
 

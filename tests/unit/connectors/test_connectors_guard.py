@@ -147,6 +147,23 @@ def test_file_functions_of_other_dialects_are_refused(dialect, sql) -> None:
         ensure_select(tree)
 
 
+@pytest.mark.parametrize("dialect, sql", [
+    ("postgres", "SELECT set_config('TimeZone', 'Asia/Kolkata', false), * FROM t"),
+    ("postgres", "SELECT SET_CONFIG('statement_timeout', '0', false)"),
+    ("redshift", "SELECT set_config('query_group', 'x', false)"),
+    ("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"),
+    ("postgres", "SELECT pg_cancel_backend(123)"),
+    ("postgres", "SELECT pg_reload_conf()"),
+    ("postgres", "SELECT pg_notify('channel', 'payload')"),
+])
+def test_functions_that_change_the_session_or_act_on_the_server_are_refused(dialect, sql) -> None:
+    """A SELECT may not undo the session's pinning (`set_config` is SET as a function: a time
+    zone other than UTC shifts every later bucket, statement_timeout 0 lifts the timeout) nor
+    signal, reload or notify the server."""
+    with pytest.raises(UnsafeQueryError, match="may not reach a warehouse"):
+        ensure_select(_parse(sql, dialect))
+
+
 @pytest.mark.parametrize("sql", ["SELECT * FROM 'data.csv'", 'SELECT * FROM "/etc/passwd"',
                                  "SELECT * FROM 's3://bucket/x.parquet'", "SELECT * FROM t JOIN 'x.json' j ON true"])
 def test_table_names_that_are_files_are_refused(sql) -> None:

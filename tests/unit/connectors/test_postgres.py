@@ -77,14 +77,15 @@ def test_the_dialects_keep_booleans_out_of_double_casts() -> None:
     assert message is not None and "CAST(flag AS INT) AS flag_num" in message
 
 
-def test_postgres_session_pins_utc_timeout_read_only_and_search_path() -> None:
+def test_postgres_session_pins_utc_timeout_literals_read_only_and_search_path() -> None:
     statements = session_statements('we"ird', 90, read_only_setting=True, query_group=False)
     assert statements == ("SET timezone TO 'UTC'", "SET statement_timeout TO 90000",
+                          "SET standard_conforming_strings TO on",
                           "SET default_transaction_read_only TO on", 'SET search_path TO "we""ird"')
 
 
 def test_redshift_session_has_no_read_only_setting_but_a_query_group() -> None:
-    statements = session_statements(None, 900, read_only_setting=False, query_group=True)
+    statements = session_statements(None, 900, read_only_setting=False, query_group=True, conforming_strings=False)
     assert statements == ("SET timezone TO 'UTC'", "SET statement_timeout TO 900000",
                           "SET query_group TO 'telltale'")
 

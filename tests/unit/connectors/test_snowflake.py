@@ -147,6 +147,29 @@ def test_described_columns_are_found_as_snowflake_resolves_unquoted_names() -> N
     assert sorted(cols) == ["SCORE", "TS", "myScore"]
 
 
+@pytest.mark.parametrize("name", ["Größe", "Event Time", 'we"ird', "a.b", "1st", "ünï"])
+def test_names_that_cannot_be_written_unquoted_are_matched_as_written(name: str) -> None:
+    """Snowflake folds only unquoted names ([A-Za-z_][A-Za-z0-9_$]*) to upper case: a column
+    named with a space, a quote, a dot or a non-ASCII letter was created quoted and is stored
+    exactly as written. Upper-casing it never matches (Python even turns ß into SS: fakesnow
+    answers `Referenced column "GRÖSSE" not found`)."""
+    x = exp.column(name, quoted=True)
+    tree = scalar_query(_model(source=SourceSpec(table="My Schema.Pred Table"), timestamp="Event Time",
+                               segments=()), CONN, RNG, [count_rows(), Partial("sum", x)]).tree
+    sql = _sql(tree)
+    quoted = '"' + name.replace('"', '""') + '"'
+    assert quoted in sql and 'FROM "My Schema"."Pred Table"' in sql and '"Event Time" >= ' in sql
+    assert f'"{name.upper()}"' not in sql or name.upper() == name
+    rel = CONN.relation(SourceSpec(table="My Schema.Pred Table"))
+    assert isinstance(rel, exp.Table)
+    assert "TABLE_SCHEMA = 'My Schema' AND TABLE_NAME = 'Pred Table'" in _sql(columns_query(rel))
+    cols = FoldedColumns({name: "numeric", "SCORE": "numeric"})
+    assert name in cols and cols[name] == "numeric" and "score" in cols
+    assert name.upper() == name or name.upper() not in cols
+    result = pa.table({name: [1.0], "__P0": [3]})
+    assert DIALECT.result_names(result, tree).column_names == [name, "__p0"]
+
+
 def test_session_is_utc_tagged_and_timed_out(tmp_path: Path) -> None:
     kw = connect_kwargs("acme-eu1", user="svc", password="pw", role="TELLTALE", warehouse="XS",
                         database="ML", schema="PREDS", query_tag="nightly", timeout=120,
