@@ -307,3 +307,20 @@ def test_python_md_orchestrator_recipe_runs_as_written(tmp_path: Path, monkeypat
     exec(code, scope)
     assert scope["check_models"]("2026-03-14") == "retrain"
     assert scope["check_models"]("2026-03-10") == "continue"
+
+
+def test_readme_backfill_fills_one_point_per_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README.md's `telltale backfill` line on the tour project: one stored point per day
+    from --from to --to for each series, and no alert notice queued."""
+    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+    root = tour(tmp_path)
+    line = re.search(r"`telltale backfill --from (\S+)\s+--to (\S+)`", (ROOT / "README.md").read_text("utf-8"))
+    assert line is not None
+    res = runner.invoke(app, ["backfill", "--project", str(root), "--from", "2026-03-10", "--to", line.group(2)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["history", "--project", str(root), "--monitor", "feature drift", "--column", "income",
+                              "--json"])
+    starts = [p["window"]["start"] for p in json.loads(res.stdout)]
+    assert starts == [f"2026-03-{d}T00:00:00Z" for d in (10, 11, 12)]
+    res = runner.invoke(app, ["alerts", "list", "--project", str(root), "--json"])
+    assert res.exit_code == 0 and not json.loads(res.stdout)["alerts"], res.output
