@@ -324,3 +324,27 @@ def test_readme_backfill_fills_one_point_per_window(tmp_path: Path, monkeypatch:
     assert starts == [f"2026-03-{d}T00:00:00Z" for d in (10, 11, 12)]
     res = runner.invoke(app, ["alerts", "list", "--project", str(root), "--json"])
     assert res.exit_code == 0 and not json.loads(res.stdout)["alerts"], res.output
+
+
+def test_alerts_md_list_and_retry_json_on_a_sink_that_is_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/alerts.md's `alerts list --json` and `alerts retry --json` on the README project
+    whose webhook refuses connections: the notice is listed pending under its alert and in
+    `outbox` with its error, and `retry` exits 3 with it still pending."""
+    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+    root = tour(tmp_path, hook="http://127.0.0.1:9/hook")
+    approve_all_on_the_focal_day(root)
+    run_json(root)
+    res = runner.invoke(app, ["alerts", "list", "--project", str(root), "--json"])
+    listed = json.loads(res.stdout)
+    assert set(listed) == {"alerts", "outbox"}
+    notices = [n for a in listed["alerts"] for n in a["notices"]]
+    assert notices and {"channel", "alert", "notice", "status", "attempts", "queued_at", "sent_at", "error",
+                        "retry_at"} <= set(notices[0])
+    # the first notice failed; the channel's others wait for the next pass (docs/alerts.md)
+    assert "failed" in {n["status"] for n in notices} <= {"failed", "pending"}
+    assert listed["outbox"] and all(n["error"] and n["retry_at"] for n in listed["outbox"] if n["status"] == "failed")
+    res = runner.invoke(app, ["alerts", "retry", "--project", str(root), "--json"])
+    assert res.exit_code == 3, res.output
+    retried = json.loads(res.stdout)
+    assert set(retried) == {"delivery", "channel_errors"} and retried["delivery"]
+    assert {d["status"] for d in retried["delivery"]} <= {"failed", "pending"}
