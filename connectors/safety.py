@@ -128,8 +128,9 @@ def _check_function(node: exp.Expr, allowed_reads: Collection[FileRead]) -> None
             return
         raise UnsafeQueryError(
             f"the function {name}() may not reach a warehouse: telltale only sends SELECTs over "
-            "tables, and functions that read files, run SQL text or reach other databases are refused; "
-            "read files with `source: {path: ...}` instead of calling a reader in `source.sql`")
+            "tables, and functions that read files, run SQL text, reach other databases or the "
+            "environment, or change the session's settings or the server are refused; read files with "
+            "`source: {path: ...}` instead of calling a reader in `source.sql`")
 
 
 def _is_row_generator(node: exp.Expr, name: str) -> bool:

@@ -74,20 +74,37 @@ class Redactions:
     variables: dict[str, str] = field(default_factory=dict)
 
     def redact(self, message: str) -> str:
-        """`message` with every interpolated value replaced by the reference that produced it."""
+        """`message` with every interpolated value replaced by the reference that produced it.
+
+        A short value (`k`, `ml`, `require`) is replaced only where it stands on its own, so it
+        does not rewrite the words of an unrelated message (`unknown`, `required`)."""
         pairs = sorted(self.values.items(), key=lambda kv: -len(kv[0]))
         for expanded, written in pairs:
             if expanded and expanded != written:
-                message = message.replace(expanded, written)
+                message = _replace_whole(message, expanded, written)
         for value, ref in sorted(self.variables.items(), key=lambda kv: -len(kv[0])):
             if len(value) >= MIN_REDACTED:
-                message = message.replace(value, ref)
+                message = _replace_whole(message, value, ref)
         return message
 
     def problem(self, problem: Problem) -> Problem:
         """A Problem whose message shows `${VAR}` instead of what it expanded to."""
         text = self.redact(problem.message)
         return problem if text == problem.message else replace(problem, message=text)
+
+
+WHOLE_WORD_BELOW = 12
+"""Values shorter than this are replaced only where they stand on their own; longer ones
+(keys, tokens, passwords) wherever they occur, even inside a longer word."""
+
+
+def _replace_whole(message: str, value: str, ref: str) -> str:
+    """`message` with `value` replaced by `ref`: everywhere for a long value, else only where
+    it touches no letter, digit or `_` on either side."""
+    if len(value) >= WHOLE_WORD_BELOW:
+        return message.replace(value, ref)
+    pattern = rf"(?<![0-9A-Za-z_]){re.escape(value)}(?![0-9A-Za-z_])"
+    return re.sub(pattern, lambda _m: ref, message)
 
 
 MIN_REDACTED = 3

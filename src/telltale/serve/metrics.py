@@ -1,8 +1,9 @@
 """Prometheus `/metrics` with DESIGN.md's names, read from the state store at each scrape.
 
 Totals (`..._total`) are counted from the outbox, so they are cumulative across runs,
-restarts and every `serve` process sharing the store. Values and statuses are each
-series' latest stored point; durations are those of the latest finished run.
+restarts and every `serve` process sharing the store. Values and statuses are those of
+each monitor's latest evaluation (a series it did not produce is not current); durations
+are those of the latest finished run.
 """
 
 from __future__ import annotations

@@ -65,6 +65,23 @@ def test_interpolated_values_are_redacted_in_errors(error) -> None:
     assert "'${HOOK_SECRET}' is not a duration" in err and "'x${HOOK_SECRET}y' is not a duration" in err
 
 
+@pytest.mark.parametrize("env", [{"PD_KEY": "k"}, {"PD_KEY": "ml"}, {"PD_KEY": "require"}])
+def test_a_short_interpolated_value_does_not_mangle_the_words_of_an_error(error, env: dict[str, str]) -> None:
+    """A value interpolated in one place is replaced where it is quoted, not inside the words
+    of another key's error: with `routing_key: ${PD_KEY}` set to k, an unknown channel's
+    message said 'un${PD_KEY}nown alert channel'."""
+    text = (MONITOR % "notify: [team]") + "alerts:\n  pager: {type: pagerduty, routing_key: \"${PD_KEY}\"}\n"
+    err = str(error(text, env=env))
+    assert "unknown alert channel 'team'" in err and "telltale.yml" in err, err
+    assert "${PD_KEY}" not in err, err
+
+
+def test_a_short_secret_quoted_in_an_error_is_still_redacted(error) -> None:
+    """The whole interpolated value, quoted in its own key's error, is still replaced."""
+    err = str(error(MONITOR % 'window: "${W}"', env={"W": "k"}))
+    assert "'${W}' is not a duration" in err and "'k'" not in err, err
+
+
 def test_a_default_written_in_the_file_is_shown(error) -> None:
     err = str(error(MONITOR % 'window: "${NOT_SET:-forever}"', env={}))
     assert "'forever' is not a duration" in err
