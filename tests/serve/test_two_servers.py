@@ -26,7 +26,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from peers.alert_sinks import AlertSinks
+from peers.alert_sinks import AlertSinks, Hold
 from serve_helpers import serve_process
 from telltale.config import load_project
 from telltale.store import open_store
@@ -228,3 +228,28 @@ def test_a_webhook_down_while_serving_gets_each_notice_once_after_it_comes_back(
     assert notices and all(n.delivered_at is not None for n in notices)
     assert sorted(posts) == sorted(n.idempotency_key for n in notices)   # each exactly once
     assert sink.state.webhook_repeats == []
+
+
+def test_a_process_killed_mid_run_leaves_no_run_running_forever(
+        fresh: Path, sink: AlertSinks, demo_end_time: datetime) -> None:
+    project = load_project(fresh, env={"HOOK_URL": sink.url})
+    names = sorted(m.name for m in project.config.monitors)
+    store = open_store(project.store_url)
+    env = {"HOOK_URL": sink.url}
+    sink.hold = Hold(r"POST /hook")               # the run's first delivery blocks: the kill lands mid-run
+    with serve_process(fresh, "--interval", "0.3", env=env) as (proc, _):
+        assert sink.hold.reached.wait(240), "the run did not reach its delivery"
+        proc.send_signal(signal.SIGKILL)                      # no graceful stop: the power went off
+        proc.wait(timeout=60)
+    sink.hold.release()
+    sink.hold = None
+    [dead] = [r for r in _runs(store) if r["status"] == "running"]
+    assert {r["state"] for r in store.lease_rows("credit")} == {"running"}
+    _expire(store, "leases", "expires_at")                    # its lease (an hour) lapsed
+    with serve_process(fresh, "--interval", "0.3", env=env) as (_, base):
+        _wait(lambda: _all_done(store, names, demo_end_time), "the second process to take the run over")
+        _settle(base)
+        runs = {r["run_id"]: r["status"] for r in _runs(store)}
+    assert runs[dead["run_id"]] == "abandoned"                # not 'running' forever
+    assert list(runs.values()).count("done") == len(runs) - 1
+    assert len(store.lease_rows("credit")) == len(names)

@@ -22,6 +22,7 @@ from croniter import croniter
 
 from telltale.api.select import run_monitors
 from telltale.core.timeutil import iso, to_utc
+from telltale.store.runs import new_run_id
 
 log = logging.getLogger("telltale.serve")
 
@@ -124,12 +125,14 @@ class Scheduler:
             self.store.release_leases(group.model, taken, group.due_at, holder=self.holder)
             return outcome
         chosen = [m for m in self.project.config.monitors if m.model == group.model and m.name in taken]
+        run_id = new_run_id(self.clock())
+        self.store.note_lease_run(group.model, taken, group.due_at, holder=self.holder, run_id=run_id)
         self.running = group
         log.info("running %d monitor(s) of %s at %s", len(taken), group.model, iso(group.due_at),
                  extra={"event": "run_start", "model": group.model, "at": iso(group.due_at),
                         "monitors": list(taken)})
         try:
-            report = run_monitors(self.project, group.due_at, chosen)
+            report = run_monitors(self.project, group.due_at, chosen, run_id=run_id)
         except Exception as exc:  # noqa: BLE001 - the scheduler reports and goes on with the next group
             outcome.error = f"{type(exc).__name__}: {exc}"
             log.error("run of %s at %s failed: %s", group.model, iso(group.due_at), outcome.error,
