@@ -109,6 +109,24 @@ def _all_done(store, names: list[str], due: datetime) -> bool:
 
 def test_two_serve_processes_evaluate_each_window_once_and_post_each_notice_once(
         fresh: Path, sink: AlertSinks, demo_end_time: datetime) -> None:
+    _two_processes_evaluate_once_and_post_once(fresh, sink, demo_end_time)
+
+
+def test_the_same_on_a_postgresql_store(fresh: Path, sink: AlertSinks, demo_end_time: datetime,
+                                        postgres_db: str) -> None:
+    from telltale.runner.backfill import backfill
+
+    cfg = (fresh / "telltale.yml").read_text()
+    assert "store: sqlite:///.telltale/state.db\n" in cfg
+    (fresh / "telltale.yml").write_text(cfg.replace("store: sqlite:///.telltale/state.db",
+                                                    f"store: {postgres_db}"))
+    project = load_project(fresh, env={"HOOK_URL": sink.url})
+    assert project.store_url.startswith("postgresql")
+    backfill(project, demo_end_time - timedelta(days=6), demo_end_time - timedelta(days=2))
+    _two_processes_evaluate_once_and_post_once(fresh, sink, demo_end_time)
+
+
+def _two_processes_evaluate_once_and_post_once(fresh: Path, sink: AlertSinks, demo_end_time: datetime) -> None:
     project = load_project(fresh, env={"HOOK_URL": sink.url})
     names = sorted(m.name for m in project.config.monitors)
     store = open_store(project.store_url)
