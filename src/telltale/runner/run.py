@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Union
@@ -174,10 +174,23 @@ def run_monitors(project: Any, monitors: Sequence[MonitorBase], *, at: datetime,
             store.finish_run(run_id, status="done", exit_code=report.exit_code,
                              summary={"results": len(results), "alerts": len(report.alerts),
                                       "seconds": round(report.seconds, 6), "queries": report.queries})
+    except BaseException as exc:
+        if store is not None and not dry_run:
+            _record_failure(store, run_id, exc)
+        raise
     finally:
         if store is not None:   # a run releases the store it opened (API callers run many times)
             store.close()
     return report
+
+
+def _record_failure(store: Any, run_id: str, exc: BaseException) -> None:
+    """Record a run that raised as `failed` (exit 3), so it never shows as running forever;
+    when the store itself is what failed, the original error is the one that propagates."""
+    first_line = (str(exc).splitlines() or [""])[0]
+    with suppress(Exception):   # e.g. the store is unreachable: the run's own error is the one to report
+        store.finish_run(run_id, status="failed", exit_code=3,
+                         summary={"error": f"{type(exc).__name__}: {first_line}"})
 
 
 def _finish(project: Any, store: Any, report: RunReport, monitors: Sequence[MonitorBase], now: datetime,
