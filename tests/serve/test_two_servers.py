@@ -271,3 +271,43 @@ def test_a_process_killed_mid_run_leaves_no_run_running_forever(
     assert runs[dead["run_id"]] == "abandoned"                # not 'running' forever
     assert list(runs.values()).count("done") == len(runs) - 1
     assert len(store.lease_rows("credit")) == len(names)
+
+
+def test_a_run_longer_than_its_lease_is_not_taken_over_while_it_runs(
+        fresh: Path, sink: AlertSinks, demo_end_time: datetime) -> None:
+    """Two schedulers in one process on one store, with a clock the test moves (a lease of 3 s
+    instead of an hour): the first's run, blocked in its delivery, outlives its lease while
+    the second ticks."""
+    import threading
+
+    from telltale.serve.schedule import Scheduler
+
+    cfg = (fresh / "telltale.yml").read_text()           # the held POST must not time out first
+    (fresh / "telltale.yml").write_text(cfg.replace("/hook\", timeout: 5}", "/hook\", timeout: 120}"))
+    project = load_project(fresh, env={"HOOK_URL": sink.url})
+    assert project.config.alerts["ops"].timeout == timedelta(seconds=120)
+    names = sorted(m.name for m in project.config.monitors)
+    ttl, now = timedelta(seconds=3), [datetime.now(UTC)]
+    first = Scheduler(project, open_store(project.store_url), holder="first", ttl=ttl, clock=lambda: now[0])
+    second = Scheduler(project, open_store(project.store_url), holder="second", ttl=ttl, clock=lambda: now[0])
+    held = sink.hold = Hold(r"POST /hook")
+    outcomes: list[object] = []
+    thread = threading.Thread(target=lambda: outcomes.extend(first.tick()))
+    thread.start()
+    try:
+        assert held.reached.wait(240), "the first run did not reach its delivery"
+        sink.hold = None                                     # only that one POST is held
+        assert {r["state"] for r in first.store.lease_rows("credit")} == {"running"}
+        now[0] += 10 * ttl                                   # its lease, as taken, has lapsed
+        _wait(lambda: all(r["expires_at"] > now[0] for r in first.store.lease_rows("credit")),
+              "the running process to renew its leases", timeout=120)
+        taken = second.tick()
+    finally:
+        held.release()
+        thread.join(240)
+    assert taken == []                                      # the first still runs: not evaluated twice
+    assert len(outcomes) == 1
+    rows = first.store.lease_rows("credit")
+    assert sorted(r["monitor"] for r in rows) == names
+    assert {(r["holder"], r["state"]) for r in rows} == {("first", "done")}
+    assert first.store.pending_outbox() == [] and sink.state.webhook_repeats == []   # each notice once

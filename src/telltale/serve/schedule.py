@@ -131,6 +131,7 @@ class Scheduler:
         log.info("running %d monitor(s) of %s at %s", len(taken), group.model, iso(group.due_at),
                  extra={"event": "run_start", "model": group.model, "at": iso(group.due_at),
                         "monitors": list(taken)})
+        renewing = self._keep_leases(group, taken)
         try:
             report = run_monitors(self.project, group.due_at, chosen, run_id=run_id)
         except Exception as exc:  # noqa: BLE001 - the scheduler reports and goes on with the next group
@@ -140,6 +141,7 @@ class Scheduler:
             self.store.release_leases(group.model, taken, group.due_at, holder=self.holder)
             return outcome
         finally:
+            renewing.set()
             self.running = None
         outcome.run_id, outcome.exit_code = report.run_id, report.exit_code
         self.store.finish_leases(group.model, taken, group.due_at, holder=self.holder, run_id=report.run_id)
@@ -149,6 +151,23 @@ class Scheduler:
                         "run_id": report.run_id, "exit_code": report.exit_code,
                         "seconds": round(report.seconds, 3)})
         return outcome
+
+    def _keep_leases(self, group: DueGroup, taken: tuple[str, ...]) -> threading.Event:
+        """Renew the run's leases every third of their time to live until the returned event is
+        set: a live process's run is never taken over, however long it takes."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.ttl.total_seconds() / 3):
+                try:
+                    self.store.renew_leases(group.model, taken, group.due_at, holder=self.holder,
+                                            now=to_utc(self.clock()), ttl=self.ttl)
+                except Exception as exc:  # noqa: BLE001 - e.g. the store is briefly unreachable
+                    log.warning("renewing the leases of %s failed: %s", group.model, exc,
+                                extra={"event": "lease_renew_failed"})
+
+        threading.Thread(target=renew, name="telltale-lease-renewal", daemon=True).start()
+        return done
 
     def _deliver(self, now: datetime) -> None:
         """Retry queued notices whose backoff has passed (the outbox never sends one twice)."""

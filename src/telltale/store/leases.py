@@ -3,7 +3,8 @@ monitor at the same scheduled time twice.
 
 A lease is one row per (model, monitor, scheduled time). A process takes it by inserting
 the row (or by taking over a row whose holder's lease expired: that process died while
-running), notes on it the id of the run it starts, evaluates, then marks it `done`. A
+running), notes on it the id of the run it starts, evaluates (renewing the lease while
+the run goes on, so a run longer than the lease is not taken over), then marks it `done`. A
 `done` row is never taken again. Taking over a dead holder's lease marks that holder's
 run `abandoned`: a run cut off by a crash is not shown as running forever.
 """
@@ -22,7 +23,7 @@ from telltale.store.sqlutil import insert_ignore
 
 
 class LeasesMixin(StoreBase):
-    """acquire_leases / note_lease_run / finish_leases / release_leases / last_scheduled."""
+    """acquire_leases / note_lease_run / renew_leases / finish_leases / release_leases / last_scheduled."""
 
     def acquire_leases(self, model: str, monitors: Iterable[str], due_at: datetime, *, holder: str,
                        now: datetime, ttl: timedelta) -> list[str]:
@@ -62,6 +63,15 @@ class LeasesMixin(StoreBase):
             conn.execute(sa.update(t).where(t.c.model == model, t.c.monitor.in_(sorted(set(monitors))),
                                             t.c.due_at == to_utc(due_at), t.c.holder == holder,
                                             t.c.state == "running").values(run_id=run_id))
+
+    def renew_leases(self, model: str, monitors: Iterable[str], due_at: datetime, *, holder: str,
+                     now: datetime, ttl: timedelta) -> None:
+        """Extend leases `holder` still holds while its run goes on (a long run is not taken over)."""
+        t = leases
+        with self.transaction() as conn:
+            conn.execute(sa.update(t).where(t.c.model == model, t.c.monitor.in_(sorted(set(monitors))),
+                                            t.c.due_at == to_utc(due_at), t.c.holder == holder,
+                                            t.c.state == "running").values(expires_at=to_utc(now) + ttl))
 
     def finish_leases(self, model: str, monitors: Iterable[str], due_at: datetime, *, holder: str,
                       run_id: str | None) -> None:
