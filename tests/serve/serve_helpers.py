@@ -26,13 +26,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_process(project: Path, *args: str, token: str | None = None,
-                  log: Path | None = None) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def serve_process(project: Path, *args: str, token: str | None = None, log: Path | None = None,
+                  env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`telltale serve` on a free port until /healthz answers; yields (process, base URL). The
-    process is stopped (SIGTERM, then SIGKILL) when the block ends."""
+    process is stopped (SIGTERM, then SIGKILL) when the block ends. `env` adds variables."""
     port = free_port()
-    env = {**os.environ, "TELLTALE_TOKEN": token} if token else {k: v for k, v in os.environ.items()
-                                                                   if k != "TELLTALE_TOKEN"}
+    env = {**({**os.environ, "TELLTALE_TOKEN": token} if token else
+              {k: v for k, v in os.environ.items() if k != "TELLTALE_TOKEN"}), **(env or {})}
     err = open(log, "wb") if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, "-m", "telltale.cli.main", "serve", "--project", str(project),
                              "--port", str(port), *args], env=env, stdout=subprocess.DEVNULL, stderr=err)

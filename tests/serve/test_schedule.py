@@ -147,3 +147,20 @@ def test_a_run_whose_process_died_is_taken_over_after_the_lease_expires(demo: Pa
     [outcome] = Scheduler(project, store, holder="alive", clock=lambda: later).tick()
     assert outcome.group.due_at == demo_end_time and sorted(outcome.taken) == sorted(names)
     assert {r["holder"] for r in store.lease_rows("credit")} == {"alive"}
+
+
+def test_a_run_that_fails_midway_is_recorded_failed_not_running(demo: Path, demo_end_time) -> None:
+    project = load_project(demo)
+    store = open_store(project.store_url)
+    with store.engine.begin() as conn:           # a real store failure after the run was recorded
+        conn.execute(sa.text("DROP TABLE metric_points"))
+    runs_before = _runs(store)
+    [outcome] = Scheduler(project, store, clock=lambda: demo_end_time + timedelta(days=1)).tick()
+    assert outcome.error and "metric_points" in outcome.error
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT status, exit_code, finished_at FROM runs "
+                                    "ORDER BY started_at DESC")).all()
+    assert len(rows) == runs_before + 1
+    status, exit_code, finished = rows[0]
+    assert (status, exit_code) == ("failed", 3) and finished is not None
+    assert store.lease_rows("credit") == []      # given back: a later tick tries that window again

@@ -28,9 +28,10 @@ def with_monitors(project: Any, monitors: Sequence[Any]) -> Any:
 
 
 def run_monitors(project: Any, at: datetime, monitors: Sequence[Any] | None = None, *,
-                 dry_run: bool = False, now: datetime | None = None) -> Any:
-    """Evaluate `monitors` (config objects; all when None) at `at`; return the RunReport."""
+                 dry_run: bool = False, now: datetime | None = None, run_id: str | None = None) -> Any:
+    """Evaluate `monitors` (config objects; all when None) at `at`; return the RunReport
+    (recorded under `run_id` when given)."""
     from telltale.runner.run import run_project
 
     target = project if monitors is None else with_monitors(project, monitors)
-    return run_project(target, at=at, dry_run=dry_run, now=now)
+    return run_project(target, at=at, dry_run=dry_run, now=now, run_id=run_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Union
@@ -115,20 +115,21 @@ def session(project: Any) -> Iterator[Connections]:
 
 def run_project(project: Any, *, at: datetime, model: str | None = None, monitor: Names = None,
                 dry_run: bool = False, now: datetime | None = None, alerts: bool = True,
-                connections: Connections | None = None) -> RunReport:
+                connections: Connections | None = None, run_id: str | None = None) -> RunReport:
     """Evaluate the selected monitors at `at`; store, alert and deliver unless `dry_run`.
 
     With `alerts=False` (backfill) results and summaries are stored but alerts are left
     alone: history is filled without notifying anyone about the past. `connections`: an
-    open session to reuse (else the run opens and closes its own).
+    open session to reuse (else the run opens and closes its own). `run_id`: the id to
+    record the run under (the scheduler notes it on its leases first); else a new one.
     """
     return run_monitors(project, select_monitors(project, model, monitor), at=at, dry_run=dry_run,
-                        now=now, alerts=alerts, connections=connections)
+                        now=now, alerts=alerts, connections=connections, run_id=run_id)
 
 
 def run_monitors(project: Any, monitors: Sequence[MonitorBase], *, at: datetime, dry_run: bool = False,
                  now: datetime | None = None, alerts: bool = True,
-                 connections: Connections | None = None) -> RunReport:
+                 connections: Connections | None = None, run_id: str | None = None) -> RunReport:
     """Evaluate a set of monitors (of one model or several) at `at`: plan, execute, record."""
     from telltale.runner.validate import check_before_run
     from telltale.store import open_store, open_store_readonly
@@ -146,7 +147,7 @@ def run_monitors(project: Any, monitors: Sequence[MonitorBase], *, at: datetime,
         check_before_run(project, [m.model for m in monitors], conns.open)  # bad sources: exit 2
         if not dry_run:
             store = open_store(project.store_url)
-            run_id = store.begin_run(at)
+            run_id = store.begin_run(at, run_id=run_id)
         else:   # the stored state is read (same grids, same reusable summaries), nothing is written
             store = open_store_readonly(project.store_url)
             run_id = "dry-" + new_run_id(now)
@@ -173,10 +174,23 @@ def run_monitors(project: Any, monitors: Sequence[MonitorBase], *, at: datetime,
             store.finish_run(run_id, status="done", exit_code=report.exit_code,
                              summary={"results": len(results), "alerts": len(report.alerts),
                                       "seconds": round(report.seconds, 6), "queries": report.queries})
+    except BaseException as exc:
+        if store is not None and not dry_run:
+            _record_failure(store, run_id, exc)
+        raise
     finally:
         if store is not None:   # a run releases the store it opened (API callers run many times)
             store.close()
     return report
+
+
+def _record_failure(store: Any, run_id: str, exc: BaseException) -> None:
+    """Record a run that raised as `failed` (exit 3), so it never shows as running forever;
+    when the store itself is what failed, the original error is the one that propagates."""
+    first_line = (str(exc).splitlines() or [""])[0]
+    with suppress(Exception):   # e.g. the store is unreachable: the run's own error is the one to report
+        store.finish_run(run_id, status="failed", exit_code=3,
+                         summary={"error": f"{type(exc).__name__}: {first_line}"})
 
 
 def _finish(project: Any, store: Any, report: RunReport, monitors: Sequence[MonitorBase], now: datetime,

@@ -22,6 +22,7 @@ from croniter import croniter
 
 from telltale.api.select import run_monitors
 from telltale.core.timeutil import iso, to_utc
+from telltale.store.runs import new_run_id
 
 log = logging.getLogger("telltale.serve")
 
@@ -124,12 +125,15 @@ class Scheduler:
             self.store.release_leases(group.model, taken, group.due_at, holder=self.holder)
             return outcome
         chosen = [m for m in self.project.config.monitors if m.model == group.model and m.name in taken]
+        run_id = new_run_id(self.clock())
+        self.store.note_lease_run(group.model, taken, group.due_at, holder=self.holder, run_id=run_id)
         self.running = group
         log.info("running %d monitor(s) of %s at %s", len(taken), group.model, iso(group.due_at),
                  extra={"event": "run_start", "model": group.model, "at": iso(group.due_at),
                         "monitors": list(taken)})
+        renewing = self._keep_leases(group, taken)
         try:
-            report = run_monitors(self.project, group.due_at, chosen)
+            report = run_monitors(self.project, group.due_at, chosen, run_id=run_id)
         except Exception as exc:  # noqa: BLE001 - the scheduler reports and goes on with the next group
             outcome.error = f"{type(exc).__name__}: {exc}"
             log.error("run of %s at %s failed: %s", group.model, iso(group.due_at), outcome.error,
@@ -137,6 +141,7 @@ class Scheduler:
             self.store.release_leases(group.model, taken, group.due_at, holder=self.holder)
             return outcome
         finally:
+            renewing.set()
             self.running = None
         outcome.run_id, outcome.exit_code = report.run_id, report.exit_code
         self.store.finish_leases(group.model, taken, group.due_at, holder=self.holder, run_id=report.run_id)
@@ -146,6 +151,23 @@ class Scheduler:
                         "run_id": report.run_id, "exit_code": report.exit_code,
                         "seconds": round(report.seconds, 3)})
         return outcome
+
+    def _keep_leases(self, group: DueGroup, taken: tuple[str, ...]) -> threading.Event:
+        """Renew the run's leases every third of their time to live until the returned event is
+        set: a live process's run is never taken over, however long it takes."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.ttl.total_seconds() / 3):
+                try:
+                    self.store.renew_leases(group.model, taken, group.due_at, holder=self.holder,
+                                            now=to_utc(self.clock()), ttl=self.ttl)
+                except Exception as exc:  # noqa: BLE001 - e.g. the store is briefly unreachable
+                    log.warning("renewing the leases of %s failed: %s", group.model, exc,
+                                extra={"event": "lease_renew_failed"})
+
+        threading.Thread(target=renew, name="telltale-lease-renewal", daemon=True).start()
+        return done
 
     def _deliver(self, now: datetime) -> None:
         """Retry queued notices whose backoff has passed (the outbox never sends one twice)."""
