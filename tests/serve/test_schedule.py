@@ -164,3 +164,32 @@ def test_a_run_that_fails_midway_is_recorded_failed_not_running(demo: Path, demo
     status, exit_code, finished = rows[0]
     assert (status, exit_code) == ("failed", 3) and finished is not None
     assert store.lease_rows("credit") == []      # given back: a later tick tries that window again
+
+
+def test_a_window_whose_run_raised_is_retried_with_a_backoff_not_at_every_tick(demo: Path, demo_end_time) -> None:
+    """The store fails under the run (as above): the next ticks within a minute do not run that
+    window again (one failed run per try, not one per 30 s tick); after the backoff it is tried
+    again, then after twice as long; once it succeeds, it is done."""
+    project = load_project(demo)
+    store = open_store(project.store_url)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE metric_points RENAME TO metric_points_away"))
+    now = [demo_end_time + timedelta(days=1)]
+    sched = Scheduler(project, store, clock=lambda: now[0])
+    runs0 = _runs(store)
+    assert [o.error is not None for o in sched.tick()] == [True]
+    for seconds in (30, 59):                      # ticks inside the first minute: not tried
+        now[0] = demo_end_time + timedelta(days=1, seconds=seconds)
+        assert sched.tick() == []
+    now[0] = demo_end_time + timedelta(days=1, seconds=61)
+    assert [o.error is not None for o in sched.tick()] == [True]
+    now[0] += timedelta(seconds=100)              # the second wait is two minutes
+    assert sched.tick() == []
+    assert _runs(store) == runs0 + 2
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE metric_points_away RENAME TO metric_points"))
+    now[0] += timedelta(seconds=30)
+    [done] = sched.tick()
+    assert done.error is None and done.exit_code is not None and sched.failed == {}
+    now[0] += timedelta(minutes=10)
+    assert sched.tick() == []                     # done: not run again

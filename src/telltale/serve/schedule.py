@@ -80,6 +80,10 @@ class TickOutcome:
     error: str | None = None
 
 
+RETRY_BASE = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=1)
+
+
 def default_holder() -> str:
     """A name for this process in the lease table: host, pid and a random part."""
     import os
@@ -100,14 +104,24 @@ class Scheduler:
     last_tick: datetime | None = None
     running: DueGroup | None = None
     outcomes: list[TickOutcome] = field(default_factory=list)
+    failed: dict[tuple[str, datetime], tuple[int, datetime]] = field(default_factory=dict)
+    """(model, due time) -> (failed runs, not before): a run that raised (a store that is down,
+    a column dropped from the source) is retried after RETRY_BASE, doubling up to RETRY_MAX,
+    not at every tick."""
 
     def tick(self) -> list[TickOutcome]:
         """One pass: run every due group this process can lease; deliver notices that are due."""
         now = to_utc(self.clock())
         done: list[TickOutcome] = []
-        for group in due_groups(self.project, self.store, now):
+        groups = due_groups(self.project, self.store, now)
+        due = {(g.model, g.due_at) for g in groups}
+        self.failed = {k: v for k, v in self.failed.items() if k in due}   # a window no longer due: forgotten
+        for group in groups:
             if self.stop.is_set():
                 break
+            waiting = self.failed.get((group.model, group.due_at))
+            if waiting is not None and now < waiting[1]:
+                continue
             taken = self.store.acquire_leases(group.model, group.monitors, group.due_at,
                                               holder=self.holder, now=now, ttl=self.ttl)
             if not taken:
@@ -139,11 +153,15 @@ class Scheduler:
             log.error("run of %s at %s failed: %s", group.model, iso(group.due_at), outcome.error,
                       extra={"event": "run_failed", "model": group.model, "at": iso(group.due_at)})
             self.store.release_leases(group.model, taken, group.due_at, holder=self.holder)
+            tries = self.failed.get((group.model, group.due_at), (0, group.due_at))[0] + 1
+            self.failed[(group.model, group.due_at)] = (
+                tries, to_utc(self.clock()) + min(RETRY_BASE * 2 ** min(tries - 1, 16), RETRY_MAX))
             return outcome
         finally:
             renewing.set()
             self.running = None
         outcome.run_id, outcome.exit_code = report.run_id, report.exit_code
+        self.failed.pop((group.model, group.due_at), None)
         self.store.finish_leases(group.model, taken, group.due_at, holder=self.holder, run_id=report.run_id)
         log.info("ran %s at %s: exit %d, %d result(s), %.2f s", group.model, iso(group.due_at),
                  report.exit_code, len(report.results), report.seconds,
