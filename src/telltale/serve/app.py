@@ -19,7 +19,7 @@ from telltale.errors import ConfigError
 from telltale.serve import pages
 from telltale.serve.drift import drift_view
 from telltale.serve.metrics import render_metrics
-from telltale.serve.views import model_detail, models_overview, run_json, run_rows
+from telltale.serve.views import configured_monitors, model_detail, models_overview, run_json, run_rows
 
 log = logging.getLogger("telltale.serve")
 OPEN_PATHS = frozenset({"/healthz"})
@@ -99,8 +99,7 @@ def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | 
 
     @get("/metrics")
     def metrics() -> Response:
-        configured = {(m.model, m.name) for m in project.config.monitors}
-        return Response(render_metrics(store, scheduler, configured),
+        return Response(render_metrics(store, scheduler, configured_monitors(project)),
                         media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @get("/api/models")

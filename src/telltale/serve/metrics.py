@@ -49,9 +49,7 @@ class StoreCollector:
         status = GaugeMetricFamily("telltale_monitor_status", "Latest status: 0 ok (or no data), 1 alert, 2 error.",
                                    labels=["model", "monitor", "column", "segment"])
         worst: dict[tuple[str, ...], int] = {}
-        for p in self.store.latest_points():
-            if self.monitors is not None and (p.model, p.monitor) not in self.monitors:
-                continue
+        for p in self.store.latest_points(self.monitors):
             model, monitor, column, seg, metric = p.model, p.monitor, p.column or "", p.segment_key, p.metric
             seg_label = _segment_label(seg)
             if p.value is not None:

@@ -30,17 +30,21 @@ def model_series(store: Any, model: str) -> list[dict[str, Any]]:
     return list(out.values())
 
 
+def configured_monitors(project: Any) -> set[tuple[str, str]]:
+    """(model, monitor) of every monitor in the served telltale.yml: the series the overview
+    and /metrics show (a monitor removed from it keeps only its history)."""
+    return {(m.model, m.name) for m in project.config.monitors}
+
+
 def models_overview(project: Any, store: Any) -> list[dict[str, Any]]:
     """Every model with its current status (the worst latest status of the series of its
     configured monitors), from each series' latest point only."""
     open_alerts: dict[str, int] = {}
     for a in store.list_alerts(status="open", limit=10_000):
         open_alerts[a.model] = open_alerts.get(a.model, 0) + 1
-    configured = {(m.model, m.name) for m in project.config.monitors}
     latest: dict[str, list[Any]] = {}
-    for p in store.latest_points():
-        if (p.model, p.monitor) in configured:
-            latest.setdefault(p.model, []).append(p)
+    for p in store.latest_points(configured_monitors(project)):
+        latest.setdefault(p.model, []).append(p)
     out = []
     for name, cfg in project.config.models.items():
         series = latest.get(name, [])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Collection, Iterable
 
 import sqlalchemy as sa
 
@@ -130,9 +130,9 @@ class HistoryMixin(StoreBase):
         return sorted(last.values(), key=lambda p: (p.model, p.monitor, p.column or "", p.segment_key,
                                                    p.metric, p.at))
 
-
-    def latest_points(self) -> list[MetricPoint]:
-        """The points of each monitor's latest evaluation (its greatest `at`), by series.
+    def latest_points(self, monitors: Collection[tuple[str, str]] | None = None) -> list[MetricPoint]:
+        """The points of each monitor's latest evaluation (its greatest `at`), by series;
+        with `monitors`, of those (model, monitor) pairs only.
 
         What the latest run said about a monitor, and only that: a series missing from it
         (the one `error` point of a run that failed, a segment gone since) is not current,
@@ -148,7 +148,8 @@ class HistoryMixin(StoreBase):
              .where(ranked.c["__rank"] == 1, ranked.c.at == ranked.c["__last"])
              .order_by(*[ranked.c[c] for c in ("model", "monitor", "column", "segment_key", "metric")]))
         with self._read() as conn:
-            return [_point(r) for r in conn.execute(q).mappings()]
+            points = [_point(r) for r in conn.execute(q).mappings()]
+        return points if monitors is None else [p for p in points if (p.model, p.monitor) in monitors]
 
 
 def _evaluation(p: MetricPoint) -> tuple[Any, ...]:
