@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from telltale.alerts.channels.base import AlertMessage, Channel
 from telltale.errors import ChannelError
-from telltale.core.timeutil import UTC, iso, to_utc
+from telltale.core.timeutil import UTC, doubling_wait, iso, to_utc
 from telltale.store import OutboxLease, OutboxRow, Store, new_owner, owner_alive
 
 T = TypeVar("T")
@@ -49,8 +49,7 @@ class RetrySettings:
 
     def next_attempt(self, now: datetime, attempts: int) -> datetime:
         """When a notice that failed `attempts` times may be tried again."""
-        delay: timedelta = self.requeue_base * (1 << max(0, min(attempts - 1, 20)))
-        return now + min(delay, self.requeue_max)
+        return now + doubling_wait(self.requeue_base, self.requeue_max, attempts)
 
 
 @dataclass

@@ -44,6 +44,11 @@ def format_duration(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
+def doubling_wait(base: timedelta, cap: timedelta, failures: int) -> timedelta:
+    """The wait after `failures` failures in a row: `base`, doubling each time, at most `cap`."""
+    return min(base * (1 << max(0, min(failures - 1, 20))), cap)
+
+
 def to_utc(value: datetime) -> datetime:
     """Return an aware UTC datetime; naive values are taken as UTC."""
     if value.tzinfo is None:

@@ -21,7 +21,7 @@ from typing import Any, Callable
 from croniter import croniter
 
 from telltale.api.select import run_monitors
-from telltale.core.timeutil import iso, to_utc
+from telltale.core.timeutil import doubling_wait, iso, to_utc
 from telltale.store.runs import new_run_id
 
 log = logging.getLogger("telltale.serve")
@@ -155,7 +155,7 @@ class Scheduler:
             self.store.release_leases(group.model, taken, group.due_at, holder=self.holder)
             tries = self.failed.get((group.model, group.due_at), (0, group.due_at))[0] + 1
             self.failed[(group.model, group.due_at)] = (
-                tries, to_utc(self.clock()) + min(RETRY_BASE * 2 ** min(tries - 1, 16), RETRY_MAX))
+                tries, to_utc(self.clock()) + doubling_wait(RETRY_BASE, RETRY_MAX, tries))
             return outcome
         finally:
             renewing.set()
