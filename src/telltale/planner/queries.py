@@ -94,7 +94,7 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
     rel = model_relation(model, connector, cols, rng).subquery("m")
     bucket = _bucket(model, connector)
     selects = ([bucket.as_(BUCKET)] if bucket is not None else []) + _seg_cols(model)
-    selects += [scalar_aggregate(p).as_(f"__p{i}") for i, p in enumerate(partials)]
+    selects += [scalar_aggregate(p).as_(_pname(i)) for i, p in enumerate(partials)]
     tree = exp.select(*selects).from_(rel)
     groups = ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
     if groups:
@@ -105,7 +105,7 @@ def scalar_query(model: ModelSpec, connector: Connector, rng: TimeRange | None,
         if table.num_rows == 0:
             return out
         gid, group_keys = _group_ids(table, model.segments, np.arange(table.num_rows))
-        columns = [table.column(f"__p{i}").to_pylist() for i in range(len(partials))]
+        columns = [table.column(_pname(i)).to_pylist() for i in range(len(partials))]
         for j, g in enumerate(gid.tolist()):
             vals = out.setdefault(group_keys[g], {})
             for p, values in zip(partials, columns):
@@ -185,12 +185,17 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange | 
         bucket = [exp.column(BUCKET)] if model.timestamp is not None else []
         columns = [exp.column(SET), *bucket, *_seg_cols(model), *[exp.column(k) for k in all_keys],
                    exp.column(COUNT)]
-        if connector.dialect.scan == "union_all":
-            columns += [exp.column(f"__p{j}") for j in range(len(scalars))]
+        if union_all:
+            columns += [exp.column(_pname(j)) for j in range(len(scalars))]
         tree = cap_values(tree, columns, bucket + _seg_cols(model), capped, SET, COUNT)
     kind = "fused" if scalars else "distribution"
     return PlannedQuery(kind, tree, _distribution_decoder(model, partials, key_names,
                                                           with_total or bool(scalars), scalars))
+
+
+def _pname(j: int) -> str:
+    """The result column of the j-th scalar partial."""
+    return f"__p{j}"
 
 
 HIST_KEY = "__kh"
@@ -243,7 +248,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
     def bucket_group() -> list[exp.Expression]:
         return ([bucket.copy()] if bucket is not None else []) + _seg_cols(model)
 
-    pnames = [f"__p{j}" for j in range(len(scalars))]
+    pnames = [_pname(j) for j in range(len(scalars))]
     branches: list[exp.Select] = []
     if with_total:   # COUNT(*) and the scalar partials per (bucket, segments)
         cols = referenced_columns([q.expr for q in scalars] + [q.filter for q in scalars])
@@ -312,6 +317,11 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         counts = Column(table.column(COUNT))
         key_columns: dict[str, Column] = {}   # the histogram sets share one key column
 
+        def key_column(name: str) -> Column:
+            if name not in key_columns:
+                key_columns[name] = Column(table.column(name))
+            return key_columns[name]
+
         def span(i: int) -> tuple[int, int]:
             return int(np.searchsorted(set_sorted, i, "left")), int(np.searchsorted(set_sorted, i, "right"))
 
@@ -323,7 +333,7 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
         if with_total:
             lo, hi = span(-1)
             at = perm[lo:hi]
-            pcols = [Column(table.column(f"__p{j}")).take(at) for j in range(len(scalars))]
+            pcols = [Column(table.column(_pname(j))).take(at) for j in range(len(scalars))]
             for j, (g, cnt) in enumerate(zip(gid[lo:hi].tolist(), counts_at(at))):
                 vals = groups[g]
                 vals[total.key] = vals.get(total.key, 0) + int(cnt or 0)
@@ -334,8 +344,7 @@ def _distribution_decoder(model: ModelSpec, partials: list[Partial], key_names: 
             if lo == hi:
                 continue
             at = perm[lo:hi]
-            key_cols = [key_columns.get(name) or key_columns.setdefault(name, Column(table.column(name)))
-                        for name in names]
+            key_cols = [key_column(name) for name in names]
             mask = np.ones(hi - lo, dtype=bool)
             for kc in key_cols:   # a null key: a null value, or a row outside the partial's filter
                 mask &= kc.valid[at]
