@@ -4,12 +4,15 @@ and as pandas DataFrames when pandas is installed."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from telltale.core.finite import finite_only, null_note
 from telltale.core.segkey import parse_segment_key
 from telltale.core.timeutil import iso
 from telltale.errors import MissingExtraError
+
+if TYPE_CHECKING:
+    from telltale.store import Store
 
 HISTORY_COLUMNS = ("at", "model", "monitor", "type", "column", "segment", "metric", "value", "threshold",
                    "status", "severity", "window", "baseline", "message", "run_id")
@@ -33,7 +36,7 @@ def point_json(p: Any) -> dict[str, Any]:
             "baseline": baseline, "message": message, "run_id": p.run_id}
 
 
-def history_rows(store: Any, *, model: str | None = None, monitor: str | None = None,
+def history_rows(store: Store | None, *, model: str | None = None, monitor: str | None = None,
                  column: str | None = None, since: datetime | None = None) -> list[dict[str, Any]]:
     """Stored points matching the filters, by series then time (an absent store has none)."""
     if store is None:
@@ -56,7 +59,7 @@ def delivery_state(row: Any) -> dict[str, Any]:
             "delivered_at": iso(row.delivered_at)}
 
 
-def alert_rows(store: Any, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+def alert_rows(store: Store | None, status: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Alerts, newest first, each with its notices' delivery state.
 
     `status`: open | resolved (the alert), or pending | failed (alerts with a notice in

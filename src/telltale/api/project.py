@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from telltale.api.frames import HISTORY_COLUMNS, alert_rows, history_rows, to_frame
 from telltale.api.select import pick_monitors, run_monitors
@@ -13,6 +13,11 @@ from telltale.configbase.words import did_you_mean
 from telltale.core.finite import strict_json
 from telltale.core.timeutil import parse_time
 from telltale.errors import ConfigError
+
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+    from telltale.store import Store
+
 
 RESULT_COLUMNS = ("monitor", "model", "type", "column", "segment", "metric", "value", "threshold",
                   "status", "severity", "window", "baseline", "message", "error",
@@ -74,7 +79,7 @@ class Report:
 class ApiProject:
     """A loaded, validated project."""
 
-    project: Any
+    project: Project
 
     @property
     def root(self) -> Path:
@@ -89,7 +94,7 @@ class ApiProject:
         chosen = None if monitors is None else pick_monitors(self.project, monitors)
         return Report(run_monitors(self.project, when, chosen, dry_run=dry_run))
 
-    def _store(self) -> Any:
+    def _store(self) -> Store | None:
         from telltale.store import open_store_readonly
 
         return open_store_readonly(self.project.store_url)

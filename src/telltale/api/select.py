@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+    from telltale.monitors.base import MonitorBase
+    from telltale.runner.run import RunReport
 
 
-
-def pick_monitors(project: Any, names: Sequence[str] | None) -> list[Any]:
+def pick_monitors(project: Project, names: Sequence[str] | None) -> list[MonitorBase]:
     """The project's monitors with these names (all when None), in file order; unknown names
     are usage errors listing the known ones (as `telltale run --monitor`)."""
     from telltale.runner.run import select_monitors
@@ -21,14 +25,14 @@ def pick_monitors(project: Any, names: Sequence[str] | None) -> list[Any]:
     return select_monitors(project, None, names)
 
 
-def with_monitors(project: Any, monitors: Sequence[Any]) -> Any:
+def with_monitors(project: Project, monitors: Sequence[MonitorBase]) -> Project:
     """The same project with only `monitors` in its config."""
     config = project.config.model_copy(update={"monitors": tuple(monitors)})
     return dataclasses.replace(project, config=config)
 
 
-def run_monitors(project: Any, at: datetime, monitors: Sequence[Any] | None = None, *,
-                 dry_run: bool = False, now: datetime | None = None, run_id: str | None = None) -> Any:
+def run_monitors(project: Project, at: datetime, monitors: Sequence[MonitorBase] | None = None, *,
+                 dry_run: bool = False, now: datetime | None = None, run_id: str | None = None) -> RunReport:
     """Evaluate `monitors` (config objects; all when None) at `at`; return the RunReport
     (recorded under `run_id` when given)."""
     from telltale.runner.run import run_project

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from telltale.errors import ConfigError
 from telltale.runner.run import Names, RunReport, run_project, select_monitors, session
 from telltale.core.timeutil import floor_time, to_utc
 
+if TYPE_CHECKING:
+    from telltale.config.project import Project
 
-def backfill_times(project: Any, start: datetime, end: datetime, model: str | None,
+
+def backfill_times(project: Project, start: datetime, end: datetime, model: str | None,
                    monitor: Names) -> list[datetime]:
     """Run times whose last complete bucket is each bucket from `start` to `end` (inclusive).
 
@@ -30,7 +33,7 @@ def backfill_times(project: Any, start: datetime, end: datetime, model: str | No
     return out
 
 
-def backfill(project: Any, start: datetime, end: datetime, *, model: str | None = None,
+def backfill(project: Project, start: datetime, end: datetime, *, model: str | None = None,
              monitor: Names = None, progress: Callable[[datetime], None] | None = None,
              now: datetime | None = None) -> list[RunReport]:
     """One stored run per bucket (summaries are reused between them); no alerts are sent.

@@ -10,7 +10,7 @@ bucket with placeholder bin edges (the real ones come from the grid query's answ
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from telltale.connectors import Dialect, dialect_named
 from telltale.connectors.offline import OfflineConnector
@@ -23,8 +23,11 @@ from telltale.runner.run import select_monitors
 from telltale.runner.scans import FreshState, StoredState
 from telltale.runner.validate import ValidationProblems, source_sql_problems
 
+if TYPE_CHECKING:
+    from telltale.config.project import Project
 
-def compile_project(project: Any, *, model: str | None, dialect: str | None, at: datetime,
+
+def compile_project(project: Project, *, model: str | None, dialect: str | None, at: datetime,
                     full: bool = False, pretty: bool = True,
                     now: datetime | None = None) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     """Per model: (query kind, SQL) of every statement the next run at `at` sends, in order.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telltale.core.grids import Grid
 from telltale.core.partials import Partial, count_rows, empty_value
@@ -28,6 +28,11 @@ from telltale.runner.modelctx import duplicate_labels
 from telltale.runner.plan import SEGMENTED, WINDOW, ModelPlan, MonitorPlan, Plan, Unplanned
 from telltale.runner.windows import monitor_windows
 from telltale.runner.scans import ScanGroup, as_of_labels, segment_check
+
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+    from telltale.store import Store
+
 
 EXACT_GRID_ROWS = 2_000_000  # a source that cannot be sampled gets exact (repeatable) edges up to this
 GRID_SAMPLE_ROWS = 100_000   # histogram edges come from a block sample of about this many rows
@@ -59,7 +64,7 @@ def failed(cfg: MonitorBase, ctx: EvalContext, error: str) -> MonitorResult:
                        verdict=None, status="error", error=error)
 
 
-def unplanned(project: Any, cfg: MonitorBase, at: datetime, error: str) -> MonitorResult:
+def unplanned(project: Project, cfg: MonitorBase, at: datetime, error: str) -> MonitorResult:
     """The `error` result of a monitor whose model could not be planned (no connection)."""
     m = project.model(cfg.model)
     focal, base = monitor_windows(cfg, m, at, m.step)
@@ -72,7 +77,7 @@ def unplanned(project: Any, cfg: MonitorBase, at: datetime, error: str) -> Monit
 class ModelExecution:
     """Runs one model's plan; `store` None records nothing (a dry run reads only)."""
 
-    def __init__(self, mp: ModelPlan, store: Any, log: QueryLog, run_id: str) -> None:
+    def __init__(self, mp: ModelPlan, store: Store | None, log: QueryLog, run_id: str) -> None:
         self.mp, self.store, self.log, self.run_id = mp, store, log, run_id
         self.failures: dict[tuple[str, str], str] = {}   # (scope, partial key) -> why
         self.answers: dict[int, Any] = {}
@@ -241,6 +246,8 @@ class ModelExecution:
         """Store per-bucket summaries, each marked final once it can no longer change."""
         from telltale.store.records import PartialRow
 
+        if self.store is None:   # a dry run stores nothing
+            return
         rows = []
         for (bucket, seg), vals in computed.items():
             # a scan may bring partials it was not asked for (the row count of a distribution scan)
@@ -266,7 +273,7 @@ class ModelExecution:
                        extra={**result.extra, "duplicate_labels": dups})
 
 
-def execute_plan(project: Any, plan: Plan, *, store: Any, log: QueryLog, run_id: str) -> list[MonitorResult]:
+def execute_plan(project: Project, plan: Plan, *, store: Store | None, log: QueryLog, run_id: str) -> list[MonitorResult]:
     """Run a plan: every model's statements, then its monitors; results in plan order.
 
     `store` receives the summaries and grids computed (None: record nothing)."""

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telltale.runner.modelctx import model_schema
+
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+
 
 METRIC_TYPES = ("custom_metric", "performance_degradation")
 _DEFINES = re.compile(r"^\s*metric\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
@@ -23,7 +27,7 @@ def _display(path: Path, root: Path) -> str:
 class MetricCompiler:
     """Loads the project's metric files once and compiles metrics per model (cached)."""
 
-    def __init__(self, project: Any, library: Any = None) -> None:
+    def __init__(self, project: Project, library: Any = None) -> None:
         self.project = project
         self._library = library
         self._cache: dict[tuple[str, str, bool], Any] = {}
@@ -47,7 +51,7 @@ class MetricCompiler:
         return self._library
 
     @classmethod
-    def tolerant(cls, project: Any) -> tuple[MetricCompiler, list[Any], set[str]]:
+    def tolerant(cls, project: Project) -> tuple[MetricCompiler, list[Any], set[str]]:
         """For `validate`: a compiler over the metric files that load, every DSLError of
         the others, and the metric names those others define (not checked further).
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlglot import exp
@@ -16,8 +16,11 @@ from telltale.core.partials import Partial
 from telltale.planner.relation import col
 from telltale.planner.spec import LABEL_ROWS, ActualsSpec, ModelSpec
 
+if TYPE_CHECKING:
+    from telltale.config.project import Project
 
-def model_spec(project: Any, name: str) -> ModelSpec:
+
+def model_spec(project: Project, name: str) -> ModelSpec:
     """The planner's view of `models.NAME`."""
     m = project.model(name)
     actuals = None
@@ -39,13 +42,13 @@ def model_spec(project: Any, name: str) -> ModelSpec:
         label_columns=frozenset(f.column for f in m.fields("actuals")) | actual_cols)
 
 
-def model_fields(project: Any, name: str) -> dict[str, Field]:
+def model_fields(project: Project, name: str) -> dict[str, Field]:
     """Every mapped field, keyed `group.name`."""
     m = project.model(name)
     return {f.qualified: f for f in m.fields()}
 
 
-def model_schema(project: Any, name: str) -> Any:
+def model_schema(project: Project, name: str) -> Any:
     """The metric language's ModelSchema of a model."""
     from telltale.metric_dsl.schema import FieldInfo, ModelSchema
 
@@ -59,7 +62,7 @@ def model_schema(project: Any, name: str) -> Any:
 _SECRET_KEY = re.compile(r"pass|secret|token|key|cred", re.IGNORECASE)
 
 
-def _connection_identity(project: Any, name: str) -> dict[str, Any]:
+def _connection_identity(project: Project, name: str) -> dict[str, Any]:
     """A connection's type and where it points, without any secret."""
     conn = project.connection(name)
     params = conn.model_dump(exclude_none=True, mode="json")
@@ -72,7 +75,7 @@ def _connection_identity(project: Any, name: str) -> dict[str, Any]:
     return out
 
 
-def summary_fingerprint(project: Any, spec: ModelSpec) -> str:
+def summary_fingerprint(project: Project, spec: ModelSpec) -> str:
     """A hash of everything that shapes a model's stored summaries and grids.
 
     The connection (type and location, never a secret), the source (table, SQL, path,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
@@ -36,6 +36,10 @@ from telltale.runner.modelctx import duplicate_labels, model_fields, model_spec,
 from telltale.runner.scans import ScanGroup, StoredState, scans_needed, segment_check
 from telltale.runner.summaries import SummaryBook
 from telltale.runner.windows import monitor_windows, source_key, training_source
+
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+
 
 WINDOW = ""
 SEGMENTED = "__segmented__"   # the failure scope of summaries grouped by segments (too many of them)
@@ -72,7 +76,7 @@ class TrainingPlan:
 class ModelPlan:
     """One model's part of a plan (see the module docstring)."""
 
-    def __init__(self, project: Any, name: str, monitors: Sequence[MonitorBase], *, at: datetime,
+    def __init__(self, project: Project, name: str, monitors: Sequence[MonitorBase], *, at: datetime,
                  now: datetime, connector: Connector, state: StoredState, compiler: MetricCompiler,
                  first_index: int = 0) -> None:
         self.project, self.name, self.at, self.now = project, name, at, now
@@ -300,7 +304,7 @@ def by_model(monitors: Sequence[MonitorBase]) -> dict[str, list[MonitorBase]]:
     return out
 
 
-def plan_monitors(project: Any, monitors: Sequence[MonitorBase], *, at: datetime, now: datetime,
+def plan_monitors(project: Project, monitors: Sequence[MonitorBase], *, at: datetime, now: datetime,
                   state: StoredState, connector_for: Callable[[str], Connector],
                   compiler: MetricCompiler) -> Plan:
     """The plan of a set of monitors (of any models) at `at`, against the stored `state`.

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from telltale.connectors.base import Connector
 from telltale.core.results import MonitorResult
@@ -26,6 +26,11 @@ from telltale.runner.execute import EXACT_GRID_ROWS, GRID_SAMPLE_ROWS, QueryLog,
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.plan import plan_monitors
 from telltale.runner.scans import FreshState
+
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+    from telltale.store import Store
+
 
 __all__ = ["EXACT_GRID_ROWS", "GRID_SAMPLE_ROWS", "QueryLog", "RunReport", "run_monitors", "run_project",
            "select_monitors"]
@@ -64,7 +69,7 @@ Names = Union[str, Sequence[str], None]
 """One monitor name, several (`--monitor a --monitor b`), or None for all."""
 
 
-def select_monitors(project: Any, model: str | None, monitor: Names) -> list[MonitorBase]:
+def select_monitors(project: Project, model: str | None, monitor: Names) -> list[MonitorBase]:
     """The monitors a run evaluates (in file order); unknown names are usage errors."""
     if model is not None and model not in project.config.models:
         raise ConfigError(f"no model named '{model}'; models: {', '.join(project.config.models)}")
@@ -85,7 +90,7 @@ def select_monitors(project: Any, model: str | None, monitor: Names) -> list[Mon
 class Connections:
     """The connectors of a run, opened on first use (by connection name) and closed together."""
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self.open: dict[str, Connector] = {}
 
@@ -104,7 +109,7 @@ class Connections:
 
 
 @contextmanager
-def session(project: Any) -> Iterator[Connections]:
+def session(project: Project) -> Iterator[Connections]:
     """Connectors kept open across several runs (backfill: one session for all its buckets)."""
     connections = Connections(project)
     try:
@@ -113,7 +118,7 @@ def session(project: Any) -> Iterator[Connections]:
         connections.close()
 
 
-def run_project(project: Any, *, at: datetime, model: str | None = None, monitor: Names = None,
+def run_project(project: Project, *, at: datetime, model: str | None = None, monitor: Names = None,
                 dry_run: bool = False, now: datetime | None = None, alerts: bool = True,
                 connections: Connections | None = None, run_id: str | None = None) -> RunReport:
     """Evaluate the selected monitors at `at`; store, alert and deliver unless `dry_run`.
@@ -127,7 +132,7 @@ def run_project(project: Any, *, at: datetime, model: str | None = None, monitor
                         now=now, alerts=alerts, connections=connections, run_id=run_id)
 
 
-def run_monitors(project: Any, monitors: Sequence[MonitorBase], *, at: datetime, dry_run: bool = False,
+def run_monitors(project: Project, monitors: Sequence[MonitorBase], *, at: datetime, dry_run: bool = False,
                  now: datetime | None = None, alerts: bool = True,
                  connections: Connections | None = None, run_id: str | None = None) -> RunReport:
     """Evaluate a set of monitors (of one model or several) at `at`: plan, execute, record."""
@@ -184,7 +189,7 @@ def run_monitors(project: Any, monitors: Sequence[MonitorBase], *, at: datetime,
     return report
 
 
-def _record_failure(store: Any, run_id: str, exc: BaseException) -> None:
+def _record_failure(store: Store, run_id: str, exc: BaseException) -> None:
     """Record a run that raised as `failed` (exit 3), so it never shows as running forever;
     when the store itself is what failed, the original error is the one that propagates."""
     first_line = (str(exc).splitlines() or [""])[0]
@@ -193,7 +198,7 @@ def _record_failure(store: Any, run_id: str, exc: BaseException) -> None:
                          summary={"error": f"{type(exc).__name__}: {first_line}"})
 
 
-def _finish(project: Any, store: Any, report: RunReport, monitors: Sequence[MonitorBase], now: datetime,
+def _finish(project: Project, store: Store, report: RunReport, monitors: Sequence[MonitorBase], now: datetime,
             alerts: bool = True) -> None:
     """Store metric points, then hand the results to alerts (lifecycle, outbox, deliveries)."""
     from telltale.alerts.dispatch import alert_run

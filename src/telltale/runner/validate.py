@@ -14,7 +14,12 @@ from telltale.errors import ConfigError, TelltaleError
 from telltale.runner.metrics import MetricCompiler
 
 if TYPE_CHECKING:
+    from pathlib import Path
     from sqlglot import exp
+
+    from telltale.config.models import ModelConfig
+    from telltale.config.project import Project
+    from telltale.connectors.base import Connector
 
 TIME_KINDS = ("timestamp", "date")
 
@@ -28,7 +33,7 @@ class ValidationProblems(ConfigError):
         super().__init__(f"{head} found:\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in problems))
 
 
-def validate_project(project: Any, *, warehouse: bool = True) -> list[str]:
+def validate_project(project: Project, *, warehouse: bool = True) -> list[str]:
     """Check the metric files, the monitors' metrics, every `source.sql` and (with
     `warehouse`) every mapped column; raise ValidationProblems listing all problems, else
     return notes about what was checked."""
@@ -51,7 +56,7 @@ def validate_project(project: Any, *, warehouse: bool = True) -> list[str]:
     return notes
 
 
-def validate_folder(project_dir: Any, *, warehouse: bool = True) -> tuple[Any, list[str]]:
+def validate_folder(project_dir: Path | str, *, warehouse: bool = True) -> tuple[Any, list[str]]:
     """Load and validate a project folder: (project, notes), or ValidationProblems.
 
     When telltale.yml itself is invalid, its problems are listed together with the
@@ -70,7 +75,7 @@ def validate_folder(project_dir: Any, *, warehouse: bool = True) -> tuple[Any, l
     return project, validate_project(project, warehouse=warehouse)
 
 
-def metric_file_problems(project_dir: Any) -> list[str]:
+def metric_file_problems(project_dir: Path | str) -> list[str]:
     """Errors of the metric files a (possibly invalid) telltale.yml names in `metrics:`,
     found without the rest of the config: syntax errors and unknown names."""
     import glob
@@ -101,7 +106,7 @@ def metric_file_problems(project_dir: Any) -> list[str]:
     return []
 
 
-def check_before_run(project: Any, models: Iterable[str], connectors: dict[str, Any]) -> None:
+def check_before_run(project: Project, models: Iterable[str], connectors: dict[str, Any]) -> None:
     """The checks a run makes before it stores anything: `source.sql` and the warehouse's
     columns and types; raise ValidationProblems (exit 2) on bad input.
 
@@ -116,12 +121,12 @@ def check_before_run(project: Any, models: Iterable[str], connectors: dict[str, 
         raise ValidationProblems(problems)
 
 
-def _dialect(project: Any, model: str) -> str:
+def _dialect(project: Project, model: str) -> str:
     dialect: str = project.connection(project.model(model).connection).SQL_DIALECT
     return dialect
 
 
-def _sources(project: Any, name: str) -> list[tuple[tuple[str | int, ...], Any]]:
+def _sources(project: Project, name: str) -> list[tuple[tuple[str | int, ...], Any]]:
     """(key path, SourceConfig) of every source a model reads."""
     m = project.model(name)
     out: list[tuple[tuple[str | int, ...], Any]] = [(("models", name, "source"), m.source)]
@@ -155,7 +160,7 @@ def sql_problem(sql: str, dialect: str) -> str | None:
     return None
 
 
-def source_sql_problems(project: Any, models: Iterable[str]) -> list[str]:
+def source_sql_problems(project: Project, models: Iterable[str]) -> list[str]:
     """One problem per `source.sql` that is not a single SELECT in its connection's dialect."""
     problems = []
     for name in models:
@@ -169,7 +174,7 @@ def source_sql_problems(project: Any, models: Iterable[str]) -> list[str]:
     return problems
 
 
-def warehouse_problems(project: Any, models: Iterable[str], *, connectors: dict[str, Any] | None = None,
+def warehouse_problems(project: Project, models: Iterable[str], *, connectors: dict[str, Any] | None = None,
                        runtime_errors: bool = False) -> tuple[list[str], list[tuple[str, int]]]:
     """Problems of the models' mapped columns against the warehouse, and (model, number of
     columns checked) for each model that could be described.
@@ -211,7 +216,7 @@ def warehouse_problems(project: Any, models: Iterable[str], *, connectors: dict[
     return problems, checked
 
 
-def _training_problems(project: Any, name: str, connector: Any, runtime_errors: bool) -> list[str]:
+def _training_problems(project: Project, name: str, connector: Connector, runtime_errors: bool) -> list[str]:
     """Training sets a model's monitors compare with that cannot be read, or that lack a
     column one of those monitors compares (a training set needs only those columns)."""
     from telltale.runner.windows import source_key, training_source
@@ -241,7 +246,7 @@ def _training_problems(project: Any, name: str, connector: Any, runtime_errors: 
     return problems
 
 
-def _column_problems(project: Any, name: str, m: Any, columns: dict[str, str],
+def _column_problems(project: Project, name: str, m: ModelConfig, columns: dict[str, str],
                      label_cols: dict[str, str], dialect: Any = None) -> list[str]:
     """Mapped columns missing from the source, or of a kind they cannot be read as."""
     from telltale.connectors.types import why_not

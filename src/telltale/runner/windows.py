@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from telltale.configbase.sources import SourceConfig
 from telltale.core.results import TRAINING
 from telltale.core.timeutil import TimeRange, baseline_range, floor_time, focal_range
 from telltale.monitors.base import MonitorBase
 
+if TYPE_CHECKING:
+    from telltale.config.models import ModelConfig
 
-def monitor_windows(cfg: MonitorBase, model_cfg: Any, at: datetime,
+
+def monitor_windows(cfg: MonitorBase, model_cfg: ModelConfig, at: datetime,
                     step: timedelta) -> tuple[TimeRange, TimeRange | None]:
     """The focal window and the baseline of one monitor at time `at`.
 
@@ -41,7 +44,7 @@ def monitor_windows(cfg: MonitorBase, model_cfg: Any, at: datetime,
     return focal, baseline_range(focal, base_cfg.window.last, base_cfg.window.skip)
 
 
-def training_source(cfg: MonitorBase, model_cfg: Any) -> SourceConfig | None:
+def training_source(cfg: MonitorBase, model_cfg: ModelConfig) -> SourceConfig | None:
     """The training data set a monitor compares with, or None."""
     base_cfg = cfg.baseline or model_cfg.baseline
     return base_cfg.training if base_cfg is not None else None

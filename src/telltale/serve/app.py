@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -21,6 +21,12 @@ from telltale.serve.drift import drift_view
 from telltale.serve.metrics import render_metrics
 from telltale.serve.views import configured_monitors, model_detail, models_overview, run_json, run_rows
 
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+    from telltale.serve.schedule import Scheduler
+    from telltale.store import Store
+
+
 log = logging.getLogger("telltale.serve")
 OPEN_PATHS = frozenset({"/healthz"})
 COOKIE = "telltale_token"
@@ -32,7 +38,7 @@ def _authorized(request: Request, token: str) -> bool:
     return secrets.compare_digest(given.encode(), token.encode())
 
 
-def create_app(project: Any, store: Any, *, scheduler: Any = None, token: str | None = None,
+def create_app(project: Project, store: Store, *, scheduler: Scheduler | None = None, token: str | None = None,
                lifespan: Any = None) -> FastAPI:
     """The app: every route but /healthz needs `Authorization: Bearer <token>` when a token is set."""
     app = FastAPI(title="telltale", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)

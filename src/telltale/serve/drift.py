@@ -8,7 +8,7 @@ merged over its window and its baseline, as the run itself merged them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +17,11 @@ from telltale.core.timeutil import TimeRange, iso, parse_time
 from telltale.monitors.context import column_partials
 from telltale.runner.modelctx import model_fields, model_spec, summary_fingerprint
 from telltale.runner.summaries import SummaryBook
+
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+    from telltale.store import Store
+
 
 DRIFT_TYPES = ("data_drift", "prediction_drift")
 DISPLAY_BINS = 32
@@ -29,7 +34,7 @@ def _range(obj: dict[str, Any] | None) -> TimeRange | None:
     return TimeRange(parse_time(obj["start"]), parse_time(obj["end"]))
 
 
-def latest_drift_points(store: Any, model: str) -> dict[tuple[str, str], Any]:
+def latest_drift_points(store: Store, model: str) -> dict[tuple[str, str], Any]:
     """The latest all-rows point of each drift monitor and column of a model."""
     out: dict[tuple[str, str], Any] = {}
     for p in store.list_points(model=model):
@@ -73,7 +78,7 @@ def _categorical(focal: dict[Any, Any], base: dict[Any, Any]) -> dict[str, Any]:
             "focal_count": int(ft), "baseline_count": int(bt), "more": max(0, len(names) - len(shown))}
 
 
-def drift_view(project: Any, store: Any, model: str) -> list[dict[str, Any]]:
+def drift_view(project: Project, store: Store, model: str) -> list[dict[str, Any]]:
     """Per drift monitor and column: value, status, and the two histograms (shares per bin)."""
     spec = model_spec(project, model)
     fingerprint = summary_fingerprint(project, spec)

@@ -8,7 +8,7 @@ are those of the latest finished run.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -16,6 +16,10 @@ from prometheus_client.metrics_core import Metric
 
 from telltale.core.results import STATUS_CODES
 from telltale.core.segkey import parse_segment_key
+
+if TYPE_CHECKING:
+    from telltale.serve.schedule import Scheduler
+    from telltale.store import Store
 
 EXPOSED = ("telltale_metric_value", "telltale_monitor_status", "telltale_run_duration_seconds",
            "telltale_query_duration_seconds", "telltale_alerts_sent_total",
@@ -38,7 +42,7 @@ class StoreCollector:
     removed from it (or of a renamed model) are no longer exported, so an old `alert`
     status does not stay on a Grafana panel forever. None exports every stored series."""
 
-    def __init__(self, store: Any, scheduler: Any = None,
+    def __init__(self, store: Store, scheduler: Scheduler | None = None,
                  monitors: set[tuple[str, str]] | None = None) -> None:
         self.store, self.scheduler, self.monitors = store, scheduler, monitors
 
@@ -76,7 +80,7 @@ class StoreCollector:
                                   labels=["connection"])
         finished = [r for r in self.store.recent_runs(RECENT_RUNS) if r.finished_at is not None]
         if finished and (finished[0].summary or {}).get("seconds") is not None:
-            run.add_metric([], float(finished[0].summary["seconds"]))
+            run.add_metric([], float((finished[0].summary or {})["seconds"]))
         latest: dict[str, float] = {}   # per connection: its queries in the latest run that sent any
         for r in finished:              # newest first (serve runs one model at a time)
             per: dict[str, float] = {}
@@ -103,7 +107,7 @@ class StoreCollector:
         yield failed
 
 
-def render_metrics(store: Any, scheduler: Any = None, monitors: set[tuple[str, str]] | None = None) -> bytes:
+def render_metrics(store: Store, scheduler: Scheduler | None = None, monitors: set[tuple[str, str]] | None = None) -> bytes:
     """The text exposition format of every metric (values and statuses of `monitors` only,
     the (model, monitor) names of the config, when given)."""
     registry = CollectorRegistry(auto_describe=False)

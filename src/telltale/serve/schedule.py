@@ -16,13 +16,20 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from croniter import croniter
 
 from telltale.api.select import run_monitors
 from telltale.core.timeutil import doubling_wait, iso, to_utc
 from telltale.store.runs import new_run_id
+
+if TYPE_CHECKING:
+    from telltale.config.models import ModelConfig
+    from telltale.config.project import Project
+    from telltale.monitors.base import MonitorBase
+    from telltale.store import Store
+
 
 log = logging.getLogger("telltale.serve")
 
@@ -32,7 +39,7 @@ LEASE_TTL = timedelta(hours=1)
 """A lease whose holder died is taken over after this long."""
 
 
-def cron_of(monitor: Any, model: Any) -> str:
+def cron_of(monitor: MonitorBase, model: ModelConfig) -> str:
     """A monitor's cron expression (its `schedule`, else one per bucket of its model)."""
     return str(monitor.schedule or DEFAULT_CRON.get(model.granularity, DEFAULT_CRON["day"]))
 
@@ -58,7 +65,7 @@ class DueGroup:
     monitors: tuple[str, ...]
 
 
-def due_groups(project: Any, store: Any, now: datetime) -> list[DueGroup]:
+def due_groups(project: Project, store: Store, now: datetime) -> list[DueGroup]:
     """What is due at `now`: per model and scheduled time, the monitors no process took yet."""
     groups: dict[tuple[str, datetime], list[str]] = {}
     for m in project.config.monitors:
@@ -95,8 +102,8 @@ def default_holder() -> str:
 class Scheduler:
     """Runs what is due, tick after tick, until told to stop (between two runs, never inside one)."""
 
-    project: Any
-    store: Any
+    project: Project
+    store: Store
     holder: str = field(default_factory=default_holder)
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     ttl: timedelta = LEASE_TTL

@@ -14,9 +14,13 @@ import logging.config
 import socket
 import threading
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from telltale.errors import ConfigError, MissingExtraError, TelltaleError
+
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+
 
 log = logging.getLogger("telltale.serve")
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -69,7 +73,7 @@ def check_listen(host: str, port: int) -> None:
         raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; {hint}") from None
 
 
-def build(project: Any, *, token: str | None, interval: float, scheduler_on: bool = True) -> Any:
+def build(project: Project, *, token: str | None, interval: float, scheduler_on: bool = True) -> Any:
     """The app with its store and scheduler (started with the app, stopped before it exits)."""
     from telltale.serve.app import create_app
     from telltale.serve.schedule import Scheduler
@@ -101,7 +105,7 @@ def build(project: Any, *, token: str | None, interval: float, scheduler_on: boo
     return create_app(project, store, scheduler=sched, token=token, lifespan=lifespan)
 
 
-def serve(project: Any, *, host: str, port: int, token: str | None, log_format: str = "text",
+def serve(project: Project, *, host: str, port: int, token: str | None, log_format: str = "text",
           interval: float = 30.0, scheduler_on: bool = True) -> None:
     """Run the server until SIGTERM or Ctrl-C."""
     check_binding(host, token)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telltale.api.frames import alert_rows, point_json
 from telltale.core.timeutil import iso
+
+if TYPE_CHECKING:
+    from telltale.config.project import Project
+    from telltale.store import Store
+
 
 STATUS_RANK = {"ok": 0, "no_data": 1, "alert": 2, "error": 3}
 
@@ -15,7 +20,7 @@ def _series_key(p: dict[str, Any]) -> tuple[str, str, str, str]:
     return (p["monitor"], p["column"] or "", seg, p["metric"])
 
 
-def model_series(store: Any, model: str) -> list[dict[str, Any]]:
+def model_series(store: Store, model: str) -> list[dict[str, Any]]:
     """Each series of a model (monitor, column, segment, metric) with its points, oldest first."""
     out: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for p in store.list_points(model=model):
@@ -30,13 +35,13 @@ def model_series(store: Any, model: str) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def configured_monitors(project: Any) -> set[tuple[str, str]]:
+def configured_monitors(project: Project) -> set[tuple[str, str]]:
     """(model, monitor) of every monitor in the served telltale.yml: the series the overview
     and /metrics show (a monitor removed from it keeps only its history)."""
     return {(m.model, m.name) for m in project.config.monitors}
 
 
-def models_overview(project: Any, store: Any) -> list[dict[str, Any]]:
+def models_overview(project: Project, store: Store) -> list[dict[str, Any]]:
     """Every model with its current status (the worst latest status of the series of its
     configured monitors), from each series' latest point only."""
     open_alerts: dict[str, int] = {}
@@ -60,18 +65,18 @@ def models_overview(project: Any, store: Any) -> list[dict[str, Any]]:
     return out
 
 
-def model_detail(project: Any, store: Any, model: str) -> dict[str, Any]:
+def model_detail(project: Project, store: Store, model: str) -> dict[str, Any]:
     """One model: each monitor with its series, and the model's alerts."""
     series = model_series(store, model)
     monitors = []
     for m in project.config.monitors_of(model):
-        monitors.append({"name": m.name, "type": m.type, "severity": m.severity,
+        monitors.append({"name": m.name, "type": m.type_name, "severity": m.severity,
                          "schedule": m.schedule, "series": [s for s in series if s["monitor"] == m.name]})
     alerts = [a for a in alert_rows(store) if a["model"] == model]
     return {"model": model, "type": project.model(model).type, "monitors": monitors, "alerts": alerts}
 
 
-def run_rows(store: Any, limit: int = 50) -> list[dict[str, Any]]:
+def run_rows(store: Store, limit: int = 50) -> list[dict[str, Any]]:
     """Recent runs, newest first, with their pushed-down queries' totals."""
     return [run_json(r, with_sql=False) for r in store.recent_runs(limit)]
 
