@@ -16,6 +16,9 @@ from telltale.errors import TelltaleError
 if TYPE_CHECKING:        # rich (0.05 s) is imported when something is printed for people
     from rich.console import Console
 
+    from telltale.config.project import Project
+    from telltale.runner.run import RunReport
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Watch ML models where their predictions live: checks pushed down into the warehouse.")
 
@@ -76,7 +79,7 @@ def _errors() -> Iterator[None]:
         raise
 
 
-def _load(project: Path) -> Any:
+def _load(project: Path) -> Project:
     from telltale.config import load_project
 
     proj = load_project(project)
@@ -84,7 +87,7 @@ def _load(project: Path) -> Any:
     return proj
 
 
-def _show(report: Any, as_json: bool) -> None:
+def _show(report: RunReport, as_json: bool) -> None:
     """One strict JSON object for machines, or the results table for people."""
     if as_json:
         from telltale.cli.jsonout import strict_json

@@ -9,7 +9,7 @@ JSON (no NaN or infinity tokens).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +17,10 @@ from rich.text import Text
 
 from telltale.cli.jsonout import strict_json  # noqa: F401 - re-exported for callers of render
 from telltale.core.segkey import segment_label
+
+if TYPE_CHECKING:
+    from telltale.core.results import MonitorResult
+    from telltale.runner.run import RunReport
 
 STATUS_STYLE = {"ok": "green", "alert": "bold red", "no_data": "yellow", "error": "bold magenta"}
 DELIVERY_STYLE = {"sent": "green", "failed": "bold red", "pending": "yellow"}
@@ -95,11 +99,11 @@ def range_text(rng: Any) -> str:
     return f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M}"
 
 
-def _segment(r: Any) -> str:
+def _segment(r: MonitorResult) -> str:
     return segment_label(r.segment) or "all"   # NULL and the string 'null' read apart
 
 
-def results_table(report: Any) -> Table:
+def results_table(report: RunReport) -> Table:
     """One row per result: monitor, column, segment, metric, value, when it fires, status,
     the evaluated window and the baseline it was compared with."""
     table = Table(title=f"telltale run at {report.at:%Y-%m-%d %H:%M} UTC", show_lines=False)
@@ -114,7 +118,7 @@ def results_table(report: Any) -> Table:
     return table
 
 
-def why_lines(report: Any) -> list[Text]:
+def why_lines(report: RunReport) -> list[Text]:
     """One line per alert, error or no_data result: what fired, failed or had no data, and why."""
     out = []
     for r in report.results:
@@ -125,7 +129,7 @@ def why_lines(report: Any) -> list[Text]:
     return out
 
 
-def alert_lines(report: Any) -> list[Text]:
+def alert_lines(report: RunReport) -> list[Text]:
     """Alerts this run opened or resolved, with the channels notified."""
     out = []
     for a in report.alerts:
@@ -149,7 +153,7 @@ def alert_lines(report: Any) -> list[Text]:
     return out
 
 
-def delivery_lines(report: Any) -> list[Text]:
+def delivery_lines(report: RunReport) -> list[Text]:
     """Each notice's delivery: sent, failed (with the reason) or pending (until when)."""
     delivery = getattr(report, "delivery", None) or {}
     notices = delivery.get("notices", []) if isinstance(delivery, dict) else list(delivery)
@@ -175,7 +179,7 @@ def delivery_lines(report: Any) -> list[Text]:
     return out
 
 
-def print_report(report: Any, console: Console | None = None) -> None:
+def print_report(report: RunReport, console: Console | None = None) -> None:
     """Print the results table, why things fired, alerts, deliveries and a summary line."""
     console = console or make_console()
     console.print(results_table(report))
