@@ -132,6 +132,8 @@ def alerts_table(alerts: list[dict[str, Any]]) -> Table:
     from rich.table import Table
     from rich.text import Text
 
+    from telltale.core.segkey import segment_label
+
     table = Table(title="alerts")
     for name in ("id", "monitor", "column", "segment", "status", "severity", "opened", "delivery"):
         table.add_column(name, overflow="fold")
@@ -141,7 +143,7 @@ def alerts_table(alerts: list[dict[str, Any]]) -> Table:
             ref = a["refs"].get(n["channel"])
             per_channel.append(f"{n['channel']}: {n['notice']} {n['status']}" + (f" ({ref})" if ref else ""))
         table.add_row(a["id"], a["monitor"], a["column"] or "-",
-                      ", ".join(f"{k}={v}" for k, v in (a["segment"] or {}).items()) or "-", a["status"],
+                      segment_label(a["segment"]) or "-", a["status"],
                       a["severity"], a["opened_at"] or "-",
                       Text("\n".join(per_channel) or ("held: " + a["suppressed"] if a["suppressed"] else "-")))
     return table

@@ -138,7 +138,7 @@ def alert_lines(report: RunReport) -> list[Text]:
             continue
         what = a.get("monitor", "?") + (f" [{a['column']}]" if a.get("column") else "")
         if a.get("segment"):
-            what += " (" + ",".join(f"{k}={v}" for k, v in a["segment"].items()) + ")"
+            what += f" ({segment_label(a['segment'])})"
         channels = list(a.get("channels") or [])
         if a.get("suppressed") and status == "resolved":     # its firing was never sent: nor is this
             to = f"its firing notice was held by {a['suppressed']}, so nothing is sent"

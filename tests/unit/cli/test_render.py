@@ -100,7 +100,7 @@ def test_why_alerts_and_resolved_alerts_are_listed() -> None:
     assert "no_data f1: no labelled rows" in out and "error auc: query failed" in out
     assert "volume:" not in out                         # an ok result needs no explanation
     assert "opened nulls [tenure] (queued for ops; see Delivery)" in out
-    assert "resolved volume (region=EU) (queued for ops; see Delivery)" in out
+    assert "resolved volume (region='EU') (queued for ops; see Delivery)" in out
     assert "opened quiet (held by cooldown, sent later)" in out
     # an alert resolved while its firing notice was held: nothing is sent for it, ever
     # (it read "held by daily_cap, sent later")
@@ -166,3 +166,18 @@ def test_the_summary_sums_the_bytes_scanned_where_engines_report_them() -> None:
                    {"connection": "bq", "sql": "select 2", "seconds": 0.25, "rows": 1, "bytes_scanned": 500_000},
                    {"connection": "wh", "sql": "select 3", "seconds": 0.25, "rows": 1, "bytes_scanned": None}]
     assert "3 queries pushed down (1.000 s in the warehouse, 2.0 MB scanned by 2 of them)" in render(rep)
+
+
+def test_alerts_list_shows_segments_as_the_run_does() -> None:
+    """`alerts list` wrote region=EU where `run` and `history` write region='EU', and a
+    NULL segment value read the same as the string 'None'."""
+    from telltale.cli.alerts_cmd import alerts_table
+
+    row = {"id": "al_1", "monitor": "rate", "column": None, "status": "open", "severity": "low",
+           "opened_at": "2026-03-13T00:00:00Z", "notices": [], "refs": {}, "suppressed": None}
+    table = alerts_table([{**row, "segment": {"region": "EU"}}, {**row, "id": "al_2", "segment": {"region": None}},
+                          {**row, "id": "al_3", "segment": {"region": "None"}}])
+    buf = io.StringIO()
+    Console(file=buf, width=300, color_system=None).print(table)
+    out = buf.getvalue()
+    assert "region='EU'" in out and "region=NULL" in out and "region='None'" in out
