@@ -6,6 +6,7 @@ from html import escape
 from typing import Any, Iterable
 from urllib.parse import quote
 
+from telltale.core.segkey import segment_label
 from telltale.serve.charts import histogram_chart, line_chart
 
 CSS = """
@@ -49,8 +50,8 @@ def status(value: str | None) -> str:
 
 
 def seg(segment: dict[str, Any] | None) -> str:
-    """A segment for people ('all' for every row)."""
-    return "all" if not segment else ", ".join(f"{k}={v}" for k, v in segment.items())
+    """A segment for people, as `run` prints it (region='EU', region=NULL; 'all' for every row)."""
+    return segment_label(segment) or "all"
 
 
 def layout(title: str, body: str, api: str) -> str:
