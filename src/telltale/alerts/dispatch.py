@@ -26,6 +26,8 @@ class RunAlerts:
 
     alerts: list[dict[str, Any]] = field(default_factory=list)
     delivery: dict[str, Any] = field(default_factory=dict)
+    history_only: dict[int, str] = field(default_factory=dict)
+    """Index in the results -> why that result of an old window changed no alert."""
 
 
 def policies_of(monitors: Iterable[Any]) -> dict[str, AlertPolicy]:
@@ -55,7 +57,7 @@ def alert_run(store: Store, results: Sequence[MonitorResult], monitors: Iterable
     delivery["notices"] += export_results(channels, results, at, now)
     if errors:
         delivery["channel_errors"] = dict(errors)
-    return RunAlerts(outcome.as_json(), delivery)
+    return RunAlerts(outcome.as_json(), delivery, outcome.history_only)
 
 
 def retry(store: Store, channel_configs: Mapping[str, ChannelConfig], *, now: datetime,

@@ -11,7 +11,11 @@ Per (monitor, model, column, segment):
   comments), at most once per channel's `update_every`;
 - result `ok`, alert open: resolve it and queue exactly one `resolved` notice per channel
   that got its firing notice (none when the firing notice was never sent);
-- result `error` or `no_data`: nothing changes.
+- result `error` or `no_data`: nothing changes;
+- a result of a window older than the newest window already judged (`ok` or `alert`) for
+  the same key, by any run or backfill (`run --at` an earlier time, a late-labels rerun):
+  history only. It is stored with the run's other points, but it neither opens, resolves
+  nor re-notifies an alert; the run reports it (`history_only`) when it would have.
 
 Everything happens in one store transaction; notices go to the outbox and are delivered
 by `telltale.alerts.outbox.deliver_pending`.
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Sequence
 from telltale.alerts.noise import AlertPolicy, NoiseGate
 from telltale.alerts.payload import build_payload, canonical_json
 from telltale.store import AlertKey, AlertRecord, OutboxMessage, Store
-from telltale.core.timeutil import UTC, to_utc
+from telltale.core.timeutil import UTC, iso, to_utc
 
 if TYPE_CHECKING:
     from telltale.core.results import MonitorResult
@@ -66,6 +70,9 @@ class LifecycleOutcome:
     transitions: list[AlertTransition] = field(default_factory=list)
     queued: int = 0
     still_open: list[str] = field(default_factory=list)
+    history_only: dict[int, str] = field(default_factory=dict)
+    """Index in the run's results -> why that `alert` result opened nothing (or that `ok`
+    one resolved nothing): its window is older than the newest judged one."""
 
     @property
     def fired(self) -> list[AlertTransition]:
@@ -103,10 +110,15 @@ def apply_results(store: Store, results: Sequence[MonitorResult],
         store.lock_alerts()                  # another process's pass waits for this one
         step = _Step(store, NoiseGate(store, now), outcome, run_id, now, dict(updates or {}))
         open_alerts = store.open_alerts({r.monitor for r in results})
-        for result in results:
+        newest = store.newest_judged_windows({r.monitor for r in results}, now)
+        for index, result in enumerate(results):
             key = alert_key(result)
             policy = policies.get(result.monitor, DEFAULT_POLICY)
             current = open_alerts.get(key)
+            if result.window is not None and key in newest and result.window.end < newest[key]:
+                if result.status == "alert" or (result.status == "ok" and current is not None):
+                    outcome.history_only[index] = history_note(result, newest[key], current)
+                continue
             if result.status == "alert":
                 if current is None:
                     open_alerts[key] = step.open(key, result, policy)
@@ -116,6 +128,18 @@ def apply_results(store: Store, results: Sequence[MonitorResult],
                 step.resolve(current, result)
                 del open_alerts[key]
     return outcome
+
+
+def history_note(result: MonitorResult, newest: datetime, current: AlertRecord | None) -> str:
+    """Why a result of an old window changed no alert (shown by `run` and in `run --json`)."""
+    if current is None:
+        done = "no alert is opened and nobody is notified"
+    elif result.status == "ok":
+        done = f"alert {current.alert_id} is not resolved by it"
+    else:
+        done = f"alert {current.alert_id} was already open; nothing is sent"
+    return (f"history only: its window ends {iso(result.window.end) if result.window else '-'}, before "
+            f"the newest window already judged for it (ends {iso(newest)}); {done}")
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Union
 
@@ -210,3 +210,5 @@ def _finish(project: Project, store: Store, report: RunReport, monitors: Sequenc
     done = alert_run(store, report.results, monitors, project.config.alerts, run_id=report.run_id,
                      at=report.at, now=now, dashboard_url=project.config.dashboard_url)
     report.alerts, report.delivery = done.alerts, done.delivery
+    report.results = [replace(r, extra={**r.extra, "history_only": done.history_only[i]})
+                      if i in done.history_only else r for i, r in enumerate(report.results)]
