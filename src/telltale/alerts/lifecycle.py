@@ -52,14 +52,18 @@ class AlertTransition:
     column: str | None
     segment: dict[str, Any] | None
     suppressed: str | None = None     # cooldown | daily_cap: recorded, notice held
+    reason: str | None = None         # resolved for another reason than an ok result
 
     def as_json(self) -> dict[str, Any]:
-        """`{"id", "monitor", "status", "channels", ...}`; `suppressed` only when held."""
+        """`{"id", "monitor", "status", "channels", ...}`; `suppressed` only when held, `reason`
+        only when it resolved because of a configuration change."""
         out: dict[str, Any] = {"id": self.id, "monitor": self.monitor, "status": self.status,
                                "channels": list(self.channels), "model": self.model,
                                "column": self.column, "segment": self.segment}
         if self.suppressed:
             out["suppressed"] = self.suppressed
+        if self.reason:
+            out["reason"] = self.reason
         return out
 
 
@@ -97,18 +101,20 @@ def alert_id_for(key: AlertKey, opened_at: datetime, salt: int = 0) -> str:
 
 def apply_results(store: Store, results: Sequence[MonitorResult],
                   policies: Mapping[str, AlertPolicy], *, run_id: str,
-                  now: datetime | None = None, updates: Mapping[str, timedelta] | None = None) -> LifecycleOutcome:
+                  now: datetime | None = None, updates: Mapping[str, timedelta] | None = None,
+                  project: str | None = None) -> LifecycleOutcome:
     """Apply a run's results to the alert state (one transaction); return what changed.
 
     `policies` maps monitor name to its AlertPolicy (channels from `notify`, cooldown,
     daily cap); a monitor without one records alerts but notifies nobody. `updates` maps
-    the channels that take `update` notices to their minimum time between two.
+    the channels that take `update` notices to their minimum time between two. `project`:
+    the config's `project:` name, recorded on the alerts it opens.
     """
     now = to_utc(now or datetime.now(UTC))
     outcome = LifecycleOutcome()
     with store.transaction():
         store.lock_alerts()                  # another process's pass waits for this one
-        step = _Step(store, NoiseGate(store, now), outcome, run_id, now, dict(updates or {}))
+        step = _Step(store, NoiseGate(store, now), outcome, run_id, now, dict(updates or {}), project)
         open_alerts = store.open_alerts({r.monitor for r in results})
         newest = store.newest_judged_windows({r.monitor for r in results}, now)
         for index, result in enumerate(results):
@@ -152,6 +158,7 @@ class _Step:
     run_id: str
     now: datetime
     updates: dict[str, timedelta] = field(default_factory=dict)
+    project: str | None = None
 
     def open(self, key: AlertKey, result: MonitorResult, policy: AlertPolicy) -> AlertRecord:
         """A new alert: fire it, or record it held by a noise control."""
@@ -165,7 +172,7 @@ class _Step:
             fired_at=None if hold else self.now, suppressed=hold, last_value=_finite(result.value),
             last_run_id=self.run_id,
             last_sent_at=None if hold or not policy.channels_for(result.severity) else self.now,
-            payload=payload)
+            payload=payload, project=self.project)
         self.store.insert_alert(rec)
         channels: tuple[str, ...] = ()
         if hold is None:

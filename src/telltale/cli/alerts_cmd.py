@@ -142,8 +142,9 @@ def alerts_table(alerts: list[dict[str, Any]]) -> Table:
         for n in a["notices"]:
             ref = a["refs"].get(n["channel"])
             per_channel.append(f"{n['channel']}: {n['notice']} {n['status']}" + (f" ({ref})" if ref else ""))
+        status = a["status"] + (f" ({a['resolved_reason']})" if a.get("resolved_reason") else "")
         table.add_row(a["id"], a["monitor"], a["column"] or "-",
-                      segment_label(a["segment"]) or "-", a["status"],
+                      segment_label(a["segment"]) or "-", Text(status),
                       a["severity"], a["opened_at"] or "-",
                       Text("\n".join(per_channel) or ("held: " + a["suppressed"] if a["suppressed"] else "-")))
     return table

@@ -159,6 +159,8 @@ def alert_lines(report: RunReport) -> list[Text]:
             to = "queued for " + ", ".join(channels) + "; see Delivery"
         else:
             to = "no channel in `notify:` for it, so nothing is sent"
+        if a.get("reason"):
+            to = f"{a['reason']}; {to}"
         word, style = ("opened", "bold red") if status == "firing" else ("resolved", "green")
         out.append(Text.assemble((word, style), f" {what} ({to})"))
     return out
