@@ -154,3 +154,22 @@ def test_another_projects_alerts_on_the_same_store_are_left_alone(churn_project,
     code, out = _run(d, "--monitor", "volume")
     assert [(a["monitor"], a["status"]) for a in out["alerts"]] == [("d nulls", "resolved")]
     assert sorted(b["status"] for b in _bodies(sinks)) == ["firing", "firing", "resolved"]
+
+    # what no rule can tell is resolved by hand, from any project on the store (here: B's
+    # alert, from A): one resolved notice with the reason; a wrong id is a usage error
+    stuck = listed[("churn_b", "new plans", "plan")]["id"]
+    res = runner.invoke(app, ["alerts", "resolve", stuck, "nope", "--project", str(a)])
+    assert res.exit_code == 2 and "nope (no such alert)" in res.stderr
+    res = runner.invoke(app, ["alerts", "resolve", stuck, "--note", "model churn_b retired", "--project", str(a),
+                              "--json"])
+    assert res.exit_code == 0, res.stdout
+    done = json.loads(res.stdout)
+    reason = "resolved by hand (telltale alerts resolve): model churn_b retired"
+    assert [(t["id"], t["status"], t["reason"], t["channels"]) for t in done["alerts"]] == [
+        (stuck, "resolved", reason, ["ops"])]
+    assert [(d["alert"], d["notice"], d["status"]) for d in done["delivery"]] == [(stuck, "resolved", "sent")]
+    assert [b["message"] for b in _bodies(sinks) if b["id"] == stuck and b["status"] == "resolved"] == [
+        f"resolved: {reason}"]
+    assert _alerts(a)[("churn_b", "new plans", "plan")]["resolved_reason"] == reason
+    res = runner.invoke(app, ["alerts", "resolve", stuck, "--project", str(a)])
+    assert res.exit_code == 2 and "resolved already" in res.stderr

@@ -11,14 +11,15 @@ Several projects may share one state store, so only this project's alerts are to
 - an alert without one (a project without `project:`, or opened before telltale recorded
   it) belongs to the project that defines its model.
 Another project's alerts (another name, or a model this project does not define) are
-never resolved here.
+never resolved here. What no rule can tell (a segment value that stopped occurring, the
+alerts of a renamed project) is resolved by hand: `telltale alerts resolve ID...`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from telltale.alerts.lifecycle import AlertTransition
 from telltale.alerts.payload import canonical_json
@@ -27,6 +28,7 @@ from telltale.core.timeutil import UTC, to_utc
 from telltale.store import AlertRecord, OutboxMessage, Store
 
 REMOVED = "monitor '{monitor}' of model '{model}' was removed from the configuration"
+BY_HAND = "resolved by hand (telltale alerts resolve)"
 COLUMN_GONE = "monitor '{monitor}' no longer watches column '{column}' (removed from its columns)"
 
 
@@ -70,10 +72,31 @@ def retire_removed(store: Store, scope: ProjectScope, *, run_id: str,
     return out
 
 
-def _resolve(store: Store, rec: AlertRecord, reason: str, run_id: str, now: datetime) -> AlertTransition:
+def resolve_by_hand(store: Store, alert_ids: Sequence[str], note: str | None = None, *,
+                    now: datetime | None = None) -> list[AlertTransition]:
+    """`telltale alerts resolve`: resolve these open alerts (any project's) as the other
+    resolutions do, with the reason `resolved by hand` (and the note); one transaction.
+
+    Raises ValueError naming the ids that are not open alerts (nothing is resolved then).
+    """
+    now = to_utc(now or datetime.now(UTC))
+    reason = BY_HAND + (f": {note}" if note else "")
+    with store.transaction():
+        store.lock_alerts()
+        open_by_id = {rec.alert_id: rec for rec in store.open_alerts().values()}
+        wrong = [aid for aid in dict.fromkeys(alert_ids) if aid not in open_by_id]
+        if wrong:
+            said = [f"{aid} ({'resolved already' if store.get_alert(aid) else 'no such alert'})" for aid in wrong]
+            raise ValueError("not an open alert: " + ", ".join(said) + "; `telltale alerts list "
+                             "--status open` lists the open ones")
+        return [_resolve(store, open_by_id[aid], reason, None, now) for aid in dict.fromkeys(alert_ids)]
+
+
+def _resolve(store: Store, rec: AlertRecord, reason: str, run_id: str | None, now: datetime) -> AlertTransition:
     channels: tuple[str, ...] = ()
-    changes: dict[str, Any] = {"status": "resolved", "resolved_at": now, "resolved_reason": reason,
-                               "last_run_id": run_id}
+    changes: dict[str, Any] = {"status": "resolved", "resolved_at": now, "resolved_reason": reason}
+    if run_id is not None:
+        changes["last_run_id"] = run_id
     if rec.fired_at is not None:      # a held alert was never announced: nothing to take back
         channels = tuple(dict.fromkeys(store.outbox_channels(rec.alert_id, "firing")))
         payload = {**(rec.payload or {}), "status": "resolved", "message": f"resolved: {reason}"}
