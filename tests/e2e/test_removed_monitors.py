@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from churn_project import CONFIG
 from peers.alert_sinks import AlertSinks
+import telltale
 from telltale.cli.main import app
 
 runner = CliRunner()
@@ -111,6 +112,8 @@ def test_a_removed_monitor_and_column_resolve_with_the_reason(churn_project, tmp
     assert "removed from the configuration" in listed[("churn", "new plans", "plan")]["resolved_reason"]
     text = runner.invoke(app, ["alerts", "list", "--project", str(project), "--status", "resolved"]).stdout
     assert "removed from the" in text
+    frame = telltale.load(project).alerts(status="resolved")          # the Python API too
+    assert set(frame["resolved_reason"]) == {r["reason"] for r in resolved.values()}
     # nothing more on later runs: resolved once
     code, out = _run(project, "--monitor", "volume")
     assert out["alerts"] == [] and out["delivery"] == [] and len(sinks.state.webhook_processed) == 4
