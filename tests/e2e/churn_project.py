@@ -89,3 +89,15 @@ def write_project(root: Path, config: str = CONFIG, metrics: str = METRICS) -> P
     (root / "telltale.yml").write_text(config)
     (root / "metrics" / "churn.metric").write_text(metrics)
     return root
+
+
+def add_normal_day(root: Path) -> datetime:
+    """Append the predictions of 2026-03-13, a normal day again (a copy of 2026-03-11 two days
+    later, new ids), as a warehouse gets its next day; return the run time that evaluates it."""
+    import duckdb
+
+    con = duckdb.connect(str(root / "wh.duckdb"))
+    con.execute("INSERT INTO events SELECT * REPLACE (event_id + 10000000 AS event_id, ts + INTERVAL 2 DAY AS ts) "
+                "FROM events WHERE ts >= TIMESTAMP '2026-03-11' AND ts < TIMESTAMP '2026-03-12'")
+    con.close()
+    return END + timedelta(days=1)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from churn_project import CONFIG
+from churn_project import CONFIG, add_normal_day
 from peers.alert_sinks import AlertSinks, Hold
 from telltale.cli.main import app
 
@@ -129,8 +129,10 @@ def test_sigkill_between_send_and_record_then_rerun_sends_nothing_twice(churn_pr
     assert len(searches) == 2                                # a lookup before each create attempt
     listed = json.loads(runner.invoke(app, ["alerts", "list", "--project", str(project), "--json"]).stdout)
     assert listed["alerts"][0]["refs"] == {"tickets": "ML-1"} and listed["outbox"] == []
-    # resolving: one comment and the transition on the same issue, one resolved webhook
-    code, out = _run(project, "2026-03-12T00:00:00Z")
+    # resolving (the next day is normal): one comment and the transition on the same issue,
+    # one resolved webhook
+    add_normal_day(project)
+    code, out = _run(project, "2026-03-14T00:00:00Z")
     assert code == 0 and [a["status"] for a in out["alerts"]] == ["resolved"]
     issue = sinks.state.issues["ML-1"]
     assert issue["status"]["name"] == "Done" and [c.split(":")[0] for c in issue["comments"]] == ["Resolved"]
@@ -158,7 +160,8 @@ def test_alerts_retry_and_list_show_what_is_pending(churn_project, tmp_path, sin
     (project / "telltale.yml").write_text((project / "telltale.yml").read_text().replace(
         "notify: [ops]", "notify: []").replace(f'  ops: {{type: webhook, url: "{sinks.url}/hook", '
                                                f'secret: "{SECRET}", timeout: 5}}\n', ""))
-    code, out = _run(project, "2026-03-12T00:00:00Z")
+    add_normal_day(project)
+    code, out = _run(project, "2026-03-14T00:00:00Z")
     (d,) = out["delivery"]
     assert d["status"] == "pending" and "no channel named 'ops'" in d["error"]
     res = runner.invoke(app, ["alerts", "list", "--project", str(project), "--status", "pending"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from churn_project import CONFIG
+from churn_project import CONFIG, add_normal_day
 from telltale.cli.main import app
 
 runner = CliRunner()
@@ -60,8 +60,9 @@ def test_webhook_delivery_survives_a_down_sink(churn_project: Path, tmp_path: Pa
     assert received[0].headers["Idempotency-Key"] == f"{alert_id}:firing"
     sig = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
     assert received[0].headers["X-Telltale-Signature"] == f"sha256={sig}"
-    # a day earlier nothing new: the alert resolves and exactly one resolved notice goes out
-    code, out3 = _run(project, "2026-03-12T00:00:00Z")
+    # the next day is normal again: the alert resolves and exactly one resolved notice goes out
+    add_normal_day(project)
+    code, out3 = _run(project, "2026-03-14T00:00:00Z")
     assert code == 0
     assert [a["status"] for a in out3["alerts"]] == ["resolved"]
     assert [json.loads(r.get_data())["status"] for r in received] == ["firing", "resolved"]

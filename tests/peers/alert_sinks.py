@@ -11,7 +11,8 @@ channels use, with the state a real service keeps, so tests go through the real 
 - Slack: an incoming webhook `POST /services/...` and `POST /api/chat.postMessage`;
 - New Relic: the Event API `POST /v1/accounts/events` and the Metric API `POST /metric/v1`.
 
-Faults for tests: `fail_next` (answer the next requests with these HTTP statuses), `delay`
+Faults for tests: `fail_next` (answer the next requests with these HTTP statuses), `reject`
+(a function of the request: an HTTP status to answer it with, without its effect, or None), `delay`
 (seconds before answering), `hold` (block a route's answer after its effect until released:
 the window in which a test kills the sender), and `stop()`/`start()` (connection refused
 in between, on the same port).
@@ -28,7 +29,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -86,6 +87,7 @@ class AlertSinks:
         self.secret, self.slack_token, self.api_key, self.routing_key = secret, slack_token, api_key, routing_key
         self.state = SinkState()
         self.fail_next: list[int] = []
+        self.reject: Callable[[Request], int | None] | None = None
         self.delay = 0.0
         self.hold: Hold | None = None
         self.jira_cloud = False          # True: /rest/api/2/search answers 410, as Jira Cloud does
@@ -136,6 +138,8 @@ class AlertSinks:
         with self.lock:
             self.state.requests.append(req)
             fail = self.fail_next.pop(0) if self.fail_next else None
+            if fail is None and self.reject is not None:
+                fail = self.reject(req)
         if self.delay:
             time.sleep(self.delay)
         if fail is not None:

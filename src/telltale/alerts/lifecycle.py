@@ -11,7 +11,11 @@ Per (monitor, model, column, segment):
   comments), at most once per channel's `update_every`;
 - result `ok`, alert open: resolve it and queue exactly one `resolved` notice per channel
   that got its firing notice (none when the firing notice was never sent);
-- result `error` or `no_data`: nothing changes.
+- result `error` or `no_data`: nothing changes;
+- a result of a window older than the newest window already judged (`ok` or `alert`) for
+  the same key, by any run or backfill (`run --at` an earlier time, a late-labels rerun):
+  history only. It is stored with the run's other points, but it neither opens, resolves
+  nor re-notifies an alert; the run reports it (`history_only`) when it would have.
 
 Everything happens in one store transaction; notices go to the outbox and are delivered
 by `telltale.alerts.outbox.deliver_pending`.
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, Sequence
 from telltale.alerts.noise import AlertPolicy, NoiseGate
 from telltale.alerts.payload import build_payload, canonical_json
 from telltale.store import AlertKey, AlertRecord, OutboxMessage, Store
-from telltale.core.timeutil import UTC, to_utc
+from telltale.core.timeutil import UTC, iso, to_utc
 
 if TYPE_CHECKING:
     from telltale.core.results import MonitorResult
@@ -48,14 +52,18 @@ class AlertTransition:
     column: str | None
     segment: dict[str, Any] | None
     suppressed: str | None = None     # cooldown | daily_cap: recorded, notice held
+    reason: str | None = None         # resolved for another reason than an ok result
 
     def as_json(self) -> dict[str, Any]:
-        """`{"id", "monitor", "status", "channels", ...}`; `suppressed` only when held."""
+        """`{"id", "monitor", "status", "channels", ...}`; `suppressed` only when held, `reason`
+        only when it resolved because of a configuration change."""
         out: dict[str, Any] = {"id": self.id, "monitor": self.monitor, "status": self.status,
                                "channels": list(self.channels), "model": self.model,
                                "column": self.column, "segment": self.segment}
         if self.suppressed:
             out["suppressed"] = self.suppressed
+        if self.reason:
+            out["reason"] = self.reason
         return out
 
 
@@ -66,6 +74,9 @@ class LifecycleOutcome:
     transitions: list[AlertTransition] = field(default_factory=list)
     queued: int = 0
     still_open: list[str] = field(default_factory=list)
+    history_only: dict[int, str] = field(default_factory=dict)
+    """Index in the run's results -> why that `alert` result opened nothing (or that `ok`
+    one resolved nothing): its window is older than the newest judged one."""
 
     @property
     def fired(self) -> list[AlertTransition]:
@@ -90,23 +101,30 @@ def alert_id_for(key: AlertKey, opened_at: datetime, salt: int = 0) -> str:
 
 def apply_results(store: Store, results: Sequence[MonitorResult],
                   policies: Mapping[str, AlertPolicy], *, run_id: str,
-                  now: datetime | None = None, updates: Mapping[str, timedelta] | None = None) -> LifecycleOutcome:
+                  now: datetime | None = None, updates: Mapping[str, timedelta] | None = None,
+                  project: str | None = None) -> LifecycleOutcome:
     """Apply a run's results to the alert state (one transaction); return what changed.
 
     `policies` maps monitor name to its AlertPolicy (channels from `notify`, cooldown,
     daily cap); a monitor without one records alerts but notifies nobody. `updates` maps
-    the channels that take `update` notices to their minimum time between two.
+    the channels that take `update` notices to their minimum time between two. `project`:
+    the config's `project:` name, recorded on the alerts it opens.
     """
     now = to_utc(now or datetime.now(UTC))
     outcome = LifecycleOutcome()
     with store.transaction():
         store.lock_alerts()                  # another process's pass waits for this one
-        step = _Step(store, NoiseGate(store, now), outcome, run_id, now, dict(updates or {}))
+        step = _Step(store, NoiseGate(store, now), outcome, run_id, now, dict(updates or {}), project)
         open_alerts = store.open_alerts({r.monitor for r in results})
-        for result in results:
+        newest = store.newest_judged_windows({r.monitor for r in results}, now)
+        for index, result in enumerate(results):
             key = alert_key(result)
             policy = policies.get(result.monitor, DEFAULT_POLICY)
             current = open_alerts.get(key)
+            if result.window is not None and key in newest and result.window.end < newest[key]:
+                if result.status == "alert" or (result.status == "ok" and current is not None):
+                    outcome.history_only[index] = history_note(result, newest[key], current)
+                continue
             if result.status == "alert":
                 if current is None:
                     open_alerts[key] = step.open(key, result, policy)
@@ -116,6 +134,18 @@ def apply_results(store: Store, results: Sequence[MonitorResult],
                 step.resolve(current, result)
                 del open_alerts[key]
     return outcome
+
+
+def history_note(result: MonitorResult, newest: datetime, current: AlertRecord | None) -> str:
+    """Why a result of an old window changed no alert (shown by `run` and in `run --json`)."""
+    if current is None:
+        done = "no alert is opened and nobody is notified"
+    elif result.status == "ok":
+        done = f"alert {current.alert_id} is not resolved by it"
+    else:
+        done = f"alert {current.alert_id} was already open; nothing is sent"
+    return (f"history only: its window ends {iso(result.window.end) if result.window else '-'}, before "
+            f"the newest window already judged for it (ends {iso(newest)}); {done}")
 
 
 @dataclass
@@ -128,6 +158,7 @@ class _Step:
     run_id: str
     now: datetime
     updates: dict[str, timedelta] = field(default_factory=dict)
+    project: str | None = None
 
     def open(self, key: AlertKey, result: MonitorResult, policy: AlertPolicy) -> AlertRecord:
         """A new alert: fire it, or record it held by a noise control."""
@@ -141,7 +172,7 @@ class _Step:
             fired_at=None if hold else self.now, suppressed=hold, last_value=_finite(result.value),
             last_run_id=self.run_id,
             last_sent_at=None if hold or not policy.channels_for(result.severity) else self.now,
-            payload=payload)
+            payload=payload, project=self.project)
         self.store.insert_alert(rec)
         channels: tuple[str, ...] = ()
         if hold is None:

@@ -55,6 +55,7 @@ def list_alerts(store: Store, configured: Collection[str], status: str | None = 
         "id": a.alert_id, "monitor": a.monitor, "model": a.model, "column": a.column or None,
         "segment": parse_segment_key(a.segment_key) if a.segment_key else None, "status": a.status, "severity": a.severity,
         "opened_at": iso(a.opened_at), "resolved_at": iso(a.resolved_at), "suppressed": a.suppressed,
+        "resolved_reason": a.resolved_reason, "project": a.project,
         "value": a.last_value, "notices": notices.get(a.alert_id, []),
         "refs": {ch: ref for (aid, ch), ref in sorted(refs.items()) if aid == a.alert_id},
     } for a in alerts]

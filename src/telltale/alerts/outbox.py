@@ -133,7 +133,9 @@ def deliver_pending(store: Store, channels: Mapping[str, Channel], now: datetime
 
     Each notice is claimed with a lease (a short transaction), sent with no store lock
     held, then recorded. A channel that fails is not tried again in this pass (its later
-    notices wait). A `grouped` channel gets all its due notices of the pass as one message.
+    notices wait). A `grouped` channel gets its due notices of the pass as one message, or
+    as several of at most its `max_group` notices each (oldest first), each recorded
+    delivered as soon as it was accepted.
     With `due_only=False`, notices are tried even before their `next_attempt_at`.
     """
     settings = settings or RetrySettings()
@@ -155,18 +157,15 @@ def deliver_pending(store: Store, channels: Mapping[str, Channel], now: datetime
     for name, rows in due.items():
         channel = channels[name]
         if getattr(channel, "grouped", False) and len(rows) > 1:
-            pass_.send_group(channel, rows)
+            size = getattr(channel, "max_group", None) or len(rows)
+            for start in range(0, len(rows), size):     # a long backlog: several POSTs, in order
+                chunk = [row for row in rows[start:start + size] if not pass_.waits(row, due_only)]
+                if chunk:
+                    pass_.send_group(channel, chunk)
         else:
             for row in rows:
-                if name in pass_.down or (row.channel, row.alert_id) in pass_.held:
-                    why, retry_at = pass_.hold(row, due_only)
-                    if why is None:       # due: its channel failed in this pass; the next pass tries it
-                        why, retry_at = "the channel failed earlier in this pass", pass_.now
-                    report.deferred += 1
-                    report.note(row, "pending", why, retry_at)
-                    pass_.held.setdefault((row.channel, row.alert_id), retry_at)
-                    continue
-                pass_.send_one(channel, row)
+                if not pass_.waits(row, due_only):
+                    pass_.send_one(channel, row)
     return report
 
 
@@ -201,6 +200,19 @@ class _Pass:
             return row.last_error, row.next_attempt_at
         return None, None
 
+    def waits(self, row: OutboxRow, due_only: bool) -> bool:
+        """True (and the notice reported pending) when its channel failed earlier in this pass
+        or an earlier notice of its alert is still pending: it is not sent in this pass."""
+        if row.channel not in self.down and (row.channel, row.alert_id) not in self.held:
+            return False
+        why, retry_at = self.hold(row, due_only)
+        if why is None:       # due: its channel failed in this pass; the next pass tries it
+            why, retry_at = "the channel failed earlier in this pass", self.now
+        self.report.deferred += 1
+        self.report.note(row, "pending", why, retry_at)
+        self.held.setdefault((row.channel, row.alert_id), retry_at)
+        return True
+
     def clock(self) -> datetime:
         """The time leases are taken and judged by: now on the wall clock (never before the
         pass's `now`). A run's `now` is when it started; after minutes of queries a claim from
@@ -231,7 +243,8 @@ class _Pass:
         self.report.note(row, "sent")
 
     def send_group(self, channel: Channel, rows: list[OutboxRow]) -> None:
-        """Claim every row, send them as one message, record them all."""
+        """Claim every row, send them as one message, record them all (before the next chunk
+        of a long backlog is tried: a later chunk's failure never resends this one)."""
         leases = [lease for r in rows if (lease := self.store.claim_outbox(
             r.id, owner=self.owner, now=self.clock(), lease=self.lease)) is not None]
         if not leases:

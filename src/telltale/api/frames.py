@@ -82,7 +82,7 @@ def alert_rows(store: Store | None, status: str | None = None, limit: int | None
                     "severity": a.severity, "opened_at": iso(a.opened_at), "resolved_at": iso(a.resolved_at),
                     "fired_at": iso(a.fired_at), "suppressed": a.suppressed, "value": a.last_value,
                     "metric": payload.get("metric"), "message": payload.get("message"),
-                    "window": payload.get("window"), "delivery": notices})
+                    "window": payload.get("window"), "delivery": notices, "resolved_reason": a.resolved_reason})
     return out
 
 

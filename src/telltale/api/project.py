@@ -23,7 +23,8 @@ RESULT_COLUMNS = ("monitor", "model", "type", "column", "segment", "metric", "va
                   "status", "severity", "window", "baseline", "message", "error",
                   "window_start", "window_end")
 ALERT_COLUMNS = ("id", "monitor", "model", "column", "segment", "status", "severity", "opened_at",
-                 "resolved_at", "fired_at", "suppressed", "value", "metric", "message", "window", "delivery")
+                 "resolved_at", "fired_at", "suppressed", "value", "metric", "message", "window", "delivery",
+                 "resolved_reason")
 
 
 def _time(value: str | datetime | None, what: str) -> datetime | None:

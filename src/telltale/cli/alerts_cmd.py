@@ -1,4 +1,5 @@
-"""`telltale alerts test|list|retry`: check a channel, see alerts and their delivery, deliver now."""
+"""`telltale alerts test|list|retry|resolve`: check a channel, see alerts and their delivery, deliver
+now, resolve by hand."""
 
 from __future__ import annotations
 
@@ -111,6 +112,49 @@ def alerts_retry(project: Path = ProjectOpt,
     raise typer.Exit(3 if stuck else 0)
 
 
+@alerts_app.command("resolve")
+def alerts_resolve(alert_ids: list[str] = typer.Argument(..., metavar="ID...", help="Open alert ids (alerts list)."),
+                   project: Path = ProjectOpt,
+                   note: Optional[str] = typer.Option(None, "--note", help="Why, added to the reason."),
+                   as_json: bool = typer.Option(False, "--json", help="Print what changed and the delivery as JSON.")
+                   ) -> None:
+    """Resolve open alerts by hand (one whose segment no longer occurs, another project's, a
+    renamed project's): one `resolved` notice to the channels told it fired, then every
+    pending notice is delivered; exit 3 when one is still pending."""
+    from telltale.alerts.dispatch import retry
+    from telltale.alerts.retire import resolve_by_hand
+    from telltale.cli.main import _error_line, _errors, _load, _out
+    from telltale.store import open_store
+
+    with _errors():
+        proj = _load(project)
+        store = open_store(proj.store_url)
+        try:
+            now = datetime.now(timezone.utc)
+            try:
+                done = resolve_by_hand(store, alert_ids, note, now=now)
+            except ValueError as exc:
+                _error_line(str(exc), 2)
+            report = retry(store, proj.config.alerts, now=now, dashboard_url=proj.config.dashboard_url)
+        finally:
+            store.close()
+    notices = report.get("notices", [])
+    if as_json:
+        sys.stdout.write(json.dumps({"alerts": [t.as_json() for t in done], "delivery": notices,
+                                     "channel_errors": report.get("channel_errors", {})}, indent=2) + "\n")
+    else:
+        from rich.text import Text
+
+        out = _out()
+        for t in done:
+            to = ("queued for " + ", ".join(t.channels)) if t.channels else "no channel was told it fired"
+            out.print(Text.assemble(("resolved", "green"), f" {t.id} {t.monitor} ({t.reason}; {to})"),
+                      soft_wrap=True, highlight=False)
+        for n in notices:
+            out.print(Text("  ") + notice_line(n), soft_wrap=True, highlight=False)
+    raise typer.Exit(3 if any(n["status"] != "sent" for n in notices) else 0)
+
+
 STYLE = {"sent": "green", "failed": "bold red", "pending": "yellow"}
 
 
@@ -142,8 +186,9 @@ def alerts_table(alerts: list[dict[str, Any]]) -> Table:
         for n in a["notices"]:
             ref = a["refs"].get(n["channel"])
             per_channel.append(f"{n['channel']}: {n['notice']} {n['status']}" + (f" ({ref})" if ref else ""))
+        status = a["status"] + (f" ({a['resolved_reason']})" if a.get("resolved_reason") else "")
         table.add_row(a["id"], a["monitor"], a["column"] or "-",
-                      segment_label(a["segment"]) or "-", a["status"],
+                      segment_label(a["segment"]) or "-", Text(status),
                       a["severity"], a["opened_at"] or "-",
                       Text("\n".join(per_channel) or ("held: " + a["suppressed"] if a["suppressed"] else "-")))
     return table

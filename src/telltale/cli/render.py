@@ -129,6 +129,17 @@ def why_lines(report: RunReport) -> list[Text]:
     return out
 
 
+def history_lines(report: RunReport) -> list[Text]:
+    """Results of a window older than one already judged: stored, but no alert changed."""
+    out = []
+    for r in report.results:
+        note = r.extra.get("history_only")
+        if note:
+            where = r.monitor + (f" [{r.column}]" if r.column else "") + (f" ({_segment(r)})" if r.segment else "")
+            out.append(Text.assemble(("not alerted", "yellow"), f" {where} ({r.status}): {note}"))
+    return out
+
+
 def alert_lines(report: RunReport) -> list[Text]:
     """Alerts this run opened or resolved, with the channels notified."""
     out = []
@@ -148,6 +159,8 @@ def alert_lines(report: RunReport) -> list[Text]:
             to = "queued for " + ", ".join(channels) + "; see Delivery"
         else:
             to = "no channel in `notify:` for it, so nothing is sent"
+        if a.get("reason"):
+            to = f"{a['reason']}; {to}"
         word, style = ("opened", "bold red") if status == "firing" else ("resolved", "green")
         out.append(Text.assemble((word, style), f" {what} ({to})"))
     return out
@@ -183,7 +196,8 @@ def print_report(report: RunReport, console: Console | None = None) -> None:
     """Print the results table, why things fired, alerts, deliveries and a summary line."""
     console = console or make_console()
     console.print(results_table(report))
-    for title, lines in (("What fired, failed or had no data, and why", why_lines(report)), ("Alerts", alert_lines(report)),
+    for title, lines in (("What fired, failed or had no data, and why", why_lines(report)),
+                         ("Alerts", alert_lines(report) + history_lines(report)),
                          ("Delivery", delivery_lines(report))):
         if lines:
             console.print(Text("\n" + title, style="bold"))

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from telltale.config.alerts import Channel
-from telltale.configbase.values import HttpUrl, StrictModel, str_tuple
+from telltale.configbase.values import HttpUrl, Name, StrictModel, str_tuple
 from telltale.config.connections import Connection
 from telltale.config.models import ModelConfig
 from telltale.config.monitors import Monitor
@@ -29,6 +29,9 @@ class TelltaleConfig(StrictModel):
     alerts: dict[str, Channel] = Field(default_factory=dict)
     dashboard_url: HttpUrl | None = None
     """The dashboard's address, linked from alert messages."""
+    project: Name | None = None
+    """This project's name in a state store shared with other projects: its alerts carry it,
+    and only they are resolved when their monitor leaves this configuration."""
 
     @model_validator(mode="before")
     @classmethod

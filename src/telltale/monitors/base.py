@@ -82,6 +82,13 @@ class MonitorBase(StrictModel):
         return str(getattr(self, "type"))  # noqa: B009 - each type's class declares `type`
 
     @property
+    def metric_name(self) -> str:
+        """The `metric` of this monitor's results (psi, missing_ratio, count, a DSL metric's
+        name...): every result of the monitor carries it, its `error` row too. Every type
+        names its own (tests/unit/monitors/test_metric_names.py checks each does)."""
+        return self.type_name
+
+    @property
     def detection_rule(self) -> Detection | None:
         """The monitor's detection, if its type has one."""
         return getattr(self, "detection", None)

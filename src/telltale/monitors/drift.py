@@ -70,6 +70,11 @@ class DriftMonitorBase(MonitorBase, ColumnsMixin):
         return data
 
     @property
+    def metric_name(self) -> str:
+        """The `method` (`psi`, `js`, ..., `score`)."""
+        return self.method
+
+    @property
     def compares_with_baseline(self) -> bool:
         """Drift always compares with the baseline."""
         return True

@@ -23,6 +23,11 @@ class MetricMonitorBase(DetectionMonitor):
     metric: Name
     labelled_rows: ClassVar[bool] = False   # performance_degradation: only rows with a label
 
+    @property
+    def metric_name(self) -> str:
+        """The DSL metric's (or built-in's) name."""
+        return self.metric
+
 
 def _read_fields(ctx: EvalContext, compiled: CompiledMetric) -> list[Field]:
     """The numeric fields whose columns a compiled metric reads."""

@@ -43,6 +43,11 @@ class EstimatedPerformanceMonitor(DetectionMonitor):
     """A row is predicted positive when its score is >= threshold."""
 
     @property
+    def metric_name(self) -> str:
+        """`estimated_<metric>`, e.g. `estimated_f1`."""
+        return f"estimated_{self.metric}"
+
+    @property
     def compares_with_baseline(self) -> bool:
         """The baseline calibrates the score, so every segment needs one."""
         return True
@@ -132,7 +137,7 @@ def _realized(h: dict[tuple[str, str], np.ndarray], metric: str) -> tuple[float 
 def evaluate(cfg: EstimatedPerformanceMonitor, ctx: EvalContext) -> list[MonitorResult]:
     """The estimated metric per segment vs the detection."""
     parts = _partials(cfg, ctx)
-    name = f"estimated_{cfg.metric}"
+    name = cfg.metric_name
     results = []
     for seg in segments_for(cfg, ctx):
         base = None if ctx.baseline is None else _dense(ctx.values(ctx.baseline, seg), parts)

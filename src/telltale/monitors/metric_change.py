@@ -26,6 +26,11 @@ class MetricChangeMonitor(DetectionMonitor, ColumnsMixin):
     column_groups: ClassVar[tuple[FieldGroup, ...]] = ("features",)
     qualified_groups: ClassVar[tuple[FieldGroup, ...]] = ("features", "raw_inputs", "predictions", "actuals")
 
+    @property
+    def metric_name(self) -> str:
+        """The `statistic` (`mean`, `max`, ...)."""
+        return self.statistic
+
     def kind_error(self, ref: Field) -> str | None:
         """Every statistic but missing_count reads numeric columns."""
         if self.statistic != "missing_count" and ref.kind != "numeric":

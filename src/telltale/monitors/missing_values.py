@@ -20,6 +20,11 @@ class MissingValuesMonitor(DetectionMonitor, ColumnsMixin):
     qualified_groups: ClassVar[tuple[FieldGroup, ...]] = column_groups
     default_groups: ClassVar[tuple[FieldGroup, ...] | None] = ("features", "raw_inputs", "predictions")
 
+    @property
+    def metric_name(self) -> str:
+        """`missing_ratio`: the share of nulls."""
+        return "missing_ratio"
+
 
 def requests(cfg: MissingValuesMonitor, ctx: EvalContext) -> set[Partial]:
     """Row count and non-null count per column."""
@@ -54,7 +59,7 @@ def evaluate(cfg: MissingValuesMonitor, ctx: EvalContext) -> list[MonitorResult]
         if bad:
             extra = {**extra, "non_finite": bad}
         note = f"; {bad} NaN/infinite value(s), not counted as missing" if bad else ""
-        results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="missing_ratio",
+        results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=cfg.metric_name,
                                    value=value, verdict=verdict, baseline=base_rng, extra=extra,
                                    note=note))
     return results

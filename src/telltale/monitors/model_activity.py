@@ -16,6 +16,11 @@ class ModelActivityMonitor(DetectionMonitor):
 
     type: Literal["model_activity"]
 
+    @property
+    def metric_name(self) -> str:
+        """`count`: rows in the window."""
+        return "count"
+
 
 def requests(cfg: ModelActivityMonitor, ctx: EvalContext) -> set[Partial]:
     """Just the row count."""
@@ -32,7 +37,7 @@ def evaluate(cfg: ModelActivityMonitor, ctx: EvalContext) -> list[MonitorResult]
     for seg in segments_for(cfg, ctx):
         value = _rows(ctx.values(ctx.focal, seg))
         verdict, base_rng, extra = detect(cfg, ctx, _rows, value, seg, extensive=True)
-        results.append(make_result(cfg, ctx, column=None, segment=seg, metric="count", value=value,
+        results.append(make_result(cfg, ctx, column=None, segment=seg, metric=cfg.metric_name, value=value,
                                    verdict=verdict, baseline=base_rng, extra=extra))
     return results
 

@@ -32,6 +32,11 @@ class ModelStalenessMonitor(MonitorBase):
     max_age: PositiveDuration
     on: Literal["predictions", "version"] = "predictions"
 
+    @property
+    def metric_name(self) -> str:
+        """`prediction_age_seconds`, or `version_age_seconds` with `on: version`."""
+        return "version_age_seconds" if self.on == "version" else "prediction_age_seconds"
+
 
 def as_instant(value: Any) -> datetime | None:
     """The newest time as an aware UTC datetime: TIMESTAMP (naive = UTC), TIMESTAMPTZ, or a
@@ -163,7 +168,7 @@ def _one(cfg: ModelStalenessMonitor, ctx: EvalContext, raw: Any,
     on = cfg.on
     newest = as_instant(raw)
     limit = cfg.max_age.total_seconds()
-    metric = "version_age_seconds" if on == "version" else "prediction_age_seconds"
+    metric = cfg.metric_name
     if newest is None:
         where = f" in {segment_label(segment)}" if segment else ""
         return make_result(cfg, ctx, column=None, segment=segment, metric=metric, value=None, verdict=None,

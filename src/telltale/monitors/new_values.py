@@ -45,6 +45,11 @@ class NewValuesMonitor(MonitorBase, ColumnsMixin):
         """New values are new against the baseline."""
         return True
 
+    @property
+    def metric_name(self) -> str:
+        """`new_value_share`: the share of rows with a value the baseline lacks."""
+        return "new_value_share"
+
     def kind_error(self, ref: Field) -> str | None:
         """Numeric columns have no categories."""
         if ref.kind == "numeric":
@@ -88,13 +93,13 @@ def evaluate(cfg: NewValuesMonitor, ctx: EvalContext) -> list[MonitorResult]:
         focal = ctx.values(ctx.focal, seg).get(p)
         total = sum(focal.values())
         if ctx.baseline is None or not total:
-            results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="new_value_share",
+            results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=cfg.metric_name,
                                        value=None, verdict=None, baseline=ctx.baseline,
                                        reason=f"{f.name} has no values in the window"))
             continue
         base = ctx.values(ctx.baseline, seg).get(p)
         if not sum(base.values()):
-            results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="new_value_share",
+            results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=cfg.metric_name,
                                        value=None, verdict=None, baseline=ctx.baseline,
                                        reason=f"{f.name} has no values in the baseline (all NULL), so no "
                                               "value can be told new; missing_values watches NULLs"))
@@ -127,7 +132,7 @@ def evaluate(cfg: NewValuesMonitor, ctx: EvalContext) -> list[MonitorResult]:
             shown = ", ".join(repr(k) for k in sorted(new, key=lambda k: -new[k])[:5])
             reason += f"; new values: {shown}"
         verdict = Verdict(verdict.fired, verdict.threshold, reason)
-        results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="new_value_share",
+        results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=cfg.metric_name,
                                    value=lower, verdict=verdict, baseline=ctx.baseline, extra=extra))
     return results
 

@@ -50,6 +50,11 @@ class ValueRangeMonitor(MonitorBase, ColumnsMixin):
         """A margin is taken around the baseline's range."""
         return self.margin is not None
 
+    @property
+    def metric_name(self) -> str:
+        """`range`: the window's min and max."""
+        return "range"
+
     def kind_error(self, ref: Field) -> str | None:
         """Only numeric columns have a range."""
         if ref.kind != "numeric":
@@ -106,7 +111,7 @@ def evaluate(cfg: ValueRangeMonitor, ctx: EvalContext) -> list[MonitorResult]:
         bad = non_finite(f, fv)
         bounds = range_bounds(cfg, ctx, f, seg)
         if bounds is None or (lo_v is None and not bad):
-            results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="range", value=None,
+            results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=cfg.metric_name, value=None,
                                        verdict=None, baseline=ctx.baseline if bounds is None else None,
                                        reason=f"the baseline has no values of {f.name}" if bounds is None
                                        else f"{f.name} has no values in the window"))
@@ -129,7 +134,7 @@ def evaluate(cfg: ValueRangeMonitor, ctx: EvalContext) -> list[MonitorResult]:
         extra: dict[str, Any] = {"min": lo_v, "max": hi_v}
         if bad:
             extra["non_finite"] = bad
-        results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric="range", value=value,
+        results.append(make_result(cfg, ctx, column=f.name, segment=seg, metric=cfg.metric_name, value=value,
                                    verdict=verdict, baseline=base_rng, extra=extra,
                                    status="alert" if fired else "ok"))
     return results

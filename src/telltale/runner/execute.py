@@ -59,8 +59,10 @@ def why(exc: Exception) -> str:
 
 
 def failed(cfg: MonitorBase, ctx: EvalContext, error: str) -> MonitorResult:
-    """The one `error` result of a monitor that could not be evaluated."""
-    return make_result(cfg, ctx, column=None, segment=None, metric=cfg.type_name, value=None,
+    """The one `error` result of a monitor that could not be evaluated: `column` and `segment`
+    null (it failed as a whole), `metric` what its other results measure (`psi`, `count`, ...),
+    so error rows join the monitor's ok and alert rows on (monitor, model, metric)."""
+    return make_result(cfg, ctx, column=None, segment=None, metric=cfg.metric_name, value=None,
                        verdict=None, status="error", error=error)
 
 
@@ -69,7 +71,7 @@ def unplanned(project: Project, cfg: MonitorBase, at: datetime, error: str) -> M
     m = project.model(cfg.model)
     focal, base = monitor_windows(cfg, m, at, m.step)
     return MonitorResult(monitor=cfg.name, model=cfg.model, type=cfg.type_name, column=None, segment=None,
-                         metric=cfg.type_name, value=None, threshold=None, status="error",
+                         metric=cfg.metric_name, value=None, threshold=None, status="error",
                          severity=cfg.severity, window=focal, baseline=base,
                          message=f"{cfg.name}: {error}", error=error)
 

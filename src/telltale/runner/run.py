@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Union
 
@@ -28,6 +28,7 @@ from telltale.runner.plan import plan_monitors
 from telltale.runner.scans import FreshState
 
 if TYPE_CHECKING:
+    from telltale.alerts.retire import ProjectScope
     from telltale.config.project import Project
     from telltale.store import Store
 
@@ -189,6 +190,15 @@ def run_monitors(project: Project, monitors: Sequence[MonitorBase], *, at: datet
     return report
 
 
+def project_scope(project: Project) -> ProjectScope:
+    """What this configuration defines, for the alerts it owns (`alerts.retire.ProjectScope`)."""
+    from telltale.alerts.retire import ProjectScope
+
+    return ProjectScope(project.config.project, frozenset(project.config.models),
+                        {(m.model, m.name): frozenset(f.name for f in project.monitor_columns(m))
+                         for m in project.monitors()})
+
+
 def _record_failure(store: Store, run_id: str, exc: BaseException) -> None:
     """Record a run that raised as `failed` (exit 3), so it never shows as running forever;
     when the store itself is what failed, the original error is the one that propagates."""
@@ -208,5 +218,8 @@ def _finish(project: Project, store: Store, report: RunReport, monitors: Sequenc
     if not alerts:
         return
     done = alert_run(store, report.results, monitors, project.config.alerts, run_id=report.run_id,
-                     at=report.at, now=now, dashboard_url=project.config.dashboard_url)
+                     at=report.at, now=now, dashboard_url=project.config.dashboard_url,
+                     scope=project_scope(project))
     report.alerts, report.delivery = done.alerts, done.delivery
+    report.results = [replace(r, extra={**r.extra, "history_only": done.history_only[i]})
+                      if i in done.history_only else r for i, r in enumerate(report.results)]

@@ -16,7 +16,7 @@ from telltale.core.timeutil import to_utc
 _KEY_COLS = ("monitor", "model", "column", "segment_key")
 ALERTS_LOCK_KEY = 0x7E11_7A1E      # the advisory lock of the alert lifecycle (PostgreSQL)
 _MUTABLE = frozenset({"status", "severity", "resolved_at", "fired_at", "suppressed", "last_value",
-                      "last_run_id", "last_sent_at", "payload"})
+                      "last_run_id", "last_sent_at", "payload", "resolved_reason"})
 
 
 def _key_cond(key: AlertKey) -> Any:

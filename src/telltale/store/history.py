@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterable
 import sqlalchemy as sa
 
 from telltale.store.core import StoreBase
-from telltale.store.records import MetricPoint
+from telltale.store.records import AlertKey, MetricPoint
 from telltale.store.schema import metric_points
 from telltale.core.timeutil import to_utc
 
@@ -43,7 +43,7 @@ def _finite(value: float | None) -> float | None:
 
 
 class HistoryMixin(StoreBase):
-    """put_metric_points / metric_history."""
+    """put_metric_points / metric_history / list_points / latest_points / newest_judged_windows."""
 
     def put_metric_points(self, points: Iterable[MetricPoint]) -> int:
         """Store a run's metric points, replacing the points of the same evaluations; return how many.
@@ -150,6 +150,30 @@ class HistoryMixin(StoreBase):
         with self._read() as conn:
             points = [_point(r) for r in conn.execute(q).mappings()]
         return points if monitors is None else [p for p in points if (p.model, p.monitor) in monitors]
+
+    def newest_judged_windows(self, monitors: Collection[str], until: datetime) -> dict[AlertKey, datetime]:
+        """Per (monitor, model, column, segment_key) of these monitors: the end of the newest
+        window judged `ok` or `alert` that ends by `until` (a run's wall-clock time: a window
+        evaluated ahead of its time, `run --at` in the future, does not count). The alert
+        lifecycle leaves a result of an older window in history only."""
+        if not monitors:
+            return {}
+        t = metric_points
+        key = (t.c.monitor, t.c.model, t.c["column"], t.c.segment_key)
+        q = (sa.select(*key, sa.func.max(t.c.window_end).label("newest"))
+             .where(t.c.monitor.in_(sorted(set(monitors))), t.c.status.in_(("ok", "alert")),
+                    t.c.window_end.is_not(None), t.c.window_end <= to_utc(until))
+             .group_by(*key))
+        with self._read() as conn:
+            rows = conn.execute(q).all()
+        # func.max loses the column type on some backends: normalise here
+        return {AlertKey(*row[:4]): _as_utc(row[4]) for row in rows}
+
+
+def _as_utc(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return to_utc(value)
 
 
 def _evaluation(p: MetricPoint) -> tuple[Any, ...]:

@@ -214,11 +214,20 @@ def _v4_delivery_leases(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v5_alert_owner(conn: Connection) -> None:
+    """v5: alerts.project (the `project:` name of the config that opened it; NULL for none) and
+    alerts.resolved_reason (why it resolved other than a run finding it ok, e.g. its monitor
+    was removed from the configuration)."""
+    conn.execute(sa.text("ALTER TABLE alerts ADD COLUMN project VARCHAR(200)"))
+    conn.execute(sa.text("ALTER TABLE alerts ADD COLUMN resolved_reason TEXT"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: runs, partials, grids, metric_points, alerts, outbox", _v1_initial),
     Migration(2, "partials and grids keyed by a fingerprint of their source", _v2_fingerprints),
     Migration(3, "scheduler leases: one evaluation per monitor and scheduled time", _v3_leases),
     Migration(4, "outbox leases and each channel's external reference of an alert", _v4_delivery_leases),
+    Migration(5, "alerts: the project that opened them and why they resolved", _v5_alert_owner),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -112,6 +112,8 @@ class AlertRecord:
     last_run_id: str | None = None
     last_sent_at: datetime | None = None
     payload: dict[str, Any] | None = None
+    project: str | None = None        # the `project:` name of the config that opened it
+    resolved_reason: str | None = None  # why it resolved, when not a run finding it ok
 
     @property
     def key(self) -> AlertKey:

@@ -81,6 +81,8 @@ alerts = sa.Table(
     sa.Column("last_run_id", sa.String(64)),
     sa.Column("last_sent_at", UTCDateTime),
     sa.Column("payload", JSONText),
+    sa.Column("project", sa.String(200)),                         # `project:` of its config, or NULL
+    sa.Column("resolved_reason", sa.Text),                        # e.g. its monitor was removed
 )
 
 outbox = sa.Table(

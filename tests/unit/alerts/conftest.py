@@ -34,6 +34,19 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
     s.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def peer_store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
+    """A fresh store on SQLite and on the suite's own PostgreSQL peer (a new database per
+    test; skipped with the reason when PostgreSQL cannot start, failed under
+    TELLTALE_REQUIRE_PEERS=1)."""
+    url = f"sqlite:///{tmp_path}/state.db"
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_db")
+    s = open_store(url)
+    yield s
+    s.close()
+
+
 @pytest.fixture
 def hook(httpserver):
     """A webhook channel 'ops' pointing at the test HTTP server's /hook."""

@@ -36,8 +36,8 @@ def _versions(url: str) -> list[int]:
 
 
 def test_fresh_store_is_at_latest_version_and_matches_schema(store, store_url):
-    assert store.version == LATEST_VERSION == 4
-    assert _versions(store_url) == [1, 2, 3, 4]
+    assert store.version == LATEST_VERSION == 5
+    assert _versions(store_url) == [1, 2, 3, 4, 5]
     inspector = sa.inspect(store.engine)
     for table in metadata.sorted_tables:
         found = {c["name"] for c in inspector.get_columns(table.name)}
@@ -158,7 +158,7 @@ def test_v2_store_migrates_to_outbox_leases_and_alert_refs_keeping_queued_notice
                              ":t, 2)"), {"t": T0.replace(tzinfo=None)})
     old.close()
     new = open_store(store_url)
-    assert new.version == 4 == LATEST_VERSION
+    assert new.version == 5 == LATEST_VERSION
     (row,) = new.pending_outbox()
     assert (row.idempotency_key, row.attempts, row.claimed_by, row.lease_until) == ("a1:firing", 2, None, None)
     lease = new.claim_outbox(row.id, owner=new_owner(), now=T0, lease=timedelta(minutes=5))
@@ -166,4 +166,23 @@ def test_v2_store_migrates_to_outbox_leases_and_alert_refs_keeping_queued_notice
     new.record_delivered(lease, T0, ref="ML-7")
     assert new.get_ref("a1", "ops") == "ML-7" and new.pending_outbox() == []
     assert new.enqueue([OutboxMessage("a1", "ops", "update", "{}", T0, key="a1:update:x")]) == 1
+    new.close()
+
+
+def test_v4_store_migrates_to_alert_owners_keeping_open_alerts(store_url):
+    """An alert opened by a v4 telltale has no project (NULL: it belongs to whichever project
+    defines its model) and no resolved_reason; it stays open and can be resolved with one."""
+    old = open_store(store_url, migrations=MIGRATIONS[:4])
+    assert old.version == 4
+    with old.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO alerts (alert_id, monitor, model, \"column\", segment_key, status, "
+                             "severity, opened_at) VALUES ('al_1', 'drift', 'credit', 'income', '', 'open', "
+                             "'high', :t)"), {"t": T0.replace(tzinfo=None)})
+    old.close()
+    new = open_store(store_url)
+    assert new.version == 5 == LATEST_VERSION
+    (rec,) = new.open_alerts().values()
+    assert (rec.alert_id, rec.project, rec.resolved_reason) == ("al_1", None, None)
+    new.update_alert("al_1", status="resolved", resolved_at=T0, resolved_reason="monitor removed")
+    assert new.get_alert("al_1").resolved_reason == "monitor removed" and new.open_alerts() == {}
     new.close()

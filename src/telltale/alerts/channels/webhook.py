@@ -1,7 +1,8 @@
 """The webhook channel: an HTTP POST of the canonical JSON body, signed with HMAC-SHA256.
 
 With `grouped: true`, the notices of one delivery pass go out as one POST whose body is
-`{"version": 1, "alerts": [<body>, ...], "keys": [<Idempotency-Key of each>, ...]}`.
+`{"version": 1, "alerts": [<body>, ...], "keys": [<Idempotency-Key of each>, ...]}`, or as
+several such POSTs of at most MAX_GROUP notices each when more are due.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from telltale.configbase.values import HttpUrl, Timeout
 SIGNATURE_HEADER = "X-Telltale-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 DEFAULT_TIMEOUT_S = 10.0
+MAX_GROUP = 100
+"""The most notices in one grouped POST: a longer backlog (a sink down for hours) goes out as
+several POSTs of at most this many, oldest first (docs/alerts.md)."""
 OWNED_HEADERS = ("Content-Type", IDEMPOTENCY_HEADER, SIGNATURE_HEADER, "Content-Length")
 """Headers telltale (or HTTP itself) sets: a configured one of these names, in any letter case,
 is not sent (HTTP names are case-insensitive: `idempotency-key` would go out as a second line)."""
@@ -94,6 +98,7 @@ class WebhookChannel:
     verify: bool = True
     grouped: bool = False
     update_every: timedelta | None = None
+    max_group: int = MAX_GROUP
     type: str = "webhook"
 
     @classmethod
