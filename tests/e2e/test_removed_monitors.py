@@ -176,3 +176,23 @@ def test_another_projects_alerts_on_the_same_store_are_left_alone(churn_project,
     assert _alerts(a)[("churn_b", "new plans", "plan")]["resolved_reason"] == reason
     res = runner.invoke(app, ["alerts", "resolve", stuck, "--project", str(a)])
     assert res.exit_code == 2 and "resolved already" in res.stderr
+
+
+def test_a_run_of_some_monitors_leaves_the_others_alerts_open(churn_project, tmp_path, sinks, store_url) -> None:
+    """`project.run(monitors=[...])` and `serve` (which runs the monitors due together) hand
+    the runner a subset of the configured monitors: the others are not removed, so their
+    open alerts stay open (they were resolved as "removed from the configuration")."""
+    project = _project(churn_project, tmp_path / "p", _config(sinks, store_url))
+    code, out = _run(project, "--monitor", "new plans", "--monitor", "nulls")
+    fired = {(a["monitor"], a["column"]) for a in out["alerts"]}
+    assert code == 1 and fired == {("new plans", "plan"), ("nulls", "tenure")}
+    report = telltale.load(project).run(at=AT, monitors=["volume"])      # the Python API, a subset
+    assert report.raw.alerts == []
+    from telltale.api.select import run_monitors                         # what serve's scheduler calls
+    from telltale.config import load_project
+
+    loaded = load_project(project)
+    volume = [m for m in loaded.config.monitors if m.name == "volume"]
+    assert run_monitors(loaded, report.raw.at, volume).alerts == []
+    listed = _alerts(project)
+    assert {k[1:] for k, a in listed.items() if a["status"] == "open"} == fired
