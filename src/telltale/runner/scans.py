@@ -15,6 +15,7 @@ from telltale.planner.queries import PlannedQuery
 from telltale.planner.relation import referenced_columns
 from telltale.planner.segments import segment_count_query
 from telltale.planner.spec import ModelSpec
+from telltale.runner.stored import CachedState
 from telltale.runner.summaries import SummaryBook
 from telltale.store.records import StoredPartials
 
@@ -91,8 +92,13 @@ def scans_needed(state: StoredState, spec: ModelSpec, model: str, fingerprint: s
     stored = state.get_partials(model, spec.granularity, whole.start, whole.end,
                                 partial_keys=keys, fingerprint=fingerprint)
     usable = {(b, seg, k) for b, seg, k in stored.final if reusable(spec, at, b, k, as_of)}
-    book.add({bs: kept for bs, vals in stored.values.items()
-              if (kept := {k: v for k, v in vals.items() if (*bs, k) in usable})})
+    kept_rows = {bs: kept for bs, vals in stored.values.items()
+                 if (kept := {k: v for k, v in vals.items() if (*bs, k) in usable})}
+    if isinstance(state, CachedState):   # merge from the process's cached blocks where they equal ours
+        book.share(state.scope(model, spec.granularity, fingerprint), kept_rows, keys, whole,
+                   {(b, k) for b, _, k in stored.final - usable})
+    else:
+        book.add(kept_rows)
     for b, _, k in usable:
         final.setdefault((b, False), set()).add(k)
         final.setdefault((b, True), set()).add(k)   # narrowed by keys_in(segmented=True)

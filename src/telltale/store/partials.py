@@ -7,6 +7,7 @@ from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
 
+from telltale.store.coltypes import UTCDateTime
 from telltale.store.core import StoreBase
 from telltale.store.records import PartialRow, StoredPartials
 from telltale.store.schema import grids, partials
@@ -14,6 +15,28 @@ from telltale.store.sqlutil import insert_ignore, upsert
 from telltale.core.timeutil import UTC, to_utc
 
 _IN_LIMIT = 500   # above this many keys, filter in Python rather than with a long IN list
+Stamp = tuple[Any, Any, Any]   # (computed_at as stored, run_id, length of the stored text)
+
+
+def _raw(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    """A datetime column as the driver returns it (no per-row conversion; see _RawTimes)."""
+    return sa.type_coerce(column, sa.String)
+
+
+class _RawTimes:
+    """Stored datetimes (driver form) to aware UTC, each distinct value converted once."""
+
+    def __init__(self, dialect: Any) -> None:
+        self.dialect = dialect
+        self.seen: dict[Any, datetime] = {}
+
+    def __call__(self, raw: Any) -> datetime:
+        got = self.seen.get(raw)
+        if got is None:
+            got = UTCDateTime().process_result_value(raw, self.dialect)
+            assert got is not None   # bucket_start is part of the primary key
+            self.seen[raw] = got
+        return got
 
 
 class PartialsMixin(StoreBase):
@@ -72,6 +95,55 @@ class PartialsMixin(StoreBase):
                 if is_final:
                     final.add((bucket, seg, key))
         return StoredPartials(values=values, final=frozenset(final))
+
+    def final_partial_stamps(self, model: str, granularity: str, start: datetime, end: datetime,
+                             partial_keys: Iterable[str], *, fingerprint: str = ""
+                             ) -> list[tuple[datetime, str, str, Stamp]]:
+        """(bucket, segment_key, partial_key, stamp) of every final stored row with
+        `start <= bucket_start < end` and one of `partial_keys`, without the values.
+
+        A stamp (computed_at, run_id and the length of the stored text) changes whenever
+        the row is written again, so a reader holding a decoded value with the same
+        stamp holds the stored value (runner/stored.py reads only the rows that changed)."""
+        keys = set(partial_keys)
+        q = sa.select(_raw(partials.c.bucket_start), partials.c.segment_key, partials.c.partial_key,
+                      _raw(partials.c.computed_at), partials.c.run_id, sa.func.length(partials.c.value)
+                      ).where(*self._final_rows(model, granularity, start, end, keys, fingerprint))
+        out = []
+        when = _RawTimes(self.engine.dialect)
+        with self._read() as conn:
+            for bucket, seg, key, at, run_id, size in conn.execute(q):
+                if key in keys:
+                    out.append((when(bucket), seg, key, (at, run_id, size)))
+        return out
+
+    def get_final_partials(self, model: str, granularity: str, start: datetime, end: datetime,
+                           partial_keys: Iterable[str], *, fingerprint: str = ""
+                           ) -> dict[tuple[datetime, str, str], tuple[Stamp, Any]]:
+        """(stamp, value) of every final stored row with `start <= bucket_start < end` and one
+        of `partial_keys`, by (bucket, segment_key, partial_key); stamps as in
+        `final_partial_stamps`."""
+        keys = set(partial_keys)
+        q = sa.select(_raw(partials.c.bucket_start), partials.c.segment_key, partials.c.partial_key,
+                      _raw(partials.c.computed_at), partials.c.run_id, sa.func.length(partials.c.value),
+                      partials.c.value).where(*self._final_rows(model, granularity, start, end, keys, fingerprint))
+        out: dict[tuple[datetime, str, str], tuple[Stamp, Any]] = {}
+        when = _RawTimes(self.engine.dialect)
+        with self._read() as conn:
+            for bucket, seg, key, at, run_id, size, value in conn.execute(q):
+                if key in keys:
+                    out[(when(bucket), seg, key)] = ((at, run_id, size), value)
+        return out
+
+    @staticmethod
+    def _final_rows(model: str, granularity: str, start: datetime, end: datetime, keys: set[str],
+                    fingerprint: str) -> list[sa.ColumnElement[bool]]:
+        cond = [partials.c.model == model, partials.c.granularity == granularity,
+                partials.c.fingerprint == fingerprint, partials.c.final == sa.true(),
+                partials.c.bucket_start >= to_utc(start), partials.c.bucket_start < to_utc(end)]
+        if len(keys) <= _IN_LIMIT:
+            cond.append(partials.c.partial_key.in_(sorted(keys)))
+        return cond
 
     def delete_partials(self, model: str, granularity: str | None = None) -> int:
         """Forget a model's partials (e.g. after its source changed); return rows deleted."""
