@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from telltale.core.timeutil import GRANULARITIES
-from telltale.runner.blocks import STALE, BlockTree, SegmentText, bucket_index
+from telltale.runner.blocks import BlockTree, Segment, SegmentText, Values, bucket_index, first_index
 from telltale.store.records import StoredPartials
 
 if TYPE_CHECKING:
@@ -60,51 +60,62 @@ class ScopeCache:
              keys: set[str], fingerprint: str) -> StoredPartials:
         """The final stored rows of `keys` with `start <= bucket < end`, as the store holds them now."""
         with self.lock:
-            now = {(b, s, k): st for b, s, k, st in store.final_partial_stamps(
-                model, granularity, start, end, keys, fingerprint=fingerprint)}
-            for t in [t for t in self.stamps if start <= t[0] < end and t[2] in keys and t not in now]:
-                self._drop(t)   # deleted from the store
-            changed = [t for t, st in now.items() if self.stamps.get(t) != st]
-            if changed:
+            lo, hi = first_index(start, self.step), first_index(end, self.step)
+            stamps, changes = self.stamps, Changes()
+            if not self.tree.occupied(lo, hi):   # nothing cached here: read the values straight away
+                got = store.get_final_partials(model, granularity, start, end, keys, fingerprint=fingerprint)
+                now = {t: stamp for t, (stamp, _) in got.items()}
+                changed = list(got)
+            else:
+                now = dict(store.final_partial_stamps(model, granularity, start, end, keys,
+                                                      fingerprint=fingerprint))
+                for t in [t for t in stamps if t not in now and start <= t[0] < end and t[2] in keys]:
+                    self._drop(t, changes)   # deleted from the store
+                changed = [t for t, st in now.items() if stamps.get(t) != st]
                 got = store.get_final_partials(model, granularity, min(t[0] for t in changed),
                                                max(t[0] for t in changed) + self.step,
-                                               {t[2] for t in changed}, fingerprint=fingerprint)
-                for t in changed:
-                    if t in got:   # its stamp may be newer than the one read first: both are the store's
-                        self._put(t, *got[t])
-                        self.reads += 1
-                    elif t in self.stamps:
-                        self._drop(t)
-            self._keep(start, end)
+                                               {t[2] for t in changed}, fingerprint=fingerprint) if changed else {}
+            for t in changed:
+                if t in got:   # its stamp may be newer than the one read first: both are the store's
+                    self._put(t, *got[t], changes)
+                    self.reads += 1
+                elif t in stamps:
+                    self._drop(t, changes)
+            self._keep(start, end, changes)
+            self._apply(changes)
             values: dict[tuple[datetime, str], dict[str, Any]] = {}
-            for b, s, k in now:
-                if (b, s, k) in self.stamps:
-                    values.setdefault((b, s), {})[k] = self.tree.by_index[bucket_index(b, self.step)][b][s][k]
-            return StoredPartials(values, frozenset(t for t in now if t in self.stamps))
+            by_index = self.tree.by_index
+            for i in range(lo, hi):
+                for b, segs in by_index.get(i, {}).items():
+                    if start <= b < end:
+                        for s, vals in segs.items():
+                            if kept := {k: v for k, v in vals.items() if k in keys}:
+                                values[(b, s)] = kept
+            return StoredPartials(values, frozenset((*bs, k) for bs, vals in values.items() for k in vals))
 
-    def block(self, key: str, gen: int, stext: SegmentText, segment: Mapping[str, str | None] | None,
-              level: int, j: int) -> Any:
-        """A block's value from the cached rows, or STALE when `key` changed since `gen`."""
+    def block(self, level: int, j: int, stext: SegmentText, segment: Segment,
+              gens: Mapping[str, int]) -> tuple[Values, set[str]]:
+        """A block merged from the cached rows, and the keys of `gens` whose rows changed
+        since their generation (their values in the block are not the asker's)."""
         with self.lock:
-            if self.gens.get(key, 0) != gen:
-                return STALE
-            return self.tree.value(key, stext, segment, level, j)
+            stale = {k for k, g in gens.items() if self.gens.get(k, 0) != g}
+            return self.tree.block(level, j, stext, segment), stale
 
     def gen(self, key: str) -> int:
         """The generation of a partial key's rows (see `block`)."""
         with self.lock:
             return self.gens.get(key, 0)
 
-    def _put(self, t: Triple, stamp: Any, value: Any) -> None:
+    def _put(self, t: Triple, stamp: Any, value: Any, changes: Changes) -> None:
         b, s, k = t
         i = bucket_index(b, self.step)
         if i not in self.tree.by_index:
             self.tree.indices_changed()
         self.tree.by_index.setdefault(i, {}).setdefault(b, {}).setdefault(s, {})[k] = value
         self.stamps[t] = stamp
-        self._changed(k, i)
+        changes.add(k, i)
 
-    def _drop(self, t: Triple) -> None:
+    def _drop(self, t: Triple, changes: Changes) -> None:
         b, s, k = t
         i = bucket_index(b, self.step)
         self.stamps.pop(t, None)
@@ -118,20 +129,41 @@ class ScopeCache:
         if not buckets:
             self.tree.by_index.pop(i, None)
             self.tree.indices_changed()
-        self._changed(k, i)
+        changes.add(k, i)
 
-    def _changed(self, key: str, index: int) -> None:
-        self.gens[key] = self.gens.get(key, 0) + 1
-        self.tree.forget(key, index)
+    def _apply(self, changes: Changes) -> None:
+        """Bump the generation of every changed key; drop the blocks holding a changed bucket."""
+        for k in changes.keys:
+            self.gens[k] = self.gens.get(k, 0) + 1
+        if self.tree.memo:
+            for i in changes.indices:
+                self.tree.forget(i)
 
-    def _keep(self, start: datetime, end: datetime) -> None:
+    def _keep(self, start: datetime, end: datetime, changes: Changes) -> None:
         """Remember a range read; drop the rows outside the last KEEP_RANGES ranges."""
+        before = list(self.ranges)
         if (start, end) in self.ranges:
             self.ranges.remove((start, end))
         self.ranges = [*self.ranges, (start, end)][-KEEP_RANGES:]
-        stale = [t for t in self.stamps if not any(a <= t[0] < z for a, z in self.ranges)]
-        for t in stale:
-            self._drop(t)
+        if set(self.ranges) == set(before):
+            return
+        out = [(b, s, k) for buckets in self.tree.by_index.values() for b, segs in buckets.items()
+               if not any(a <= b < z for a, z in self.ranges) for s, vals in segs.items() for k in vals]
+        for t in out:
+            self._drop(t, changes)
+
+
+class Changes:
+    """The keys and bucket indices whose cached rows one read changed."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.indices: set[int] = set()
+
+    def add(self, key: str, index: int) -> None:
+        """Note one changed row."""
+        self.keys.add(key)
+        self.indices.add(index)
 
 
 class CachedState:

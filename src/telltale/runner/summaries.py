@@ -12,7 +12,7 @@ from telltale.core.grids import Grid
 from telltale.core.partials import PartialValues, empty_value
 from telltale.core.segkey import parse_segment_key, segment_text
 from telltale.core.timeutil import TimeRange
-from telltale.runner.blocks import ABSENT, STALE, BlockTree, SegmentText, bucket_index, first_index
+from telltale.runner.blocks import BlockTree, Folder, Segment, SegmentText, Values, bucket_index, decompose, first_index
 
 if TYPE_CHECKING:
     from telltale.runner.stored import ScopeCache
@@ -72,9 +72,10 @@ class SummaryBook:
                     tree.indices_changed()
                 tree.by_index.setdefault(i, {}).setdefault(key[0], {})[key[1]] = mine
             mine.update(vals)
+            tree.keys.update(vals)
             self._keys.setdefault(key[0], set()).update(vals)
             self._seg_keys.setdefault(key[0], set()).update(
-                k for k, v in vals.items() if key[1] or is_empty_value(k, v))
+                vals if key[1] else (k for k, v in vals.items() if is_empty_value(k, v)))
             if local:
                 i = bucket_index(key[0], self.step)
                 for k in vals:
@@ -99,17 +100,8 @@ class SummaryBook:
         ckey = (rng.start, rng.end, stext)
         if ckey in self._cache:
             return self._cache[ckey]
-        lo, hi = first_index(rng.start, self.step), first_index(rng.end, self.step)
-        keys: set[str] = set()
-        for bucket, held in self._keys.items():
-            if rng.start <= bucket < rng.end:
-                keys |= held
-        acc: dict[str, Any] = {}
-        for key in sorted(keys):
-            value = self._tree.window(key, stext, segment, lo, hi)
-            if value is not ABSENT:
-                acc[key] = value
-        out = PartialValues(acc, self.grids)
+        out = PartialValues(self._tree.window(stext, segment, first_index(rng.start, self.step),
+                                              first_index(rng.end, self.step)), self.grids)
         self._cache[ckey] = out
         return out
 
@@ -133,13 +125,14 @@ def is_empty_value(key: str, value: Any) -> bool:
 
 class BookTree(BlockTree):
     """A book's blocks: merged from its own rows, or taken from a process cache's blocks
-    where the book's rows of a key equal the cache's (see SummaryBook.share)."""
+    for the partials whose rows in the block equal the cache's (see SummaryBook.share)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.scope: ScopeCache | None = None
         self.span = (0, 0)
         self.gens: dict[str, int] = {}
+        self.keys: set[str] = set()          # every partial key the book holds
         self.local: dict[str, set[int]] = {}
         self._local_sorted: dict[str, list[int]] = {}
 
@@ -155,14 +148,27 @@ class BookTree(BlockTree):
         i = bisect_left(idx, lo)
         return i < len(idx) and idx[i] < hi
 
-    def value(self, key: str, stext: SegmentText, segment: Mapping[str, str | None] | None,
-              level: int, j: int) -> Any:
-        """A block from the cache when it equals this book's, else merged from this book's rows."""
-        lo = j << level
-        hi = lo + (1 << level)
-        if (self.scope is not None and key in self.gens and self.span[0] <= lo and hi <= self.span[1]
-                and not self._own_rows(key, lo, hi)):
-            got = self.scope.block(key, self.gens[key], stext, segment, level, j)
-            if got is not STALE:
-                return got
-        return super().value(key, stext, segment, level, j)
+    def window(self, stext: SegmentText, segment: Segment, lo: int, hi: int) -> Values:
+        """Every partial merged over buckets `[lo, hi)`: block by block, each partial from
+        the cache's block when the book's rows of it there are the cache's, else merged here."""
+        fold = Folder()
+        for level, j in decompose(lo, hi):
+            blo = j << level
+            bhi = blo + (1 << level)
+            if not self.occupied(blo, bhi):
+                continue
+            shared: set[str] = set()
+            scope = self.scope
+            if scope is not None and self.span[0] <= blo and bhi <= self.span[1]:
+                shared = {k for k in self.gens if not self._own_rows(k, blo, bhi)}
+            if scope is not None and shared:
+                cached, stale = scope.block(level, j, stext, segment, {k: self.gens[k] for k in shared})
+                shared -= stale
+                for key, value in cached.items():
+                    if key in shared:
+                        fold.add(key, value)
+            if self.keys - shared:
+                for key, value in self.block(level, j, stext, segment).items():
+                    if key not in shared:
+                        fold.add(key, value)
+        return fold.result(detach=True)

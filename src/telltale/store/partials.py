@@ -15,7 +15,7 @@ from telltale.store.sqlutil import insert_ignore, upsert
 from telltale.core.timeutil import UTC, to_utc
 
 _IN_LIMIT = 500   # above this many keys, filter in Python rather than with a long IN list
-Stamp = tuple[Any, Any, Any]   # (computed_at as stored, run_id, length of the stored text)
+Stamp = tuple[Any, Any]   # (computed_at as stored, run_id)
 
 
 def _raw(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
@@ -98,24 +98,23 @@ class PartialsMixin(StoreBase):
 
     def final_partial_stamps(self, model: str, granularity: str, start: datetime, end: datetime,
                              partial_keys: Iterable[str], *, fingerprint: str = ""
-                             ) -> list[tuple[datetime, str, str, Stamp]]:
-        """(bucket, segment_key, partial_key, stamp) of every final stored row with
+                             ) -> list[tuple[tuple[datetime, str, str], Stamp]]:
+        """((bucket, segment_key, partial_key), stamp) of every final stored row with
         `start <= bucket_start < end` and one of `partial_keys`, without the values.
 
-        A stamp (computed_at, run_id and the length of the stored text) changes whenever
-        the row is written again, so a reader holding a decoded value with the same
-        stamp holds the stored value (runner/stored.py reads only the rows that changed)."""
+        A stamp (computed_at, run_id) changes whenever `put_partials` writes the row again
+        (a new time, a new run), so a reader holding a decoded value with the same stamp
+        holds the stored value (runner/stored.py reads only the rows that changed). The
+        values are not read, not even their length: that would read every value's pages."""
         keys = set(partial_keys)
         q = sa.select(_raw(partials.c.bucket_start), partials.c.segment_key, partials.c.partial_key,
-                      _raw(partials.c.computed_at), partials.c.run_id, sa.func.length(partials.c.value)
+                      _raw(partials.c.computed_at), partials.c.run_id
                       ).where(*self._final_rows(model, granularity, start, end, keys, fingerprint))
-        out = []
         when = _RawTimes(self.engine.dialect)
         with self._read() as conn:
-            for bucket, seg, key, at, run_id, size in conn.execute(q):
-                if key in keys:
-                    out.append((when(bucket), seg, key, (at, run_id, size)))
-        return out
+            rows = conn.execute(q).all()
+        times = {raw: when(raw) for raw in {r[0] for r in rows}}
+        return [((times[bucket], seg, key), (at, run_id)) for bucket, seg, key, at, run_id in rows if key in keys]
 
     def get_final_partials(self, model: str, granularity: str, start: datetime, end: datetime,
                            partial_keys: Iterable[str], *, fingerprint: str = ""
@@ -125,15 +124,13 @@ class PartialsMixin(StoreBase):
         `final_partial_stamps`."""
         keys = set(partial_keys)
         q = sa.select(_raw(partials.c.bucket_start), partials.c.segment_key, partials.c.partial_key,
-                      _raw(partials.c.computed_at), partials.c.run_id, sa.func.length(partials.c.value),
-                      partials.c.value).where(*self._final_rows(model, granularity, start, end, keys, fingerprint))
-        out: dict[tuple[datetime, str, str], tuple[Stamp, Any]] = {}
+                      _raw(partials.c.computed_at), partials.c.run_id, partials.c.value).where(*self._final_rows(model, granularity, start, end, keys, fingerprint))
         when = _RawTimes(self.engine.dialect)
         with self._read() as conn:
-            for bucket, seg, key, at, run_id, size, value in conn.execute(q):
-                if key in keys:
-                    out[(when(bucket), seg, key)] = ((at, run_id, size), value)
-        return out
+            rows = conn.execute(q).all()
+        times = {raw: when(raw) for raw in {r[0] for r in rows}}
+        return {(times[bucket], seg, key): ((at, run_id), value)
+                for bucket, seg, key, at, run_id, value in rows if key in keys}
 
     @staticmethod
     def _final_rows(model: str, granularity: str, start: datetime, end: datetime, keys: set[str],
