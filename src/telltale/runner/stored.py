@@ -55,6 +55,7 @@ class ScopeCache:
         self.gens: dict[str, int] = {}   # per partial key, bumped whenever one of its rows changes
         self.ranges: list[tuple[datetime, datetime]] = []
         self.reads = 0                   # values read from the store (for tests and benchmarks)
+        self.hits = 0                    # blocks handed to a run's book
 
     def read(self, store: Store, model: str, granularity: str, start: datetime, end: datetime,
              keys: set[str], fingerprint: str) -> StoredPartials:
@@ -99,6 +100,7 @@ class ScopeCache:
         since their generation (their values in the block are not the asker's)."""
         with self.lock:
             stale = {k for k, g in gens.items() if self.gens.get(k, 0) != g}
+            self.hits += 1
             return self.tree.block(level, j, stext, segment), stale
 
     def gen(self, key: str) -> int:
