@@ -5,11 +5,11 @@ bucket) and a long-lived `telltale serve` read the same rows again and again. Fi
 do not change for a fingerprint unless some writer stores them again, so this cache keeps
 them decoded, per (store, model, granularity, fingerprint):
 
-* each read first asks the store for the stamps of the final rows in range (bucket,
-  segment, key, computed_at, run_id, length of the stored text; no values), then reads
-  and decodes the values of the rows whose stamp is new or changed only, and forgets the
-  rows that left the store: another process writing the store can never make a cached
-  value wrong, it only costs a re-read;
+* each read first asks the store how many final rows in range each write left per
+  bucket (`final_partial_writes`: counts per bucket and (computed_at, run_id), no values),
+  then reads and decodes only the buckets whose counts differ from the cached rows', and
+  there keeps a cached value only when its row's stamp is unchanged: another process
+  writing the store can never make a cached value wrong, it only costs a re-read;
 * the rows feed a `BlockTree` (runner/blocks.py) whose merged blocks outlive a run, so a
   sliding window merges O(log n) blocks per partial. A changed row drops the blocks that
   contain it; a run's book uses a shared block only where its own rows equal the cache's
@@ -52,6 +52,7 @@ class ScopeCache:
         self.lock = threading.RLock()
         self.tree = BlockTree()
         self.stamps: dict[Triple, Any] = {}
+        self.writes: dict[datetime, dict[Any, dict[str, int]]] = {}   # bucket -> stamp -> key -> rows
         self.gens: dict[str, int] = {}   # per partial key, bumped whenever one of its rows changes
         self.ranges: list[tuple[datetime, datetime]] = []
         self.reads = 0                   # values read from the store (for tests and benchmarks)
@@ -62,37 +63,53 @@ class ScopeCache:
         """The final stored rows of `keys` with `start <= bucket < end`, as the store holds them now."""
         with self.lock:
             lo, hi = first_index(start, self.step), first_index(end, self.step)
-            stamps, changes = self.stamps, Changes()
+            changes = Changes()
             if not self.tree.occupied(lo, hi):   # nothing cached here: read the values straight away
-                got = store.get_final_partials(model, granularity, start, end, keys, fingerprint=fingerprint)
-                now = {t: stamp for t, (stamp, _) in got.items()}
-                changed = list(got)
-            else:
-                now = dict(store.final_partial_stamps(model, granularity, start, end, keys,
-                                                      fingerprint=fingerprint))
-                for t in [t for t in stamps if t not in now and start <= t[0] < end and t[2] in keys]:
-                    self._drop(t, changes)   # deleted from the store
-                changed = [t for t, st in now.items() if stamps.get(t) != st]
-                got = store.get_final_partials(model, granularity, min(t[0] for t in changed),
-                                               max(t[0] for t in changed) + self.step,
-                                               {t[2] for t in changed}, fingerprint=fingerprint) if changed else {}
-            for t in changed:
-                if t in got:   # its stamp may be newer than the one read first: both are the store's
-                    self._put(t, *got[t], changes)
-                    self.reads += 1
-                elif t in stamps:
-                    self._drop(t, changes)
+                dirty = None
+            else:   # the buckets whose rows per write differ from the cached ones
+                writes = store.final_partial_writes(model, granularity, start, end, keys, fingerprint=fingerprint)
+                held = {b for i in self.tree.indices(lo, hi) for b in self.tree.by_index[i] if start <= b < end}
+                dirty = {b for b in held | writes.keys() if self._writes_of(b, keys) != writes.get(b, {})}
+            if dirty is None or dirty:
+                a, z = (start, end) if dirty is None else (min(dirty), max(dirty) + self.step)
+                got = store.get_final_partials(model, granularity, a, z, keys, fingerprint=fingerprint)
+                self._reconcile(got, keys, dirty, changes)
             self._keep(start, end, changes)
             self._apply(changes)
             values: dict[tuple[datetime, str], dict[str, Any]] = {}
             by_index = self.tree.by_index
-            for i in range(lo, hi):
-                for b, segs in by_index.get(i, {}).items():
+            for i in self.tree.indices(lo, hi):
+                for b, segs in by_index[i].items():
                     if start <= b < end:
                         for s, vals in segs.items():
                             if kept := {k: v for k, v in vals.items() if k in keys}:
                                 values[(b, s)] = kept
             return StoredPartials(values, frozenset((*bs, k) for bs, vals in values.items() for k in vals))
+
+    def _writes_of(self, bucket: datetime, keys: set[str]) -> dict[Any, int]:
+        """The cached rows of `keys` in one bucket, counted per write (stamp)."""
+        out = {}
+        for stamp, per_key in self.writes.get(bucket, {}).items():
+            n = sum(per_key.values()) if per_key.keys() <= keys else sum(
+                c for k, c in per_key.items() if k in keys)
+            if n:
+                out[stamp] = n
+        return out
+
+    def _reconcile(self, got: dict[Triple, tuple[Any, Any]], keys: set[str], dirty: set[datetime] | None,
+                   changes: Changes) -> None:
+        """Make the cached rows of `keys` in the `dirty` buckets (None: every bucket of `got`'s
+        range) those of `got`: rows with a new stamp put, rows no longer stored dropped."""
+        for t, (stamp, value) in got.items():
+            if (dirty is None or t[0] in dirty) and self.stamps.get(t) != stamp:
+                self._put(t, stamp, value, changes)
+                self.reads += 1
+        if dirty:
+            for b in dirty:
+                segs = self.tree.by_index.get(bucket_index(b, self.step), {}).get(b, {})
+                gone = [(b, s, k) for s, vals in segs.items() for k in vals if k in keys and (b, s, k) not in got]
+                for t in gone:
+                    self._drop(t, changes)
 
     def block(self, level: int, j: int, stext: SegmentText, segment: Segment,
               gens: Mapping[str, int]) -> tuple[Values, set[str]]:
@@ -114,13 +131,27 @@ class ScopeCache:
         if i not in self.tree.by_index:
             self.tree.indices_changed()
         self.tree.by_index.setdefault(i, {}).setdefault(b, {}).setdefault(s, {})[k] = value
+        self._count(t, self.stamps.get(t), -1)
         self.stamps[t] = stamp
+        self._count(t, stamp, 1)
         changes.add(k, i)
+
+    def _count(self, t: Triple, stamp: Any, n: int) -> None:
+        if stamp is None:
+            return
+        per_key = self.writes.setdefault(t[0], {}).setdefault(stamp, {})
+        per_key[t[2]] = per_key.get(t[2], 0) + n
+        if not per_key[t[2]]:
+            del per_key[t[2]]
+            if not per_key:
+                del self.writes[t[0]][stamp]
+                if not self.writes[t[0]]:
+                    del self.writes[t[0]]
 
     def _drop(self, t: Triple, changes: Changes) -> None:
         b, s, k = t
         i = bucket_index(b, self.step)
-        self.stamps.pop(t, None)
+        self._count(t, self.stamps.pop(t, None), -1)
         buckets = self.tree.by_index.get(i, {})
         segs = buckets.get(b, {})
         segs.get(s, {}).pop(k, None)

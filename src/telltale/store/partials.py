@@ -96,32 +96,43 @@ class PartialsMixin(StoreBase):
                     final.add((bucket, seg, key))
         return StoredPartials(values=values, final=frozenset(final))
 
-    def final_partial_stamps(self, model: str, granularity: str, start: datetime, end: datetime,
+    def final_partial_writes(self, model: str, granularity: str, start: datetime, end: datetime,
                              partial_keys: Iterable[str], *, fingerprint: str = ""
-                             ) -> list[tuple[tuple[datetime, str, str], Stamp]]:
-        """((bucket, segment_key, partial_key), stamp) of every final stored row with
-        `start <= bucket_start < end` and one of `partial_keys`, without the values.
+                             ) -> dict[datetime, dict[Stamp, int]]:
+        """Per bucket with `start <= bucket_start < end`, how many of its final stored rows
+        of `partial_keys` each write left: {bucket: {stamp: rows}}, without the values.
 
-        A stamp (computed_at, run_id) changes whenever `put_partials` writes the row again
-        (a new time, a new run), so a reader holding a decoded value with the same stamp
-        holds the stored value (runner/stored.py reads only the rows that changed). The
-        values are not read, not even their length: that would read every value's pages."""
+        A stamp (computed_at, run_id) names one `put_partials` call: every row it writes
+        gets it, and a row written again gets the new call's. So while a bucket's counts
+        per stamp are unchanged, its rows are the ones a reader saw (a row replaced or
+        deleted lowers its old write's count; one added raises a count or adds a stamp);
+        runner/stored.py re-reads only the buckets whose counts changed. The values are
+        not read, not even their length: that would read every value's pages."""
         keys = set(partial_keys)
-        q = sa.select(_raw(partials.c.bucket_start), partials.c.segment_key, partials.c.partial_key,
-                      _raw(partials.c.computed_at), partials.c.run_id
-                      ).where(*self._final_rows(model, granularity, start, end, keys, fingerprint))
+        cond = self._final_rows(model, granularity, start, end, keys, fingerprint)
+        q = (sa.select(_raw(partials.c.bucket_start), _raw(partials.c.computed_at), partials.c.run_id,
+                       sa.func.count()).where(*cond)
+             .group_by(partials.c.bucket_start, partials.c.computed_at, partials.c.run_id))
+        if len(keys) > _IN_LIMIT:   # no IN list: count per key, then keep the wanted ones
+            q = (sa.select(_raw(partials.c.bucket_start), _raw(partials.c.computed_at), partials.c.run_id,
+                           sa.func.count(), partials.c.partial_key).where(*cond)
+                 .group_by(partials.c.bucket_start, partials.c.computed_at, partials.c.run_id,
+                           partials.c.partial_key))
         when = _RawTimes(self.engine.dialect)
+        out: dict[datetime, dict[Stamp, int]] = {}
         with self._read() as conn:
-            rows = conn.execute(q).all()
-        times = {raw: when(raw) for raw in {r[0] for r in rows}}
-        return [((times[bucket], seg, key), (at, run_id)) for bucket, seg, key, at, run_id in rows if key in keys]
+            for bucket, at, run_id, n, *key in conn.execute(q).all():
+                if not key or key[0] in keys:
+                    stamps = out.setdefault(when(bucket), {})
+                    stamps[(at, run_id)] = stamps.get((at, run_id), 0) + n
+        return out
 
     def get_final_partials(self, model: str, granularity: str, start: datetime, end: datetime,
                            partial_keys: Iterable[str], *, fingerprint: str = ""
                            ) -> dict[tuple[datetime, str, str], tuple[Stamp, Any]]:
         """(stamp, value) of every final stored row with `start <= bucket_start < end` and one
         of `partial_keys`, by (bucket, segment_key, partial_key); stamps as in
-        `final_partial_stamps`."""
+        `final_partial_writes`."""
         keys = set(partial_keys)
         q = sa.select(_raw(partials.c.bucket_start), partials.c.segment_key, partials.c.partial_key,
                       _raw(partials.c.computed_at), partials.c.run_id, partials.c.value).where(*self._final_rows(model, granularity, start, end, keys, fingerprint))
