@@ -99,7 +99,8 @@ def scans_needed(state: StoredState, spec: ModelSpec, model: str, fingerprint: s
         kept_rows = {bs: kept for bs, vals in stored.values.items()
                      if (kept := {k: v for k, v in vals.items() if (*bs, k) in usable})}
     if cache is not None:   # merge from the process's cached blocks where they equal this run's rows
-        book.share(cache.scope(model, spec.granularity, fingerprint), kept_rows, keys, whole,
+        book.share(cache.scope(model, spec.granularity, fingerprint), kept_rows,
+                   cache.gens[(model, spec.granularity, fingerprint)], whole,
                    {(b, k) for b, _, k in stored.final - usable})
     else:
         book.add(kept_rows)

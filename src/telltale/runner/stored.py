@@ -59,8 +59,9 @@ class ScopeCache:
         self.hits = 0                    # blocks handed to a run's book
 
     def read(self, store: Store, model: str, granularity: str, start: datetime, end: datetime,
-             keys: set[str], fingerprint: str) -> StoredPartials:
-        """The final stored rows of `keys` with `start <= bucket < end`, as the store holds them now."""
+             keys: set[str], fingerprint: str) -> tuple[StoredPartials, dict[str, int]]:
+        """The final stored rows of `keys` with `start <= bucket < end`, as the store holds them
+        now, and the generation of each key's cached rows they are (see `block`)."""
         with self.lock:
             lo, hi = first_index(start, self.step), first_index(end, self.step)
             changes = Changes()
@@ -84,7 +85,8 @@ class ScopeCache:
                         for s, vals in segs.items():
                             if kept := {k: v for k, v in vals.items() if k in keys}:
                                 values[(b, s)] = kept
-            return StoredPartials(values, frozenset((*bs, k) for bs, vals in values.items() for k in vals))
+            final = frozenset((*bs, k) for bs, vals in values.items() for k in vals)
+            return StoredPartials(values, final), {k: self.gens.get(k, 0) for k in keys}
 
     def _writes_of(self, bucket: datetime, keys: set[str]) -> dict[Any, int]:
         """The cached rows of `keys` in one bucket, counted per write (stamp)."""
@@ -117,13 +119,8 @@ class ScopeCache:
         since their generation (their values in the block are not the asker's)."""
         with self.lock:
             stale = {k for k, g in gens.items() if self.gens.get(k, 0) != g}
-            self.hits += 1
+            self.hits += len(stale) < len(gens)
             return self.tree.block(level, j, stext, segment), stale
-
-    def gen(self, key: str) -> int:
-        """The generation of a partial key's rows (see `block`)."""
-        with self.lock:
-            return self.gens.get(key, 0)
 
     def _put(self, t: Triple, stamp: Any, value: Any, changes: Changes) -> None:
         b, s, k = t
@@ -207,6 +204,7 @@ class CachedState:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.key = store.engine.url.render_as_string(hide_password=False)
+        self.gens: dict[tuple[str, str, str], dict[str, int]] = {}   # of the rows last read, per scope
 
     def scope(self, model: str, granularity: str, fingerprint: str) -> ScopeCache:
         """The cache of one model's rows in this store."""
@@ -219,8 +217,9 @@ class CachedState:
             stored = self.store.get_partials(model, granularity, start, end, fingerprint=fingerprint)
             return StoredPartials({bs: {k: v for k, v in vals.items() if (*bs, k) in stored.final}
                                    for bs, vals in stored.values.items()}, stored.final)
-        return self.scope(model, granularity, fingerprint).read(
+        stored, self.gens[(model, granularity, fingerprint)] = self.scope(model, granularity, fingerprint).read(
             self.store, model, granularity, start, end, set(partial_keys), fingerprint)
+        return stored
 
     def get_grids(self, model: str, *, fingerprint: str = "") -> dict[str, dict[str, Any]]:
         """Every stored grid of a model (read from the store each time: a few rows)."""

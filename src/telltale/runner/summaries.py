@@ -44,20 +44,21 @@ class SummaryBook:
         values per segment combination. A value over all rows is the sum of its segments'."""
         self._add(rows, local=True)
 
-    def share(self, scope: ScopeCache, rows: Mapping[BucketKey, Mapping[str, Any]], keys: Iterable[str],
+    def share(self, scope: ScopeCache, rows: Mapping[BucketKey, Mapping[str, Any]], gens: Mapping[str, int],
               rng: TimeRange, withheld: Iterable[tuple[datetime, str]]) -> None:
         """Add stored rows read through a process cache (runner/stored.py), and merge from
         the cache's blocks wherever this book's rows equal the cache's.
 
-        `rows` are the cache's final rows of `keys` over `rng` (as just read), less the
-        `withheld` (bucket, key) pairs this run may not reuse (labels as of `--at`). A
-        block is taken from the cache only for a key in `keys` whose rows have not changed
-        in the cache since, inside `rng`, and holding none of this book's own rows of that
-        key (withheld, scanned or added any other way)."""
+        `rows` are the cache's final rows over `rng` of the keys of `gens` (as one read
+        returned them, with each key's generation then), less the `withheld` (bucket, key)
+        pairs this run may not reuse (labels as of `--at`). A block is taken from the
+        cache only for a key of `gens` whose cached rows are still of that generation,
+        inside `rng`, and holding none of this book's own rows of that key (withheld,
+        scanned or added any other way)."""
         self._add(rows, local=False)
         tree = self._tree
         tree.scope, tree.span = scope, (first_index(rng.start, self.step), first_index(rng.end, self.step))
-        tree.gens = {k: scope.gen(k) for k in keys}
+        tree.gens = dict(gens)
         for b, k in withheld:
             tree.mark(k, bucket_index(b, self.step))
 

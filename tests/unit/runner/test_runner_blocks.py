@@ -80,7 +80,7 @@ def _book(rows: dict[tuple[datetime, str], dict[str, Any]], order: list[tuple[da
           scope: ScopeCache | None = None, shared: set[tuple[datetime, str]] | None = None) -> SummaryBook:
     book = SummaryBook(step=HOUR)
     if scope is not None and shared is not None:
-        book.share(scope, {k: rows[k] for k in order if k in shared}, {SUM, COUNT, HIST, MIN},
+        book.share(scope, {k: rows[k] for k in order if k in shared}, {k: scope.gens[k] for k in (SUM, COUNT, HIST, MIN)},
                    TimeRange(T0, T0 + 800 * HOUR), [])
     for k in order:
         if shared is None or k not in shared:
@@ -132,3 +132,25 @@ def test_a_window_is_a_copy_the_caller_may_change() -> None:
     for start, length in [(0, 16), (0, 31), (1, 31), (8, 8)]:
         sub = TimeRange(T0 + start * HOUR, T0 + (start + length) * HOUR)
         assert book.merged(sub, None).values[HIST] == other.merged(sub, None).values[HIST] != {}
+
+
+def test_a_book_never_takes_blocks_the_cache_changed_after_its_read() -> None:
+    """Another run in the process (serve) re-reads a changed row into the cache while this
+    run's book holds the rows of its own read: the book merges its own rows, not the new."""
+    rows = _rows(64, seed=2)
+    scope, changes = ScopeCache(HOUR), Changes()
+    for (b, seg), vals in rows.items():
+        for k, v in vals.items():
+            scope._put((b, seg, k), ("t", "run"), v, changes)
+    scope._apply(changes)
+    book = SummaryBook(step=HOUR)
+    book.share(scope, rows, dict(scope.gens), TimeRange(T0, T0 + 64 * HOUR), [])
+    later = Changes()   # the other run's read: one bucket's sum stored again
+    (b, seg) = sorted(rows)[5]
+    scope._put((b, seg, SUM), ("t2", "run2"), rows[(b, seg)][SUM] + 1e6, later)
+    scope._apply(later)
+    plain = SummaryBook(step=HOUR)
+    plain.add(rows)
+    window = TimeRange(T0, T0 + 64 * HOUR)
+    assert book.merged(window, None).values == plain.merged(window, None).values
+    assert scope.hits > 0, "the keys that did not change still came from the cache"
