@@ -98,20 +98,42 @@ class ScopeCache:
                 out[stamp] = n
         return out
 
-    def _reconcile(self, got: dict[Triple, tuple[Any, Any]], keys: set[str], dirty: set[datetime] | None,
-                   changes: Changes) -> None:
+    def _reconcile(self, got: list[tuple[datetime, str, str, Any, Any]], keys: set[str],
+                   dirty: set[datetime] | None, changes: Changes) -> None:
         """Make the cached rows of `keys` in the `dirty` buckets (None: every bucket of `got`'s
-        range) those of `got`: rows with a new stamp put, rows no longer stored dropped."""
-        for t, (stamp, value) in got.items():
-            if (dirty is None or t[0] in dirty) and self.stamps.get(t) != stamp:
-                self._put(t, stamp, value, changes)
-                self.reads += 1
-        if dirty:
-            for b in dirty:
-                segs = self.tree.by_index.get(bucket_index(b, self.step), {}).get(b, {})
-                gone = [(b, s, k) for s, vals in segs.items() for k in vals if k in keys and (b, s, k) not in got]
-                for t in gone:
-                    self._drop(t, changes)
+        range, none of them cached) those of `got`: rows with a new stamp put, rows no longer
+        stored dropped."""
+        if dirty is None:
+            self._fill(got, changes)
+            return
+        seen = set()
+        for b, s, k, stamp, value in got:
+            if b in dirty:
+                seen.add((b, s, k))
+                if self.stamps.get((b, s, k)) != stamp:
+                    self._put((b, s, k), stamp, value, changes)
+                    self.reads += 1
+        for b in dirty:
+            segs = self.tree.by_index.get(bucket_index(b, self.step), {}).get(b, {})
+            for t in [(b, s, k) for s, vals in segs.items() for k in vals if k in keys and (b, s, k) not in seen]:
+                self._drop(t, changes)
+
+    def _fill(self, got: list[tuple[datetime, str, str, Any, Any]], changes: Changes) -> None:
+        """`_put` of rows of buckets the cache holds nothing of, in bulk."""
+        by_index, stamps, writes, step = self.tree.by_index, self.stamps, self.writes, self.step
+        index: dict[datetime, int] = {}
+        for b, s, k, stamp, value in got:
+            i = index.get(b)
+            if i is None:
+                i = index[b] = bucket_index(b, step)
+            by_index.setdefault(i, {}).setdefault(b, {}).setdefault(s, {})[k] = value
+            stamps[(b, s, k)] = stamp
+            per_key = writes.setdefault(b, {}).setdefault(stamp, {})
+            per_key[k] = per_key.get(k, 0) + 1
+            changes.keys.add(k)
+        changes.indices.update(index.values())
+        self.reads += len(got)
+        self.tree.indices_changed()
 
     def block(self, level: int, j: int, stext: SegmentText, segment: Segment,
               gens: Mapping[str, int]) -> tuple[Values, set[str]]:

@@ -129,19 +129,20 @@ class PartialsMixin(StoreBase):
 
     def get_final_partials(self, model: str, granularity: str, start: datetime, end: datetime,
                            partial_keys: Iterable[str], *, fingerprint: str = ""
-                           ) -> dict[tuple[datetime, str, str], tuple[Stamp, Any]]:
-        """(stamp, value) of every final stored row with `start <= bucket_start < end` and one
-        of `partial_keys`, by (bucket, segment_key, partial_key); stamps as in
+                           ) -> list[tuple[datetime, str, str, Stamp, Any]]:
+        """(bucket, segment_key, partial_key, stamp, value) of every final stored row with
+        `start <= bucket_start < end` and one of `partial_keys`; stamps as in
         `final_partial_writes`."""
         keys = set(partial_keys)
         q = sa.select(_raw(partials.c.bucket_start), partials.c.segment_key, partials.c.partial_key,
-                      _raw(partials.c.computed_at), partials.c.run_id, partials.c.value).where(*self._final_rows(model, granularity, start, end, keys, fingerprint))
+                      _raw(partials.c.computed_at), partials.c.run_id, partials.c.value
+                      ).where(*self._final_rows(model, granularity, start, end, keys, fingerprint))
         when = _RawTimes(self.engine.dialect)
         with self._read() as conn:
             rows = conn.execute(q).all()
         times = {raw: when(raw) for raw in {r[0] for r in rows}}
-        return {(times[bucket], seg, key): ((at, run_id), value)
-                for bucket, seg, key, at, run_id, value in rows if key in keys}
+        return [(times[bucket], seg, key, (at, run_id), value)
+                for bucket, seg, key, at, run_id, value in rows if key in keys]
 
     @staticmethod
     def _final_rows(model: str, granularity: str, start: datetime, end: datetime, keys: set[str],
