@@ -169,6 +169,8 @@ def test_backfill_through_the_cache_equals_runs_on_fresh_processes(
 
     assert len(got) == 19 and all(r.exit_code in (0, 1) for r in got)
     _assert_same(got, want)
+    # the same statements pushed down, bucket by bucket (the cache never adds or skips a scan)
+    assert [[q["sql"] for q in r.queries] for r in got] == [[q["sql"] for q in r.queries] for r in want]
     assert _history(fast) == _history(slow)
     scopes = list(stored._scopes.values())
     assert len(scopes) == 1 and scopes[0].hits > 0, "the backfill merged through cached blocks"
