@@ -26,6 +26,7 @@ from telltale.runner.execute import EXACT_GRID_ROWS, GRID_SAMPLE_ROWS, QueryLog,
 from telltale.runner.metrics import MetricCompiler
 from telltale.runner.plan import plan_monitors
 from telltale.runner.scans import FreshState
+from telltale.runner.stored import state_for
 
 if TYPE_CHECKING:
     from telltale.alerts.retire import ProjectScope
@@ -166,7 +167,8 @@ def run_monitors(project: Project, monitors: Sequence[MonitorBase], *, at: datet
     log = QueryLog()
     try:
         try:
-            plan = plan_monitors(project, monitors, at=at, now=now, state=store or FreshState(),
+            plan = plan_monitors(project, monitors, at=at, now=now,
+                                 state=FreshState() if store is None else state_for(store),
                                  connector_for=conns.for_model, compiler=compiler)
             results = execute_plan(project, plan, store=None if dry_run else store, log=log, run_id=run_id)
             report = RunReport(run_id, at, results, queries=log.entries)

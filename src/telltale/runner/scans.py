@@ -15,6 +15,7 @@ from telltale.planner.queries import PlannedQuery
 from telltale.planner.relation import referenced_columns
 from telltale.planner.segments import segment_count_query
 from telltale.planner.spec import ModelSpec
+from telltale.runner.stored import CachedState
 from telltale.runner.summaries import SummaryBook
 from telltale.store.records import StoredPartials
 
@@ -87,19 +88,29 @@ def scans_needed(state: StoredState, spec: ModelSpec, model: str, fingerprint: s
     needed = {p for p in needed if p.kind != "hist" or p.grid_key in book.grids}
     keys = {p.key for p in needed}
     as_of = {p.key for p in needed if as_of_labels(spec, p)}
-    final: dict[tuple[datetime, bool], set[str]] = {}
     stored = state.get_partials(model, spec.granularity, whole.start, whole.end,
                                 partial_keys=keys, fingerprint=fingerprint)
-    usable = {(b, seg, k) for b, seg, k in stored.final if reusable(spec, at, b, k, as_of)}
-    book.add({bs: kept for bs, vals in stored.values.items()
-              if (kept := {k: v for k, v in vals.items() if (*bs, k) in usable})})
-    for b, _, k in usable:
-        final.setdefault((b, False), set()).add(k)
-        final.setdefault((b, True), set()).add(k)   # narrowed by keys_in(segmented=True)
+    cache = state if isinstance(state, CachedState) else None   # its values are the final rows only
+    usable = (stored.final if not as_of else   # only label summaries as of `--at` may be held back
+              frozenset(t for t in stored.final if reusable(spec, at, t[0], t[2], as_of)))
+    if cache is not None and usable is stored.final:
+        kept_rows = stored.values
+    else:
+        kept_rows = {bs: kept for bs, vals in stored.values.items()
+                     if (kept := {k: v for k, v in vals.items() if (*bs, k) in usable})}
+    if cache is not None:   # merge from the process's cached blocks where they equal this run's rows
+        book.share(cache.scope(model, spec.granularity, fingerprint), kept_rows,
+                   cache.gens[(model, spec.granularity, fingerprint)], whole,
+                   {(b, k) for b, _, k in stored.final - usable})
+    else:
+        book.add(kept_rows)
+    final: dict[datetime, set[str]] = {}   # per bucket, the keys of its usable final rows
+    for (b, _), vals in kept_rows.items():
+        final.setdefault(b, set()).update(vals)
     groups: dict[frozenset[str], list[datetime]] = {}
     for b in whole.buckets(spec.step):
-        have = book.keys_in(b) & final.get((b, False), set())
-        have_seg = book.keys_in(b, segmented=True) & final.get((b, True), set())
+        have = book.keys_in(b) & final.get(b, set())
+        have_seg = book.keys_in(b, segmented=True) & final.get(b, set())   # narrowed by keys_in
         todo = frozenset((keys - seg_keys - have) | (keys & seg_keys - have_seg))
         if todo:
             groups.setdefault(todo, []).append(b)
