@@ -322,6 +322,50 @@ class Quantile(_Node):
 
 
 @dataclass(frozen=True)
+class Variance(_Node):
+    """The sample variance from `count`, `sum`, `sum of squares`, `min` and `max` partials,
+    an error when the sums cannot give it precisely (see `telltale.stats.moments`)."""
+
+    n: str
+    total: str
+    total_sq: str
+    vmin: str
+    vmax: str
+    label: str
+
+    def compute(self, values: PartialValues) -> float:
+        """`(Σx² − (Σx)²/n) / (n − 1)`; null for n < 2, an error when the rounding of the
+        sums (cancellation of values large against their spread, underflow of tiny ones)
+        bounds its relative error above 1 %; exactly 0 when min equals max."""
+        from telltale.stats.moments import sample_variance
+
+        n = as_number(values.get(self.n)) or 0.0
+        if n < 2:
+            raise Undefined(f"{self.describe()} needs at least two values (the window has {n:g})")
+        total = Ref(self.total).compute(values)
+        total_sq = Ref(self.total_sq).compute(values)
+        var = sample_variance(n, total, total_sq, as_number(values.get(self.vmin)),
+                              as_number(values.get(self.vmax)))
+        assert var is not None
+        if not math.isfinite(var.value):
+            raise Undefined(f"overflow: {self.describe()} cannot be computed from sums: values "
+                            "beyond 1.34e154 in magnitude have squares beyond double precision",
+                            error=True)
+        value = var.value
+        if not var.precise:
+            raise Undefined(var.why(self.describe(), total / n), error=True)
+        return value
+
+    def describe(self) -> str:
+        """variance(x) as text."""
+        return f"variance({self.label})"
+
+    def refs(self) -> Iterator[str]:
+        """The count, sum, sum of squares, min and max partial keys."""
+        yield from (self.n, self.total, self.total_sq, self.vmin, self.vmax)
+
+
+@dataclass(frozen=True)
 class CountDistinct(_Node):
     """The number of distinct non-null values in a `values` partial cut at `cap` per bucket."""
 
@@ -421,4 +465,4 @@ class Multiclass(_Node):
         yield self.crosstab
 
 
-Final = Const | Ref | Neg | Binary | Math | Quantile | CountDistinct | AucRoc | Multiclass
+Final = Const | Ref | Neg | Binary | Math | Quantile | Variance | CountDistinct | AucRoc | Multiclass

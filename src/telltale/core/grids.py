@@ -71,13 +71,22 @@ class Grid:
 
         The value is cast to DOUBLE so integer columns cannot overflow (DuckDB reads the
         scale literal as a DECIMAL); the pushed-down scan groups on this, and the clamp is
-        applied after aggregation on the small result.
+        applied after aggregation on the small result. Values more than the grid's span
+        beyond it take their tail bin (-1 or `bins`) without the multiply: `(x - lo) *
+        scale` of an outlier such as 1.8e308 overflows, which PostgreSQL, Redshift and
+        BigQuery raise as an error that fails the model's whole scan.
         """
         scale = self.bins / (self.hi - self.lo)
-        return exp.Floor(this=exp.Mul(
-            this=exp.paren(exp.Sub(this=exp.cast(value.copy(), exp.DataType.Type.DOUBLE),
-                                   expression=_num(self.lo))),
-            expression=_num(scale)))
+        x = exp.cast(value.copy(), exp.DataType.Type.DOUBLE)
+        floor = exp.Floor(this=exp.Mul(this=exp.paren(exp.Sub(this=x, expression=_num(self.lo))),
+                                       expression=_num(scale)))
+        span = self.hi - self.lo
+        below, above = _finite_or(self.lo - span, -_MAX), _finite_or(self.hi + span, _MAX)
+        return exp.Case(ifs=[exp.If(this=exp.LT(this=x.copy(), expression=_num(below)),
+                                    true=exp.Literal.number(-1)),
+                             exp.If(this=exp.GT(this=x.copy(), expression=_num(above)),
+                                    true=exp.Literal.number(self.bins))],
+                        default=floor)
 
     def clamp_expr(self, key: exp.Expression) -> exp.Expression:
         """Clamp a raw bin into [-1, bins] with CASE (GREATEST/LEAST skip NULLs in some dialects)."""
@@ -120,6 +129,14 @@ def _degenerate(lo: float, hi: float, bins: int) -> bool:
         return True
     width = (hi - lo) / bins
     return not math.isfinite(bins / (hi - lo)) or lo + width == lo or hi - width == hi
+
+
+_MAX = 1.7976931348623157e308   # the largest finite double
+
+
+def _finite_or(value: float, default: float) -> float:
+    """`value` when finite, else `default`."""
+    return value if math.isfinite(value) else default
 
 
 def _num(value: float) -> exp.Expression:

@@ -187,7 +187,7 @@ FROM (
         ) AS __p12,
         SUM(
           CASE
-            WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+            WHEN ABS(CAST("spend" AS DOUBLE)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
             THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
           END
         ) AS __p13
@@ -243,9 +243,15 @@ FROM (
         SELECT
           0 AS __set,
           CAST("ts" AS DATE) AS __bucket,
-          FLOOR((
-            CAST("spend" AS DOUBLE) - 0.0
-          ) * 256.0) AS __kh,
+          CASE
+            WHEN CAST("spend" AS DOUBLE) < -1.0
+            THEN -1
+            WHEN CAST("spend" AS DOUBLE) > 2.0
+            THEN 256
+            ELSE FLOOR((
+              CAST("spend" AS DOUBLE) - 0.0
+            ) * 256.0)
+          END AS __kh,
           COUNT(*) AS __n
         FROM (
           SELECT
@@ -260,9 +266,15 @@ FROM (
           ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
         GROUP BY
           CAST("ts" AS DATE),
-          FLOOR((
-            CAST("spend" AS DOUBLE) - 0.0
-          ) * 256.0)
+          CASE
+            WHEN CAST("spend" AS DOUBLE) < -1.0
+            THEN -1
+            WHEN CAST("spend" AS DOUBLE) > 2.0
+            THEN 256
+            ELSE FLOOR((
+              CAST("spend" AS DOUBLE) - 0.0
+            ) * 256.0)
+          END
       ) AS b1
       GROUP BY
         __set,
@@ -294,9 +306,15 @@ FROM (
         SELECT
           1 AS __set,
           CAST("ts" AS DATE) AS __bucket,
-          FLOOR((
-            CAST("tenure" AS DOUBLE) - 0.0
-          ) * 256.0) AS __kh,
+          CASE
+            WHEN CAST("tenure" AS DOUBLE) < -1.0
+            THEN -1
+            WHEN CAST("tenure" AS DOUBLE) > 2.0
+            THEN 256
+            ELSE FLOOR((
+              CAST("tenure" AS DOUBLE) - 0.0
+            ) * 256.0)
+          END AS __kh,
           COUNT(*) AS __n
         FROM (
           SELECT
@@ -311,9 +329,15 @@ FROM (
           ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
         GROUP BY
           CAST("ts" AS DATE),
-          FLOOR((
-            CAST("tenure" AS DOUBLE) - 0.0
-          ) * 256.0)
+          CASE
+            WHEN CAST("tenure" AS DOUBLE) < -1.0
+            THEN -1
+            WHEN CAST("tenure" AS DOUBLE) > 2.0
+            THEN 256
+            ELSE FLOOR((
+              CAST("tenure" AS DOUBLE) - 0.0
+            ) * 256.0)
+          END
       ) AS b2
       GROUP BY
         __set,

@@ -144,7 +144,7 @@ SELECT
   ) AS __p12,
   SUM(
     CASE
-      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+      WHEN ABS(CAST("spend" AS DOUBLE)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
       THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
     END
   ) AS __p13
@@ -230,15 +230,27 @@ FROM (
           DATE_TRUNC('DAY', "ts") AS __bucket,
           CASE
             WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-            THEN FLOOR((
-              CAST("spend" AS DOUBLE) - 0.0
-            ) * 256.0)
+            THEN CASE
+              WHEN CAST("spend" AS DOUBLE) < -1.0
+              THEN -1
+              WHEN CAST("spend" AS DOUBLE) > 2.0
+              THEN 256
+              ELSE FLOOR((
+                CAST("spend" AS DOUBLE) - 0.0
+              ) * 256.0)
+            END
           END AS __k0,
           CASE
             WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-            THEN FLOOR((
-              CAST("tenure" AS DOUBLE) - 0.0
-            ) * 256.0)
+            THEN CASE
+              WHEN CAST("tenure" AS DOUBLE) < -1.0
+              THEN -1
+              WHEN CAST("tenure" AS DOUBLE) > 2.0
+              THEN 256
+              ELSE FLOOR((
+                CAST("tenure" AS DOUBLE) - 0.0
+              ) * 256.0)
+            END
           END AS __k1,
           "plan" AS __k2,
           "plan" AS __k3

@@ -1,0 +1,144 @@
+"""Statistics from pushed-down summaries on numerically nasty data, against the exact answer.
+
+One `telltale run --json` over tests/e2e/hostile_numbers_project.py (DuckDB): values of
+1e9 ± 1 (sum of squares − n·mean² cancels completely), DECIMAL(38,10) around 1.2e7 ± 3,
+values of 1e-300 (their squares underflow to 0) and of 1e300 (their squares overflow).
+Every value is either the exact one from the raw rows (numpy/scipy/sklearn) within the
+bound stated at its assertion, or an `error` whose message says why; never a wrong number
+passing as `ok`. tests/integration/test_postgres_numbers_hostile.py runs the same project
+on PostgreSQL.
+
+Bounds:
+* Wasserstein / baseline std: 0.01 absolute where the sums give the std (docs/statistics.md,
+  "with the sums stored"); max(0.02, 5 %) where they cannot and the histogram's std is
+  used (the histogram-only bound);
+* KS: 0.01 below scipy.stats.ks_2samp (a lower bound from the histogram);
+* means: 1e-12 relative; variance, stddev, r2, rmse where computable: 1e-9 relative.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.metrics import r2_score
+from typer.testing import CliRunner
+
+from hostile_numbers_project import AT, make_rows, split, write_duckdb_project
+from telltale.cli.main import app
+
+SCALE = {"big_mean": 1.0, "small": 1.0, "dec": 1.0, "tiny": 1e300, "huge": 1e-300, "sentinel": 1.0}
+CENTRE = {"big_mean": 1e9, "dec": 12345678.0}
+
+
+def run_project(root: Path) -> dict[str, Any]:
+    """`telltale run --json` on the project in `root`: its JSON object."""
+    res = CliRunner().invoke(app, ["run", "--project", str(root), "--at", AT, "--json"])
+    assert res.stdout.strip().startswith("{"), res.output
+    return json.loads(res.stdout)
+
+
+def result(out: dict[str, Any], monitor: str, column: str | None = None) -> dict[str, Any]:
+    """The one result of `monitor` (on `column`)."""
+    found = [r for r in out["results"] if r["monitor"] == monitor and r["column"] == column]
+    assert len(found) == 1, (monitor, column, found)
+    return found[0]
+
+
+def exact(column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A column's (baseline, focal) values, centred and scaled so numpy computes them exactly
+    (W1 / std and KS do not change under x -> (x - c) * s)."""
+    base, focal = split(make_rows(), column)
+    c, s = CENTRE.get(column, 0.0), SCALE[column]
+    return (base - c) * s, (focal - c) * s
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return run_project(write_duckdb_project(tmp_path_factory.mktemp("hostile")))
+
+
+def check_wasserstein(out: dict[str, Any]) -> None:
+    """W1 / baseline std of every column vs scipy (shared with the PostgreSQL twin)."""
+    for column in ("big_mean", "small", "dec", "tiny", "huge"):
+        r = result(out, "wass", column)
+        base, focal = exact(column)
+        want = stats.wasserstein_distance(base, focal) / np.std(base)
+        assert r["status"] == "ok", (column, r)
+        # `small`: the sums give the std (0.01); the others: the histogram's (max(0.02, 5 %))
+        bound = 0.01 if column == "small" else max(0.02, 0.05 * want)
+        assert r["value"] == pytest.approx(want, abs=bound), (column, r["value"], want)
+
+
+def test_wasserstein_of_values_whose_squares_cancel_underflow_or_overflow(out: dict[str, Any]) -> None:
+    # was: inf (an alert) for 1e9 ± 1, DECIMAL 1.2e7 ± 3 and 1e-300 values (the baseline's
+    # std from the sums came out 0), NaN (an error) for 1e300 values
+    check_wasserstein(out)
+
+
+def check_ks(out: dict[str, Any]) -> None:
+    """KS of every column vs scipy.stats.ks_2samp (shared with the PostgreSQL twin)."""
+    for column in ("big_mean", "small", "dec", "tiny", "huge", "sentinel"):
+        base, focal = exact(column)
+        want = stats.ks_2samp(base, focal).statistic
+        got = result(out, "ks", column)["value"]
+        assert want - 0.01 <= got <= want + 1e-12, (column, got, want)
+
+
+def test_ks_on_nasty_magnitudes_is_within_its_bound(out: dict[str, Any]) -> None:
+    # already right on DuckDB: the grid keeps 1e9 ± 1 and 1e±300 apart, and a value of
+    # 1.8e308 lands in the top tail bin (on PostgreSQL its bin's multiply overflowed)
+    check_ks(out)
+
+
+def check_moments(out: dict[str, Any]) -> None:
+    """Means exact; stddev exact where the sums can give it, else an error saying why."""
+    for column in ("big_mean", "small", "dec", "tiny", "sentinel"):
+        _, focal = split(make_rows(), column)
+        want = float(np.sum(focal / len(focal)))   # no overflow with 1.8e308 among the values
+        assert result(out, "mean", column)["value"] == pytest.approx(want, rel=1e-12), column
+    _, small = split(make_rows(), "small")
+    assert result(out, "sd", "small")["value"] == pytest.approx(np.std(small, ddof=1), rel=1e-9)
+    for column, cause in (("big_mean", "cancels"), ("dec", "cancels"), ("tiny", "underflow")):
+        r = result(out, "sd", column)
+        assert r["status"] == "error" and r["value"] is None, (column, r)
+        assert "cannot be computed precisely from sums" in r["message"] and cause in r["message"], r
+    # 1.8e308's square is beyond double precision: an error, not a number
+    r = result(out, "sd", "sentinel")
+    assert r["status"] == "error" and "not a finite number" in r["message"], r
+
+
+def test_stddev_of_values_whose_squares_underflow_is_an_error(out: dict[str, Any]) -> None:
+    # was: `ok` with stddev 0 for values of 1e-300 · N(1.5, 1) (their squares are 0)
+    check_moments(out)
+
+
+def check_dsl_variance(out: dict[str, Any]) -> None:
+    """The metric language's variance/stddev/r2: exact, or an error saying why."""
+    _, small = split(make_rows(), "small")
+    assert result(out, "dsl variance small")["value"] == pytest.approx(np.var(small, ddof=1), rel=1e-9)
+    assert result(out, "dsl stddev small")["value"] == pytest.approx(np.std(small, ddof=1), rel=1e-9)
+    for fn in ("variance", "stddev"):
+        for column, cause in (("big_mean", "cancels"), ("tiny", "underflow")):
+            r = result(out, f"dsl {fn} {column}")
+            assert r["status"] == "error" and r["value"] is None, r
+            assert f"variance(features.{column}) cannot be computed precisely from sums" in r["message"], r
+            assert cause in r["message"], r
+    _, y = split(make_rows(), "y_small")
+    _, pred = split(make_rows(), "pred_small")
+    assert result(out, "r2 small")["value"] == pytest.approx(r2_score(y, pred), rel=1e-9)
+    r2_big = result(out, "r2 big")
+    assert r2_big["status"] == "error" and "variance(actuals.y[...]) cannot be computed precisely" \
+        in r2_big["message"], r2_big
+    # the squared errors are differences taken per row in SQL: no cancellation, exact
+    assert result(out, "rmse big")["value"] == pytest.approx(np.sqrt(np.mean((pred - y) ** 2)), rel=1e-9)
+
+
+def test_dsl_variance_stddev_r2_are_exact_or_an_error(out: dict[str, Any]) -> None:
+    # was: `ok` with variance and stddev 0 for 1e9 ± 1 and for 1e-300 values, and r2
+    # 0.99999 against sklearn's 0.9906 for labels of 1e9 ± 1
+    check_dsl_variance(out)
