@@ -142,3 +142,35 @@ def test_dsl_variance_stddev_r2_are_exact_or_an_error(out: dict[str, Any]) -> No
     # was: `ok` with variance and stddev 0 for 1e9 ± 1 and for 1e-300 values, and r2
     # 0.99999 against sklearn's 0.9906 for labels of 1e9 ± 1
     check_dsl_variance(out)
+
+
+def test_anomaly_history_starts_at_the_first_window_with_rows(tmp_path: Path) -> None:
+    """A model 8 days old, checked against 28 days of history: the 21 days before its first
+    row are not days of 0 rows. Volume halves on the focal day; the band is the Student-t
+    interval of the 7 real past counts (docs/monitors.md, `anomaly`)."""
+    import statistics
+
+    import duckdb
+
+    counts = [290, 310, 301, 296, 305, 299, 303, 150]
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute("CREATE TABLE t AS SELECT TIMESTAMP '2026-05-01' + to_days(CAST(d AS INTEGER)) "
+                "+ to_seconds(CAST(j AS BIGINT) * 60) AS ts, 1.0 AS x FROM (VALUES "
+                + ", ".join(f"({d}, {n})" for d, n in enumerate(counts))
+                + ") v(d, n), LATERAL range(n) r(j)")
+    con.close()
+    (tmp_path / "telltale.yml").write_text(
+        "version: 1\nconnections:\n  wh: {type: duckdb, database: wh.duckdb}\nmodels:\n  m:\n"
+        "    type: regression\n    connection: wh\n    source: {table: t}\n    timestamp: ts\n"
+        "    features: {x: numeric}\n    predictions: {x: numeric}\n"
+        "monitors:\n  - {name: volume, model: m, type: model_activity, "
+        "detection: {anomaly: {sensitivity: 3, history: 28d}}}\n")
+    r = result(run_project(tmp_path), "volume")
+    past = counts[:-1]
+    # was: mean 75 and std 130 over 28 windows (21 of them the zeros before the first
+    # row), so halving the volume was `ok`
+    assert r["threshold"]["history_points"] == 7
+    assert r["threshold"]["history_mean"] == pytest.approx(statistics.fmean(past), rel=1e-12)
+    assert r["threshold"]["history_std"] == pytest.approx(statistics.stdev(past), rel=1e-12)
+    assert r["baseline"] == {"start": "2026-05-01T00:00:00Z", "end": "2026-05-08T00:00:00Z"}
+    assert r["status"] == "alert" and r["value"] == 150
