@@ -174,3 +174,35 @@ def test_anomaly_history_starts_at_the_first_window_with_rows(tmp_path: Path) ->
     assert r["threshold"]["history_std"] == pytest.approx(statistics.stdev(past), rel=1e-12)
     assert r["baseline"] == {"start": "2026-05-01T00:00:00Z", "end": "2026-05-08T00:00:00Z"}
     assert r["status"] == "alert" and r["value"] == 150
+
+
+def test_a_constant_that_moves_is_seen_by_every_drift_method(tmp_path: Path) -> None:
+    """Baseline constant 1000 (and 0), focal constant 1001 (and 0.001): the exact KS is 1;
+    on the right-closed baseline deciles (every cut at the constant: groups `<= c` and
+    `> c`) the focal is all in the second group, so PSI = 2 (1 - ε) ln(1/ε) with ε = 1e-4,
+    JS = Hellinger = Cramér's V = 1. Was: the constant's grid had one cell as wide as the
+    value (1000 .. 2000, 0 .. 1), so both sides fell in one bin and every method said 0."""
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute("CREATE TABLE t AS SELECT TIMESTAMP '2026-05-01' + to_seconds(i * 864) AS ts, "
+                "CASE WHEN i < 700 THEN 1000.0 ELSE 1001.0 END AS a, "
+                "CASE WHEN i < 700 THEN 0.0 ELSE 0.001 END AS c FROM range(800) r(i)")
+    con.close()
+    methods = ("ks", "psi", "js", "hellinger", "chi2")
+    (tmp_path / "telltale.yml").write_text(
+        "version: 1\nconnections:\n  wh: {type: duckdb, database: wh.duckdb}\nmodels:\n  m:\n"
+        "    type: regression\n    connection: wh\n    source: {table: t}\n    timestamp: ts\n"
+        "    features: {a: numeric, c: numeric}\n    predictions: {a: numeric}\n"
+        "    baseline: {window: {last: 7d}}\nmonitors:\n"
+        + "".join(f"  - {{name: {m}, model: m, type: data_drift, method: {m}, columns: [a, c], "
+                  "threshold: 0.1}\n" for m in methods))
+    out = run_project(tmp_path)
+    eps = 1e-4
+    want = {"ks": 1.0, "psi": 2 * (1 - eps) * np.log(1 / eps), "js": 1.0, "hellinger": 1.0, "chi2": 1.0}
+    base, focal = np.full(700, 1000.0), np.full(100, 1001.0)
+    assert stats.ks_2samp(base, focal).statistic == want["ks"]
+    for column in ("a", "c"):
+        for m in methods:
+            r = result(out, m, column)
+            assert r["status"] == "alert" and r["value"] == pytest.approx(want[m], rel=1e-9), (m, column, r)

@@ -57,3 +57,32 @@ def test_moments_on_postgres(out: dict[str, Any]) -> None:
 
 def test_dsl_variance_on_postgres(out: dict[str, Any]) -> None:
     check_dsl_variance(out)
+
+
+def test_an_overflowing_metric_says_why_on_postgres(postgres_server: Any, tmp_path: Path) -> None:
+    """One prediction of 1e200 against a label of 1: its squared error is beyond double
+    precision. DuckDB gives inf (rmse is an `error`: not a finite number); PostgreSQL raises
+    SQLSTATE 22003 for the statement, so every monitor of the scan is an `error`, and the
+    message says which kind of value does it and what to do."""
+    import psycopg
+
+    name = f"hostile_{uuid.uuid4().hex[:8]}"
+    postgres_server.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(postgres_server.conninfo(name)) as con:
+        con.execute("CREATE TABLE t AS SELECT TIMESTAMP '2026-05-01' + i * INTERVAL '864 seconds' AS ts, "
+                    "CASE WHEN i = 750 THEN 1e200 ELSE 1.0 END::float8 AS p, 1.0::float8 AS y "
+                    "FROM generate_series(0, 799) i")
+    (tmp_path / "telltale.yml").write_text(
+        "version: 1\nconnections:\n"
+        f"  wh: {{type: postgres, host: {postgres_server.host}, port: {postgres_server.port}, "
+        f"database: {name}, user: postgres, timeout: 60}}\n"
+        "models:\n  m:\n    type: regression\n    connection: wh\n    source: {table: t}\n"
+        "    timestamp: ts\n    predictions: {p: numeric}\n    actuals: {y: numeric}\n"
+        "monitors:\n  - {name: rmse, model: m, type: performance_degradation, metric: rmse, "
+        "detection: {absolute: {max: 1}}}\n")
+    try:
+        r = run_project(tmp_path)["results"][0]
+    finally:
+        postgres_server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert r["status"] == "error" and "(22003)" in r["message"], r
+    assert "squares such values, or filter them out of it" in r["message"], r

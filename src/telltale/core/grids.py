@@ -18,6 +18,8 @@ import numpy as np
 from sqlglot import exp
 
 DEFAULT_BINS = 256
+CONSTANT_CELL = 1e-12
+"""A constant column's cell width, relative to its value (see `Grid.__post_init__`)."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,16 @@ class Grid:
             raise ValueError("grid bounds must be finite")
         if _degenerate(self.lo, self.hi, self.bins):
             # a constant column (or bounds closer than a bin can resolve, as approximate
-            # quantiles of all-zero data give: 0 .. 2.2e-308): one wide cell from the value
-            object.__setattr__(self, "hi", self.lo + max(1.0, abs(self.lo)))
+            # quantiles of all-zero data give: 0 .. 2.2e-308): narrow cells from the value,
+            # so the value is alone in cell 0 and any value that differs from it by more
+            # than 1e-12 relative (1e-300 absolute) lands in another cell. (One cell as
+            # wide as the value put 1000 and 1001, or 0 and 0.001, in the same cell: a
+            # constant that moved read as KS 0 and PSI 0.)
+            narrow = max(abs(self.lo) * CONSTANT_CELL, 1e-300) * self.bins
+            if math.isfinite(self.lo + narrow):
+                object.__setattr__(self, "hi", self.lo + narrow)
+            else:   # a constant near the largest double: the cells end at it
+                object.__setattr__(self, "lo", self.lo - narrow)
 
     @property
     def width(self) -> float:
