@@ -206,3 +206,40 @@ def test_a_constant_that_moves_is_seen_by_every_drift_method(tmp_path: Path) -> 
         for m in methods:
             r = result(out, m, column)
             assert r["status"] == "alert" and r["value"] == pytest.approx(want[m], rel=1e-9), (m, column, r)
+
+
+def test_a_category_named_like_the_cut_marker_is_a_category(tmp_path: Path) -> None:
+    """A column whose values are `x`, `y` and `__other__` (how some pipelines already label
+    rare categories). Was: `__other__` read as the count of values a cut left out, so
+    count_distinct was an error claiming more than 10,000 distinct values and new_values a
+    lower bound 'with more than max_values distinct values'. Now: 3 values, exact, and PSI
+    equals the formula on the raw counts (ε = 1e-4 for an empty share; none is empty here)."""
+    from collections import Counter
+
+    import duckdb
+
+    cats = ["x", "y", "__other__"]
+    rng = np.random.default_rng(3)
+    values = [cats[k] for k in rng.integers(0, 3, 800)]
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute("CREATE TABLE t (ts TIMESTAMP, c VARCHAR, q DOUBLE)")
+    con.executemany("INSERT INTO t VALUES (TIMESTAMP '2026-05-01' + to_seconds(? * 864), ?, 1.0)",
+                    list(enumerate(values)))
+    con.close()
+    (tmp_path / "telltale.yml").write_text(
+        "version: 1\nconnections:\n  wh: {type: duckdb, database: wh.duckdb}\nmodels:\n  m:\n"
+        "    type: regression\n    connection: wh\n    source: {table: t}\n    timestamp: ts\n"
+        "    features: {c: categorical}\n    predictions: {q: numeric}\n"
+        "    baseline: {window: {last: 7d}}\nmonitors:\n"
+        "  - {name: psi, model: m, type: data_drift, method: psi, columns: [c], threshold: 0.5}\n"
+        "  - {name: new, model: m, type: new_values, columns: [c]}\n"
+        "  - {name: distinct, model: m, type: custom_metric, metric: 'count_distinct(features.c)', "
+        "detection: {absolute: {min: 0}}}\n")
+    out = run_project(tmp_path)
+    assert result(out, "distinct")["value"] == 3 and result(out, "distinct")["status"] == "ok"
+    new = result(out, "new", "c")
+    assert new["value"] == 0 and new["status"] == "ok" and "lower bound" not in new["message"], new
+    base, focal = Counter(values[:700]), Counter(values[700:])
+    e = np.array([base[k] for k in cats]) / 700
+    a = np.array([focal[k] for k in cats]) / 100
+    assert result(out, "psi", "c")["value"] == pytest.approx(float(np.sum((a - e) * np.log(a / e))), rel=1e-9)
