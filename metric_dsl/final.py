@@ -90,14 +90,14 @@ class _Node:
     def evaluate(self, values: PartialValues) -> float | None:
         """The value; None when it is null or an error (see `explain` for why)."""
         try:
-            return self.compute(values)
+            return float(self.compute(values))
         except Undefined:
             return None
 
     def explain(self, values: PartialValues) -> Outcome:
         """The value, or why there is none and whether that is an error."""
         try:
-            return Outcome(self.compute(values))
+            return Outcome(float(self.compute(values)))
         except Undefined as u:
             return Outcome(None, u.reason, u.error)
 
@@ -138,10 +138,16 @@ class Ref(_Node):
     key: str
 
     def compute(self, values: PartialValues) -> float:
-        """The partial's merged value as a number (null over no rows; NaN/inf an error)."""
+        """The partial's merged value as a number (null over no rows; NaN/inf an error).
+
+        An integer (a count, the min or max of an integer column) stays a Python int, so
+        `max(x) - min(x)` of BIGINT values near 2^63 is exact (as floats, 1000 came out 0
+        or 1024); the operator's result becomes a float after it is taken."""
         raw = values.get(self.key)
         if raw is None:
             raise Undefined(f"{self.describe()} has no value (no rows with a value)")
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
         v = as_number(raw)
         if v is None:
             raise Undefined(f"{self.describe()} is {raw!r}, not a finite number (the column "
@@ -207,7 +213,7 @@ class Binary(_Node):
             r = a / b
         elif self.op == "**":
             try:
-                r = a ** b
+                r = float(a) ** float(b)   # floats: an int power could have millions of digits
             except OverflowError:
                 raise Undefined(f"overflow: {what} is too large for a float", error=True) from None
             except ZeroDivisionError:

@@ -12,6 +12,8 @@ the focal day and the seven days before it as the baseline. Columns:
 * `sentinel`: N(0, 1) with one -1.7976931348623157e308 on the first day and one
   +1.7976931348623157e308 on the focal day (a "missing" marker): its square and its
   histogram bin's `(x - lo) * scale` overflow;
+* `bigid`: BIGINT 2^63 - 1 - k, k in [0, 1000) (ids near the top of BIGINT, 256 apart
+  as doubles);
 * `y`, `pred`: a regression's label 1e9 + N(0, 1) and a prediction 0.1 off; `y_small`,
   `pred_small` the same minus 1e9.
 """
@@ -28,10 +30,10 @@ import numpy as np
 AT = "2026-05-09T00:00:00Z"
 DAYS, PER_DAY = 8, 400
 START = datetime(2026, 5, 1)
-NAMES = ("id", "ts", "big_mean", "small", "dec", "tiny", "huge", "sentinel", "y", "pred", "y_small",
-         "pred_small")
+NAMES = ("id", "ts", "big_mean", "small", "dec", "tiny", "huge", "sentinel", "bigid", "y", "pred",
+         "y_small", "pred_small")
 DUCK_TYPES = ("BIGINT", "TIMESTAMP", "DOUBLE", "DOUBLE", "DECIMAL(38,10)", "DOUBLE", "DOUBLE",
-              "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE")
+              "DOUBLE", "BIGINT", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE")
 MAX_DOUBLE = 1.7976931348623157e308
 PG_TYPES = tuple("DOUBLE PRECISION" if t == "DOUBLE" else "NUMERIC(38,10)" if t.startswith("DECIMAL")
                  else t for t in DUCK_TYPES)
@@ -54,9 +56,10 @@ def make_rows(seed: int = 11) -> list[tuple[Any, ...]]:
             sentinel = float(rng.normal(0.3 if focal else 0.0, 1.0))
             if j == 7 and day in (0, DAYS - 1):
                 sentinel = MAX_DOUBLE if focal else -MAX_DOUBLE
+            bigid = 2**63 - 1 - int(rng.integers(0, 1000))
             y_small = float(rng.normal(0.0, 1.0))
             pred_small = y_small + float(rng.normal(0.0, 0.1))
-            rows.append((rid, ts, big, big - 1e9, dec, tiny, huge, sentinel, 1e9 + y_small, 1e9 + pred_small,
+            rows.append((rid, ts, big, big - 1e9, dec, tiny, huge, sentinel, bigid, 1e9 + y_small, 1e9 + pred_small,
                          (1e9 + y_small) - 1e9, (1e9 + pred_small) - 1e9))
     return rows
 
@@ -78,6 +81,7 @@ MONITORS = [
     *[f"{{name: dsl {fn} {c}, model: m, type: custom_metric, metric: '{fn}(features.{c})', "
       "detection: {absolute: {max: 1e300}}}"
       for fn in ("variance", "stddev") for c in ("big_mean", "small", "tiny")],
+    "{name: id range, model: m, type: custom_metric, metric: 'max(features.bigid) - min(features.bigid)', detection: {absolute: {max: 1e300}}}",
     "{name: r2 big, model: m, type: performance_degradation, metric: 'r2(predictions.pred, actuals.y)', detection: {absolute: {min: -1e300}}}",
     "{name: r2 small, model: m, type: performance_degradation, metric: 'r2(predictions.pred_small, actuals.y_small)', detection: {absolute: {min: -1e300}}}",
     "{name: rmse big, model: m, type: performance_degradation, metric: 'rmse(predictions.pred, actuals.y)', detection: {absolute: {max: 1e300}}}",
@@ -89,7 +93,7 @@ def config(connection: str) -> str:
     return ("version: 1\nconnections:\n" + connection + "models:\n  m:\n    type: regression\n"
             "    connection: wh\n    source: {table: t}\n    id: id\n    timestamp: ts\n"
             "    features: {big_mean: numeric, small: numeric, dec: numeric, tiny: numeric, huge: numeric,\n"
-            "               sentinel: numeric}\n"
+            "               sentinel: numeric, bigid: numeric}\n"
             "    predictions: {pred: numeric, pred_small: numeric}\n"
             "    actuals: {y: numeric, y_small: numeric}\n"
             "    baseline: {window: {last: 7d}}\n"

@@ -28,7 +28,7 @@ from scipy import stats
 from sklearn.metrics import r2_score
 from typer.testing import CliRunner
 
-from hostile_numbers_project import AT, make_rows, split, write_duckdb_project
+from hostile_numbers_project import AT, NAMES, PER_DAY, make_rows, split, write_duckdb_project
 from telltale.cli.main import app
 
 SCALE = {"big_mean": 1.0, "small": 1.0, "dec": 1.0, "tiny": 1e300, "huge": 1e-300, "sentinel": 1.0}
@@ -243,3 +243,16 @@ def test_a_category_named_like_the_cut_marker_is_a_category(tmp_path: Path) -> N
     e = np.array([base[k] for k in cats]) / 700
     a = np.array([focal[k] for k in cats]) / 100
     assert result(out, "psi", "c")["value"] == pytest.approx(float(np.sum((a - e) * np.log(a / e))), rel=1e-9)
+
+
+def check_integer_range(out: dict[str, Any]) -> None:
+    """max - min of BIGINT values near 2^63, exact (Python ints)."""
+    i = NAMES.index("bigid")
+    focal = [r[i] for r in make_rows()[-PER_DAY:]]
+    assert result(out, "id range")["value"] == max(focal) - min(focal)
+
+
+def test_range_of_bigint_ids_near_the_top_is_exact(out: dict[str, Any]) -> None:
+    # was: max and min became doubles before the subtraction, 256 apart near 2^63, so a
+    # range of 998 read as 1024 (or 0)
+    check_integer_range(out)

@@ -16,8 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from hostile_numbers_project import NAMES, PG_TYPES, config, make_rows  # noqa: E402
-from test_numbers_hostile import (check_dsl_variance, check_ks, check_moments,  # noqa: E402
-                                  check_wasserstein, run_project)
+from test_numbers_hostile import (check_dsl_variance, check_integer_range, check_ks,  # noqa: E402
+                                  check_moments, check_wasserstein, run_project)
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,10 @@ def test_moments_on_postgres(out: dict[str, Any]) -> None:
 
 def test_dsl_variance_on_postgres(out: dict[str, Any]) -> None:
     check_dsl_variance(out)
+
+
+def test_integer_range_on_postgres(out: dict[str, Any]) -> None:
+    check_integer_range(out)
 
 
 def test_an_overflowing_metric_says_why_on_postgres(postgres_server: Any, tmp_path: Path) -> None:
