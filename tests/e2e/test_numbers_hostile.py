@@ -256,3 +256,30 @@ def test_range_of_bigint_ids_near_the_top_is_exact(out: dict[str, Any]) -> None:
     # was: max and min became doubles before the subtraction, 256 apart near 2^63, so a
     # range of 998 read as 1024 (or 0)
     check_integer_range(out)
+
+
+def test_ks_of_a_focal_beyond_a_small_baseline_is_exact(tmp_path: Path) -> None:
+    """One row a day, values 0..6 over the baseline week; the focal day holds 7 and 9 (on its
+    two boundaries: 00:00:00 and 23:59:59.999999). Exact KS (scipy): 1. Was 0.857: the
+    baseline's 6 shares the top tail bin with the focal values, and KS read only the grid's
+    edges; the sides' min and max now bound it (stats/ks_extremes.py)."""
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute("CREATE TABLE t (ts TIMESTAMP, x DOUBLE)")
+    con.execute("INSERT INTO t SELECT TIMESTAMP '2026-05-01' + to_days(CAST(i AS INTEGER)), i FROM range(7) r(i)")
+    con.execute("INSERT INTO t VALUES (TIMESTAMP '2026-05-08', 7), (TIMESTAMP '2026-05-08 23:59:59.999999', 9), "
+                "(TIMESTAMP '2026-05-09', 100)")   # the last row is after the focal day
+    con.close()
+    (tmp_path / "telltale.yml").write_text(
+        "version: 1\nconnections:\n  wh: {type: duckdb, database: wh.duckdb}\nmodels:\n  m:\n"
+        "    type: regression\n    connection: wh\n    source: {table: t}\n    timestamp: ts\n"
+        "    features: {x: numeric}\n    predictions: {x: numeric}\n"
+        "    baseline: {window: {last: 7d}}\nmonitors:\n"
+        "  - {name: ks, model: m, type: data_drift, method: ks, threshold: 0.5}\n"
+        "  - {name: rows, model: m, type: model_activity, detection: {absolute: {min: 0}}}\n")
+    out = run_project(tmp_path)
+    want = stats.ks_2samp(np.arange(7.0), [7.0, 9.0])
+    r = result(out, "ks", "x")
+    assert r["value"] == want.statistic == 1.0
+    assert result(out, "rows")["value"] == 2          # the boundary rows: in, and the next day: out

@@ -128,6 +128,8 @@ SELECT
   __p11,
   __p12,
   __p13,
+  __p14,
+  __p15,
   __tot
 FROM (
   SELECT
@@ -176,21 +178,33 @@ FROM (
         MAX(
           CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
         ) AS __p9,
+        MAX(
+          CASE
+            WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+            THEN "tenure"
+          END
+        ) AS __p10,
         MIN(
           CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
-        ) AS __p10,
+        ) AS __p11,
+        MIN(
+          CASE
+            WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+            THEN "tenure"
+          END
+        ) AS __p12,
         SUM(
           CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
-        ) AS __p11,
+        ) AS __p13,
         SUM(
           CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
-        ) AS __p12,
+        ) AS __p14,
         SUM(
           CASE
             WHEN ABS(CAST("spend" AS DOUBLE)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
             THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
           END
-        ) AS __p13
+        ) AS __p15
       FROM (
         SELECT
           "p"."spend" AS "spend",
@@ -238,7 +252,9 @@ FROM (
         NULL AS __p10,
         NULL AS __p11,
         NULL AS __p12,
-        NULL AS __p13
+        NULL AS __p13,
+        NULL AS __p14,
+        NULL AS __p15
       FROM (
         SELECT
           0 AS __set,
@@ -301,7 +317,9 @@ FROM (
         NULL AS __p10,
         NULL AS __p11,
         NULL AS __p12,
-        NULL AS __p13
+        NULL AS __p13,
+        NULL AS __p14,
+        NULL AS __p15
       FROM (
         SELECT
           1 AS __set,
@@ -364,7 +382,9 @@ FROM (
         NULL AS __p10,
         NULL AS __p11,
         NULL AS __p12,
-        NULL AS __p13
+        NULL AS __p13,
+        NULL AS __p14,
+        NULL AS __p15
       FROM (
         SELECT
           2 AS __set,
@@ -411,7 +431,9 @@ FROM (
         NULL AS __p10,
         NULL AS __p11,
         NULL AS __p12,
-        NULL AS __p13
+        NULL AS __p13,
+        NULL AS __p14,
+        NULL AS __p15
       FROM (
         SELECT
           3 AS __set,
