@@ -138,6 +138,12 @@ def explain(exc: BaseException, session: Session, engine: str) -> str:
     if not state or state.startswith("08"):
         return (f"cannot reach {engine} at {session.where}: {text}; check host, port, the network "
                 "and sslmode")
+    if state == "22003":
+        return (f"{engine} query failed ({state}): {text}; {engine} raises where a DOUBLE "
+                "overflows or underflows (other warehouses give inf or 0), so one value of a "
+                "metric's arithmetic beyond about 1e308 (such as the square of an error above "
+                "1.3e154) fails the model's whole scan; find the metric that multiplies or "
+                "squares such values, or filter them out of it")
     return f"{engine} query failed ({state}): {text}"
 
 

@@ -17,6 +17,7 @@ from telltale.metric_dsl.schema import ModelSchema
 from telltale.metric_dsl.values import Agg, Const, Mask, Row, Value
 
 from telltale.core.partials import Partial
+from telltale.core.squares import square_safe_condition
 
 AVERAGES = ("macro", "micro", "weighted")
 
@@ -104,6 +105,21 @@ def quantile(ctx: CallContext, args: Mapping[str, Value]) -> Value:
     hi = ctx.add(Partial("max", x.sql, flt))
     return Agg(final.Quantile(hist.key, hist.grid_key, lo.key, hi.key, float(q.value)),
                f"quantile({x.label}, {q.value})")
+
+
+def variance(ctx: CallContext, args: Mapping[str, Value]) -> Value:
+    """The sample variance from count, sum, sum of squares, min and max partials; an error
+    instead of a number when the sums cannot give it precisely (final.Variance)."""
+    x = _row(args["x"])
+    flt = _filter(ctx, *x.filters)
+    # the squares of values that neither over- nor underflow (core/squares.py): a PostgreSQL
+    # or BigQuery scan would otherwise fail on the first one; min and max tell what was left out
+    sq_flt = _filter(ctx, *x.filters, square_safe_condition(x.sql))
+    parts = [ctx.add(Partial(kind, e, f)) for kind, e, f in (  # type: ignore[arg-type]
+        ("count", x.sql, flt), ("sum", x.sql, flt),
+        ("sum", sqlbuild.arith("*", x.sql, x.sql), sq_flt), ("min", x.sql, flt), ("max", x.sql, flt))]
+    n, total, total_sq, lo, hi = (q.key for q in parts)
+    return Agg(final.Variance(n, total, total_sq, lo, hi, x.label), f"variance({x.label})")
 
 
 def labelled_condition(schema: ModelSchema) -> exp.Expression | None:

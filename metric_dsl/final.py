@@ -90,14 +90,14 @@ class _Node:
     def evaluate(self, values: PartialValues) -> float | None:
         """The value; None when it is null or an error (see `explain` for why)."""
         try:
-            return self.compute(values)
+            return float(self.compute(values))
         except Undefined:
             return None
 
     def explain(self, values: PartialValues) -> Outcome:
         """The value, or why there is none and whether that is an error."""
         try:
-            return Outcome(self.compute(values))
+            return Outcome(float(self.compute(values)))
         except Undefined as u:
             return Outcome(None, u.reason, u.error)
 
@@ -138,10 +138,16 @@ class Ref(_Node):
     key: str
 
     def compute(self, values: PartialValues) -> float:
-        """The partial's merged value as a number (null over no rows; NaN/inf an error)."""
+        """The partial's merged value as a number (null over no rows; NaN/inf an error).
+
+        An integer (a count, the min or max of an integer column) stays a Python int, so
+        `max(x) - min(x)` of BIGINT values near 2^63 is exact (as floats, 1000 came out 0
+        or 1024); the operator's result becomes a float after it is taken."""
         raw = values.get(self.key)
         if raw is None:
             raise Undefined(f"{self.describe()} has no value (no rows with a value)")
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
         v = as_number(raw)
         if v is None:
             raise Undefined(f"{self.describe()} is {raw!r}, not a finite number (the column "
@@ -207,7 +213,7 @@ class Binary(_Node):
             r = a / b
         elif self.op == "**":
             try:
-                r = a ** b
+                r = float(a) ** float(b)   # floats: an int power could have millions of digits
             except OverflowError:
                 raise Undefined(f"overflow: {what} is too large for a float", error=True) from None
             except ZeroDivisionError:
@@ -322,6 +328,50 @@ class Quantile(_Node):
 
 
 @dataclass(frozen=True)
+class Variance(_Node):
+    """The sample variance from `count`, `sum`, `sum of squares`, `min` and `max` partials,
+    an error when the sums cannot give it precisely (see `telltale.stats.moments`)."""
+
+    n: str
+    total: str
+    total_sq: str
+    vmin: str
+    vmax: str
+    label: str
+
+    def compute(self, values: PartialValues) -> float:
+        """`(Σx² − (Σx)²/n) / (n − 1)`; null for n < 2, an error when the rounding of the
+        sums (cancellation of values large against their spread, underflow of tiny ones)
+        bounds its relative error above 1 %; exactly 0 when min equals max."""
+        from telltale.stats.moments import sample_variance
+
+        n = as_number(values.get(self.n)) or 0.0
+        if n < 2:
+            raise Undefined(f"{self.describe()} needs at least two values (the window has {n:g})")
+        total = Ref(self.total).compute(values)
+        total_sq = Ref(self.total_sq).compute(values)
+        var = sample_variance(n, total, total_sq, as_number(values.get(self.vmin)),
+                              as_number(values.get(self.vmax)))
+        assert var is not None
+        if not math.isfinite(var.value):
+            raise Undefined(f"overflow: {self.describe()} cannot be computed from sums: values "
+                            "beyond 1.34e154 in magnitude have squares beyond double precision",
+                            error=True)
+        value = var.value
+        if not var.precise:
+            raise Undefined(var.why(self.describe(), total / n), error=True)
+        return value
+
+    def describe(self) -> str:
+        """variance(x) as text."""
+        return f"variance({self.label})"
+
+    def refs(self) -> Iterator[str]:
+        """The count, sum, sum of squares, min and max partial keys."""
+        yield from (self.n, self.total, self.total_sq, self.vmin, self.vmax)
+
+
+@dataclass(frozen=True)
 class CountDistinct(_Node):
     """The number of distinct non-null values in a `values` partial cut at `cap` per bucket."""
 
@@ -421,4 +471,4 @@ class Multiclass(_Node):
         yield self.crosstab
 
 
-Final = Const | Ref | Neg | Binary | Math | Quantile | CountDistinct | AucRoc | Multiclass
+Final = Const | Ref | Neg | Binary | Math | Quantile | Variance | CountDistinct | AucRoc | Multiclass

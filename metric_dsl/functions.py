@@ -78,6 +78,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  "approximate: from a histogram on the model's fixed grid (256 equal-width "
                  "bins between the baseline's 0.1% and 99.9% quantiles) plus min/max; error below "
                  "one bin width inside the grid"),
+    FunctionSpec(_sig("variance", P("x", ("numeric",))), agg.variance, "aggregate",
+                 "sample variance (n - 1); null for n < 2",
+                 "exact: `(Σx² − (Σx)²/n) / (n − 1)` from count, sum and sum-of-squares partials "
+                 "(exactly 0 when min equals max); an `error` instead of a number when rounding "
+                 "bounds its relative error above 1 % (values large against their spread, such "
+                 "as 1e9 ± 1, or so small that their squares underflow)"),
     FunctionSpec(_sig("actuals_count"), agg.actuals_count, "aggregate",
                  "rows with at least one actual (label) that is not null",
                  "exact: a COUNT partial"),

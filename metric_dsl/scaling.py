@@ -4,10 +4,10 @@ A `change` detection compares a window with the baseline "per window of the foca
 window's length": counts and sums (extensive values) are scaled by focal / baseline
 length, ratios are taken over the whole baseline. Counting and summing partials grow in
 proportion to the window (degree 1); min, max, histograms' quantiles, AUC, per-class
-metrics and constants do not (degree 0). A metric's degrees are those of the terms of its
-formula seen as a polynomial in the counts and sums: `count()` is {1}, `count() /
-count()` {0}, `5 * tp - 2 * fp` {1}, `count() + 1` {0, 1} and a variance, whose
-denominator is `n - 1`, has none (None: not a polynomial of one degree per term).
+metrics, variances and constants do not (degree 0). A metric's degrees are those of the
+terms of its formula seen as a polynomial in the counts and sums: `count()` is {1},
+`count() / count()` {0}, `5 * tp - 2 * fp` {1}, `count() + 1` {0, 1} and `count() ** 2`
+has none (None: not a polynomial of one degree per term).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from telltale.metric_dsl import final
 Degrees = frozenset[int] | None
 
 _EXTENSIVE_KINDS = ("count", "sum")
-_NO_GROWTH = (final.Quantile, final.AucRoc, final.Multiclass)
+_NO_GROWTH = (final.Quantile, final.Variance, final.AucRoc, final.Multiclass)
 
 
 def degrees(node: final.Final) -> Degrees:

@@ -18,6 +18,8 @@ import numpy as np
 from sqlglot import exp
 
 DEFAULT_BINS = 256
+CONSTANT_CELL = 1e-12
+"""A constant column's cell width, relative to its value (see `Grid.__post_init__`)."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,16 @@ class Grid:
             raise ValueError("grid bounds must be finite")
         if _degenerate(self.lo, self.hi, self.bins):
             # a constant column (or bounds closer than a bin can resolve, as approximate
-            # quantiles of all-zero data give: 0 .. 2.2e-308): one wide cell from the value
-            object.__setattr__(self, "hi", self.lo + max(1.0, abs(self.lo)))
+            # quantiles of all-zero data give: 0 .. 2.2e-308): narrow cells from the value,
+            # so the value is alone in cell 0 and any value that differs from it by more
+            # than 1e-12 relative (1e-300 absolute) lands in another cell. (One cell as
+            # wide as the value put 1000 and 1001, or 0 and 0.001, in the same cell: a
+            # constant that moved read as KS 0 and PSI 0.)
+            narrow = max(abs(self.lo) * CONSTANT_CELL, 1e-300) * self.bins
+            if math.isfinite(self.lo + narrow):
+                object.__setattr__(self, "hi", self.lo + narrow)
+            else:   # a constant near the largest double: the cells end at it
+                object.__setattr__(self, "lo", self.lo - narrow)
 
     @property
     def width(self) -> float:
@@ -71,13 +81,22 @@ class Grid:
 
         The value is cast to DOUBLE so integer columns cannot overflow (DuckDB reads the
         scale literal as a DECIMAL); the pushed-down scan groups on this, and the clamp is
-        applied after aggregation on the small result.
+        applied after aggregation on the small result. Values more than the grid's span
+        beyond it take their tail bin (-1 or `bins`) without the multiply: `(x - lo) *
+        scale` of an outlier such as 1.8e308 overflows, which PostgreSQL, Redshift and
+        BigQuery raise as an error that fails the model's whole scan.
         """
         scale = self.bins / (self.hi - self.lo)
-        return exp.Floor(this=exp.Mul(
-            this=exp.paren(exp.Sub(this=exp.cast(value.copy(), exp.DataType.Type.DOUBLE),
-                                   expression=_num(self.lo))),
-            expression=_num(scale)))
+        x = exp.cast(value.copy(), exp.DataType.Type.DOUBLE)
+        floor = exp.Floor(this=exp.Mul(this=exp.paren(exp.Sub(this=x, expression=_num(self.lo))),
+                                       expression=_num(scale)))
+        span = self.hi - self.lo
+        below, above = _finite_or(self.lo - span, -_MAX), _finite_or(self.hi + span, _MAX)
+        return exp.Case(ifs=[exp.If(this=exp.LT(this=x.copy(), expression=_num(below)),
+                                    true=exp.Literal.number(-1)),
+                             exp.If(this=exp.GT(this=x.copy(), expression=_num(above)),
+                                    true=exp.Literal.number(self.bins))],
+                        default=floor)
 
     def clamp_expr(self, key: exp.Expression) -> exp.Expression:
         """Clamp a raw bin into [-1, bins] with CASE (GREATEST/LEAST skip NULLs in some dialects)."""
@@ -120,6 +139,14 @@ def _degenerate(lo: float, hi: float, bins: int) -> bool:
         return True
     width = (hi - lo) / bins
     return not math.isfinite(bins / (hi - lo)) or lo + width == lo or hi - width == hi
+
+
+_MAX = 1.7976931348623157e308   # the largest finite double
+
+
+def _finite_or(value: float, default: float) -> float:
+    """`value` when finite, else `default`."""
+    return value if math.isfinite(value) else default
 
 
 def _num(value: float) -> exp.Expression:

@@ -255,8 +255,14 @@ def detect(cfg: MonitorBase, ctx: EvalContext, fn: ValueFn, value: float, segmen
     if isinstance(rule, AnomalyRule):
         windows = history_windows(ctx, rule)
         # a past window with fewer than min_rows rows has no value, as a focal one would not
-        sides = [v for w in windows if _enough_rows(cfg, v := ctx.values(w, segment))]
-        span = TimeRange(windows[-1].start, ctx.focal.start) if windows else None
+        kept = [(w, v) for w in windows if _enough_rows(cfg, v := ctx.values(w, segment))]
+        # the history starts at its oldest window with rows: the empty windows before it
+        # predate the data (a new model or segment), and a count of 0 there is no history
+        while kept and not has_rows(kept[-1][1]):
+            kept.pop()
+        sides = [v for _, v in kept]
+        oldest = kept[-1][0] if kept else windows[-1] if windows else None
+        span = TimeRange(oldest.start, ctx.focal.start) if oldest is not None else None
         with_rows = sum(1 for v in sides if has_rows(v))
         if with_rows < rule.min_history:
             where = f"segment {segment_label(segment)}" if segment else "the model"

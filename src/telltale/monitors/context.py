@@ -13,6 +13,7 @@ from telltale.core.fields import Field
 from telltale.core.partials import Partial, PartialValues, count_rows
 from telltale.core.timeutil import TimeRange
 from telltale.metric_dsl.compiler import CompiledMetric
+from telltale.core.squares import square_safe_condition
 from telltale.planner.aggsql import as_double, finite_condition
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ def _column_partials(f: Field) -> dict[str, Partial]:
         parts.update({
             "finite": Partial("count", None, ok),
             "sum": Partial("sum", e, ok),
-            "sumsq": Partial("sum", exp.Mul(this=x, expression=x.copy()), ok),
+            # only values whose square neither over- nor underflows (core/squares.py)
+            "sumsq": Partial("sum", exp.Mul(this=x, expression=x.copy()), square_safe_condition(e)),
             "min": Partial("min", e, ok), "max": Partial("max", e, ok),
             # every histogram leaves NaN/inf out (planner.queries: their bin key is NULL),
             # so it needs no filter and is shared with the metric language's quantile(x)

@@ -99,6 +99,8 @@ def _roles(cfg: DriftMonitorBase, f: Field) -> tuple[str, ...]:
         return ("values",)
     if cfg.method == "wasserstein":
         return ("hist", "count") + MOMENT_ROLES
+    if cfg.method == "ks":   # the extremes bound KS where the tail bins cannot (stats/ks_extremes.py)
+        return ("hist", "count", "min", "max")
     return ("hist", "count")
 
 
@@ -124,7 +126,8 @@ def side(cfg: DriftMonitorBase, f: Field, values: PartialValues) -> Any:
     p = column_partials(f)
     if not f.is_numeric:
         return values.get(p["values"])
-    moments = {r: values.get(p[r]) for r in MOMENT_ROLES} if "min" in _roles(cfg, f) else dict.fromkeys(MOMENT_ROLES)
+    roles = _roles(cfg, f)
+    moments = {r: values.get(p[r]) if r in roles else None for r in MOMENT_ROLES}
     total, total_sq = moments["sum"], moments["sumsq"]
     if total is not None and total_sq is not None and not (math.isfinite(total) and math.isfinite(total_sq)):
         total = total_sq = None     # sums beyond double range: fall back to the histogram

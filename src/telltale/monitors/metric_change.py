@@ -87,12 +87,7 @@ def precision_error(f: Field, statistic: str, v: PartialValues) -> str | None:
     if var is None or var.precise or not math.isfinite(var.value):
         return None
     p = column_partials(f)
-    n = v.get(p["finite"])
-    mean = v.get(p["sum"]) / n
-    bound = "unbounded" if math.isinf(var.relative_error) else f"up to {var.relative_error:.2g} relative"
-    return (f"{statistic} of {f.name} cannot be computed precisely from sums: the values (mean "
-            f"{mean:.6g}) are large against their spread, so sum of squares − n·mean² cancels "
-            f"(rounding error {bound})")
+    return var.why(f"{statistic} of {f.name}", v.get(p["sum"]) / v.get(p["finite"]))
 
 
 def requests(cfg: MetricChangeMonitor, ctx: EvalContext) -> set[Partial]:

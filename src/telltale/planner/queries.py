@@ -55,6 +55,16 @@ class PlannedQuery:
 OTHER = "__other__"
 
 
+def category_key(value: Any) -> str | None:
+    """A category's dict key: its normalized text, with one backslash added to a value that
+    is `__other__` after any backslashes, so a category the data holds as `__other__` is
+    never read as the `OTHER` count of the values a cut left out (it reads `\\__other__`)."""
+    key = normalize_value(value)
+    if key is not None and key.lstrip("\\") == OTHER:
+        return "\\" + key
+    return key
+
+
 def top_values(counts: dict[str, int], n: int) -> dict[str, int]:
     """The `n` most frequent categories; the rest are summed under `__other__`."""
     if len(counts) <= n:
@@ -401,7 +411,7 @@ def _keys(p: Partial, columns: list[Column], rows: np.ndarray) -> list[Any]:
                 return bins.astype(np.int64).tolist()
         return [int(k) for k in columns[0].take(rows)]
     if p.kind == "values":
-        return [normalize_value(k) for k in columns[0].take(rows)]
+        return [category_key(k) for k in columns[0].take(rows)]
     return [(normalize_value(a), normalize_value(b))
             for a, b in zip(columns[0].take(rows), columns[1].take(rows))]
 

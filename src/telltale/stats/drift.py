@@ -27,6 +27,8 @@ from telltale.stats.categorical import aligned_counts
 from telltale.stats.errors import UnsupportedStatisticError
 from telltale.stats.pvalues import chi2_independence, kstwo_sf
 from telltale.stats.special import rel_entr
+from telltale.stats.ks_extremes import ks_at_extremes
+from telltale.stats.moments import sample_variance
 from telltale.stats.histogram import (
     Counts,
     cdf_at_edges,
@@ -35,7 +37,6 @@ from telltale.stats.histogram import (
     coarsen,
     sorted_unique,
     std_from_hist,
-    std_from_moments,
 )
 
 PSI_EPSILON = 1e-4
@@ -216,15 +217,18 @@ def ks(base: NumericSummary, focal: NumericSummary) -> DriftValue:
     """Two-sample KS statistic and its two-sided p-value (asymptotic, as scipy).
 
     The statistic is max |F_base - F_focal| over the grid's edges, where both CDFs are
-    exact: a lower bound of the exact statistic, short of it by less than the larger
-    share of one bin (the sup can lie inside a bin).
+    exact, and at each side's min and max when known (`ks_extremes`): a lower bound of
+    the exact statistic, short of it by less than the larger share of one bin (the sup
+    can lie inside a bin).
     """
     base, focal = _numeric_only("ks", base, focal)
     fb = cdf_at_edges(base.grid, base.counts)
     ff = cdf_at_edges(focal.grid, focal.counts)
     if fb is None or ff is None:
         return DriftValue(None, None)
-    d = float(min(np.max(np.abs(fb - ff)), 1.0))
+    at_extremes = ks_at_extremes(base.grid, base.counts, base.vmin, base.vmax,
+                                 focal.counts, focal.vmin, focal.vmax)
+    d = float(min(max(np.max(np.abs(fb - ff)), at_extremes), 1.0))
     return DriftValue(d, ks_pvalue(d, base.n, focal.n))
 
 
@@ -251,9 +255,18 @@ def wasserstein_distance(base: NumericSummary, focal: NumericSummary) -> float |
 
 
 def baseline_std(base: NumericSummary) -> float | None:
-    """The baseline's population std: exact from count/sum/sum_sq if stored, else the histogram's."""
+    """The baseline's population std: exact from count/sum/sum_sq if stored and precise,
+    else the histogram's.
+
+    The sums lose the spread when the values are large against it (1e9 ± 1: `sum_sq −
+    n·mean²` cancels) or so small that their squares underflow (1e-300); the histogram's
+    std is computed around the grid's low edge, so it keeps the spread (within the bound
+    of `std_from_hist`) where the sums cannot.
+    """
     if base.sum is not None and base.sum_sq is not None and base.count and base.count == base.n:
-        return std_from_moments(base.count, base.sum, base.sum_sq)
+        var = sample_variance(base.count, base.sum, base.sum_sq, base.vmin, base.vmax, ddof=0)
+        if var is not None and var.precise and math.isfinite(var.value):
+            return math.sqrt(var.value)
     return std_from_hist(base.grid, base.counts, base.vmin, base.vmax, _sum_of(base))
 
 

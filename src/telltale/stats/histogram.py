@@ -111,10 +111,13 @@ def cdf_knots(grid: Grid, counts: Counts, vmin: float | None = None, vmax: float
     m_hi = a_hi + _tail_excess(c_hi, inner[::-1], widths[::-1], b_hi - a_hi)
     if total_sum is not None and math.isfinite(total_sum) and c_lo + c_hi > 0:
         mids = (e[1:-2] + e[2:-1]) / 2.0
-        rest = float(total_sum) - float(np.dot(inner, mids)) - c_lo * m_lo - c_hi * m_hi
-        # spread the residual over the tails, more to the wider and fuller one
-        w_lo, w_hi = (c_lo * (b_lo - a_lo)) ** 2, (c_hi * (b_hi - a_hi)) ** 2
-        if w_lo + w_hi > 0:
+        with np.errstate(over="ignore", invalid="ignore"):
+            rest = float(total_sum) - float(np.dot(inner, mids)) - c_lo * m_lo - c_hi * m_hi
+        # spread the residual over the tails, more to the wider and fuller one (the spans
+        # in units of the grid's width, so values of 1e300 do not overflow the weights)
+        unit = grid.hi - grid.lo
+        w_lo, w_hi = (c_lo * (b_lo - a_lo) / unit) ** 2, (c_hi * (b_hi - a_hi) / unit) ** 2
+        if math.isfinite(rest) and math.isfinite(w_lo + w_hi) and w_lo + w_hi > 0:
             if c_lo > 0:
                 m_lo += rest * w_lo / (w_lo + w_hi) / c_lo
             if c_hi > 0:
@@ -176,16 +179,21 @@ def quantile_from_hist(grid: Grid, counts: Counts, vmin: float | None, vmax: flo
 
 def _knot_moments(grid: Grid, counts: Counts, vmin: float | None, vmax: float | None,
                   total_sum: float | None) -> tuple[float, float] | None:
-    """Mean and variance of the piecewise-uniform density given by `cdf_knots`."""
+    """Mean and standard deviation of the piecewise-uniform density given by `cdf_knots`.
+
+    Computed on `(x - lo) / (hi - lo)`: centred against cancellation (values of 1e9 ± 1)
+    and scaled so the squares neither underflow (values of 1e-300) nor overflow (1e300).
+    """
     knots = cdf_knots(grid, counts, vmin, vmax, total_sum)
     if knots is None:
         return None
     x, F = knots
-    x = x - grid.lo                            # centre on lo against cancellation
+    scale = grid.hi - grid.lo                  # positive and finite (see Grid)
+    x = (x - grid.lo) / scale
     a, b, p = x[:-1], x[1:], np.diff(F)
     mean = float(np.sum(p * (a + b) / 2.0))
     second = float(np.sum(p * (a * a + a * b + b * b) / 3.0))
-    return mean + grid.lo, max(second - mean * mean, 0.0)
+    return mean * scale + grid.lo, math.sqrt(max(second - mean * mean, 0.0)) * scale
 
 
 def mean_from_hist(grid: Grid, counts: Counts, vmin: float | None = None,
@@ -203,7 +211,7 @@ def std_from_hist(grid: Grid, counts: Counts, vmin: float | None = None,
                   vmax: float | None = None, total_sum: float | None = None) -> float | None:
     """Approximate population standard deviation of a histogram (uniform within bins)."""
     m = _knot_moments(grid, counts, vmin, vmax, total_sum)
-    return None if m is None else math.sqrt(m[1])
+    return None if m is None else m[1]
 
 
 def std_from_moments(count: float, total: float, total_sq: float) -> float | None:

@@ -133,21 +133,33 @@ SELECT
   MAX(
     CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
   ) AS __p9,
+  MAX(
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN "tenure"
+    END
+  ) AS __p10,
   MIN(
     CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
-  ) AS __p10,
-  SUM(
-    CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
   ) AS __p11,
-  SUM(
-    CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
+  MIN(
+    CASE
+      WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN "tenure"
+    END
   ) AS __p12,
   SUM(
+    CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
+  ) AS __p13,
+  SUM(
+    CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
+  ) AS __p14,
+  SUM(
     CASE
-      WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
+      WHEN ABS(CAST("spend" AS DOUBLE)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
       THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
     END
-  ) AS __p13
+  ) AS __p15
 FROM (
   SELECT
     "p"."spend" AS "spend",
@@ -230,15 +242,27 @@ FROM (
           DATE_TRUNC('DAY', "ts") AS __bucket,
           CASE
             WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
-            THEN FLOOR((
-              CAST("spend" AS DOUBLE) - 0.0
-            ) * 256.0)
+            THEN CASE
+              WHEN CAST("spend" AS DOUBLE) < -1.0
+              THEN -1
+              WHEN CAST("spend" AS DOUBLE) > 2.0
+              THEN 256
+              ELSE FLOOR((
+                CAST("spend" AS DOUBLE) - 0.0
+              ) * 256.0)
+            END
           END AS __k0,
           CASE
             WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-            THEN FLOOR((
-              CAST("tenure" AS DOUBLE) - 0.0
-            ) * 256.0)
+            THEN CASE
+              WHEN CAST("tenure" AS DOUBLE) < -1.0
+              THEN -1
+              WHEN CAST("tenure" AS DOUBLE) > 2.0
+              THEN 256
+              ELSE FLOOR((
+                CAST("tenure" AS DOUBLE) - 0.0
+              ) * 256.0)
+            END
           END AS __k1,
           "plan" AS __k2,
           "plan" AS __k3

@@ -129,21 +129,33 @@ SELECT
   MAX(
     CASE WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308 THEN `spend` END
   ) AS __p9,
+  MAX(
+    CASE
+      WHEN ABS(CAST(`tenure` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN `tenure`
+    END
+  ) AS __p10,
   MIN(
     CASE WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308 THEN `spend` END
-  ) AS __p10,
-  SUM(
-    CAST(CASE WHEN `__telltale_label_rows` > 1 THEN `__telltale_label_rows` - 1 END AS FLOAT64)
   ) AS __p11,
-  SUM(
-    CAST(CASE WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308 THEN `spend` END AS FLOAT64)
+  MIN(
+    CASE
+      WHEN ABS(CAST(`tenure` AS FLOAT64)) <= 1.7976931348623157e+308
+      THEN `tenure`
+    END
   ) AS __p12,
   SUM(
+    CAST(CASE WHEN `__telltale_label_rows` > 1 THEN `__telltale_label_rows` - 1 END AS FLOAT64)
+  ) AS __p13,
+  SUM(
+    CAST(CASE WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308 THEN `spend` END AS FLOAT64)
+  ) AS __p14,
+  SUM(
     CASE
-      WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308
+      WHEN ABS(CAST(`spend` AS FLOAT64)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
       THEN CAST(`spend` AS FLOAT64) * CAST(`spend` AS FLOAT64)
     END
-  ) AS __p13
+  ) AS __p15
 FROM (
   SELECT
     `p`.`spend` AS `spend`,
@@ -225,15 +237,27 @@ FROM (
           CAST(`ts` AS DATE) AS __bucket,
           CASE
             WHEN ABS(CAST(`spend` AS FLOAT64)) <= 1.7976931348623157e+308
-            THEN FLOOR((
-              CAST(`spend` AS FLOAT64) - 0.0
-            ) * 256.0)
+            THEN CASE
+              WHEN CAST(`spend` AS FLOAT64) < -1.0
+              THEN -1
+              WHEN CAST(`spend` AS FLOAT64) > 2.0
+              THEN 256
+              ELSE FLOOR((
+                CAST(`spend` AS FLOAT64) - 0.0
+              ) * 256.0)
+            END
           END AS __k0,
           CASE
             WHEN ABS(CAST(`tenure` AS FLOAT64)) <= 1.7976931348623157e+308
-            THEN FLOOR((
-              CAST(`tenure` AS FLOAT64) - 0.0
-            ) * 256.0)
+            THEN CASE
+              WHEN CAST(`tenure` AS FLOAT64) < -1.0
+              THEN -1
+              WHEN CAST(`tenure` AS FLOAT64) > 2.0
+              THEN 256
+              ELSE FLOOR((
+                CAST(`tenure` AS FLOAT64) - 0.0
+              ) * 256.0)
+            END
           END AS __k1,
           `plan` AS __k2,
           `plan` AS __k3

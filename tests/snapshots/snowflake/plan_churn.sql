@@ -129,21 +129,33 @@ SELECT
   MAX(
     CASE WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "SPEND" END
   ) AS __p9,
+  MAX(
+    CASE
+      WHEN ABS(CAST("TENURE" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN "TENURE"
+    END
+  ) AS __p10,
   MIN(
     CASE WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "SPEND" END
-  ) AS __p10,
-  SUM(
-    CAST(CASE WHEN "__TELLTALE_LABEL_ROWS" > 1 THEN "__TELLTALE_LABEL_ROWS" - 1 END AS DOUBLE)
   ) AS __p11,
-  SUM(
-    CAST(CASE WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "SPEND" END AS DOUBLE)
+  MIN(
+    CASE
+      WHEN ABS(CAST("TENURE" AS DOUBLE)) <= 1.7976931348623157e+308
+      THEN "TENURE"
+    END
   ) AS __p12,
   SUM(
+    CAST(CASE WHEN "__TELLTALE_LABEL_ROWS" > 1 THEN "__TELLTALE_LABEL_ROWS" - 1 END AS DOUBLE)
+  ) AS __p13,
+  SUM(
+    CAST(CASE WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "SPEND" END AS DOUBLE)
+  ) AS __p14,
+  SUM(
     CASE
-      WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308
+      WHEN ABS(CAST("SPEND" AS DOUBLE)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
       THEN CAST("SPEND" AS DOUBLE) * CAST("SPEND" AS DOUBLE)
     END
-  ) AS __p13
+  ) AS __p15
 FROM (
   SELECT
     "P"."SPEND" AS "SPEND",
@@ -228,15 +240,27 @@ FROM (
           DATE_TRUNC('DAY', CAST("TS" AS TIMESTAMPLTZ)) AS __bucket,
           CASE
             WHEN ABS(CAST("SPEND" AS DOUBLE)) <= 1.7976931348623157e+308
-            THEN FLOOR((
-              CAST("SPEND" AS DOUBLE) - 0.0
-            ) * 256.0)
+            THEN CASE
+              WHEN CAST("SPEND" AS DOUBLE) < -1.0
+              THEN -1
+              WHEN CAST("SPEND" AS DOUBLE) > 2.0
+              THEN 256
+              ELSE FLOOR((
+                CAST("SPEND" AS DOUBLE) - 0.0
+              ) * 256.0)
+            END
           END AS __k0,
           CASE
             WHEN ABS(CAST("TENURE" AS DOUBLE)) <= 1.7976931348623157e+308
-            THEN FLOOR((
-              CAST("TENURE" AS DOUBLE) - 0.0
-            ) * 256.0)
+            THEN CASE
+              WHEN CAST("TENURE" AS DOUBLE) < -1.0
+              THEN -1
+              WHEN CAST("TENURE" AS DOUBLE) > 2.0
+              THEN 256
+              ELSE FLOOR((
+                CAST("TENURE" AS DOUBLE) - 0.0
+              ) * 256.0)
+            END
           END AS __k1,
           "PLAN" AS __k2,
           "PLAN" AS __k3

@@ -3,28 +3,35 @@ SELECT
   COUNT(*) AS p1,
   SUM(CAST(CASE WHEN "region" IN ('EU', 'US') THEN "annual premium" END AS DOUBLE)) AS p2,
   COUNT(CASE WHEN "region" IN ('EU', 'US') THEN "annual premium" END) AS p3,
-  SUM(CAST("age" AS DOUBLE) * CAST("age" AS DOUBLE)) AS p4,
+  COUNT("age") AS p4,
   SUM(CAST("age" AS DOUBLE)) AS p5,
-  COUNT("age") AS p6,
-  MIN("income") AS p7,
-  MAX("income") AS p8,
-  COUNT(CASE WHEN "age" >= 30 OR "region" IS NULL THEN 1 END) AS p9,
-  COUNT(CASE WHEN "age" >= 30 OR "region" IS NULL THEN "income" END) AS p10,
+  SUM(
+    CASE
+      WHEN ABS(CAST("age" AS DOUBLE)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
+      THEN CAST("age" AS DOUBLE) * CAST("age" AS DOUBLE)
+    END
+  ) AS p6,
+  MIN("age") AS p7,
+  MAX("age") AS p8,
+  MIN("income") AS p9,
+  MAX("income") AS p10,
+  COUNT(CASE WHEN "age" >= 30 OR "region" IS NULL THEN 1 END) AS p11,
+  COUNT(CASE WHEN "age" >= 30 OR "region" IS NULL THEN "income" END) AS p12,
   COUNT(CASE WHEN NOT "has_car" AND NOT (
     "region" IN ('APAC')
-  ) THEN 1 END) AS p11,
-  COUNT(CASE WHEN NOT "defaulted" IS NULL OR NOT "label01" IS NULL THEN 1 END) AS p12,
-  COUNT(CASE WHEN "score" >= 0.7 AND "label01" >= 0.5 THEN "score" END) AS p13,
+  ) THEN 1 END) AS p13,
+  COUNT(CASE WHEN NOT "defaulted" IS NULL OR NOT "label01" IS NULL THEN 1 END) AS p14,
+  COUNT(CASE WHEN "score" >= 0.7 AND "label01" >= 0.5 THEN "score" END) AS p15,
   COUNT(CASE WHEN "score" >= 0.7 AND NOT (
     "label01" >= 0.5
-  ) THEN "score" END) AS p14,
+  ) THEN "score" END) AS p16,
   COUNT(CASE WHEN NOT (
     "score" >= 0.7
-  ) AND "label01" >= 0.5 THEN "score" END) AS p15,
-  COUNT(CASE WHEN "approved" AND "defaulted" THEN "approved" END) AS p16,
-  COUNT(CASE WHEN NOT "approved" AND NOT "defaulted" THEN "approved" END) AS p17,
-  COUNT(CASE WHEN "approved" AND NOT "defaulted" THEN "approved" END) AS p18,
-  COUNT(CASE WHEN NOT "approved" AND "defaulted" THEN "approved" END) AS p19,
+  ) AND "label01" >= 0.5 THEN "score" END) AS p17,
+  COUNT(CASE WHEN "approved" AND "defaulted" THEN "approved" END) AS p18,
+  COUNT(CASE WHEN NOT "approved" AND NOT "defaulted" THEN "approved" END) AS p19,
+  COUNT(CASE WHEN "approved" AND NOT "defaulted" THEN "approved" END) AS p20,
+  COUNT(CASE WHEN NOT "approved" AND "defaulted" THEN "approved" END) AS p21,
   SUM(
     CAST(CASE
       WHEN NOT "defaulted" IS NULL
@@ -51,13 +58,13 @@ SELECT
         )
       END
     END AS DOUBLE)
-  ) AS p20,
-  COUNT(CASE WHEN NOT "defaulted" IS NULL THEN "score" END) AS p21,
-  SUM(CAST(ABS(CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE)) AS DOUBLE)) AS p22,
-  COUNT(CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE)) AS p23,
+  ) AS p22,
+  COUNT(CASE WHEN NOT "defaulted" IS NULL THEN "score" END) AS p23,
+  SUM(CAST(ABS(CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE)) AS DOUBLE)) AS p24,
+  COUNT(CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE)) AS p25,
   SUM(
     CAST(POWER(CAST("price" AS DOUBLE) - CAST("price_actual" AS DOUBLE), 2) AS DOUBLE)
-  ) AS p24,
+  ) AS p26,
   SUM(
     CAST(CASE
       WHEN "price_actual" <> 0
@@ -67,7 +74,7 @@ SELECT
         ) AS DOUBLE) / NULLIF("price_actual", 0)
       )
     END AS DOUBLE)
-  ) AS p25,
+  ) AS p27,
   COUNT(
     CASE
       WHEN "price_actual" <> 0
@@ -77,9 +84,16 @@ SELECT
         ) AS DOUBLE) / NULLIF("price_actual", 0)
       )
     END
-  ) AS p26,
+  ) AS p28,
+  COUNT(CASE WHEN NOT "price" IS NULL THEN "price_actual" END) AS p29,
+  SUM(CAST(CASE WHEN NOT "price" IS NULL THEN "price_actual" END AS DOUBLE)) AS p30,
   SUM(
-    CAST(CASE WHEN NOT "price" IS NULL THEN POWER(CAST("price_actual" AS DOUBLE), 2) END AS DOUBLE)
-  ) AS p27,
-  SUM(CAST(CASE WHEN NOT "price" IS NULL THEN "price_actual" END AS DOUBLE)) AS p28
+    CASE
+      WHEN NOT "price" IS NULL
+      AND ABS(CAST("price_actual" AS DOUBLE)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
+      THEN CAST("price_actual" AS DOUBLE) * CAST("price_actual" AS DOUBLE)
+    END
+  ) AS p31,
+  MIN(CASE WHEN NOT "price" IS NULL THEN "price_actual" END) AS p32,
+  MAX(CASE WHEN NOT "price" IS NULL THEN "price_actual" END) AS p33
 FROM "predictions";

@@ -165,6 +165,7 @@ SESSION = Session("h:5439/dev", "ml", 30.0, ())
     (_Err("canceling statement due to statement timeout", "57014"), "statement timeout of 30 s"),
     (_Err("permission denied for table t", "42501"), "grant the connection's user USAGE"),
     (_Err("connection refused"), "cannot reach Redshift at h:5439/dev"),
+    (_Err("value out of range: overflow", "22003"), "squares such values, or filter them out"),
 ])
 def test_errors_say_what_to_check(err: Exception, expected: str) -> None:
     assert expected in explain(err, SESSION, "Redshift")

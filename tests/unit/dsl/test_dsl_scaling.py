@@ -26,7 +26,7 @@ from telltale.metric_dsl.scaling import is_extensive
     ("sqrt(mean(features.income))", False),
     ("count() + 1", "affine"),        # counts plus a constant: counts scaled, then the formula
     ("2 * count() - mean(features.income)", "affine"),
-    ("variance(features.income)", None),   # (n - 1) in the denominator
+    ("variance(features.income)", False),   # a spread: does not grow with the window
     ("count() ** 2", None),
     ("count_distinct(features.region)", None),
 ])
