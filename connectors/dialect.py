@@ -26,6 +26,7 @@ Case = Literal["preserve", "upper", "lower"]
 TimeLiteral = Literal["cast", "string"]
 BooleanNumber = Literal["cast", "via_int"]
 ConditionColumns = Literal["any", "boolean"]
+FloatOverflow = Literal["raises", "infinity"]
 
 UNQUOTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 """A name that can be written without quotes (Snowflake's rule for unquoted identifiers):
@@ -79,6 +80,12 @@ class Dialect:
     """Which columns a boolean field may be read from: `any` kind that `types.accepts` allows
     (0/1 numbers and 'true'/'false' strings are coerced in conditions), or only BOOLEAN
     columns (PostgreSQL, Redshift: an integer in `AND` or `CASE WHEN` is an error)."""
+    float_overflow: FloatOverflow = "raises"
+    """What a DOUBLE product beyond the largest finite double gives: an error that fails the
+    whole statement (PostgreSQL, Redshift, BigQuery; the default, the safe assumption), or
+    ±infinity (DuckDB). Where it raises, a histogram bin takes the tail of a value far beyond
+    the grid without the multiply (`Grid.raw_bin_expr`); where it gives infinity the bare
+    FLOOR is used (the clamp after aggregation puts ±inf in the tails), a per-row CASE less."""
     bucket_cast: DType | None = None
     """A type the time column is cast to inside a DATE_TRUNC bucket (only there: the time
     filter keeps the bare column). Snowflake: TIMESTAMP_LTZ, so TIMESTAMP_TZ values carrying

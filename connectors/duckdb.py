@@ -20,7 +20,7 @@ from telltale.connectors.safety import FileRead, ensure_select
 from telltale.connectors.types import kind_of_arrow_type
 from telltale.errors import ConfigError, ConnectorError, SchemaError
 
-DIALECT = Dialect(name="duckdb", exact_quantile=True, sample="row_stride", day_bucket="cast_date",
+DIALECT = Dialect(name="duckdb", float_overflow="infinity", exact_quantile=True, sample="row_stride", day_bucket="cast_date",
                   scan="union_all")
 """A deterministic row-stride sample with exact quantiles for bin edges; CAST(ts AS DATE)
 buckets (cheaper than DATE_TRUNC); one UNION ALL statement per model and window (it

@@ -258,11 +258,12 @@ def test_range_of_bigint_ids_near_the_top_is_exact(out: dict[str, Any]) -> None:
     check_integer_range(out)
 
 
-def test_ks_of_a_focal_beyond_a_small_baseline_is_exact(tmp_path: Path) -> None:
+def test_ks_of_a_focal_beyond_a_small_baseline_is_within_one_bin(tmp_path: Path) -> None:
     """One row a day, values 0..6 over the baseline week; the focal day holds 7 and 9 (on its
-    two boundaries: 00:00:00 and 23:59:59.999999). Exact KS (scipy): 1. Was 0.857: the
-    baseline's 6 shares the top tail bin with the focal values, and KS read only the grid's
-    edges; the sides' min and max now bound it (stats/ks_extremes.py)."""
+    two boundaries: 00:00:00 and 23:59:59.999999). Exact KS (scipy): 1. The baseline's 6
+    shares the top tail bin with the focal values, so the binned KS reads 6/7: a lower bound
+    short by that bin's share, as docs/statistics.md states (pushing down each column's
+    min and max would make it exact, and made the fused scan 35 % slower)."""
     import duckdb
 
     con = duckdb.connect(str(tmp_path / "wh.duckdb"))
@@ -281,5 +282,7 @@ def test_ks_of_a_focal_beyond_a_small_baseline_is_exact(tmp_path: Path) -> None:
     out = run_project(tmp_path)
     want = stats.ks_2samp(np.arange(7.0), [7.0, 9.0])
     r = result(out, "ks", "x")
-    assert r["value"] == want.statistic == 1.0
+    assert want.statistic == 1.0
+    assert r["value"] <= want.statistic and want.statistic - r["value"] <= 1 / 7 + 1e-12   # one bin: 1 of 7 rows
+    assert r["status"] == "alert"
     assert result(out, "rows")["value"] == 2          # the boundary rows: in, and the next day: out

@@ -136,10 +136,10 @@ def scalar_value(p: Partial, v: Any) -> Any:
     return v
 
 
-def _dist_keys(p: Partial, grids: Mapping[str, Grid]) -> list[exp.Expression]:
+def _dist_keys(p: Partial, grids: Mapping[str, Grid], guard: bool = True) -> list[exp.Expression]:
     assert p.expr is not None, f"{p.key} needs an expression"
     if p.kind == "hist":   # NaN and ±inf have no bin in any dialect: their key is NULL
-        raw = grids[p.grid_key].raw_bin_expr(p.expr)
+        raw = grids[p.grid_key].raw_bin_expr(p.expr, guard=guard)
         fin = finite_condition(p.expr)
         if p.filter is not None and expr_key(p.filter) == expr_key(fin):
             return [filtered_key(p, raw)]
@@ -169,7 +169,8 @@ def distribution_query(model: ModelSpec, connector: Connector, rng: TimeRange | 
     along in the (bucket, segments) branch as columns `__p0..__pM`: one statement for the
     whole run of a model.
     """
-    key_exprs: list[list[exp.Expression]] = [_dist_keys(p, grids) for p in partials]
+    guard = connector.dialect.float_overflow == "raises"   # Grid.raw_bin_expr
+    key_exprs: list[list[exp.Expression]] = [_dist_keys(p, grids, guard) for p in partials]
     union_all = connector.dialect.scan == "union_all"
     key_names: list[list[str]] = []
     n = 0
@@ -251,6 +252,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
     # every node below is built fresh for the one place it is used, so the builders are
     # called with copy=False (copying the growing UNION ALL cost a deep copy per branch)
     bucket = _bucket(model, connector)
+    guard = connector.dialect.float_overflow == "raises"   # Grid.raw_bin_expr
 
     def bucket_cols() -> list[exp.Expression]:
         return [bucket.copy().as_(BUCKET, copy=False)] if bucket is not None else []
@@ -281,7 +283,7 @@ def _union_all(model, connector, rng, partials, key_exprs, key_names, all_keys, 
         if p.kind == "hist" and p.expr is not None:
             # the branch's own WHERE keeps only the finite values its filter selects, so the
             # key per row is the bare bin (a CASE would be evaluated in WHERE, SELECT and GROUP BY)
-            keys = [clamp[i].raw_bin_expr(p.expr)]
+            keys = [clamp[i].raw_bin_expr(p.expr, guard=guard)]
             where = exp.and_(*[c.copy() for c in (p.filter, finite_condition(p.expr)) if c is not None],
                              copy=False)
         sel = exp.select(exp.Literal.number(i).as_(SET, copy=False), *bucket_cols(), *_seg_cols(model),

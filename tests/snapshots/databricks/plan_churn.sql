@@ -133,33 +133,21 @@ SELECT
   MAX(
     CASE WHEN ABS(CAST(`spend` AS DOUBLE)) <= 1.7976931348623157e+308 THEN `spend` END
   ) AS __p9,
-  MAX(
-    CASE
-      WHEN ABS(CAST(`tenure` AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN `tenure`
-    END
-  ) AS __p10,
   MIN(
     CASE WHEN ABS(CAST(`spend` AS DOUBLE)) <= 1.7976931348623157e+308 THEN `spend` END
-  ) AS __p11,
-  MIN(
-    CASE
-      WHEN ABS(CAST(`tenure` AS DOUBLE)) <= 1.7976931348623157e+308
-      THEN `tenure`
-    END
-  ) AS __p12,
+  ) AS __p10,
   SUM(
     CAST(CASE WHEN `__telltale_label_rows` > 1 THEN `__telltale_label_rows` - 1 END AS DOUBLE)
-  ) AS __p13,
+  ) AS __p11,
   SUM(
     CAST(CASE WHEN ABS(CAST(`spend` AS DOUBLE)) <= 1.7976931348623157e+308 THEN `spend` END AS DOUBLE)
-  ) AS __p14,
+  ) AS __p12,
   SUM(
     CASE
       WHEN ABS(CAST(`spend` AS DOUBLE)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
       THEN CAST(`spend` AS DOUBLE) * CAST(`spend` AS DOUBLE)
     END
-  ) AS __p15
+  ) AS __p13
 FROM (
   SELECT
     `p`.`spend` AS `spend`,

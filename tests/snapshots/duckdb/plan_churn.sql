@@ -128,8 +128,6 @@ SELECT
   __p11,
   __p12,
   __p13,
-  __p14,
-  __p15,
   __tot
 FROM (
   SELECT
@@ -178,33 +176,21 @@ FROM (
         MAX(
           CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
         ) AS __p9,
-        MAX(
-          CASE
-            WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-            THEN "tenure"
-          END
-        ) AS __p10,
         MIN(
           CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END
-        ) AS __p11,
-        MIN(
-          CASE
-            WHEN ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
-            THEN "tenure"
-          END
-        ) AS __p12,
+        ) AS __p10,
         SUM(
           CAST(CASE WHEN "__telltale_label_rows" > 1 THEN "__telltale_label_rows" - 1 END AS DOUBLE)
-        ) AS __p13,
+        ) AS __p11,
         SUM(
           CAST(CASE WHEN ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308 THEN "spend" END AS DOUBLE)
-        ) AS __p14,
+        ) AS __p12,
         SUM(
           CASE
             WHEN ABS(CAST("spend" AS DOUBLE)) BETWEEN 1.4916681462400413e-154 AND 1.3407807929942596e+154
             THEN CAST("spend" AS DOUBLE) * CAST("spend" AS DOUBLE)
           END
-        ) AS __p15
+        ) AS __p13
       FROM (
         SELECT
           "p"."spend" AS "spend",
@@ -252,22 +238,14 @@ FROM (
         NULL AS __p10,
         NULL AS __p11,
         NULL AS __p12,
-        NULL AS __p13,
-        NULL AS __p14,
-        NULL AS __p15
+        NULL AS __p13
       FROM (
         SELECT
           0 AS __set,
           CAST("ts" AS DATE) AS __bucket,
-          CASE
-            WHEN CAST("spend" AS DOUBLE) < -1.0
-            THEN -1
-            WHEN CAST("spend" AS DOUBLE) > 2.0
-            THEN 256
-            ELSE FLOOR((
-              CAST("spend" AS DOUBLE) - 0.0
-            ) * 256.0)
-          END AS __kh,
+          FLOOR((
+            CAST("spend" AS DOUBLE) - 0.0
+          ) * 256.0) AS __kh,
           COUNT(*) AS __n
         FROM (
           SELECT
@@ -282,15 +260,9 @@ FROM (
           ABS(CAST("spend" AS DOUBLE)) <= 1.7976931348623157e+308
         GROUP BY
           CAST("ts" AS DATE),
-          CASE
-            WHEN CAST("spend" AS DOUBLE) < -1.0
-            THEN -1
-            WHEN CAST("spend" AS DOUBLE) > 2.0
-            THEN 256
-            ELSE FLOOR((
-              CAST("spend" AS DOUBLE) - 0.0
-            ) * 256.0)
-          END
+          FLOOR((
+            CAST("spend" AS DOUBLE) - 0.0
+          ) * 256.0)
       ) AS b1
       GROUP BY
         __set,
@@ -317,22 +289,14 @@ FROM (
         NULL AS __p10,
         NULL AS __p11,
         NULL AS __p12,
-        NULL AS __p13,
-        NULL AS __p14,
-        NULL AS __p15
+        NULL AS __p13
       FROM (
         SELECT
           1 AS __set,
           CAST("ts" AS DATE) AS __bucket,
-          CASE
-            WHEN CAST("tenure" AS DOUBLE) < -1.0
-            THEN -1
-            WHEN CAST("tenure" AS DOUBLE) > 2.0
-            THEN 256
-            ELSE FLOOR((
-              CAST("tenure" AS DOUBLE) - 0.0
-            ) * 256.0)
-          END AS __kh,
+          FLOOR((
+            CAST("tenure" AS DOUBLE) - 0.0
+          ) * 256.0) AS __kh,
           COUNT(*) AS __n
         FROM (
           SELECT
@@ -347,15 +311,9 @@ FROM (
           ABS(CAST("tenure" AS DOUBLE)) <= 1.7976931348623157e+308
         GROUP BY
           CAST("ts" AS DATE),
-          CASE
-            WHEN CAST("tenure" AS DOUBLE) < -1.0
-            THEN -1
-            WHEN CAST("tenure" AS DOUBLE) > 2.0
-            THEN 256
-            ELSE FLOOR((
-              CAST("tenure" AS DOUBLE) - 0.0
-            ) * 256.0)
-          END
+          FLOOR((
+            CAST("tenure" AS DOUBLE) - 0.0
+          ) * 256.0)
       ) AS b2
       GROUP BY
         __set,
@@ -382,9 +340,7 @@ FROM (
         NULL AS __p10,
         NULL AS __p11,
         NULL AS __p12,
-        NULL AS __p13,
-        NULL AS __p14,
-        NULL AS __p15
+        NULL AS __p13
       FROM (
         SELECT
           2 AS __set,
@@ -431,9 +387,7 @@ FROM (
         NULL AS __p10,
         NULL AS __p11,
         NULL AS __p12,
-        NULL AS __p13,
-        NULL AS __p14,
-        NULL AS __p15
+        NULL AS __p13
       FROM (
         SELECT
           3 AS __set,

@@ -160,3 +160,22 @@ def test_sorted_unique_equals_np_unique() -> None:
               np.array([2.0, np.nan, 1.0, np.nan])):
         got, want = sorted_unique(a), np.unique(a)
         assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True), (a, got, want)
+
+
+@pytest.mark.parametrize("guard", [True, False])
+def test_bin_expr_in_duckdb_equals_bin_of_even_for_values_whose_multiply_overflows(guard: bool) -> None:
+    """Both forms of the pushed-down bin, run in DuckDB, equal the Python twin `bin_of`:
+    the guarded CASE (engines where a DOUBLE overflow raises) and the bare FLOOR DuckDB
+    gets (its overflow gives ±inf, which the clamp puts in the tail bins)."""
+    import duckdb
+    from sqlglot import exp
+
+    g = Grid(-1.0, 3.0, 16)
+    values = [-1.7e308, -1e300, -5.0, -1.0, -0.75, 0.0, 1.2, 2.999, 3.0, 7.0, 1e300, 1.7e308]
+    sql = exp.select(g.clamp_expr(g.raw_bin_expr(exp.column("x"), guard=guard))).from_(
+        exp.Values(expressions=[exp.Tuple(expressions=[exp.Literal.number(repr(v))]) for v in values],
+                   alias=exp.TableAlias(this=exp.to_identifier("t"), columns=[exp.to_identifier("x")])))
+    got = [int(r[0]) for r in duckdb.sql(sql.sql("duckdb")).fetchall()]
+    assert got == list(g.bin_of(values))
+    raw = g.raw_bin_expr(exp.column("x"), guard=guard)
+    assert isinstance(raw, exp.Case if guard else exp.Floor)
