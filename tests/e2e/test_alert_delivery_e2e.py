@@ -22,16 +22,7 @@ from telltale.cli.main import app
 
 runner = CliRunner()
 AT = "2026-03-13T00:00:00Z"
-SECRET = "s3cret"
-
-
-@pytest.fixture
-def sinks():
-    s = AlertSinks(secret=SECRET)
-    yield s
-    if s.hold is not None:
-        s.hold.release()
-    s.stop()
+SECRET = "s3cret"   # the `sinks` fixture's (tests/e2e/conftest.py)
 
 
 def _project(churn_project: Path, tmp_path: Path, sinks: AlertSinks, notify: str = "[ops, tickets]",

@@ -20,14 +20,7 @@ from peers.alert_sinks import AlertSinks
 from telltale.cli.main import app
 
 runner = CliRunner()
-SECRET = "s3cret"
-
-
-@pytest.fixture
-def sinks():
-    s = AlertSinks(secret=SECRET)
-    yield s
-    s.stop()
+SECRET = "s3cret"   # the `sinks` fixture's (tests/e2e/conftest.py)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -22,17 +22,10 @@ import telltale
 from telltale.cli.main import app
 
 runner = CliRunner()
-SECRET = "s3cret"
+SECRET = "s3cret"   # the `sinks` fixture's (tests/e2e/conftest.py)
 AT = "2026-03-13T00:00:00Z"
 NEW_PLANS = "{name: new plans, model: churn, type: new_values, columns: [plan]}"
 NULLS = "{name: nulls, model: churn, type: missing_values, columns: [tenure, spend], detection: {absolute: {max: 0.05}}}"
-
-
-@pytest.fixture
-def sinks():
-    s = AlertSinks(secret=SECRET)
-    yield s
-    s.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
