@@ -275,3 +275,17 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> str
 _slot: PeerSlot[PostgresServer] = PeerSlot(_start_server)
 server = _slot.get      # the running server of this process, started on first use
 stop = _slot.stop       # safe to call more than once
+
+
+def empty_database(url: str) -> None:
+    """Drop every table of the database at the SQLAlchemy `url` (TELLTALE_TEST_POSTGRES_URL:
+    a database the user named, emptied before each test that uses it)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        md = sa.MetaData()
+        md.reflect(conn)
+        md.drop_all(conn)
+    engine.dispose()
+

@@ -7,8 +7,9 @@ import socket
 from typing import Iterator
 
 import pytest
-import sqlalchemy as sa
 from _alert_helpers import SECRET, channels_at
+
+from peers.postgres import empty_database
 
 from telltale.alerts import build_channel
 from telltale.store import Store, open_store
@@ -25,21 +26,13 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
     url = f"sqlite:///{tmp_path}/state.db"
     if request.param == "postgresql":
         if PG_URL:
-            engine = sa.create_engine(PG_URL)
-            with engine.begin() as conn:
-                md = sa.MetaData()
-                md.reflect(conn)
-                md.drop_all(conn)
-            engine.dispose()
+            empty_database(PG_URL)
             url = PG_URL
         else:
             url = request.getfixturevalue("postgres_db")
     s = open_store(url)
     yield s
     s.close()
-
-
-peer_store = store   # the name the grouped-backlog tests use
 
 
 @pytest.fixture

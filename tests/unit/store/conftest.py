@@ -14,20 +14,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-import sqlalchemy as sa
+from peers.postgres import empty_database
 
 from telltale.store import Store, open_store
 
 PG_URL = os.environ.get("TELLTALE_TEST_POSTGRES_URL")
-
-
-def _empty_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        md = sa.MetaData()
-        md.reflect(conn)
-        md.drop_all(conn)
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -36,7 +27,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/state/state.db"
     if PG_URL:
-        _empty_postgres(PG_URL)
+        empty_database(PG_URL)
         return PG_URL
     url: str = request.getfixturevalue("postgres_db")
     return url
